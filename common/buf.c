@@ -1,0 +1,132 @@
+/*
+ * buf.c - bounded, growable byte buffer
+ *
+ * Functions: buf_init, buf_free, buf_reset, buf_append, buf_puts,
+ * buf_putc, buf_printf.
+ *
+ * Limits: a buffer never holds more than the max given to buf_init.
+ * Appends that would exceed it, or that fail to allocate, return -1,
+ * leave the buffer as it was, and set buf->overflow so that callers can
+ * check once at the end instead of after every append.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+/* buf_init - empty buffer with a hard size limit */
+void
+buf_init(struct buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+	b->overflow = 0;
+}
+
+/* buf_free - release storage; the buffer may be reused after buf_init */
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+/* buf_reset - forget the contents, keep the storage */
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->overflow = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+/* buf_grow - make room for n more bytes plus the terminator */
+static int
+buf_grow(struct buf *b, size_t n)
+{
+	size_t	 need, ncap;
+	char	*p;
+
+	if (n > b->max || b->len > b->max - n) {
+		b->overflow = 1;
+		return (-1);
+	}
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return (0);
+	ncap = b->cap ? b->cap : 256;
+	while (ncap < need)
+		ncap = ncap > (size_t)-1 / 2 ? need : ncap * 2;
+	if (ncap > b->max + 1)
+		ncap = b->max + 1;
+	if ((p = realloc(b->data, ncap)) == NULL) {
+		b->overflow = 1;
+		return (-1);
+	}
+	b->data = p;
+	b->cap = ncap;
+	return (0);
+}
+
+/* buf_append - add n bytes */
+int
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (buf_grow(b, n) < 0)
+		return (-1);
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return (0);
+}
+
+/* buf_puts - add a C string */
+int
+buf_puts(struct buf *b, const char *s)
+{
+	return (buf_append(b, s, strlen(s)));
+}
+
+/* buf_putc - add one byte */
+int
+buf_putc(struct buf *b, int c)
+{
+	char ch = (char)c;
+
+	return (buf_append(b, &ch, 1));
+}
+
+/* buf_printf - add formatted text */
+int
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 small[256];
+	char	*big;
+	int	 n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return (-1);
+	if ((size_t)n < sizeof(small))
+		return (buf_append(b, small, (size_t)n));
+	if ((size_t)n > b->max || (big = malloc((size_t)n + 1)) == NULL) {
+		b->overflow = 1;
+		return (-1);
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	rc = buf_append(b, big, (size_t)n);
+	free(big);
+	return (rc);
+}

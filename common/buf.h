@@ -1,0 +1,29 @@
+/*
+ * buf.h - bounded, growable byte buffer
+ *
+ * Every buffer has a hard maximum fixed at creation; an append past it
+ * fails and sets the overflow flag instead of growing without bound.
+ */
+#ifndef RH_BUF_H
+#define RH_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char	*data;		/* always NUL-terminated when non-NULL */
+	size_t	 len;
+	size_t	 cap;
+	size_t	 max;		/* hard limit on len */
+	int	 overflow;	/* an append hit max or malloc failed */
+};
+
+void	buf_init(struct buf *, size_t max);
+void	buf_free(struct buf *);
+void	buf_reset(struct buf *);
+int	buf_append(struct buf *, const void *, size_t);
+int	buf_puts(struct buf *, const char *);
+int	buf_putc(struct buf *, int);
+int	buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * explain.h - the knowledge base and the one-call classifier
+ *
+ * This is the interface the CLI, the milter and the Exim object use.
+ */
+#ifndef RH_EXPLAIN_H
+#define RH_EXPLAIN_H
+
+#include <stddef.h>
+
+#include "rules.h"
+#include "hint.h"
+#include "reply.h"
+
+#define RH_VERSION	"0.1.0"
+
+enum form {
+	FORM_NONE = 0,
+	FORM_REPLY,		/* a bare SMTP reply */
+	FORM_POSTFIX_LOG,
+	FORM_EXIM_LOG,
+	FORM_DSN,		/* a bounce message or a delivery-status part */
+	FORM_TEXT_BOUNCE,	/* a bounce without a usable DSN (Exim text) */
+	FORM_POSTQUEUE		/* a postqueue -j record */
+};
+
+struct kb {
+	struct rules	*rules;		/* heap */
+	struct hints	 hints;
+};
+
+struct verdict {
+	enum form	 form;
+	enum provider	 provider;
+	const char	*cause;		/* points into kb; NULL when none */
+	const char	*area;
+	int		 smtp_code;	/* 0 when none */
+	char		 status[REPLY_STATUS_MAX];
+	char		 server_id[REPLY_SERVERID_MAX];
+	char		 relay[256];	/* remote host name, no [ip] or port */
+	char		 queue_id[64];	/* queue id of the failed message */
+	char		 recipient[320];
+	char		 reply[REPLY_TEXT_MAX];	/* printable reply text */
+};
+
+/*
+ * kb_load - rules from rules_path (NULL: compiled-in) and catalogs from
+ * hints_dir (NULL: compiled-in).  Returns 0, or -1 with "file:line:
+ * reason" in err.
+ */
+int	kb_load(struct kb *, const char *rules_path, const char *hints_dir,
+	    char *err, size_t errlen);
+void	kb_free(struct kb *);
+
+/* verdict_init - zero a verdict */
+void	verdict_init(struct verdict *);
+
+/*
+ * explain_reply - classify one reply text (any length, possibly folded or
+ * multi-line) received from relay host (NULL or "" when unknown).
+ * Returns 1 when a cause was found, 0 when not.
+ */
+int	explain_reply(const struct kb *, const char *text, size_t len,
+	    const char *relay, struct verdict *);
+
+/*
+ * explain_text - classify any one input: a bounce message, a DSN part, a
+ * Postfix or Exim log line, a postqueue -j record or a bare reply.  The
+ * form is detected.  For a message with several failed recipients the
+ * first one with a cause wins.  Returns 1 when a cause was found.
+ */
+int	explain_text(const struct kb *, const char *text, size_t len,
+	    struct verdict *);
+
+/* form_name - "reply", "postfix-log", ... */
+const char *form_name(enum form);
+
+#endif

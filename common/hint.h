@@ -1,0 +1,111 @@
+/*
+ * hint.h - message catalogs and hint rendering
+ *
+ * Catalog format (conf/hints/LANG.catalog, UTF-8):
+ *
+ *   # comment
+ *   lang zh-TW
+ *   name 繁體中文
+ *   dir rtl                  (optional; "ltr" is the default)
+ *
+ *   [_ui]                    labels used around hints
+ *   KEY = text
+ *
+ *   [cause.id]
+ *   summary = one line: what happened
+ *   step = one concrete step (repeatable, in order)
+ *   user = a short note for the person who reads the bounce
+ *
+ * Values are single lines.  "\n" is not interpreted.  Unknown keys in a
+ * section, a missing "lang", duplicate sections and invalid UTF-8 are
+ * errors ("file:line: reason").
+ */
+#ifndef RH_HINT_H
+#define RH_HINT_H
+
+#include <stddef.h>
+
+#define HINT_MAX_LANGS		16
+#define HINT_MAX_STEPS		12
+#define HINT_VALUE_MAX		1024
+#define HINT_LANG_MAX		16
+
+struct buf;
+struct rules;
+
+struct hint_entry {
+	char	 id[64];
+	char	*summary;
+	char	*user;
+	int	 nsteps;
+	char	*step[HINT_MAX_STEPS];
+};
+
+struct hint_ui {
+	char	 key[32];
+	char	*value;
+};
+
+struct hint_catalog {
+	char	 lang[HINT_LANG_MAX];
+	char	 name[64];
+	int	 rtl;
+	int	 nentries;
+	struct hint_entry *entries;	/* heap */
+	int	 nui;
+	struct hint_ui *ui;		/* heap */
+};
+
+struct hints {
+	int	 ncat;
+	struct hint_catalog cat[HINT_MAX_LANGS];
+};
+
+/* UI label keys every catalog must define */
+extern const char *const hint_ui_keys[];
+
+void	hints_init(struct hints *);
+void	hints_free(struct hints *);
+
+/* hints_load_buf - add one catalog from text; -1 with "name:line: reason" in err */
+int	hints_load_buf(struct hints *, const char *text, size_t len,
+	    const char *name, char *err, size_t errlen);
+
+/* hints_load_dir - every *.catalog file in dir */
+int	hints_load_dir(struct hints *, const char *dir, char *err, size_t errlen);
+
+/* hints_load_builtin - the compiled-in copies of conf/hints/ */
+int	hints_load_builtin(struct hints *, char *err, size_t errlen);
+
+/*
+ * hints_check - every cause in rules has a complete entry (summary, at
+ * least one step, user note) in every catalog, and every catalog has every
+ * UI key.  Returns the number of problems, each written to err (first one).
+ */
+int	hints_check(const struct hints *, const struct rules *, char *err,
+	    size_t errlen);
+
+/* hints_find - the entry for cause in lang, falling back to "en"; NULL if none */
+const struct hint_entry *hints_find(const struct hints *, const char *lang,
+	    const char *cause, const char **used_lang);
+
+/* hints_ui - a UI label in lang with fallback to "en"; "" if none */
+const char *hints_ui(const struct hints *, const char *lang, const char *key);
+
+/* hints_has_lang - a catalog for exactly this tag, or its primary subtag */
+const char *hints_match_lang(const struct hints *, const char *tag);
+
+#define HINT_ADMIN_FIRST	0x01	/* postmaster copy: steps before user note */
+#define HINT_NO_USER		0x02	/* omit the note for the bounce reader */
+
+struct verdict;
+
+/*
+ * hint_render - the text block inserted into a bounce: a title line, the
+ * summary, the user note and the admin steps, word-wrapped at 76 columns,
+ * LF line ends, ending with an empty line.
+ */
+int	hint_render(const struct hints *, const struct verdict *,
+	    const char *lang, int flags, struct buf *out);
+
+#endif

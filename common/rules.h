@@ -1,0 +1,108 @@
+/*
+ * rules.h - the cause rule table and the provider signatures
+ *
+ * File format (conf/relayhint.rules; one statement per line, '#' starts a
+ * comment, fields separated by white space, patterns in double quotes):
+ *
+ *   provider m365 host     SUFFIX     relay host name ends with SUFFIX
+ *   provider m365 serverid SUFFIX     bracketed server id host ends with SUFFIX
+ *   provider m365 marker   "TEXT"     reply text contains TEXT (a string only
+ *                                     Microsoft sends, e.g. "STOREDRV.")
+ *   cause ID AREA                     declare a cause (AREA: auth, tls, send,
+ *                                     limit, relay, blocked, message, server,
+ *                                     mailbox, unknown)
+ *   rule ID CODE STATUS "TEXT" ...    first matching rule wins; CODE is a
+ *                                     reply code or '*'; STATUS an enhanced
+ *                                     code ("5.7.139", "4.7.500-699") or '*',
+ *                                     compared ignoring the class digit
+ *                                     because Postfix's soft bounce turns
+ *                                     5.x.x into 4.x.x; every TEXT must occur
+ *                                     in the reply (ASCII case-insensitive).
+ *
+ * Errors are reported as "file:line: reason".
+ */
+#ifndef RH_RULES_H
+#define RH_RULES_H
+
+#include <stddef.h>
+
+#define RULES_MAX_CAUSES	256
+#define RULES_MAX_RULES		1024
+#define RULES_MAX_PATTERNS	4
+#define RULES_MAX_SIGS		128
+#define RULES_ID_MAX		64
+#define RULES_PATTERN_MAX	160
+
+enum provider {
+	PROVIDER_NONE = 0,
+	PROVIDER_M365
+};
+
+enum sig_kind {
+	SIG_HOST,
+	SIG_SERVERID,
+	SIG_MARKER
+};
+
+struct rule_cause {
+	char	id[RULES_ID_MAX];
+	char	area[16];
+};
+
+struct rule {
+	int	cause;				/* index into causes[] */
+	int	code;				/* 0 = any */
+	char	status[16];			/* "" = any; "x.y.a-b" range */
+	int	npat;
+	char	pat[RULES_MAX_PATTERNS][RULES_PATTERN_MAX];
+	int	line;
+};
+
+struct rule_sig {
+	enum provider	provider;
+	enum sig_kind	kind;
+	char		text[RULES_PATTERN_MAX];
+};
+
+struct rules {
+	int	ncauses;
+	struct rule_cause causes[RULES_MAX_CAUSES];
+	int	nrules;
+	struct rule rules[RULES_MAX_RULES];
+	int	nsigs;
+	struct rule_sig sigs[RULES_MAX_SIGS];
+	int	unknown_cause;			/* index of m365.unknown, -1 if none */
+};
+
+/*
+ * rules_load_buf - parse rule text.  name is used in error messages.
+ * Returns 0, or -1 with "name:line: reason" in err.
+ */
+int	rules_load_buf(struct rules *, const char *text, size_t len,
+	    const char *name, char *err, size_t errlen);
+
+/* rules_load_file - the same from a file (bounded to 1 MiB) */
+int	rules_load_file(struct rules *, const char *path, char *err,
+	    size_t errlen);
+
+/* rules_load_builtin - the compiled-in copy of conf/relayhint.rules */
+int	rules_load_builtin(struct rules *, char *err, size_t errlen);
+
+/*
+ * rules_provider - decide whose reply this is from the relay host name,
+ * the server id and the reply text.
+ */
+enum provider rules_provider(const struct rules *, const char *host,
+	    const char *server_id, const char *text);
+
+/*
+ * rules_match - the cause index of the first rule matching code, status
+ * and text, or -1.  The caller has established the provider.
+ */
+int	rules_match(const struct rules *, int code, const char *status,
+	    const char *text);
+
+/* rules_cause_index - index of a cause id, or -1 */
+int	rules_cause_index(const struct rules *, const char *id);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * text.h - small helpers for untrusted text
+ */
+#ifndef RH_TEXT_H
+#define RH_TEXT_H
+
+#include <stddef.h>
+
+/*
+ * text_printable - copy src into dst (size dstlen, always terminated),
+ * folding every run of CR, LF and other white space into one space and
+ * replacing other control bytes, DEL and invalid UTF-8 with '?'.  Valid
+ * UTF-8 is kept.  Returns the length written.  Output never contains
+ * CR, LF or NUL, so it is safe for a header value or a syslog line.
+ */
+size_t	text_printable(char *dst, size_t dstlen, const char *src, size_t srclen);
+
+/* text_casestr - case-insensitive (ASCII) substring search in a bounded haystack */
+const char *text_casestr(const char *hay, size_t haylen, const char *needle);
+
+/* text_casecmp_n - ASCII case-insensitive compare of n bytes; 0 when equal */
+int	text_casecmp_n(const char *a, const char *b, size_t n);
+
+/* text_has_suffix - ASCII case-insensitive suffix test */
+int	text_has_suffix(const char *s, size_t len, const char *suffix);
+
+/* text_copy - bounded copy, always terminated; returns bytes copied */
+size_t	text_copy(char *dst, size_t dstlen, const char *src, size_t srclen);
+
+/* text_is_ascii - no byte >= 0x80 */
+int	text_is_ascii(const char *s, size_t len);
+
+/* text_utf8_valid - the bytes are well-formed UTF-8 */
+int	text_utf8_valid(const char *s, size_t len);
+
+/* text_lang_ok - a language tag: letters, digits and '-', 1..15 bytes */
+int	text_lang_ok(const char *s);
+
+#endif

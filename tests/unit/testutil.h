@@ -1,0 +1,53 @@
+/*
+ * testutil.h - shared helpers for the cmocka unit tests
+ *
+ * RH_SRCDIR is the source tree; test data lives in tests/data/.
+ */
+#ifndef RH_TESTUTIL_H
+#define RH_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+/* tu_path - absolute path of a file under the source tree (static buffer) */
+static inline const char *
+tu_path(const char *rel)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", RH_SRCDIR, rel);
+	return (path);
+}
+
+/* tu_read - whole file into a malloc'ed NUL-terminated buffer; fails the test if missing */
+static inline char *
+tu_read(const char *rel, size_t *lenp)
+{
+	FILE	*f;
+	char	*p;
+	long	 n;
+
+	f = fopen(tu_path(rel), "rb");
+	if (f == NULL)
+		fail_msg("cannot open %s", tu_path(rel));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	p = malloc((size_t)n + 1);
+	assert_non_null(p);
+	if (n > 0 && fread(p, 1, (size_t)n, f) != (size_t)n)
+		fail_msg("short read %s", rel);
+	p[n] = '\0';
+	fclose(f);
+	if (lenp)
+		*lenp = (size_t)n;
+	return (p);
+}
+
+#endif
