@@ -29,6 +29,14 @@ RH_CFLAGS	 = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
 LDLIBS		?=
 
 B		 = build
+V		?= 0
+ifeq ($(V),0)
+Q		 = @
+SAY		 = @echo
+else
+Q		 =
+SAY		 = @true
+endif
 COMMON_SRC	 = $(sort $(wildcard common/*.c))
 COMMON_OBJ	 = $(COMMON_SRC:common/%.c=$(B)/common/%.o) $(B)/common/builtin.o
 CATALOGS	 = $(sort $(wildcard conf/hints/*.catalog))
@@ -47,27 +55,34 @@ $(B)/common $(B)/tests $(B)/cli $(B)/tools:
 	@mkdir -p $@
 
 $(B)/tools/embed: tools/embed.c | $(B)/tools
-	$(CC) -std=c11 -O1 -Wall -Wextra -Werror -o $@ $<
+	$(SAY) "  CC      $@"
+	$(Q)$(CC) -std=c11 -O1 -Wall -Wextra -Werror -o $@ $<
 
 $(B)/common/builtin.c: $(B)/tools/embed conf/relayhint.rules $(CATALOGS) | $(B)/common
-	$(B)/tools/embed $@ conf/relayhint.rules $(CATALOGS)
+	$(SAY) "  EMBED   $@"
+	$(Q)$(B)/tools/embed $@ conf/relayhint.rules $(CATALOGS)
 
 $(B)/common/builtin.o: $(B)/common/builtin.c
-	$(CC) $(CFLAGS) $(RH_CFLAGS) -c -o $@ $<
+	$(SAY) "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) -c -o $@ $<
 
 $(B)/common/%.o: common/%.c $(wildcard common/*.h) | $(B)/common
-	$(CC) $(CFLAGS) $(RH_CFLAGS) -c -o $@ $<
+	$(SAY) "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) -c -o $@ $<
 
 $(LIB): $(COMMON_OBJ)
-	rm -f $@
-	$(AR) rcs $@ $^
+	$(SAY) "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/relayhint: $(wildcard cli/*.c) $(wildcard cli/*.h) $(LIB) | $(B)/cli
-	$(CC) $(CFLAGS) $(RH_CFLAGS) -Icli -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
+	$(SAY) "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) -Icli -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
 
 # Unit tests: one cmocka program per tests/unit/test_*.c
 $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB) | $(B)/tests
-	$(CC) $(CFLAGS) $(RH_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit \
+	$(SAY) "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit \
 	    -DRH_SRCDIR='"$(CURDIR)"' -o $@ $< $(LIB) $(CMOCKA_LIBS)
 
 tests: $(UNIT_BIN)

@@ -26,6 +26,8 @@ struct bounce_result {
 	struct verdict	 v;
 	int		 is_report;	/* multipart/report; report-type=delivery-status */
 	int		 already;	/* carries X-Relayhint-Cause: left alone */
+	int		 delayed;	/* DSN Action: delayed (a delay notice) */
+	int		 nfailed;	/* recipients in the DSN with a failure */
 	enum rewrite_status rw;		/* REWRITE_OK when body was rewritten */
 	const char	*new_ctype;	/* non-NULL: replace top-level Content-Type */
 	const char	*new_cte;	/* non-NULL: replace top-level C-T-E */

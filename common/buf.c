@@ -63,7 +63,7 @@ buf_grow(struct buf *b, size_t n)
 	ncap = b->cap ? b->cap : 256;
 	while (ncap < need)
 		ncap = ncap > (size_t)-1 / 2 ? need : ncap * 2;
-	if (ncap > b->max + 1)
+	if (b->max < (size_t)-1 && ncap > b->max + 1)
 		ncap = b->max + 1;
 	if ((p = realloc(b->data, ncap)) == NULL) {
 		b->overflow = 1;

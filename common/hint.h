@@ -61,7 +61,17 @@ struct hints {
 	struct hint_catalog cat[HINT_MAX_LANGS];
 };
 
-/* UI label keys every catalog must define */
+/*
+ * UI label keys every catalog must define:
+ *   title          heading of the block inserted into a bounce
+ *   title_delayed  the same for a delay notice (mail still queued)
+ *   user_heading   "For you" - the note to the person who reads the bounce
+ *   admin_heading  "For the mail administrator"
+ *   cause_label    "Cause"    (followed by the cause id)
+ *   reply_label    "Server reply"
+ *   server_label   "Microsoft server"
+ *   footer         one line: added by relayhint; the original report follows unchanged
+ */
 extern const char *const hint_ui_keys[];
 
 void	hints_init(struct hints *);
@@ -97,6 +107,7 @@ const char *hints_match_lang(const struct hints *, const char *tag);
 
 #define HINT_ADMIN_FIRST	0x01	/* postmaster copy: steps before user note */
 #define HINT_NO_USER		0x02	/* omit the note for the bounce reader */
+#define HINT_DELAYED		0x04	/* a delay notice: mail is still queued */
 
 struct verdict;
 

@@ -13,10 +13,11 @@
  *                                     mailbox, unknown)
  *   rule ID CODE STATUS "TEXT" ...    first matching rule wins; CODE is a
  *                                     reply code or '*'; STATUS an enhanced
- *                                     code ("5.7.139", "4.7.500-699") or '*',
- *                                     compared ignoring the class digit
- *                                     because Postfix's soft bounce turns
- *                                     5.x.x into 4.x.x; every TEXT must occur
+ *                                     code ("5.7.139", "4.7.500-699") or '*';
+ *                                     a 5.x.x rule also matches 4.x.x because
+ *                                     Postfix's soft bounce turns 5.x.x into
+ *                                     4.x.x (not the other way round); every
+ *                                     TEXT must occur
  *                                     in the reply (ASCII case-insensitive).
  *
  * Errors are reported as "file:line: reason".
@@ -53,6 +54,9 @@ struct rule {
 	int	cause;				/* index into causes[] */
 	int	code;				/* 0 = any */
 	char	status[16];			/* "" = any; "x.y.a-b" range */
+	int	sclass;				/* 2, 4 or 5 */
+	int	subject;			/* -1 = any status */
+	int	lo, hi;				/* detail range */
 	int	npat;
 	char	pat[RULES_MAX_PATTERNS][RULES_PATTERN_MAX];
 	int	line;

@@ -21,7 +21,11 @@ tu_path(const char *rel)
 {
 	static char path[4096];
 
-	snprintf(path, sizeof(path), "%s/%s", RH_SRCDIR, rel);
+	int	 n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", RH_SRCDIR, rel);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		fail_msg("path too long: %s", rel);
 	return (path);
 }
 

@@ -1,0 +1,314 @@
+/*
+ * main.c - relayhint: explain Microsoft 365 delivery failures
+ *
+ * Usage: see usage() and relayhint(1).
+ *
+ * The command is a thin user of common/: it reads input, calls the same
+ * classifier and rewrite the milter and the Exim object use, and prints.
+ * Exit status: 0 a cause was found (or the command did its job), 1 no
+ * cause, 2 usage or input error, 78 (EX_CONFIG) a rules or catalog file
+ * that does not load.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce.h"
+#include "buf.h"
+#include "cli.h"
+#include "mime.h"
+#include "text.h"
+
+#define EX_CONFIG_	78
+
+/* usage - the synopsis */
+void
+usage(FILE *fp)
+{
+	fputs("usage: relayhint [--rules FILE] [--catalogs DIR] COMMAND ...\n"
+	    "\n"
+	    "  relayhint explain [--json] [--lang L] [TEXT|-]\n"
+	    "        classify one reply, log line, DSN or bounce\n"
+	    "  relayhint bounce [--rewrite] [--postmaster] [--lang L] [--json] FILE|-\n"
+	    "        classify a bounce; --rewrite prints it enriched, as the milter does\n"
+	    "  relayhint scan [--json] [--follow] [FILE...]\n"
+	    "        Microsoft 365 failures in Postfix/Exim logs, once per queue id\n"
+	    "  relayhint queue [--json] [--file FILE]\n"
+	    "        classify Postfix's queue (postqueue -j) and summarise by cause\n"
+	    "  relayhint check      load rules and catalogs, report problems\n"
+	    "  relayhint causes     list cause ids\n"
+	    "  relayhint -h | --help | -V | --version\n"
+	    "\n"
+	    "Exit: 0 cause found / done, 1 no cause, 2 usage error, 78 bad config.\n",
+	    fp);
+}
+
+/* cmd_explain - explain [--json] [--lang L] [TEXT...|-] */
+int
+cmd_explain(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct verdict v;
+	struct buf in;
+	int	 ch, i, found;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "jl:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			c->json = 1;
+			break;
+		case 'l':
+			c->lang = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		default:
+			usage(stderr);
+			return (EXIT_USAGE);
+		}
+	}
+	buf_init(&in, CLI_INPUT_MAX);
+	if (optind >= argc || (optind == argc - 1 &&
+	    strcmp(argv[optind], "-") == 0)) {
+		if (cli_read_all("-", &in) < 0) {
+			buf_free(&in);
+			return (EXIT_USAGE);
+		}
+	} else {
+		for (i = optind; i < argc; i++) {
+			if (i > optind)
+				buf_putc(&in, ' ');
+			buf_puts(&in, argv[i]);
+		}
+	}
+	found = explain_text(&c->kb, in.data, in.len, &v);
+	if (c->json)
+		out_verdict_json(stdout, c, &v);
+	else
+		out_verdict_text(stdout, c, &v);
+	buf_free(&in);
+	return (found ? 0 : EXIT_NOCAUSE);
+}
+
+/* cmd_bounce - bounce [--rewrite] [--postmaster] [--lang L] FILE|- */
+int
+cmd_bounce(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rewrite", no_argument, NULL, 'r' },
+		{ "postmaster", no_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ "max-size", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bounce_opts bo;
+	struct bounce_result *res;
+	struct buf in, out;
+	int	 ch, rewrite = 0, rc;
+	char	*end;
+
+	memset(&bo, 0, sizeof(bo));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "rpjl:m:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			rewrite = 1;
+			break;
+		case 'p':
+			bo.hint_flags |= HINT_ADMIN_FIRST;
+			break;
+		case 'j':
+			c->json = 1;
+			break;
+		case 'l':
+			c->lang = optarg;
+			break;
+		case 'm':
+			bo.max_size = strtoul(optarg, &end, 10);
+			if (*end != '\0' || bo.max_size == 0) {
+				fprintf(stderr, "relayhint: bad --max-size\n");
+				return (EXIT_USAGE);
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		default:
+			usage(stderr);
+			return (EXIT_USAGE);
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return (EXIT_USAGE);
+	}
+	bo.lang = c->lang;
+	buf_init(&in, CLI_INPUT_MAX);
+	if (cli_read_all(argv[optind], &in) < 0) {
+		buf_free(&in);
+		return (EXIT_USAGE);
+	}
+	if ((res = malloc(sizeof(*res))) == NULL) {
+		buf_free(&in);
+		return (EXIT_USAGE);
+	}
+	if (rewrite) {
+		buf_init(&out, CLI_INPUT_MAX + 1024 * 1024);
+		rc = bounce_rewrite_message(&c->kb, &bo, in.data, in.len, &out,
+		    res);
+		if (rc < 0) {
+			/* never lose the message: print it as it came */
+			fwrite(in.data, 1, in.len, stdout);
+			rc = 0;
+		} else
+			fwrite(out.data, 1, out.len, stdout);
+		if (rc == 0 && res->rw != REWRITE_OK && res->v.cause != NULL &&
+		    !res->already)
+			fprintf(stderr, "relayhint: message left unchanged: "
+			    "%s\n", rewrite_strerror(res->rw));
+		buf_free(&out);
+		rc = res->v.cause != NULL ? 0 : EXIT_NOCAUSE;
+	} else {
+		const char *body;
+		size_t	 hlen;
+
+		if (mime_split_message(in.data, in.len, &hlen, &body) == 0)
+			bounce_classify(&c->kb, in.data, hlen, body,
+			    in.len - (size_t)(body - in.data), res);
+		else {
+			memset(res, 0, sizeof(*res));
+			explain_text(&c->kb, in.data, in.len, &res->v);
+		}
+		if (c->json)
+			out_verdict_json(stdout, c, &res->v);
+		else
+			out_verdict_text(stdout, c, &res->v);
+		rc = res->v.cause != NULL ? 0 : EXIT_NOCAUSE;
+	}
+	free(res);
+	buf_free(&in);
+	return (rc);
+}
+
+/* cmd_check - load everything and check catalogs against rules */
+static int
+cmd_check(struct cli *c)
+{
+	char	 err[512];
+	int	 n;
+
+	if ((n = hints_check(&c->kb.hints, c->kb.rules, err, sizeof(err))) > 0) {
+		fprintf(stderr, "relayhint: %d problem(s); first: %s\n", n, err);
+		return (EX_CONFIG_);
+	}
+	printf("configuration OK: %d causes, %d rules, %d languages\n",
+	    c->kb.rules->ncauses, c->kb.rules->nrules, c->kb.hints.ncat);
+	return (0);
+}
+
+/* cmd_causes - one cause id and area per line */
+static int
+cmd_causes(struct cli *c)
+{
+	int	 i;
+
+	for (i = 0; i < c->kb.rules->ncauses; i++)
+		printf("%s\t%s\n", c->kb.rules->causes[i].id,
+		    c->kb.rules->causes[i].area);
+	return (0);
+}
+
+/* version - -V output: what this build knows */
+static void
+version(struct cli *c)
+{
+	int	 i;
+
+	printf("relayhint %s\n", RH_VERSION);
+	if (c->kb.rules != NULL) {
+		printf("rules: %d causes, %d rules\nlanguages:",
+		    c->kb.rules->ncauses, c->kb.rules->nrules);
+		for (i = 0; i < c->kb.hints.ncat; i++)
+			printf(" %s", c->kb.hints.cat[i].lang);
+		printf("\n");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	const char *rules = NULL, *catalogs = NULL, *cmd;
+	char	 err[512];
+	int	 i, rc;
+
+	memset(&c, 0, sizeof(c));
+	c.lang = "en";
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return (0);
+		} else if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			if (kb_load(&c.kb, NULL, NULL, err, sizeof(err)) < 0)
+				c.kb.rules = NULL;
+			version(&c);
+			kb_free(&c.kb);
+			return (0);
+		} else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
+			rules = argv[++i];
+		else if (strcmp(argv[i], "--catalogs") == 0 && i + 1 < argc)
+			catalogs = argv[++i];
+		else {
+			fprintf(stderr, "relayhint: unknown option %s\n",
+			    argv[i]);
+			usage(stderr);
+			return (EXIT_USAGE);
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return (EXIT_USAGE);
+	}
+	cmd = argv[i];
+	if (kb_load(&c.kb, rules, catalogs, err, sizeof(err)) < 0) {
+		fprintf(stderr, "relayhint: %s\n", err);
+		return (EX_CONFIG_);
+	}
+	argc -= i;
+	argv += i;
+	if (strcmp(cmd, "explain") == 0)
+		rc = cmd_explain(&c, argc, argv);
+	else if (strcmp(cmd, "bounce") == 0)
+		rc = cmd_bounce(&c, argc, argv);
+	else if (strcmp(cmd, "scan") == 0)
+		rc = cmd_scan(&c, argc, argv);
+	else if (strcmp(cmd, "queue") == 0)
+		rc = cmd_queue(&c, argc, argv);
+	else if (strcmp(cmd, "check") == 0)
+		rc = cmd_check(&c);
+	else if (strcmp(cmd, "causes") == 0)
+		rc = cmd_causes(&c);
+	else {
+		fprintf(stderr, "relayhint: unknown command \"%.64s\"\n", cmd);
+		usage(stderr);
+		rc = EXIT_USAGE;
+	}
+	if (c.lang != NULL && strcmp(c.lang, "en") != 0 &&
+	    hints_match_lang(&c.kb.hints, c.lang) == NULL)
+		fprintf(stderr, "relayhint: warning: no catalog for language "
+		    "\"%.16s\"; used English\n", c.lang);
+	kb_free(&c.kb);
+	return (rc);
+}

@@ -1,0 +1,158 @@
+/*
+ * out.c - how relayhint prints a verdict: for people and as JSON
+ *
+ * Functions: cli_read_all, out_verdict_json, out_verdict_text,
+ * out_hint_json_members.
+ *
+ * The JSON object always has the same members (null when unknown) so
+ * that scripts can rely on them: form, provider, cause, area, smtp_code,
+ * enhanced_code, server_id, relay, queue_id, recipient, reply, lang,
+ * summary, steps, user_note.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "hint.h"
+#include "jsonw.h"
+
+/* cli_read_all - whole input, bounded by CLI_INPUT_MAX */
+int
+cli_read_all(const char *path, struct buf *b)
+{
+	FILE	*f;
+	char	 chunk[65536];
+	size_t	 n;
+	int	 rc = 0;
+
+	if (strcmp(path, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "relayhint: %s: %s\n", path, strerror(errno));
+		return (-1);
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(b, chunk, n) < 0) {
+			fprintf(stderr, "relayhint: %s: input larger than %u "
+			    "bytes\n", path, CLI_INPUT_MAX);
+			rc = -1;
+			break;
+		}
+	if (ferror(f)) {
+		fprintf(stderr, "relayhint: %s: read error\n", path);
+		rc = -1;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (b->data == NULL)
+		buf_append(b, "", 0);
+	return (rc);
+}
+
+/* opt_str - empty string as JSON null */
+static void
+opt_str(struct buf *b, const char *key, const char *v)
+{
+	jsonw_key(b, key);
+	jsonw_str(b, v && v[0] ? v : NULL);
+	buf_putc(b, ',');
+}
+
+/* out_hint_json_members - the rendered hint as JSON members, no trailing comma */
+void
+out_hint_json_members(struct buf *b, const struct cli *c, const char *cause)
+{
+	const struct hint_entry *e = NULL;
+	const char *used = NULL;
+	int	 k;
+
+	if (cause != NULL)
+		e = hints_find(&c->kb.hints, c->lang, cause, &used);
+	opt_str(b, "lang", e ? used : NULL);
+	opt_str(b, "summary", e ? e->summary : NULL);
+	jsonw_key(b, "steps");
+	buf_putc(b, '[');
+	for (k = 0; e != NULL && k < e->nsteps; k++) {
+		if (k > 0)
+			buf_putc(b, ',');
+		jsonw_str(b, e->step[k]);
+	}
+	buf_puts(b, "],");
+	jsonw_key(b, "user_note");
+	jsonw_str(b, e ? e->user : NULL);
+}
+
+/* out_verdict_json - one line of JSON */
+void
+out_verdict_json(FILE *fp, const struct cli *c, const struct verdict *v)
+{
+	struct buf b;
+
+	buf_init(&b, 1024 * 1024);
+	buf_putc(&b, '{');
+	opt_str(&b, "form", form_name(v->form));
+	opt_str(&b, "provider", v->provider == PROVIDER_M365 ? "m365" : NULL);
+	opt_str(&b, "cause", v->cause);
+	opt_str(&b, "area", v->area);
+	jsonw_key(&b, "smtp_code");
+	if (v->smtp_code)
+		buf_printf(&b, "%d,", v->smtp_code);
+	else
+		buf_puts(&b, "null,");
+	opt_str(&b, "enhanced_code", v->status);
+	opt_str(&b, "server_id", v->server_id);
+	opt_str(&b, "relay", v->relay);
+	opt_str(&b, "queue_id", v->queue_id);
+	opt_str(&b, "recipient", v->recipient);
+	opt_str(&b, "reply", v->reply);
+	out_hint_json_members(&b, c, v->cause);
+	buf_puts(&b, "}\n");
+	fwrite(b.data, 1, b.len, fp);
+	buf_free(&b);
+}
+
+/* out_verdict_text - for a person at a terminal */
+void
+out_verdict_text(FILE *fp, const struct cli *c, const struct verdict *v)
+{
+	const struct hint_entry *e = NULL;
+	int	 k;
+
+	fprintf(fp, "Provider:     %s\n", v->provider == PROVIDER_M365 ?
+	    "Microsoft 365 / Exchange Online" : "not Microsoft 365");
+	fprintf(fp, "Cause:        %s\n", v->cause ? v->cause : "(none)");
+	if (v->smtp_code || v->status[0]) {
+		char	 code[8] = "";
+
+		if (v->smtp_code)
+			snprintf(code, sizeof(code), "%d", v->smtp_code);
+		fprintf(fp, "Code:         %s%s%s\n", code,
+		    code[0] && v->status[0] ? " " : "", v->status);
+	}
+	if (v->server_id[0])
+		fprintf(fp, "Server id:    %s\n", v->server_id);
+	if (v->relay[0])
+		fprintf(fp, "Relay:        %s\n", v->relay);
+	if (v->queue_id[0])
+		fprintf(fp, "Queue id:     %s\n", v->queue_id);
+	if (v->recipient[0])
+		fprintf(fp, "Recipient:    %s\n", v->recipient);
+	if (v->reply[0])
+		fprintf(fp, "Reply:        %s\n", v->reply);
+	if (v->cause != NULL)
+		e = hints_find(&c->kb.hints, c->lang, v->cause, NULL);
+	if (e == NULL) {
+		if (v->provider != PROVIDER_M365)
+			fprintf(fp, "\nThis is not a Microsoft 365 reply; "
+			    "relayhint has no advice for it.\n");
+		return;
+	}
+	fprintf(fp, "\n%s\n\n", e->summary);
+	fprintf(fp, "%s:\n", hints_ui(&c->kb.hints, c->lang, "admin_heading"));
+	for (k = 0; k < e->nsteps; k++)
+		fprintf(fp, "  %d. %s\n", k + 1, e->step[k]);
+	fprintf(fp, "\n%s:\n  %s\n", hints_ui(&c->kb.hints, c->lang,
+	    "user_heading"), e->user);
+}

@@ -1,0 +1,285 @@
+/*
+ * explain.c - the knowledge base and the one-call classifier
+ *
+ * Functions: kb_load, kb_free, verdict_init, explain_reply, explain_text,
+ * form_name.
+ *
+ * Every adapter asks the same question - "whose reply is this, and what
+ * caused it?" - about text in different wrappings.  explain_text detects
+ * the wrapping (bounce message, delivery-status part, Postfix or Exim log
+ * line, postqueue -j record, bare reply) and hands the reply inside to
+ * explain_reply, which decides the provider from the relay host, the
+ * server id and Microsoft-only wording, then runs the rule table.  A
+ * Microsoft reply that no rule knows gets m365.unknown; any other
+ * provider's reply gets no cause at all, so Google's 535 5.7.8 or a
+ * plain Postfix 535 is never reported as Microsoft's.
+ *
+ * Limits: explain_text looks at no more than EXPLAIN_MAX_LINES lines of a
+ * multi-line log excerpt; all fields are fixed-size and bounded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce.h"
+#include "dsn.h"
+#include "explain.h"
+#include "logline.h"
+#include "mime.h"
+#include "pqjson.h"
+#include "text.h"
+
+#define EXPLAIN_MAX_LINES	1000
+
+/* kb_load - rules and catalogs, from files or the compiled-in copies */
+int
+kb_load(struct kb *kb, const char *rules_path, const char *hints_dir,
+    char *err, size_t errlen)
+{
+	int	 rc;
+
+	memset(kb, 0, sizeof(*kb));
+	hints_init(&kb->hints);
+	if ((kb->rules = malloc(sizeof(*kb->rules))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	rc = rules_path ? rules_load_file(kb->rules, rules_path, err, errlen) :
+	    rules_load_builtin(kb->rules, err, errlen);
+	if (rc == 0)
+		rc = hints_dir ? hints_load_dir(&kb->hints, hints_dir, err,
+		    errlen) : hints_load_builtin(&kb->hints, err, errlen);
+	if (rc != 0)
+		kb_free(kb);
+	return (rc);
+}
+
+/* kb_free - release everything kb_load took */
+void
+kb_free(struct kb *kb)
+{
+	free(kb->rules);
+	kb->rules = NULL;
+	hints_free(&kb->hints);
+}
+
+/* verdict_init - empty verdict */
+void
+verdict_init(struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+}
+
+/* explain_reply - provider and cause of one reply text */
+int
+explain_reply(const struct kb *kb, const char *text, size_t len,
+    const char *relay, struct verdict *v)
+{
+	struct reply r;
+	int	 ci;
+
+	v->cause = NULL;
+	v->area = NULL;
+	reply_parse(text, len, &r);
+	v->smtp_code = r.code;
+	memcpy(v->status, r.status, sizeof(v->status));
+	memcpy(v->server_id, r.server_id, sizeof(v->server_id));
+	memcpy(v->reply, r.text, sizeof(v->reply));
+	if (relay != NULL && relay[0] != '\0')
+		text_printable(v->relay, sizeof(v->relay), relay,
+		    strlen(relay));
+	v->provider = rules_provider(kb->rules, v->relay, v->server_id,
+	    v->reply);
+	if (v->provider != PROVIDER_M365)
+		return (0);
+	if ((ci = rules_match(kb->rules, v->smtp_code, v->status,
+	    v->reply)) < 0)
+		ci = kb->rules->unknown_cause;
+	v->cause = kb->rules->causes[ci].id;
+	v->area = kb->rules->causes[ci].area;
+	return (1);
+}
+
+/* explain_logline - one log line; 1 with a cause, 0 without, -1 not a log line */
+static int
+explain_logline(const struct kb *kb, const char *line, size_t len,
+    struct verdict *v)
+{
+	struct logline ll;
+	enum logline_kind k;
+
+	k = logline_parse(line, len, &ll);
+	if (ll.mta == LOGLINE_NONE)
+		return (-1);
+	if (k == LOGLINE_OTHER || ll.reason == NULL)
+		return (0);
+	verdict_init(v);
+	v->form = ll.mta == LOGLINE_POSTFIX ? FORM_POSTFIX_LOG : FORM_EXIM_LOG;
+	text_copy(v->queue_id, sizeof(v->queue_id), ll.queue_id,
+	    strlen(ll.queue_id));
+	text_printable(v->recipient, sizeof(v->recipient), ll.recipient,
+	    strlen(ll.recipient));
+	return (explain_reply(kb, ll.reason, ll.reason_len, ll.relay, v));
+}
+
+/* explain_pqjson - a postqueue -j record: first recipient with a cause */
+static int
+explain_pqjson(const struct kb *kb, const char *text, size_t len,
+    struct verdict *v)
+{
+	struct pqjson *pq;
+	struct verdict one;
+	int	 i, found = 0;
+
+	if ((pq = malloc(sizeof(*pq))) == NULL)
+		return (0);
+	if (pqjson_parse(text, len, pq) == 0) {
+		for (i = 0; i < pq->nrcpt && !found; i++) {
+			const char *dr = pq->rcpt[i].delay_reason;
+
+			verdict_init(&one);
+			one.form = FORM_POSTQUEUE;
+			found = explain_reply(kb, dr, strlen(dr), NULL, &one);
+			text_copy(one.queue_id, sizeof(one.queue_id),
+			    pq->queue_id, strlen(pq->queue_id));
+			text_printable(one.recipient, sizeof(one.recipient),
+			    pq->rcpt[i].address, strlen(pq->rcpt[i].address));
+			if (found || i == 0)
+				*v = one;
+		}
+	}
+	free(pq);
+	return (found);
+}
+
+/* looks_like_message - a header block: "Name: value" lines, then an empty line */
+static int
+looks_like_message(const char *s, size_t len)
+{
+	size_t	 k;
+
+	if (len > 5 && memcmp(s, "From ", 5) == 0)
+		return (1);		/* mbox separator */
+	for (k = 0; k < len && k < 80 && s[k] != ':'; k++)
+		if (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' ||
+		    (unsigned char)s[k] < 0x21)
+			return (0);
+	if (k == 0 || k >= len || s[k] != ':')
+		return (0);
+	return (text_casestr(s, len < 65536 ? len : 65536, "\n\n") != NULL ||
+	    text_casestr(s, len < 65536 ? len : 65536, "\n\r\n") != NULL);
+}
+
+/* explain_dsn_part - a bare delivery-status part */
+static int
+explain_dsn_part(const struct kb *kb, const char *text, size_t len,
+    struct verdict *v)
+{
+	struct dsn *d;
+	struct verdict one;
+	int	 i, found = 0;
+
+	if ((d = malloc(sizeof(*d))) == NULL)
+		return (0);
+	if (dsn_parse(text, len, d) == 0) {
+		for (i = 0; i < d->nrcpt && !found; i++) {
+			verdict_init(&one);
+			one.form = FORM_DSN;
+			found = explain_reply(kb, d->rcpt[i].diag,
+			    strlen(d->rcpt[i].diag), d->rcpt[i].remote_mta,
+			    &one);
+			text_copy(one.queue_id, sizeof(one.queue_id),
+			    d->queue_id, strlen(d->queue_id));
+			text_copy(one.recipient, sizeof(one.recipient),
+			    d->rcpt[i].final_recipient,
+			    strlen(d->rcpt[i].final_recipient));
+			if (found || i == 0)
+				*v = one;
+		}
+	}
+	free(d);
+	return (found);
+}
+
+/* explain_text - detect the form of one input and classify it */
+int
+explain_text(const struct kb *kb, const char *text, size_t len,
+    struct verdict *v)
+{
+	struct bounce_result *res;
+	struct verdict one;
+	size_t	 i, eol, start = 0, n;
+	int	 rc, lines = 0, any_log = 0;
+	const char *body;
+	size_t	 hlen;
+
+	verdict_init(v);
+	while (start < len && (text[start] == ' ' || text[start] == '\t' ||
+	    text[start] == '\r' || text[start] == '\n'))
+		start++;
+	text += start;
+	len -= start;
+	if (len == 0)
+		return (0);
+	if (text[0] == '{') {
+		rc = explain_pqjson(kb, text, len, v);
+		if (v->form == FORM_POSTQUEUE)
+			return (rc);
+	}
+	if ((len > 14 && text_casecmp_n(text, "Reporting-MTA:", 14) == 0) ||
+	    (len > 16 && text_casecmp_n(text, "Final-Recipient:", 16) == 0))
+		return (explain_dsn_part(kb, text, len, v));
+	if (looks_like_message(text, len) &&
+	    mime_split_message(text, len, &hlen, &body) == 0) {
+		if ((res = malloc(sizeof(*res))) == NULL)
+			return (0);
+		rc = bounce_classify(kb, text, hlen, body,
+		    len - (size_t)(body - text), res);
+		*v = res->v;
+		free(res);
+		return (rc);
+	}
+	/* one or more log lines: the first line with a cause wins */
+	for (i = 0; i < len && lines < EXPLAIN_MAX_LINES; i = eol + 1) {
+		for (eol = i; eol < len && text[eol] != '\n'; eol++)
+			;
+		n = eol - i;
+		if (n > 0 && text[i + n - 1] == '\r')
+			n--;
+		lines++;
+		if ((rc = explain_logline(kb, text + i, n, &one)) < 0)
+			continue;
+		if (!any_log || rc == 1)
+			*v = one;
+		any_log = 1;
+		if (rc == 1)
+			return (1);
+	}
+	if (any_log && v->form != FORM_NONE)
+		return (0);
+	verdict_init(v);
+	v->form = FORM_REPLY;
+	return (explain_reply(kb, text, len, NULL, v));
+}
+
+/* form_name - for JSON and humans */
+const char *
+form_name(enum form f)
+{
+	switch (f) {
+	case FORM_REPLY:
+		return ("reply");
+	case FORM_POSTFIX_LOG:
+		return ("postfix-log");
+	case FORM_EXIM_LOG:
+		return ("exim-log");
+	case FORM_DSN:
+		return ("dsn");
+	case FORM_TEXT_BOUNCE:
+		return ("text-bounce");
+	case FORM_POSTQUEUE:
+		return ("postqueue");
+	default:
+		return ("none");
+	}
+}

@@ -1,0 +1,697 @@
+/*
+ * hint.c - message catalogs and hint rendering
+ *
+ * Functions: hints_init, hints_free, hints_load_buf, hints_load_dir,
+ * hints_load_builtin, hints_check, hints_find, hints_ui,
+ * hints_match_lang, hint_render.
+ *
+ * Catalogs are ours (conf/hints/LANG.catalog), but a site may edit them,
+ * so the loader validates like a config parser: UTF-8 only, known keys
+ * only, "file:line: reason" on error, and a catalog is added whole or
+ * not at all.  Every language falls back to English key by key, so a
+ * half-translated site catalog still renders.
+ *
+ * Limits: HINT_MAX_LANGS catalogs, 512 entries each, HINT_MAX_STEPS steps
+ * per cause, values of at most HINT_VALUE_MAX bytes, files of 1 MiB.
+ * Rendered text is word-wrapped at 76 columns (East Asian wide characters
+ * count two) and is bounded by the caller's buffer.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "builtin.h"
+#include "explain.h"
+#include "hint.h"
+#include "rules.h"
+#include "text.h"
+
+#define HINT_MAX_ENTRIES	512
+#define HINT_FILE_MAX		(1024 * 1024)
+#define HINT_WRAP		76
+
+const char *const hint_ui_keys[] = {
+	"title", "title_delayed", "user_heading", "admin_heading",
+	"cause_label", "reply_label", "server_label", "footer", NULL
+};
+
+/* hints_init - no catalogs */
+void
+hints_init(struct hints *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+/* catalog_free - release one catalog's heap */
+static void
+catalog_free(struct hint_catalog *c)
+{
+	int	 i, k;
+
+	for (i = 0; i < c->nentries; i++) {
+		free(c->entries[i].summary);
+		free(c->entries[i].user);
+		for (k = 0; k < c->entries[i].nsteps; k++)
+			free(c->entries[i].step[k]);
+	}
+	for (i = 0; i < c->nui; i++)
+		free(c->ui[i].value);
+	free(c->entries);
+	free(c->ui);
+	memset(c, 0, sizeof(*c));
+}
+
+/* hints_free - release every catalog */
+void
+hints_free(struct hints *h)
+{
+	int	 i;
+
+	for (i = 0; i < h->ncat; i++)
+		catalog_free(&h->cat[i]);
+	h->ncat = 0;
+}
+
+/* hint_err - "name:line: reason" */
+static int
+hint_err(char *err, size_t errlen, const char *name, int line,
+    const char *why, const char *arg)
+{
+	snprintf(err, errlen, "%s:%d: %s%s%.64s%s", name, line, why,
+	    arg ? " \"" : "", arg ? arg : "", arg ? "\"" : "");
+	return (-1);
+}
+
+/* trim - strip white space at both ends of s[0..*len) in place */
+static const char *
+trim(const char *s, size_t *len)
+{
+	while (*len > 0 && (s[0] == ' ' || s[0] == '\t')) {
+		s++;
+		(*len)--;
+	}
+	while (*len > 0 && (s[*len - 1] == ' ' || s[*len - 1] == '\t' ||
+	    s[*len - 1] == '\r'))
+		(*len)--;
+	return (s);
+}
+
+/* dupn - malloc'ed copy of n bytes */
+static char *
+dupn(const char *s, size_t n)
+{
+	char	*p;
+
+	if ((p = malloc(n + 1)) != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return (p);
+}
+
+/* catalog_line - one "key = value" line inside a section */
+static int
+catalog_line(struct hint_catalog *c, int sect, const char *k, size_t klen,
+    const char *v, size_t vlen, const char *name, int line, char *err,
+    size_t errlen)
+{
+	struct hint_entry *e;
+	char	 key[32], *val;
+	int	 i;
+
+	text_copy(key, sizeof(key), k, klen);
+	if (klen >= sizeof(key))
+		return (hint_err(err, errlen, name, line, "unknown key", key));
+	if (vlen == 0)
+		return (hint_err(err, errlen, name, line, "empty value", key));
+	if (vlen >= HINT_VALUE_MAX)
+		return (hint_err(err, errlen, name, line, "value too long",
+		    key));
+	if (sect < 0) {		/* [_ui] */
+		for (i = 0; hint_ui_keys[i] != NULL; i++)
+			if (strcmp(hint_ui_keys[i], key) == 0)
+				break;
+		if (hint_ui_keys[i] == NULL)
+			return (hint_err(err, errlen, name, line,
+			    "unknown UI key", key));
+		for (i = 0; i < c->nui; i++)
+			if (strcmp(c->ui[i].key, key) == 0)
+				return (hint_err(err, errlen, name, line,
+				    "duplicate key", key));
+		if ((val = dupn(v, vlen)) == NULL)
+			return (hint_err(err, errlen, name, line,
+			    "out of memory", NULL));
+		snprintf(c->ui[c->nui].key, sizeof(c->ui[0].key), "%s", key);
+		c->ui[c->nui++].value = val;
+		return (0);
+	}
+	e = &c->entries[sect];
+	if (strcmp(key, "summary") == 0 || strcmp(key, "user") == 0) {
+		char	**slot = key[0] == 's' ? &e->summary : &e->user;
+
+		if (*slot != NULL)
+			return (hint_err(err, errlen, name, line,
+			    "duplicate key", key));
+		if ((*slot = dupn(v, vlen)) == NULL)
+			return (hint_err(err, errlen, name, line,
+			    "out of memory", NULL));
+		return (0);
+	}
+	if (strcmp(key, "step") == 0) {
+		if (e->nsteps >= HINT_MAX_STEPS)
+			return (hint_err(err, errlen, name, line,
+			    "too many steps", NULL));
+		if ((e->step[e->nsteps] = dupn(v, vlen)) == NULL)
+			return (hint_err(err, errlen, name, line,
+			    "out of memory", NULL));
+		e->nsteps++;
+		return (0);
+	}
+	return (hint_err(err, errlen, name, line, "unknown key", key));
+}
+
+/* catalog_parse - the whole text of one catalog */
+static int
+catalog_parse(struct hint_catalog *c, const char *text, size_t len,
+    const char *name, char *err, size_t errlen)
+{
+	size_t	 i = 0, eol, n, klen, vlen;
+	const char *s, *eq, *v;
+	int	 line = 0, sect = -2, k;
+
+	if (!text_utf8_valid(text, len))
+		return (hint_err(err, errlen, name, 0, "not valid UTF-8",
+		    NULL));
+	if ((c->entries = calloc(HINT_MAX_ENTRIES, sizeof(*c->entries))) ==
+	    NULL || (c->ui = calloc(16, sizeof(*c->ui))) == NULL)
+		return (hint_err(err, errlen, name, 0, "out of memory", NULL));
+	while (i < len) {
+		line++;
+		for (eol = i; eol < len && text[eol] != '\n'; eol++)
+			;
+		n = eol - i;
+		s = trim(text + i, &n);
+		i = eol + 1;
+		if (n == 0 || s[0] == '#')
+			continue;
+		if (memchr(s, '\0', n) != NULL)
+			return (hint_err(err, errlen, name, line, "NUL byte",
+			    NULL));
+		if (s[0] == '[') {
+			char	 id[64];
+
+			if (n < 3 || s[n - 1] != ']' || n - 2 >= sizeof(id))
+				return (hint_err(err, errlen, name, line,
+				    "bad section header", NULL));
+			text_copy(id, sizeof(id), s + 1, n - 2);
+			if (c->lang[0] == '\0')
+				return (hint_err(err, errlen, name, line,
+				    "section before \"lang\"", NULL));
+			if (strcmp(id, "_ui") == 0) {
+				if (c->nui > 0)
+					return (hint_err(err, errlen, name,
+					    line, "duplicate section", id));
+				sect = -1;
+				continue;
+			}
+			for (k = 0; k < c->nentries; k++)
+				if (strcmp(c->entries[k].id, id) == 0)
+					return (hint_err(err, errlen, name,
+					    line, "duplicate section", id));
+			if (c->nentries >= HINT_MAX_ENTRIES)
+				return (hint_err(err, errlen, name, line,
+				    "too many sections", NULL));
+			sect = c->nentries++;
+			snprintf(c->entries[sect].id, sizeof(c->entries[0].id),
+			    "%s", id);
+			continue;
+		}
+		if (sect == -2) {	/* preamble: lang, name, dir */
+			for (klen = 0; klen < n && s[klen] != ' ' &&
+			    s[klen] != '\t'; klen++)
+				;
+			vlen = n - klen;
+			v = trim(s + klen, &vlen);
+			if (klen == 4 && memcmp(s, "lang", 4) == 0) {
+				text_copy(c->lang, sizeof(c->lang), v, vlen);
+				if (vlen >= sizeof(c->lang) ||
+				    !text_lang_ok(c->lang))
+					return (hint_err(err, errlen, name,
+					    line, "bad language tag", c->lang));
+			} else if (klen == 4 && memcmp(s, "name", 4) == 0)
+				text_copy(c->name, sizeof(c->name), v, vlen);
+			else if (klen == 3 && memcmp(s, "dir", 3) == 0) {
+				if (vlen == 3 && memcmp(v, "rtl", 3) == 0)
+					c->rtl = 1;
+				else if (!(vlen == 3 && memcmp(v, "ltr", 3) == 0))
+					return (hint_err(err, errlen, name,
+					    line, "dir must be ltr or rtl",
+					    NULL));
+			} else
+				return (hint_err(err, errlen, name, line,
+				    "unknown statement", NULL));
+			continue;
+		}
+		if ((eq = memchr(s, '=', n)) == NULL)
+			return (hint_err(err, errlen, name, line,
+			    "want: key = value", NULL));
+		klen = (size_t)(eq - s);
+		trim(s, &klen);
+		vlen = n - (size_t)(eq - s) - 1;
+		v = trim(eq + 1, &vlen);
+		if (catalog_line(c, sect, s, klen, v, vlen, name, line, err,
+		    errlen) < 0)
+			return (-1);
+	}
+	if (c->lang[0] == '\0')
+		return (hint_err(err, errlen, name, line, "missing \"lang\"",
+		    NULL));
+	return (0);
+}
+
+/* hints_load_buf - add one catalog; all or nothing */
+int
+hints_load_buf(struct hints *h, const char *text, size_t len,
+    const char *name, char *err, size_t errlen)
+{
+	struct hint_catalog *c;
+	int	 i;
+
+	if (h->ncat >= HINT_MAX_LANGS)
+		return (hint_err(err, errlen, name, 0, "too many catalogs",
+		    NULL));
+	c = &h->cat[h->ncat];
+	memset(c, 0, sizeof(*c));
+	if (catalog_parse(c, text, len, name, err, errlen) < 0) {
+		catalog_free(c);
+		return (-1);
+	}
+	for (i = 0; i < h->ncat; i++) {
+		if (strcmp(h->cat[i].lang, c->lang) == 0) {
+			hint_err(err, errlen, name, 0,
+			    "duplicate catalog for language", c->lang);
+			catalog_free(c);
+			return (-1);
+		}
+	}
+	h->ncat++;
+	return (0);
+}
+
+/* hints_load_file - one catalog file of at most HINT_FILE_MAX bytes */
+static int
+hints_load_file(struct hints *h, const char *path, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	*text;
+	size_t	 n;
+	int	 rc;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if ((text = malloc(HINT_FILE_MAX + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return (-1);
+	}
+	n = fread(text, 1, HINT_FILE_MAX + 1, f);
+	if (ferror(f) || n > HINT_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
+		    "read error" : "file too large (limit 1 MiB)");
+		rc = -1;
+	} else
+		rc = hints_load_buf(h, text, n, path, err, errlen);
+	fclose(f);
+	free(text);
+	return (rc);
+}
+
+/* name_cmp - qsort order for file names */
+static int
+name_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* hints_load_dir - every *.catalog in dir, in name order */
+int
+hints_load_dir(struct hints *h, const char *dir, char *err, size_t errlen)
+{
+	DIR	*d;
+	struct dirent *de;
+	char	*names[HINT_MAX_LANGS + 1], path[4096];
+	int	 n = 0, i, rc = 0;
+	size_t	 len;
+
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len < 9 || de->d_name[0] == '.' ||
+		    strcmp(de->d_name + len - 8, ".catalog") != 0)
+			continue;
+		if (n >= HINT_MAX_LANGS) {
+			snprintf(err, errlen, "%s: more than %d catalogs", dir,
+			    HINT_MAX_LANGS);
+			rc = -1;
+			break;
+		}
+		if ((names[n] = strdup(de->d_name)) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", dir);
+			rc = -1;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), name_cmp);
+	for (i = 0; i < n; i++) {
+		if (rc == 0) {
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+			rc = hints_load_file(h, path, err, errlen);
+		}
+		free(names[i]);
+	}
+	if (rc == 0 && h->ncat == 0) {
+		snprintf(err, errlen, "%s: no *.catalog files", dir);
+		rc = -1;
+	}
+	return (rc);
+}
+
+/* hints_load_builtin - the compiled-in catalogs */
+int
+hints_load_builtin(struct hints *h, char *err, size_t errlen)
+{
+	int	 i;
+
+	for (i = 0; builtin_catalogs[i] != NULL; i++)
+		if (hints_load_buf(h, builtin_catalogs[i],
+		    strlen(builtin_catalogs[i]), builtin_catalog_names[i], err,
+		    errlen) < 0)
+			return (-1);
+	return (0);
+}
+
+/* catalog_get - the catalog for exactly lang */
+static const struct hint_catalog *
+catalog_get(const struct hints *h, const char *lang)
+{
+	int	 i;
+
+	if (lang == NULL)
+		return (NULL);
+	for (i = 0; i < h->ncat; i++)
+		if (text_casecmp_n(h->cat[i].lang, lang,
+		    strlen(h->cat[i].lang) + 1) == 0)
+			return (&h->cat[i]);
+	return (NULL);
+}
+
+/* entry_get - a cause's entry in one catalog */
+static const struct hint_entry *
+entry_get(const struct hint_catalog *c, const char *cause)
+{
+	int	 i;
+
+	for (i = 0; c != NULL && i < c->nentries; i++)
+		if (strcmp(c->entries[i].id, cause) == 0)
+			return (&c->entries[i]);
+	return (NULL);
+}
+
+/*
+ * hints_match_lang - map a tag from a header or the command line to a
+ * catalog: exact, then Chinese script/region to zh-TW or zh-CN, then the
+ * primary subtag ("vi-VN" -> "vi").
+ */
+const char *
+hints_match_lang(const struct hints *h, const char *tag)
+{
+	const struct hint_catalog *c;
+	char	 prim[HINT_LANG_MAX];
+	size_t	 n;
+
+	if (tag == NULL || !text_lang_ok(tag))
+		return (NULL);
+	if ((c = catalog_get(h, tag)) != NULL)
+		return (c->lang);
+	if (text_casecmp_n(tag, "zh", 2) == 0 && (tag[2] == '\0' ||
+	    tag[2] == '-')) {
+		if (text_casestr(tag, strlen(tag), "hant") ||
+		    text_casestr(tag, strlen(tag), "-tw") ||
+		    text_casestr(tag, strlen(tag), "-hk") ||
+		    text_casestr(tag, strlen(tag), "-mo"))
+			c = catalog_get(h, "zh-TW");
+		else
+			c = catalog_get(h, "zh-CN");
+		return (c ? c->lang : NULL);
+	}
+	for (n = 0; tag[n] != '\0' && tag[n] != '-' && n + 1 < sizeof(prim);
+	    n++)
+		prim[n] = tag[n];
+	prim[n] = '\0';
+	return ((c = catalog_get(h, prim)) ? c->lang : NULL);
+}
+
+/* hints_find - entry for cause in lang, else English */
+const struct hint_entry *
+hints_find(const struct hints *h, const char *lang, const char *cause,
+    const char **used_lang)
+{
+	const struct hint_catalog *c;
+	const struct hint_entry *e;
+	const char *l;
+
+	if (cause == NULL)
+		return (NULL);
+	if ((l = hints_match_lang(h, lang)) != NULL &&
+	    (c = catalog_get(h, l)) != NULL &&
+	    (e = entry_get(c, cause)) != NULL && e->summary != NULL) {
+		if (used_lang)
+			*used_lang = c->lang;
+		return (e);
+	}
+	c = catalog_get(h, "en");
+	if ((e = entry_get(c, cause)) != NULL && used_lang)
+		*used_lang = c->lang;
+	return (e);
+}
+
+/* hints_ui - a label in lang, else English, else "" */
+const char *
+hints_ui(const struct hints *h, const char *lang, const char *key)
+{
+	const struct hint_catalog *c;
+	const char *l;
+	int	 pass, i;
+
+	for (pass = 0; pass < 2; pass++) {
+		l = pass == 0 ? hints_match_lang(h, lang) : "en";
+		if ((c = catalog_get(h, l)) == NULL)
+			continue;
+		for (i = 0; i < c->nui; i++)
+			if (strcmp(c->ui[i].key, key) == 0)
+				return (c->ui[i].value);
+	}
+	return ("");
+}
+
+/* hints_check - completeness of every catalog against the rules */
+int
+hints_check(const struct hints *h, const struct rules *rs, char *err,
+    size_t errlen)
+{
+	const struct hint_entry *e;
+	int	 i, k, problems = 0, found;
+
+	if (errlen > 0)
+		err[0] = '\0';
+#define PROBLEM(...) do {						\
+	if (problems++ == 0)						\
+		snprintf(err, errlen, __VA_ARGS__);			\
+} while (0)
+	if (catalog_get(h, "en") == NULL)
+		PROBLEM("no English catalog");
+	for (i = 0; i < h->ncat; i++) {
+		for (k = 0; hint_ui_keys[k] != NULL; k++) {
+			int	 u;
+
+			for (found = 0, u = 0; u < h->cat[i].nui; u++)
+				found |= strcmp(h->cat[i].ui[u].key,
+				    hint_ui_keys[k]) == 0;
+			if (!found)
+				PROBLEM("%s: missing UI key %s",
+				    h->cat[i].lang, hint_ui_keys[k]);
+		}
+		for (k = 0; k < rs->ncauses; k++) {
+			e = entry_get(&h->cat[i], rs->causes[k].id);
+			if (e == NULL)
+				PROBLEM("%s: no entry for %s", h->cat[i].lang,
+				    rs->causes[k].id);
+			else if (e->summary == NULL || e->user == NULL ||
+			    e->nsteps == 0)
+				PROBLEM("%s: incomplete entry for %s",
+				    h->cat[i].lang, rs->causes[k].id);
+		}
+		for (k = 0; k < h->cat[i].nentries; k++)
+			if (rules_cause_index(rs, h->cat[i].entries[k].id) < 0)
+				PROBLEM("%s: entry for unknown cause %s",
+				    h->cat[i].lang, h->cat[i].entries[k].id);
+	}
+#undef PROBLEM
+	return (problems);
+}
+
+/* char_width - display columns of the UTF-8 character at s (1 or 2) */
+static int
+char_width(const unsigned char *s, size_t *n)
+{
+	unsigned long cp;
+
+	if (s[0] < 0x80) {
+		*n = 1;
+		return (1);
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		*n = 2;
+		return (1);
+	}
+	if ((s[0] & 0xf0) == 0xe0) {
+		*n = 3;
+		cp = ((s[0] & 0x0fUL) << 12) | ((s[1] & 0x3fUL) << 6) |
+		    (s[2] & 0x3fUL);
+		/* CJK, Hangul, full-width forms: two columns */
+		return ((cp >= 0x1100 && cp <= 0x115f) ||
+		    (cp >= 0x2e80 && cp <= 0xa4cf) ||
+		    (cp >= 0xac00 && cp <= 0xd7a3) ||
+		    (cp >= 0xf900 && cp <= 0xfaff) ||
+		    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+		    (cp >= 0xff00 && cp <= 0xff60) ||
+		    (cp >= 0xffe0 && cp <= 0xffe6) ? 2 : 1);
+	}
+	*n = 4;
+	return (2);
+}
+
+/*
+ * wrap - append text as lines of at most HINT_WRAP columns: the first
+ * line starts with first, the others with indent.  Lines break at a
+ * space, or next to a wide (CJK) character, never inside a word, so a
+ * URL or a cmdlet stays whole even when it is longer than the line.
+ */
+static void
+wrap(struct buf *out, const char *first, const char *indent,
+    const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t	 len = strlen(text), i = 0, n, start, brk, nb;
+	int	 col, w, cw, prev_wide;
+
+	buf_puts(out, first);
+	col = (int)strlen(first);
+	while (i < len) {
+		while (i < len && s[i] == ' ')
+			i++;
+		if (i >= len)
+			break;
+		start = i;
+		brk = 0;		/* a break before byte brk */
+		w = col;
+		prev_wide = 0;
+		while (i < len) {
+			cw = char_width(s + i, &n);
+			if (i + n > len)
+				n = len - i;
+			if (i > start && (s[i] == ' ' || cw == 2 || prev_wide))
+				brk = i;
+			if (w + cw > HINT_WRAP && brk > start)
+				break;
+			prev_wide = cw == 2;
+			w += cw;
+			i += n;
+		}
+		nb = i < len ? brk : len;
+		/* no trailing blanks before the line break */
+		while (nb > start && s[nb - 1] == ' ')
+			nb--;
+		buf_append(out, text + start, nb - start);
+		buf_putc(out, '\n');
+		i = i < len ? brk : len;
+		if (i < len) {
+			buf_puts(out, indent);
+			col = (int)strlen(indent);
+		}
+	}
+	if (len == 0)
+		buf_putc(out, '\n');
+}
+
+/* render_admin - the administrator's part: steps, cause, reply, server */
+static void
+render_admin(const struct hints *h, const struct verdict *v,
+    const char *lang, const struct hint_entry *e, struct buf *out)
+{
+	char	 num[16];
+	int	 k;
+
+	buf_printf(out, "%s:\n", hints_ui(h, lang, "admin_heading"));
+	for (k = 0; k < e->nsteps; k++) {
+		snprintf(num, sizeof(num), "  %d. ", k + 1);
+		wrap(out, num, "     ", e->step[k]);
+	}
+	buf_printf(out, "  %s: %s\n", hints_ui(h, lang, "cause_label"),
+	    v->cause);
+	if (v->reply[0] != '\0') {
+		char	 label[128];
+
+		snprintf(label, sizeof(label), "  %s: ",
+		    hints_ui(h, lang, "reply_label"));
+		wrap(out, label, "    ", v->reply);
+	}
+	if (v->server_id[0] != '\0')
+		buf_printf(out, "  %s: %s\n", hints_ui(h, lang, "server_label"),
+		    v->server_id);
+}
+
+/* hint_render - the block inserted at the top of a bounce */
+int
+hint_render(const struct hints *h, const struct verdict *v,
+    const char *lang, int flags, struct buf *out)
+{
+	const struct hint_entry *e;
+	const char *used = "en";
+
+	if (v->cause == NULL ||
+	    (e = hints_find(h, lang, v->cause, &used)) == NULL ||
+	    e->summary == NULL)
+		return (-1);
+	wrap(out, "", "", hints_ui(h, used, (flags & HINT_DELAYED) ?
+	    "title_delayed" : "title"));
+	buf_putc(out, '\n');
+	wrap(out, "", "", e->summary);
+	buf_putc(out, '\n');
+	if (flags & HINT_ADMIN_FIRST) {
+		render_admin(h, v, used, e, out);
+		buf_putc(out, '\n');
+	}
+	if (!(flags & HINT_NO_USER) && e->user != NULL) {
+		buf_printf(out, "%s:\n", hints_ui(h, used, "user_heading"));
+		wrap(out, "  ", "  ", e->user);
+		buf_putc(out, '\n');
+	}
+	if (!(flags & HINT_ADMIN_FIRST)) {
+		render_admin(h, v, used, e, out);
+		buf_putc(out, '\n');
+	}
+	wrap(out, "", "", hints_ui(h, used, "footer"));
+	buf_puts(out, "----------------------------------------------------------------------\n\n");
+	return (out->overflow ? -1 : 0);
+}

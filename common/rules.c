@@ -1,0 +1,444 @@
+/*
+ * rules.c - the cause rule table and the provider signatures
+ *
+ * Functions: rules_load_buf, rules_load_file, rules_load_builtin,
+ * rules_provider, rules_match, rules_cause_index.
+ *
+ * The table is data, not code, so that a new Microsoft wording can be
+ * handled by editing conf/relayhint.rules (and `relayhint -n`) without a
+ * rebuild.  The syntax is in rules.h and relayhint.conf(5).
+ *
+ * Limits: RULES_MAX_CAUSES causes, RULES_MAX_RULES rules,
+ * RULES_MAX_SIGS signatures, RULES_MAX_PATTERNS patterns per rule of at
+ * most RULES_PATTERN_MAX-1 bytes, lines of at most 1023 bytes, files of at
+ * most 1 MiB.  Every violation is a load error "name:line: reason"; a
+ * table that fails to load is never used in part.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "reply.h"
+#include "rules.h"
+#include "text.h"
+
+#define RULES_LINE_MAX		1024
+#define RULES_FILE_MAX		(1024 * 1024)
+#define RULES_MAX_TOKENS	(4 + RULES_MAX_PATTERNS + 1)
+
+static const char *const rule_areas[] = {
+	"auth", "tls", "send", "limit", "relay", "blocked", "message",
+	"server", "mailbox", "oauth", "sasl", "recipient", "unknown", NULL
+};
+
+struct token {
+	char	text[RULES_PATTERN_MAX];
+	int	quoted;
+};
+
+/* rules_err - format "name:line: reason" */
+static int
+rules_err(char *err, size_t errlen, const char *name, int line,
+    const char *why, const char *arg)
+{
+	snprintf(err, errlen, "%s:%d: %s%s%.64s%s", name, line, why,
+	    arg ? " \"" : "", arg ? arg : "", arg ? "\"" : "");
+	return (-1);
+}
+
+/* tokenize - split a line into words and quoted strings; -1 on error */
+static int
+tokenize(const char *s, size_t len, struct token *tok, int max,
+    const char **why)
+{
+	size_t	 i = 0, o;
+	int	 n = 0;
+
+	for (;;) {
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i >= len || s[i] == '#')
+			return (n);
+		if (n >= max) {
+			*why = "too many fields";
+			return (-1);
+		}
+		o = 0;
+		tok[n].quoted = s[i] == '"';
+		if (tok[n].quoted) {
+			for (i++; i < len && s[i] != '"'; i++) {
+				if (s[i] == '\\' && i + 1 < len)
+					i++;
+				if (o + 1 >= sizeof(tok[n].text)) {
+					*why = "pattern too long";
+					return (-1);
+				}
+				tok[n].text[o++] = s[i];
+			}
+			if (i >= len) {
+				*why = "missing closing quote";
+				return (-1);
+			}
+			i++;
+		} else {
+			for (; i < len && s[i] != ' ' && s[i] != '\t'; i++) {
+				if (o + 1 >= sizeof(tok[n].text)) {
+					*why = "field too long";
+					return (-1);
+				}
+				tok[n].text[o++] = s[i];
+			}
+		}
+		tok[n].text[o] = '\0';
+		n++;
+	}
+}
+
+/* id_ok - cause ids are lower-case words joined by dots: "m365.auth.x" */
+static int
+id_ok(const char *id)
+{
+	size_t	 i, n = strlen(id);
+	int	 dot = 0;
+
+	if (n == 0 || n >= RULES_ID_MAX || id[0] == '.' || id[n - 1] == '.')
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (id[i] == '.') {
+			if (id[i + 1] == '.')
+				return (0);
+			dot = 1;
+		} else if (!((id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= '0' && id[i] <= '9') || id[i] == '_'))
+			return (0);
+	}
+	return (dot);
+}
+
+/* parse_num - a number of 1..3 digits; -1 otherwise */
+static int
+parse_num(const char *s, const char **end)
+{
+	int	 v = 0, n = 0;
+
+	while (*s >= '0' && *s <= '9' && n < 4) {
+		v = v * 10 + (*s++ - '0');
+		n++;
+	}
+	*end = s;
+	return (n >= 1 && n <= 3 ? v : -1);
+}
+
+/* parse_status - "5.7.139" or "4.7.500-699" into subject and range */
+static int
+parse_status(const char *s, struct rule *r)
+{
+	const char *p;
+	int	 subj, lo, hi;
+
+	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
+		return (-1);
+	if ((subj = parse_num(s + 2, &p)) < 0 || *p != '.')
+		return (-1);
+	if ((lo = parse_num(p + 1, &p)) < 0)
+		return (-1);
+	hi = lo;
+	if (*p == '-' && ((hi = parse_num(p + 1, &p)) < 0 || hi < lo))
+		return (-1);
+	if (*p != '\0')
+		return (-1);
+	r->sclass = s[0] - '0';
+	r->subject = subj;
+	r->lo = lo;
+	r->hi = hi;
+	return (0);
+}
+
+/* rules_cause_index - index of a cause id, or -1 */
+int
+rules_cause_index(const struct rules *rs, const char *id)
+{
+	int	 i;
+
+	for (i = 0; i < rs->ncauses; i++)
+		if (strcmp(rs->causes[i].id, id) == 0)
+			return (i);
+	return (-1);
+}
+
+/* rules_statement - one tokenized line into the table */
+static int
+rules_statement(struct rules *rs, struct token *t, int n, const char *name,
+    int line, char *err, size_t errlen)
+{
+	struct rule *r;
+	int	 i, ci;
+
+	if (strcmp(t[0].text, "provider") == 0) {
+		struct rule_sig *sg;
+
+		if (n != 4)
+			return (rules_err(err, errlen, name, line,
+			    "provider: want: provider m365 host|serverid|marker TEXT",
+			    NULL));
+		if (strcmp(t[1].text, "m365") != 0)
+			return (rules_err(err, errlen, name, line,
+			    "unknown provider", t[1].text));
+		if (rs->nsigs >= RULES_MAX_SIGS)
+			return (rules_err(err, errlen, name, line,
+			    "too many provider lines", NULL));
+		sg = &rs->sigs[rs->nsigs];
+		sg->provider = PROVIDER_M365;
+		if (strcmp(t[2].text, "host") == 0)
+			sg->kind = SIG_HOST;
+		else if (strcmp(t[2].text, "serverid") == 0)
+			sg->kind = SIG_SERVERID;
+		else if (strcmp(t[2].text, "marker") == 0)
+			sg->kind = SIG_MARKER;
+		else
+			return (rules_err(err, errlen, name, line,
+			    "unknown signature kind", t[2].text));
+		if (t[3].text[0] == '\0' || (sg->kind == SIG_MARKER &&
+		    strlen(t[3].text) < 4))
+			return (rules_err(err, errlen, name, line,
+			    "signature too short", t[3].text));
+		text_copy(sg->text, sizeof(sg->text), t[3].text,
+		    strlen(t[3].text));
+		rs->nsigs++;
+		return (0);
+	}
+	if (strcmp(t[0].text, "cause") == 0) {
+		if (n != 3)
+			return (rules_err(err, errlen, name, line,
+			    "cause: want: cause ID AREA", NULL));
+		if (!id_ok(t[1].text))
+			return (rules_err(err, errlen, name, line,
+			    "bad cause id", t[1].text));
+		if (rules_cause_index(rs, t[1].text) >= 0)
+			return (rules_err(err, errlen, name, line,
+			    "duplicate cause", t[1].text));
+		for (i = 0; rule_areas[i] != NULL; i++)
+			if (strcmp(rule_areas[i], t[2].text) == 0)
+				break;
+		if (rule_areas[i] == NULL)
+			return (rules_err(err, errlen, name, line,
+			    "unknown area", t[2].text));
+		if (rs->ncauses >= RULES_MAX_CAUSES)
+			return (rules_err(err, errlen, name, line,
+			    "too many causes", NULL));
+		text_copy(rs->causes[rs->ncauses].id, RULES_ID_MAX, t[1].text,
+		    strlen(t[1].text));
+		text_copy(rs->causes[rs->ncauses].area,
+		    sizeof(rs->causes[0].area), t[2].text, strlen(t[2].text));
+		if (strcmp(t[1].text, "m365.unknown") == 0)
+			rs->unknown_cause = rs->ncauses;
+		rs->ncauses++;
+		return (0);
+	}
+	if (strcmp(t[0].text, "rule") != 0)
+		return (rules_err(err, errlen, name, line, "unknown statement",
+		    t[0].text));
+	if (n < 4)
+		return (rules_err(err, errlen, name, line,
+		    "rule: want: rule ID CODE STATUS [\"TEXT\"...]", NULL));
+	if ((ci = rules_cause_index(rs, t[1].text)) < 0)
+		return (rules_err(err, errlen, name, line,
+		    "rule for undeclared cause", t[1].text));
+	if (rs->nrules >= RULES_MAX_RULES)
+		return (rules_err(err, errlen, name, line, "too many rules",
+		    NULL));
+	r = &rs->rules[rs->nrules];
+	memset(r, 0, sizeof(*r));
+	r->cause = ci;
+	r->line = line;
+	r->subject = -1;
+	if (strcmp(t[2].text, "*") != 0) {
+		const char *p;
+
+		if (t[2].quoted || (r->code = parse_num(t[2].text, &p)) < 200 ||
+		    r->code > 599 || *p != '\0')
+			return (rules_err(err, errlen, name, line,
+			    "bad reply code", t[2].text));
+	}
+	if (strcmp(t[3].text, "*") != 0) {
+		if (t[3].quoted || parse_status(t[3].text, r) < 0)
+			return (rules_err(err, errlen, name, line,
+			    "bad enhanced status code", t[3].text));
+		text_copy(r->status, sizeof(r->status), t[3].text,
+		    strlen(t[3].text));
+	}
+	for (i = 4; i < n; i++) {
+		if (!t[i].quoted)
+			return (rules_err(err, errlen, name, line,
+			    "pattern must be quoted", t[i].text));
+		if (t[i].text[0] == '\0')
+			return (rules_err(err, errlen, name, line,
+			    "empty pattern", NULL));
+		if (r->npat >= RULES_MAX_PATTERNS)
+			return (rules_err(err, errlen, name, line,
+			    "too many patterns", NULL));
+		text_copy(r->pat[r->npat++], RULES_PATTERN_MAX, t[i].text,
+		    strlen(t[i].text));
+	}
+	if (r->code == 0 && r->subject < 0 && r->npat == 0)
+		return (rules_err(err, errlen, name, line,
+		    "rule matches everything", t[1].text));
+	rs->nrules++;
+	return (0);
+}
+
+/* rules_load_buf - parse a whole rule text; all or nothing */
+int
+rules_load_buf(struct rules *rs, const char *text, size_t len,
+    const char *name, char *err, size_t errlen)
+{
+	struct token tok[RULES_MAX_TOKENS];
+	const char *why;
+	size_t	 i = 0, eol, n;
+	int	 line = 0, nt;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->unknown_cause = -1;
+	while (i < len) {
+		line++;
+		for (eol = i; eol < len && text[eol] != '\n'; eol++)
+			;
+		n = eol - i;
+		if (n > 0 && text[i + n - 1] == '\r')
+			n--;
+		if (n >= RULES_LINE_MAX)
+			return (rules_err(err, errlen, name, line,
+			    "line too long", NULL));
+		if (memchr(text + i, '\0', n) != NULL)
+			return (rules_err(err, errlen, name, line,
+			    "NUL byte", NULL));
+		why = NULL;
+		if ((nt = tokenize(text + i, n, tok, RULES_MAX_TOKENS, &why)) < 0)
+			return (rules_err(err, errlen, name, line, why, NULL));
+		if (nt > 0 && rules_statement(rs, tok, nt, name, line, err,
+		    errlen) < 0)
+			return (-1);
+		i = eol + 1;
+	}
+	if (rs->ncauses == 0)
+		return (rules_err(err, errlen, name, line, "no causes defined",
+		    NULL));
+	if (rs->unknown_cause < 0)
+		return (rules_err(err, errlen, name, line,
+		    "cause m365.unknown is not declared", NULL));
+	return (0);
+}
+
+/* rules_load_file - read a rule file of at most RULES_FILE_MAX bytes */
+int
+rules_load_file(struct rules *rs, const char *path, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	*text;
+	size_t	 n;
+	int	 rc;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if ((text = malloc(RULES_FILE_MAX + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return (-1);
+	}
+	n = fread(text, 1, RULES_FILE_MAX + 1, f);
+	if (ferror(f) || n > RULES_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
+		    "read error" : "file too large (limit 1 MiB)");
+		rc = -1;
+	} else
+		rc = rules_load_buf(rs, text, n, path, err, errlen);
+	fclose(f);
+	free(text);
+	return (rc);
+}
+
+/* rules_load_builtin - the compiled-in copy of conf/relayhint.rules */
+int
+rules_load_builtin(struct rules *rs, char *err, size_t errlen)
+{
+	return (rules_load_buf(rs, builtin_rules, strlen(builtin_rules),
+	    "(builtin relayhint.rules)", err, errlen));
+}
+
+/* rules_provider - whose reply is it? */
+enum provider
+rules_provider(const struct rules *rs, const char *host,
+    const char *server_id, const char *text)
+{
+	const struct rule_sig *sg;
+	int	 i;
+
+	for (i = 0; i < rs->nsigs; i++) {
+		sg = &rs->sigs[i];
+		switch (sg->kind) {
+		case SIG_HOST:
+			if (host != NULL && host[0] != '\0' &&
+			    text_has_suffix(host, strlen(host), sg->text))
+				return (sg->provider);
+			break;
+		case SIG_SERVERID:
+			if (server_id != NULL && server_id[0] != '\0' &&
+			    text_has_suffix(server_id, strlen(server_id),
+			    sg->text))
+				return (sg->provider);
+			break;
+		case SIG_MARKER:
+			if (text != NULL && text_casestr(text, strlen(text),
+			    sg->text) != NULL)
+				return (sg->provider);
+			break;
+		}
+	}
+	return (PROVIDER_NONE);
+}
+
+/* status_split - class, subject and detail of "C.S.D"; -1 when not a status */
+static int
+status_split(const char *status, int *sclass, int *subj, int *detail)
+{
+	const char *p;
+
+	if (status == NULL || reply_status_valid(status, strlen(status)) == 0)
+		return (-1);
+	*sclass = status[0] - '0';
+	*subj = parse_num(status + 2, &p);
+	*detail = parse_num(p + 1, &p);
+	return (0);
+}
+
+/* rules_match - the first rule that fits; -1 when none */
+int
+rules_match(const struct rules *rs, int code, const char *status,
+    const char *text)
+{
+	const struct rule *r;
+	int	 i, k, sclass = 0, subj = -1, detail = -1, have_status;
+	size_t	 tlen = text ? strlen(text) : 0;
+
+	have_status = status_split(status, &sclass, &subj, &detail) == 0;
+	for (i = 0; i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		if (r->code != 0 && r->code != code)
+			continue;
+		if (r->subject >= 0 && (!have_status || r->subject != subj ||
+		    detail < r->lo || detail > r->hi ||
+		    (r->sclass != sclass && !(r->sclass == 5 && sclass == 4))))
+			continue;
+		for (k = 0; k < r->npat; k++)
+			if (text == NULL ||
+			    text_casestr(text, tlen, r->pat[k]) == NULL)
+				break;
+		if (k == r->npat)
+			return (r->cause);
+	}
+	return (-1);
+}

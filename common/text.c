@@ -1,0 +1,198 @@
+/*
+ * text.c - small helpers for untrusted text
+ *
+ * Functions: text_printable, text_casestr, text_casecmp_n,
+ * text_has_suffix, text_copy, text_is_ascii, text_utf8_valid,
+ * text_lang_ok.
+ *
+ * Inputs are (pointer, length) pairs and need not be NUL-terminated;
+ * nothing here reads past the given length.  text_printable is what
+ * stands between a remote server's reply and our headers and syslog
+ * lines: its output never holds CR, LF, NUL or other control bytes.
+ */
+#include <string.h>
+
+#include "text.h"
+
+/* utf8_seq - length of a well-formed UTF-8 sequence at s, or 0 */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned c = s[0];
+	size_t	 n, i;
+	unsigned min;
+	unsigned long cp;
+
+	if (c < 0x80)
+		return (1);
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000, cp = c & 0x07;
+	else
+		return (0);
+	if (n > len)
+		return (0);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return (0);
+	return (n);
+}
+
+/* text_printable - censor control bytes and bad UTF-8, fold white space */
+size_t
+text_printable(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t	 i = 0, o = 0, n;
+	int	 space = 0;
+
+	if (dstlen == 0)
+		return (0);
+	while (i < srclen && o + 1 < dstlen) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+		    s[i] == '\n' || s[i] == '\f' || s[i] == '\v') {
+			space = 1;
+			i++;
+			continue;
+		}
+		if (space && o > 0) {
+			dst[o++] = ' ';
+			if (o + 1 >= dstlen)
+				break;
+		}
+		space = 0;
+		if (s[i] < 0x20 || s[i] == 0x7f) {
+			dst[o++] = '?';
+			i++;
+			continue;
+		}
+		n = utf8_seq(s + i, srclen - i);
+		if (n == 0) {
+			dst[o++] = '?';
+			i++;
+			continue;
+		}
+		if (o + n >= dstlen)
+			break;		/* never split a character */
+		memcpy(dst + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	dst[o] = '\0';
+	return (o);
+}
+
+/* lower - ASCII tolower without locale */
+static inline int
+lower(int c)
+{
+	return (c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+/* text_casecmp_n - ASCII case-insensitive compare of n bytes */
+int
+text_casecmp_n(const char *a, const char *b, size_t n)
+{
+	size_t	 i;
+	int	 d;
+
+	for (i = 0; i < n; i++) {
+		d = lower((unsigned char)a[i]) - lower((unsigned char)b[i]);
+		if (d != 0)
+			return (d);
+	}
+	return (0);
+}
+
+/* text_casestr - case-insensitive substring search, bounded haystack */
+const char *
+text_casestr(const char *hay, size_t haylen, const char *needle)
+{
+	size_t	 nlen = strlen(needle), i;
+	int	 first;
+
+	if (nlen == 0)
+		return (hay);
+	if (nlen > haylen)
+		return (NULL);
+	first = lower((unsigned char)needle[0]);
+	for (i = 0; i + nlen <= haylen; i++) {
+		if (lower((unsigned char)hay[i]) == first &&
+		    text_casecmp_n(hay + i, needle, nlen) == 0)
+			return (hay + i);
+	}
+	return (NULL);
+}
+
+/* text_has_suffix - ASCII case-insensitive suffix test */
+int
+text_has_suffix(const char *s, size_t len, const char *suffix)
+{
+	size_t	 n = strlen(suffix);
+
+	return (n <= len && text_casecmp_n(s + len - n, suffix, n) == 0);
+}
+
+/* text_copy - bounded copy, always terminated */
+size_t
+text_copy(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	size_t	 n;
+
+	if (dstlen == 0)
+		return (0);
+	n = srclen < dstlen - 1 ? srclen : dstlen - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return (n);
+}
+
+/* text_is_ascii - no byte >= 0x80 */
+int
+text_is_ascii(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return (0);
+	return (1);
+}
+
+/* text_utf8_valid - well-formed UTF-8 throughout */
+int
+text_utf8_valid(const char *s, size_t len)
+{
+	size_t	 i = 0, n;
+
+	while (i < len) {
+		if ((n = utf8_seq((const unsigned char *)s + i, len - i)) == 0)
+			return (0);
+		i += n;
+	}
+	return (1);
+}
+
+/* text_lang_ok - a plausible BCP 47 tag; keeps paths and headers clean */
+int
+text_lang_ok(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= 15)
+			return (0);
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || (s[i] == '-' && i > 0)))
+			return (0);
+	}
+	return (i > 0);
+}

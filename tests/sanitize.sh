@@ -1,0 +1,35 @@
+#!/bin/sh
+# sanitize.sh - the unit tests under ASan+UBSan, then under valgrind
+#
+# Builds a separate tree (build-asan/) with -fsanitize=address,undefined
+# and runs every unit test there; then runs the normal build's unit tests
+# under valgrind (errors or definitely-lost bytes fail).  Ends with the
+# usual "N passed, N failed" line.
+cd "$(dirname "$0")/.." || exit 2
+pass=0 fail=0
+make --no-print-directory B=build-asan \
+	CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	LDLIBS="-fsanitize=address,undefined" CMOCKA_LIBS="$(pkg-config --libs cmocka) -fsanitize=address,undefined" \
+	build-asan/librelayhint.a tests >/dev/null || { echo "FAIL: sanitizer build"; echo "0 passed, 1 failed"; exit 1; }
+for t in build-asan/tests/test_*; do
+	if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$t" >/tmp/rh-san.out 2>&1; then
+		pass=$((pass + 1)); echo "PASS: asan+ubsan $(basename "$t")"
+	else
+		fail=$((fail + 1)); echo "FAIL: asan+ubsan $(basename "$t")"; tail -n 30 /tmp/rh-san.out
+	fi
+done
+make --no-print-directory all tests >/dev/null
+if command -v valgrind >/dev/null; then
+	for t in build/tests/test_*; do
+		if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			"$t" >/tmp/rh-vg.out 2>&1; then
+			pass=$((pass + 1)); echo "PASS: valgrind $(basename "$t")"
+		else
+			fail=$((fail + 1)); echo "FAIL: valgrind $(basename "$t")"; tail -n 30 /tmp/rh-vg.out
+		fi
+	done
+else
+	echo "SKIP: valgrind not installed"
+fi
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
