@@ -91,6 +91,7 @@ tests: $(UNIT_BIN)
 adapters:
 -include milter/Makefile.inc
 -include exim-dlfunc/Makefile.inc
+-include fuzz/Makefile.inc
 
 check:
 	@sh tools/deps.sh test
