@@ -113,12 +113,13 @@ check-sanitize:
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/relayhint \
 	    $(DESTDIR)$(DATADIR)/relayhint/hints $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(B)/relayhint $(DESTDIR)$(BINDIR)/relayhint
 	install -m 644 conf/relayhint.rules $(DESTDIR)$(DATADIR)/relayhint/relayhint.rules
 	install -m 644 $(CATALOGS) $(DESTDIR)$(DATADIR)/relayhint/hints/
 	for m in man/*.1; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done; true
 	for m in man/*.5; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
+	for m in man/*.8; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
 	$(MAKE) --no-print-directory install-adapters
 
 install-adapters:
