@@ -1,0 +1,738 @@
+/*
+ * relayhint_exim.c - Exim ${dlfunc} entry points over the relayhint core
+ *
+ * Functions (each an exim_dlfunc_t; see relayhint-exim(8)):
+ *   relayhint_event{EVENT}{DATA}{ERRNO}{MSGID}{HOST}[{OPTIONS}]
+ *	for a smarthost transport's event_action: classifies this delivery
+ *	failure, writes one main log line and one rate-limited syslog line,
+ *	and always yields "" so the delivery is never disturbed;
+ *   relayhint_cause{MSGID-OR-TEXT}[{OPTIONS}[{FALLBACK-TEXT}]]
+ *	yields the cause id ("" when none), for ${if}, add_header, filters;
+ *   relayhint_hint{MSGID-OR-TEXT}{LANG}{FORMAT}[{OPTIONS}]
+ *	yields the rendered hint for bounce_message_file/warn_message_file
+ *	(FORMAT "text", "header" or "cause", with ",delayed", ",admin",
+ *	",nouser", ",utf8" modifiers);
+ *   relayhint_version{}
+ *	yields "relayhint VERSION exim-abi MAJOR.MINOR rules=N langs=..."
+ *
+ * OPTIONS is one string of words: an absolute path names Exim's main log
+ * (default /var/log/exim4/mainlog); "syslog" says there is none; and
+ * key=value words set log= (syslog socket or "none"), tag=, ratelimit=
+ * (seconds, 0 = off), state= (rate-limit file), tail= (bytes of main log
+ * read, k/m suffix), rules=, hints=, config= (relayhint.conf, or "none"),
+ * logmain= (yes/no).  relayhint.conf, shared with the milter, supplies
+ * the defaults that OPTIONS does not set.
+ *
+ * Process model: Exim calls these in the delivery process (root), in the
+ * transport subprocess and while making bounces (the Exim user), and in
+ * -be tests (any user).  The rules and catalogs are loaded on first use
+ * and kept for the life of the process; they are read-only afterwards,
+ * so a fork inherits them safely, and each delivery is a new process, so
+ * edited files are picked up without restarting Exim.  No signals, no
+ * alarm(), no exit(), no openlog(); syslog goes as our own datagram.
+ *
+ * Errors: wrong argument counts and unknown options or formats are
+ * configuration mistakes and return ERROR (Exim puts them in the panic
+ * log).  Everything else - unreadable files, no cause, out of memory -
+ * returns OK with an empty yield and at most one "relayhint: warning:"
+ * main log line per process and kind.
+ *
+ * Limits: bounded main log read (rhexim_scan.c), hint text of at most
+ * RHX_OUT_MAX bytes, syslog lines of 2 KiB, per-process dedup of the
+ * last RHX_DEDUP event lines.
+ */
+#define DLFUNC_IMPL
+#include <local_scan.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "explain.h"
+#include "hint.h"
+#include "logfmt.h"
+#include "rhexim.h"
+#include "text.h"
+
+#define RHX_EXPORT		__attribute__((visibility("default")))
+#define RHX_OUT_MAX		(64u * 1024)
+#define RHX_DEDUP		8
+#define RHX_DEFAULT_MAINLOG	"/var/log/exim4/mainlog"
+#define RHX_DEFAULT_SYSLOG	"/dev/log"
+#define RHX_DEFAULT_TAG		"relayhint-exim"
+#define RHX_DEFAULT_CONFIG	RH_SYSCONFDIR "/relayhint.conf"
+#define RHX_SEV_INFO		6	/* syslog severities, as <syslog.h> */
+
+/* Hint area for the generic "authentication attempt(s) failed" */
+static const char *const rhx_generic_causes[] = {
+	"m365.auth.failed", "m365.auth.unknown", NULL
+};
+
+struct rhx_opts {
+	char	 mainlog[PATH_MAX];	/* "" = none (syslog-only) */
+	char	 syslog[CONFIG_PATH_MAX];	/* "" = do not send */
+	char	 tag[32];
+	char	 state[PATH_MAX];	/* "" = default under the spool */
+	char	 rules[PATH_MAX];
+	char	 hints[PATH_MAX];
+	char	 config[PATH_MAX];	/* relayhint.conf; "" = none */
+	char	 lang[16];		/* when LANG is "" */
+	int	 ratelimit;
+	int	 logmain;
+	int	 facility;		/* LOG_MAIL and friends, shifted */
+	int	 user_note;
+	size_t	 tail;
+	unsigned set;			/* RHX_SET_*: given in OPTIONS */
+};
+
+#define RHX_SET_SYSLOG	0x01
+#define RHX_SET_RATE	0x02
+#define RHX_SET_RULES	0x04
+#define RHX_SET_HINTS	0x08
+
+exim_dlfunc_t relayhint_event, relayhint_cause, relayhint_hint,
+    relayhint_version;
+
+/* The knowledge base, loaded once per process (see the block comment) */
+static struct kb rhx_kb;
+static int rhx_kb_state;		/* 0 not tried, 1 ok, -1 failed */
+static char rhx_kb_from[2 * PATH_MAX + 2];
+static unsigned rhx_warned;		/* warning kinds logged already */
+static char rhx_dedup[RHX_DEDUP][96];
+static int rhx_dedup_next;
+static struct config rhx_cfg;		/* relayhint.conf, once per process */
+static int rhx_cfg_state;		/* 0 not tried, 1 ok, -1 none/failed */
+static char rhx_cfg_from[PATH_MAX];
+
+#define RHX_W_KB	0x01
+#define RHX_W_MAINLOG	0x02
+#define RHX_W_ASCII	0x04
+#define RHX_W_LANG	0x08
+#define RHX_W_SYSLOG	0x10
+#define RHX_W_CONFIG	0x20
+
+/* yield_str - hand a copy of s to Exim, in its untainted store */
+static void
+yield_str(uschar **yield, const char *s)
+{
+	size_t	 n = strlen(s);
+	uschar	*p;
+
+	p = store_get((int)n + 1, GET_UNTAINTED);
+	memcpy(p, s, n + 1);
+	*yield = p;
+}
+
+/* fail_config - a configuration mistake: ERROR, and Exim logs the text */
+static int
+fail_config(uschar **yield, const char *fn, const char *why)
+{
+	char	 msg[512];
+
+	(void)snprintf(msg, sizeof(msg), "%s: %s (see relayhint-exim(8))",
+	    fn, why);
+	yield_str(yield, msg);
+	return (ERROR);
+}
+
+/* warn_once - one main log warning per process and kind */
+static void
+warn_once(unsigned kind, const char *what)
+{
+	if (rhx_warned & kind)
+		return;
+	rhx_warned |= kind;
+	/* log_write puts the id of the message being handled first itself */
+	log_write(0, LOG_MAIN, "relayhint: warning: %s", what);
+}
+
+/* parse_size - "1048576", "512k", "4m" */
+static int
+parse_size(const char *s, size_t *out)
+{
+	char	*end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s)
+		return (-1);
+	if (*end == 'k' || *end == 'K')
+		v *= 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		v *= 1024 * 1024, end++;
+	if (*end != '\0' || v == 0 || v > RHX_TAIL_MAX)
+		return (-1);
+	*out = (size_t)v;
+	return (0);
+}
+
+/* set_path - an absolute path value (or "none" when may_none), bounded */
+static int
+set_path(char *dst, size_t dstlen, const char *v, int may_none)
+{
+	if (may_none && strcmp(v, "none") == 0) {
+		dst[0] = '\0';
+		return (0);
+	}
+	if (v[0] != '/' || strlen(v) >= dstlen)
+		return (-1);
+	memcpy(dst, v, strlen(v) + 1);
+	return (0);
+}
+
+/* one_opt - one OPTIONS word; -1 with why set for a mistake */
+static int
+one_opt(struct rhx_opts *o, char *w, const char **why)
+{
+	char	*v, *end;
+	long	 n;
+
+	/* a bare path is the main log, "syslog" says there is none */
+	if (w[0] == '/' || strcmp(w, "syslog") == 0 || strcmp(w, "-") == 0) {
+		if (w[0] != '/')
+			o->mainlog[0] = '\0';
+		else if (set_path(o->mainlog, sizeof(o->mainlog), w, 0) < 0)
+			return (*why = "main log path too long", -1);
+		return (0);
+	}
+	if ((v = strchr(w, '=')) == NULL)
+		return (*why = "an OPTIONS word is neither a path nor "
+		    "key=value", -1);
+	*v++ = '\0';
+	if (strcmp(w, "mainlog") == 0) {
+		if (strcmp(v, "syslog") == 0)
+			v = "none";
+		if (set_path(o->mainlog, sizeof(o->mainlog), v, 1) < 0)
+			return (*why = "mainlog= wants a path or syslog", -1);
+	} else if (strcmp(w, "config") == 0) {
+		if (set_path(o->config, sizeof(o->config), v, 1) < 0)
+			return (*why = "config= wants a path or none", -1);
+	} else if (strcmp(w, "log") == 0) {
+		if (set_path(o->syslog, sizeof(o->syslog), v, 1) < 0)
+			return (*why = "log= wants a socket path or none", -1);
+		o->set |= RHX_SET_SYSLOG;
+	} else if (strcmp(w, "state") == 0) {
+		if (set_path(o->state, sizeof(o->state), v, 0) < 0)
+			return (*why = "state= wants an absolute path", -1);
+	} else if (strcmp(w, "rules") == 0) {
+		if (set_path(o->rules, sizeof(o->rules), v, 0) < 0)
+			return (*why = "rules= wants an absolute path", -1);
+		o->set |= RHX_SET_RULES;
+	} else if (strcmp(w, "hints") == 0) {
+		if (set_path(o->hints, sizeof(o->hints), v, 0) < 0)
+			return (*why = "hints= wants an absolute path", -1);
+		o->set |= RHX_SET_HINTS;
+	} else if (strcmp(w, "tag") == 0) {
+		if (v[0] == '\0' || strlen(v) >= sizeof(o->tag) ||
+		    strpbrk(v, "[]: ") != NULL)
+			return (*why = "tag= wants a short word", -1);
+		memcpy(o->tag, v, strlen(v) + 1);
+	} else if (strcmp(w, "ratelimit") == 0) {
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (errno != 0 || end == v || *end != '\0' || n < 0 ||
+		    n > 86400)
+			return (*why = "ratelimit= wants 0..86400 seconds", -1);
+		o->ratelimit = (int)n;
+		o->set |= RHX_SET_RATE;
+	} else if (strcmp(w, "tail") == 0) {
+		if (parse_size(v, &o->tail) < 0)
+			return (*why = "tail= wants a size up to 64m", -1);
+	} else if (strcmp(w, "logmain") == 0) {
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			return (*why = "logmain= wants yes or no", -1);
+		o->logmain = v[0] == 'y';
+	} else
+		return (*why = "unknown OPTIONS key", -1);
+	return (0);
+}
+
+/* apply_config - relayhint.conf (shared with the milter) under OPTIONS */
+static void
+apply_config(struct rhx_opts *o)
+{
+	char	 err[512], msg[600];
+
+	if (o->config[0] == '\0')
+		return;
+	if (rhx_cfg_state == 0 || strcmp(rhx_cfg_from, o->config) != 0) {
+		memcpy(rhx_cfg_from, o->config, sizeof(rhx_cfg_from));
+		config_init(&rhx_cfg);
+		rhx_cfg_state = -1;
+		if (access(o->config, F_OK) == 0) {
+			if (config_load(&rhx_cfg, o->config, err,
+			    sizeof(err)) == 0)
+				rhx_cfg_state = 1;
+			else {
+				/* a broken file costs its settings only */
+				(void)snprintf(msg, sizeof(msg), "%s; using "
+				    "the defaults", err);
+				warn_once(RHX_W_CONFIG, msg);
+			}
+		}
+	}
+	if (rhx_cfg_state < 0)
+		return;
+	if (!(o->set & RHX_SET_SYSLOG))
+		(void)snprintf(o->syslog, sizeof(o->syslog), "%s",
+		    rhx_cfg.syslog_socket);
+	if (!(o->set & RHX_SET_RATE))
+		o->ratelimit = rhx_cfg.log_repeat_window;
+	if (!(o->set & RHX_SET_RULES))
+		(void)snprintf(o->rules, sizeof(o->rules), "%s",
+		    rhx_cfg.rules_file);
+	if (!(o->set & RHX_SET_HINTS))
+		(void)snprintf(o->hints, sizeof(o->hints), "%s",
+		    rhx_cfg.hints_dir);
+	(void)snprintf(o->lang, sizeof(o->lang), "%s", rhx_cfg.language);
+	o->facility = rhx_cfg.syslog_facility;
+	o->user_note = rhx_cfg.user_note;
+}
+
+/* parse_opts - OPTIONS string into o; -1 with why for a mistake */
+static int
+parse_opts(const char *s, struct rhx_opts *o, const char **why)
+{
+	char	 copy[4096], *w, *save = NULL;
+
+	memset(o, 0, sizeof(*o));
+	memcpy(o->mainlog, RHX_DEFAULT_MAINLOG, sizeof(RHX_DEFAULT_MAINLOG));
+	memcpy(o->syslog, RHX_DEFAULT_SYSLOG, sizeof(RHX_DEFAULT_SYSLOG));
+	memcpy(o->tag, RHX_DEFAULT_TAG, sizeof(RHX_DEFAULT_TAG));
+	memcpy(o->config, RHX_DEFAULT_CONFIG, sizeof(RHX_DEFAULT_CONFIG));
+	memcpy(o->lang, "en", 3);
+	o->ratelimit = 300;
+	o->logmain = 1;
+	o->facility = 2 << 3;		/* LOG_MAIL */
+	o->user_note = 1;
+	o->tail = RHX_TAIL_DEFAULT;
+	if (s != NULL) {
+		if (strlen(s) >= sizeof(copy))
+			return (*why = "OPTIONS too long", -1);
+		memcpy(copy, s, strlen(s) + 1);
+		for (w = strtok_r(copy, " \t\n", &save); w != NULL;
+		    w = strtok_r(NULL, " \t\n", &save))
+			if (one_opt(o, w, why) < 0)
+				return (-1);
+	}
+	apply_config(o);
+	return (0);
+}
+
+/* get_kb - the process's knowledge base, loading it on first use */
+static const struct kb *
+get_kb(const struct rhx_opts *o)
+{
+	char	 from[sizeof(rhx_kb_from)], err[512], msg[700];
+
+	(void)snprintf(from, sizeof(from), "%s|%s", o->rules, o->hints);
+	if (rhx_kb_state != 0 && strcmp(from, rhx_kb_from) == 0)
+		return (rhx_kb_state > 0 ? &rhx_kb : NULL);
+	if (rhx_kb_state > 0)
+		kb_free(&rhx_kb);
+	memcpy(rhx_kb_from, from, sizeof(from));
+	rhx_kb_state = -1;
+	if (kb_load(&rhx_kb, o->rules[0] ? o->rules : NULL,
+	    o->hints[0] ? o->hints : NULL, err, sizeof(err)) == 0) {
+		rhx_kb_state = 1;
+		return (&rhx_kb);
+	}
+	/* A broken site file must not cost the hint: use the built-in copy */
+	(void)snprintf(msg, sizeof(msg), "%s; using the built-in rules and "
+	    "catalogs", err);
+	warn_once(RHX_W_KB, msg);
+	if ((o->rules[0] || o->hints[0]) &&
+	    kb_load(&rhx_kb, NULL, NULL, err, sizeof(err)) == 0) {
+		rhx_kb_state = 1;
+		return (&rhx_kb);
+	}
+	return (NULL);
+}
+
+/* generic_cause - the catalog's cause for an auth failure without a reply */
+static void
+generic_cause(const struct kb *kb, struct rhx_answer *a)
+{
+	int	 i, ci;
+
+	if (a->tier != RHX_TIER_GENERIC)
+		return;
+	for (i = 0; rhx_generic_causes[i] != NULL; i++)
+		if ((ci = rules_cause_index(kb->rules,
+		    rhx_generic_causes[i])) >= 0) {
+			a->v.cause = kb->rules->causes[ci].id;
+			a->v.area = kb->rules->causes[ci].area;
+			return;
+		}
+}
+
+/* format_line - the milter's line (logfmt.c), then what only Exim knows */
+static void
+format_line(struct buf *b, const char *id, const struct rhx_answer *a,
+    const char *event, unsigned long suppressed, const char *note)
+{
+	char	 val[LOGFMT_VALUE_MAX + 4];
+
+	(void)logfmt_verdict(b, id, &a->v, "", "logged", suppressed);
+	(void)logfmt_value(val, sizeof(val), a->v.recipient);
+	buf_printf(b, " rcpt=%s", val);
+	(void)logfmt_value(val, sizeof(val), event);
+	buf_printf(b, " event=%s source=%s", val, rhx_src_name(a->src));
+	if (note != NULL)
+		buf_printf(b, " note=\"%s\"", note);	/* our own text */
+}
+
+/* dedup_seen - this process logged the same id and cause already */
+static int
+dedup_seen(const char *id, const char *cause)
+{
+	char	 key[sizeof(rhx_dedup[0])];
+	int	 i;
+
+	(void)snprintf(key, sizeof(key), "%s|%s", id, cause);
+	for (i = 0; i < RHX_DEDUP; i++)
+		if (strcmp(rhx_dedup[i], key) == 0)
+			return (1);
+	memcpy(rhx_dedup[rhx_dedup_next], key, sizeof(key));
+	rhx_dedup_next = (rhx_dedup_next + 1) % RHX_DEDUP;
+	return (0);
+}
+
+/* expand_var - an Exim variable, "" when unset or failing */
+static const char *
+expand_var(const char *name)
+{
+	uschar	*s = expand_string(US name);
+
+	return (s ? CS s : "");
+}
+
+/* state_path - the rate-limit file: state= or in Exim's hints directory */
+static void
+state_path(const struct rhx_opts *o, char *out, size_t outlen)
+{
+	const char *spool;
+
+	if (o->state[0] != '\0') {
+		(void)snprintf(out, outlen, "%s", o->state);
+		return;
+	}
+	spool = expand_var("$spool_directory");
+	if (spool[0] == '/')
+		(void)snprintf(out, outlen, "%s/db/relayhint-ratelimit", spool);
+	else
+		out[0] = '\0';
+}
+
+/* note_for - how to get the precise cause, when the main log was no help */
+static const char *
+note_for(const struct rhx_answer *a)
+{
+	if (a->tier != RHX_TIER_GENERIC && a->tier != RHX_TIER_RESULT &&
+	    a->tier != RHX_TIER_RESULT_UNKNOWN)
+		return (NULL);
+	if (!a->generic_auth && a->tier != RHX_TIER_GENERIC &&
+	    (a->v.area == NULL || strcmp(a->v.area, "auth") != 0))
+		return (NULL);
+	switch (a->log) {
+	case RHX_LOG_UNUSED:
+	case RHX_LOG_NOFILE:
+		return ("Exim writes Microsoft's AUTH reply only to its main "
+		    "log file; add a file to log_file_path (Debian: "
+		    "/var/log/exim4/mainlog) and pass its path to "
+		    "relayhint_event for the precise cause");
+	case RHX_LOG_ERROR:
+		return ("the main log could not be read; check its path and "
+		    "permissions (the Exim user must read it) for the "
+		    "precise cause");
+	default:
+		return (a->id_seen ? NULL : "this message's lines are not in "
+		    "the end of the main log; raise tail= for the precise "
+		    "cause");
+	}
+}
+
+/* relayhint_event - event_action: classify, log, yield "" */
+RHX_EXPORT int
+relayhint_event(uschar **yield, int argc, uschar *argv[])
+{
+	struct rhx_opts o;
+	struct rhx_query q;
+	struct rhx_answer a;
+	struct buf b;
+	const struct kb *kb;
+	const char *ev, *why = NULL, *note, *id;
+	char	 rcpt[320], rkey[400], spath[PATH_MAX + 32];
+	unsigned long suppressed = 0;
+	long	 en;
+
+	*yield = NULL;
+	if (argc < 5 || argc > 6)
+		return (fail_config(yield, "relayhint_event", "wants "
+		    "{$event_name}{$event_data}{$event_defer_errno}"
+		    "{$message_exim_id}{$host} and optional {OPTIONS}"));
+	ev = CS argv[0];
+	/* Cheap exit for tcp:*, smtp:*, tls:*, msg:delivery, msg:complete */
+	if (strncmp(ev, "msg:", 4) != 0 || (strstr(ev, "defer") == NULL &&
+	    strstr(ev, "fail") == NULL))
+		return (OK);
+	if (parse_opts(argc > 5 ? CS argv[5] : NULL, &o, &why) < 0)
+		return (fail_config(yield, "relayhint_event", why));
+	id = CS argv[3];
+	if ((kb = get_kb(&o)) == NULL)
+		return (OK);
+	memset(&q, 0, sizeof(q));
+	q.id = id;
+	q.text = CS argv[1];
+	en = strtol(CS argv[2], NULL, 10);
+	q.defer_errno = en < INT_MIN || en > INT_MAX ? 0 : (int)en;
+	q.relay = CS argv[4];
+	q.mainlog = o.mainlog;
+	q.tail_max = o.tail;
+	q.in_attempt = 1;
+	if (!rhx_classify(kb, &q, &a))
+		return (OK);
+	generic_cause(kb, &a);
+	if (a.v.recipient[0] == '\0') {
+		(void)snprintf(rcpt, sizeof(rcpt), "%s", expand_var(
+		    "${if def:domain{$local_part@$domain}}"));
+		text_printable(a.v.recipient, sizeof(a.v.recipient), rcpt,
+		    strlen(rcpt));
+	}
+	/* msg:host:defer and msg:defer of one attempt: one line */
+	if (dedup_seen(id, a.v.cause))
+		return (OK);
+	note = note_for(&a);
+	if (a.log == RHX_LOG_ERROR)
+		warn_once(RHX_W_MAINLOG, "cannot read the main log given "
+		    "to relayhint_event; hints fall back to the event text");
+
+	buf_init(&b, 4096);
+	if (o.logmain) {
+		/* Exim's style: "ID relayhint: ...", and Exim writes the ID */
+		format_line(&b, id, &a, ev, 0, note);
+		if (!b.overflow && b.len > strlen(id) + 2)
+			log_write(0, LOG_MAIN, "%s", b.data + strlen(id) + 2);
+		buf_reset(&b);
+	}
+	state_path(&o, spath, sizeof(spath));
+	(void)snprintf(rkey, sizeof(rkey), "%s|%s", a.v.relay, a.v.cause);
+	if (o.syslog[0] != '\0' && rhx_rate_ok(spath, rkey, o.ratelimit,
+	    time(NULL), &suppressed, (int)strtol(expand_var("$exim_uid"),
+	    NULL, 10), (int)strtol(expand_var("$exim_gid"), NULL, 10))) {
+		format_line(&b, id, &a, ev, suppressed, note);
+		if (!b.overflow && rhx_syslog(o.syslog, o.facility |
+		    RHX_SEV_INFO, o.tag, b.data) < 0) {
+			char	 w[CONFIG_PATH_MAX + 128];
+
+			(void)snprintf(w, sizeof(w), "cannot send to %s: %s",
+			    o.syslog, strerror(errno));
+			warn_once(RHX_W_SYSLOG, w);
+		}
+	}
+	buf_free(&b);
+	return (OK);
+}
+
+/* lookup - classify a message id (main log) or a text */
+static int
+lookup(const struct kb *kb, const struct rhx_opts *o, const char *subject,
+    const char *fallback, struct rhx_answer *a)
+{
+	struct rhx_query q;
+	struct verdict v;
+
+	memset(&q, 0, sizeof(q));
+	q.mainlog = o->mainlog;
+	q.tail_max = o->tail;
+	if (rhx_is_msgid(subject))
+		q.id = subject;
+	else
+		q.text = subject;
+	if (rhx_classify(kb, &q, a)) {
+		generic_cause(kb, a);
+		return (1);
+	}
+	if ((q.text == NULL || subject[0] == '\0') && fallback != NULL &&
+	    fallback[0] != '\0') {
+		verdict_init(&v);
+		if (explain_text(kb, fallback, strlen(fallback), &v) &&
+		    v.cause != NULL) {
+			a->v = v;
+			a->tier = RHX_TIER_RESULT;
+			a->src = RHX_SRC_EVENT;
+			return (1);
+		}
+	}
+	/* a plain text that is a whole log line, DSN or bounce */
+	if (q.text != NULL && subject[0] != '\0') {
+		verdict_init(&v);
+		if (explain_text(kb, subject, strlen(subject), &v) &&
+		    v.cause != NULL) {
+			a->v = v;
+			a->tier = RHX_TIER_RESULT;
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/* relayhint_cause - the cause id of a message id or an error text */
+RHX_EXPORT int
+relayhint_cause(uschar **yield, int argc, uschar *argv[])
+{
+	struct rhx_opts o;
+	struct rhx_answer a;
+	const struct kb *kb;
+	const char *why = NULL;
+
+	*yield = NULL;
+	if (argc < 1 || argc > 3)
+		return (fail_config(yield, "relayhint_cause",
+		    "wants {MSGID-OR-TEXT} and optional {OPTIONS}{FALLBACK}"));
+	if (parse_opts(argc > 1 ? CS argv[1] : NULL, &o, &why) < 0)
+		return (fail_config(yield, "relayhint_cause", why));
+	if ((kb = get_kb(&o)) == NULL)
+		return (OK);
+	if (lookup(kb, &o, CS argv[0], argc > 2 ? CS argv[2] : NULL, &a))
+		yield_str(yield, a.v.cause);
+	return (OK);
+}
+
+/* parse_format - "text", "header", "cause" plus ",delayed" and friends */
+static int
+parse_format(const char *s, int *kind, int *flags, int *utf8)
+{
+	char	 copy[128], *w, *save = NULL;
+
+	*kind = 't';
+	*flags = 0;
+	*utf8 = 0;
+	if (strlen(s) >= sizeof(copy))
+		return (-1);
+	memcpy(copy, s, strlen(s) + 1);
+	for (w = strtok_r(copy, ", ", &save); w != NULL;
+	    w = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(w, "text") == 0 || strcmp(w, "block") == 0)
+			*kind = 't';
+		else if (strcmp(w, "header") == 0)
+			*kind = 'h';
+		else if (strcmp(w, "cause") == 0)
+			*kind = 'c';
+		else if (strcmp(w, "delayed") == 0)
+			*flags |= HINT_DELAYED;
+		else if (strcmp(w, "admin") == 0)
+			*flags |= HINT_ADMIN_FIRST;
+		else if (strcmp(w, "nouser") == 0)
+			*flags |= HINT_NO_USER;
+		else if (strcmp(w, "utf8") == 0)
+			*utf8 = 1;
+		else
+			return (-1);
+	}
+	return (0);
+}
+
+/* relayhint_hint - the hint text for a message id or an error text */
+RHX_EXPORT int
+relayhint_hint(uschar **yield, int argc, uschar *argv[])
+{
+	struct rhx_opts o;
+	struct rhx_answer a;
+	struct buf b;
+	const struct kb *kb;
+	const char *why = NULL, *lang;
+	int	 kind, flags, utf8;
+
+	*yield = NULL;
+	if (argc < 3 || argc > 4)
+		return (fail_config(yield, "relayhint_hint", "wants "
+		    "{MSGID-OR-TEXT}{LANG}{FORMAT} and optional {OPTIONS}"));
+	if (parse_format(CS argv[2], &kind, &flags, &utf8) < 0)
+		return (fail_config(yield, "relayhint_hint", "FORMAT is text, "
+		    "header or cause, with ,delayed ,admin ,nouser ,utf8"));
+	if (parse_opts(argc > 3 ? CS argv[3] : NULL, &o, &why) < 0)
+		return (fail_config(yield, "relayhint_hint", why));
+	if ((kb = get_kb(&o)) == NULL)
+		return (OK);
+	if (!lookup(kb, &o, CS argv[0], NULL, &a))
+		return (OK);
+	lang = CS argv[1];
+	/* LANG may come from message data: a bad tag is not a config error */
+	if (lang[0] == '\0')
+		lang = o.lang;
+	else if (!text_lang_ok(lang)) {
+		warn_once(RHX_W_LANG, "relayhint_hint: LANG is not a "
+		    "language tag; using en");
+		lang = "en";
+	}
+	if (!o.user_note)
+		flags |= HINT_NO_USER;
+	if (kind == 'c') {
+		yield_str(yield, a.v.cause);
+		return (OK);
+	}
+	buf_init(&b, RHX_OUT_MAX);
+	if (kind == 'h') {
+		/* appended to a template's header line: never a blank line */
+		buf_printf(&b, "\nX-Relayhint-Cause: %s\nX-Relayhint-Code: %s",
+		    a.v.cause, a.v.status[0] ? a.v.status : "none");
+	} else {
+		if (hint_render(&kb->hints, &a.v, lang, flags, &b) < 0)
+			buf_reset(&b);
+		/* Exim labels the part us-ascii; a translation may not fit */
+		if (!utf8 && b.len > 0 && !text_is_ascii(b.data, b.len)) {
+			warn_once(RHX_W_ASCII, "relayhint_hint: the hint "
+			    "in this language is not ASCII and Exim labels "
+			    "the bounce us-ascii; using en (add ,utf8 to "
+			    "FORMAT to send it anyway)");
+			buf_reset(&b);
+			if (hint_render(&kb->hints, &a.v, "en", flags, &b) < 0)
+				buf_reset(&b);
+		}
+	}
+	if (!b.overflow && b.len > 0)
+		yield_str(yield, b.data);
+	buf_free(&b);
+	return (OK);
+}
+
+/* relayhint_version - what was built and what is loaded, for -be checks */
+RHX_EXPORT int
+relayhint_version(uschar **yield, int argc, uschar *argv[])
+{
+	struct rhx_opts o;
+	struct buf b;
+	const struct kb *kb;
+	const char *why = NULL;
+	int	 i;
+
+	*yield = NULL;
+	if (argc > 1)
+		return (fail_config(yield, "relayhint_version",
+		    "wants no argument or {OPTIONS}"));
+	if (parse_opts(argc > 0 ? CS argv[0] : NULL, &o, &why) < 0)
+		return (fail_config(yield, "relayhint_version", why));
+	buf_init(&b, 1024);
+	buf_printf(&b, "relayhint %s exim-abi %d.%d", RH_VERSION,
+	    LOCAL_SCAN_ABI_VERSION_MAJOR, LOCAL_SCAN_ABI_VERSION_MINOR);
+	if ((kb = get_kb(&o)) != NULL) {
+		buf_printf(&b, " rules=%d causes=%d langs=", kb->rules->nrules,
+		    kb->rules->ncauses);
+		for (i = 0; i < kb->hints.ncat; i++)
+			buf_printf(&b, "%s%s", i ? "," : "",
+			    kb->hints.cat[i].lang);
+	} else
+		buf_puts(&b, " kb=unavailable");
+	if (!b.overflow)
+		yield_str(yield, b.data);
+	buf_free(&b);
+	return (OK);
+}

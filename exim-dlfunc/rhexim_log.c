@@ -1,0 +1,153 @@
+/*
+ * rhexim_log.c - syslog datagrams and a rate limit shared by all Exim
+ * processes
+ *
+ * Functions: rhx_syslog, rhx_rate_ok.
+ *
+ * Why not syslog(3): openlog() would change the ident of the Exim process
+ * that loaded us, and every later Exim line would carry our tag; Exim
+ * keeps its own syslog connection.  So each line is one datagram sent to
+ * the socket (normally /dev/log) and the socket is closed again: nothing
+ * stays open across Exim's forks and re-execs.
+ *
+ * Why a file for the rate limit: Exim runs every delivery in a new
+ * process, so a counter in memory would forget everything between two
+ * deliveries.  The state file holds the milter's own table (ratelimit.h,
+ * the same policy and key slots), locked with fcntl for the short
+ * read-modify-write; a file of the wrong size starts a fresh table.  A
+ * lock that cannot be had within ~40 ms, or any other trouble, lets the
+ * line through.
+ *
+ * Limits: a syslog line is cut at RHX_SYSLOG_MAX bytes; sends never
+ * block (MSG_DONTWAIT).  Logs nothing itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ratelimit.h"
+#include "rhexim.h"
+
+#define RHX_SYSLOG_MAX	2048
+#define RHX_RL_TRIES	20
+
+/* send_one - one datagram (or stream write) to a unix socket */
+static int
+send_one(const char *path, int type, const char *msg, size_t len)
+{
+	struct sockaddr_un sun;
+	int	 fd, rc, save;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return (-1);
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	if (rc == 0)
+		rc = send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+		    (ssize_t)len ? 0 : -1;
+	save = errno;
+	(void)close(fd);
+	errno = save;
+	return (rc);
+}
+
+/* rhx_syslog - "<PRI>Mmm dd hh:mm:ss TAG[PID]: MSG" as one datagram */
+int
+rhx_syslog(const char *path, int pri, const char *tag, const char *msg)
+{
+	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	char	 line[RHX_SYSLOG_MAX + 2];
+	struct tm tm;
+	time_t	 now = time(NULL);
+	int	 n;
+
+	if (localtime_r(&now, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	/* month names fixed: Exim's locale must not change the format */
+	n = snprintf(line, RHX_SYSLOG_MAX,
+	    "<%d>%s %2d %02d:%02d:%02d %s[%ld]: %s", pri, mon[tm.tm_mon % 12],
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tag, (long)getpid(),
+	    msg);
+	if (n < 0)
+		return (-1);
+	if (n >= RHX_SYSLOG_MAX)
+		n = RHX_SYSLOG_MAX - 1;
+	if (send_one(path, SOCK_DGRAM, line, (size_t)n) == 0)
+		return (0);
+	if (errno != EPROTOTYPE)
+		return (-1);
+	/* a stream /dev/log (some syslog-ng setups): newline-framed */
+	line[n++] = '\n';
+	return (send_one(path, SOCK_STREAM, line, (size_t)n));
+}
+
+/* rl_lock - a write lock within ~40 ms, or give up */
+static int
+rl_lock(int fd)
+{
+	struct flock fl;
+	struct timespec ts = {0, 2 * 1000 * 1000};
+	int	 i;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	for (i = 0; i < RHX_RL_TRIES; i++) {
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			return (0);
+		if (errno != EACCES && errno != EAGAIN && errno != EINTR)
+			return (-1);
+		(void)nanosleep(&ts, NULL);
+	}
+	return (-1);
+}
+
+/* rhx_rate_ok - 1: log it (*suppressed: held back before), 0: hold back */
+int
+rhx_rate_ok(const char *state_path, const char *key, int interval,
+    time_t now, unsigned long *suppressed, int owner_uid, int owner_gid)
+{
+	struct ratelimit rl;
+	struct stat st;
+	ssize_t	 got;
+	int	 fd, ok;
+
+	*suppressed = 0;
+	if (interval <= 0 || state_path == NULL || state_path[0] == '\0')
+		return (1);
+	if ((fd = open(state_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NOCTTY, 0660)) < 0)
+		return (1);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || rl_lock(fd) < 0) {
+		(void)close(fd);
+		return (1);
+	}
+	/* made by root: hand it to the Exim user, who logs most events */
+	if (st.st_size == 0 && geteuid() == 0 && owner_uid > 0 &&
+	    st.st_uid == 0)
+		(void)fchown(fd, (uid_t)owner_uid, (gid_t)owner_gid);
+	/* the milter's table, kept in the file between Exim's processes */
+	got = pread(fd, &rl, sizeof(rl), 0);
+	if (got != (ssize_t)sizeof(rl))
+		ratelimit_init(&rl, interval);
+	else
+		ratelimit_set_window(&rl, interval);
+	ok = ratelimit_check(&rl, key, now, suppressed);
+	if (pwrite(fd, &rl, sizeof(rl), 0) != (ssize_t)sizeof(rl))
+		ok = 1;			/* could not count it: let it pass */
+	(void)close(fd);		/* drops the lock */
+	return (ok);
+}
