@@ -1,0 +1,875 @@
+#!/usr/bin/python3
+"""pfxtest.py - relayhint-milter against a real, private Postfix instance.
+
+usage: pfxtest.py WORKDIR SRCDIR      (run by run.sh, as root)
+
+Builds a Postfix instance of its own under WORKDIR (config_directory,
+queue_directory, data_directory, maildirs; loopback only, ports picked
+free at start), a fake Microsoft 365 submission server (fake_m365.py,
+STARTTLS + AUTH, the real reply texts), a syslog socket the milter logs
+to, a recording tap between Postfix and the milter (milter_tap.py), and
+runs build/relayhint-milter as user nobody.  Mail goes in over SMTP; the
+bounces Postfix generates come back through non_smtpd_milters
+(internal_mail_filter_classes = bounce) and land in maildirs, where they
+are checked.  One "PASS: name" / "FAIL: name: why" line per assertion.
+
+The byte-identity check: the tap records the body Postfix sent the milter
+for each bounce (its own output, same run, same queue id).  Everything
+from the delimiter line of the delivery-status part to the end of the
+body must come out of the milter and into the mailbox unchanged, after
+only the CRLF -> LF that local delivery does.  A second, weaker check
+compares the DSN part of an enriched bounce with that of a bounce the
+milter never saw (milter stopped), with queue id, arrival date and
+boundary masked - the only fields that legitimately differ between runs.
+"""
+import email
+import email.policy
+import email.utils
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from milter_tap import Tap  # noqa: E402
+
+W, SRC = sys.argv[1], sys.argv[2]
+HERE = os.path.dirname(os.path.abspath(__file__))
+MILTER = os.path.join(SRC, "build", "relayhint-milter")
+T0 = time.time()
+npass = nfail = 0
+procs = {}
+
+
+# ---------------------------------------------------------------- output
+
+def say(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def ok(name):
+    global npass
+    npass += 1
+    say("PASS: " + name)
+
+
+def bad(name, why):
+    global nfail
+    nfail += 1
+    say("FAIL: %s: %s" % (name, " ".join(str(why).split())[:400]))
+
+
+def check(name, cond, why=""):
+    if cond:
+        ok(name)
+    else:
+        bad(name, why or "assertion failed")
+    return bool(cond)
+
+
+def note(text):
+    say("# [%5.1fs] %s" % (time.time() - T0, text))
+
+
+def run(cmd, timeout=60, check_rc=True):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=timeout)
+    out = r.stdout.decode("utf-8", "replace")
+    if check_rc and r.returncode != 0:
+        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), r.returncode, out.strip()))
+    return out
+
+
+def wait_for(pred, timeout, step=0.2):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def port_open(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- layout
+
+ETC, SPOOL, DATA, MAIL = (os.path.join(W, d) for d in ("etc", "spool", "data", "mail"))
+RUN = os.path.join(W, "run")
+PFLOG = os.path.join(W, "postfix.log")
+M365_CFG = os.path.join(RUN, "m365.json")
+CONF = os.path.join(RUN, "relayhint.conf")
+LOGSOCK = os.path.join(RUN, "log.sock")
+P_SMTP, P_M365, P_MILTER, P_TAP = (free_port() for _ in range(4))
+UNAUTH = ("530 5.7.57 Client not authenticated to send mail. "
+          "[SN4PR0501CA0054.namprd05.prod.outlook.com 2026-11-22T17:00:00.000Z 08DE2A1B2C3D4E5F]")
+
+# name -> (recipient, AUTH reply, cause, enhanced code)
+CASES = [
+    ("535-5.7.3", "bob@customer.example",
+     "535 5.7.3 Authentication unsuccessful [SN4PR0501CA0054.namprd05.prod.outlook.com]",
+     "m365.auth.bad_credentials", "5.7.3"),
+    ("535-5.7.139-tenant", "bob@customer.example",
+     "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the "
+     "Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. "
+     "[DM6PR02CA0123.namprd02.prod.outlook.com]",
+     "m365.auth.smtp_auth_disabled_tenant", "5.7.139"),
+    ("535-5.7.139-mailbox", "bob@customer.example",
+     "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the "
+     "Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information. "
+     "[DM6PR02CA0123.namprd02.prod.outlook.com]",
+     "m365.auth.smtp_auth_disabled_mailbox", "5.7.139"),
+    ("535-5.7.139-security-defaults", "bob@customer.example",
+     "535 5.7.139 Authentication unsuccessful, user is locked by your organization's security "
+     "defaults policy. Contact your administrator. [DM6PR02CA0123.namprd02.prod.outlook.com]",
+     "m365.auth.security_defaults", "5.7.139"),
+    ("535-5.7.139-basic-auth-disabled", "bob@customer.example",
+     "535 5.7.139 Authentication unsuccessful, basic authentication is disabled. "
+     "[BL1PR13CA0123.namprd13.prod.outlook.com]",
+     "m365.auth.basic_auth_blocked", "5.7.139"),
+    ("530-5.7.57-no-auth", "noauth@customer.example",
+     "535 5.7.3 Authentication unsuccessful [SN4PR0501CA0054.namprd05.prod.outlook.com]",
+     "m365.auth.not_authenticated", "5.7.57"),
+    ("550-5.7.30-basic-auth-retired", "bob@customer.example",
+     "550 5.7.30 Basic authentication is not supported for Client Submission.",
+     "m365.auth.basic_auth_retired", "5.7.30"),
+]
+
+
+# ---------------------------------------------------------------- catalogs
+
+def load_catalogs():
+    """{lang: {"_ui": {...}, cause: {"summary": ..}}} from conf/hints."""
+    cats = {}
+    for path in sorted(glob.glob(os.path.join(SRC, "conf", "hints", "*.catalog"))):
+        lang, sect, cat = None, None, {}
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                if line.startswith("lang "):
+                    lang = line[5:].strip()
+                elif line.startswith("[") and line.endswith("]"):
+                    sect = line[1:-1]
+                    cat.setdefault(sect, {})
+                elif sect and "=" in line:
+                    k, v = (x.strip() for x in line.split("=", 1))
+                    cat[sect].setdefault(k, v)
+        if lang:
+            cats[lang] = cat
+    return cats
+
+
+CATALOGS = load_catalogs()
+
+
+def squash(s):
+    return re.sub(r"\s+", "", s or "")
+
+
+# ---------------------------------------------------------------- syslog sink
+
+class SyslogSink:
+    """A unix datagram socket the milter sends its syslog lines to."""
+
+    def __init__(self, path):
+        self.lines = []
+        self.lock = threading.Lock()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        os.chmod(path, 0o666)
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                return
+            with self.lock:
+                self.lines.append(data.decode("utf-8", "replace"))
+
+    def all(self):
+        with self.lock:
+            return list(self.lines)
+
+    def grep(self, pattern):
+        rx = re.compile(pattern)
+        return [l for l in self.all() if rx.search(l)]
+
+
+# ---------------------------------------------------------------- setup
+
+def write(path, text, mode=0o644):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def set_reply(auth_reply, mechs="LOGIN PLAIN XOAUTH2"):
+    write(M365_CFG + ".tmp", json.dumps({"auth_reply": auth_reply, "unauth_mail_reply": UNAUTH,
+                                         "auth_mechs": mechs}))
+    os.rename(M365_CFG + ".tmp", M365_CFG)
+
+
+def milter_conf(**over):
+    conf = {
+        "socket": "inet:%d@127.0.0.1" % P_MILTER,
+        "user": "nobody",
+        "syslog_socket": LOGSOCK,
+        "log_repeat_window": "0",
+        "language": "en",
+        "use_content_language": "yes",
+        "hints_dir": os.path.join(RUN, "hints"),
+    }
+    conf.update(over)
+    return "# written by tests/integration/postfix/pfxtest.py\n" + \
+        "".join("%s = %s\n" % kv for kv in conf.items())
+
+
+def postconf(*settings):
+    run(["postconf", "-c", ETC, "-e"] + list(settings))
+
+
+def postfix_reload():
+    run(["postfix", "-c", ETC, "reload"])
+    time.sleep(1.5)
+
+
+def setup_postfix():
+    for d in (ETC, SPOOL, DATA, MAIL, RUN):
+        os.makedirs(d, exist_ok=True)
+    os.chmod(RUN, 0o755)
+    # the milter runs as nobody, who may not be able to read the checkout
+    hints = os.path.join(RUN, "hints")
+    os.makedirs(hints, exist_ok=True)
+    for path in glob.glob(os.path.join(SRC, "conf", "hints", "*.catalog")):
+        shutil.copy(path, hints)
+        os.chmod(os.path.join(hints, os.path.basename(path)), 0o644)
+    os.chmod(hints, 0o755)
+    shutil.chown(DATA, "postfix")
+    shutil.chown(MAIL, "nobody", "nogroup")
+    master = "/usr/share/postfix/master.cf.dist"
+    if not os.path.exists(master):
+        master = "/etc/postfix/master.cf"
+    shutil.copy(master, os.path.join(ETC, "master.cf"))
+    write(os.path.join(ETC, "sasl_passwd"),
+          "[127.0.0.1]:%d relay@contoso.onmicrosoft.com:NotTheRealPassword1\n" % P_M365, 0o600)
+    milter = "{ inet:127.0.0.1:%d, default_action=accept }" % P_TAP
+    main = """\
+# private Postfix instance of tests/integration/postfix (not the system one)
+compatibility_level = 3.6
+queue_directory = {spool}
+data_directory = {data}
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = relay.example.test
+mydomain = example.test
+myorigin = relay.example.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+maillog_file = {log}
+smtputf8_enable = no
+alias_maps =
+alias_database =
+local_recipient_maps =
+virtual_mailbox_domains = relay.example.test
+virtual_mailbox_base = {mail}
+virtual_mailbox_maps = inline:{{ alice@relay.example.test=alice/, postmaster@relay.example.test=postmaster/, carol@relay.example.test=carol/ }}
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+relayhost = [127.0.0.1]:{m365}
+transport_maps = inline:{{ noauth@customer.example=noauth:[127.0.0.1]:{m365} }}
+smtp_sasl_auth_enable = yes
+smtp_sasl_password_maps = texthash:{etc}/sasl_passwd
+smtp_sasl_security_options = noanonymous
+smtp_sasl_tls_security_options = noanonymous
+smtp_tls_security_level = encrypt
+smtp_sasl_auth_soft_bounce = no
+smtp_connect_timeout = 5s
+notify_classes = resource, software, bounce, delay
+internal_mail_filter_classes = bounce
+non_smtpd_milters = {milter}
+smtpd_milters = {milter}
+milter_connect_timeout = 5s
+milter_command_timeout = 5s
+milter_content_timeout = 10s
+queue_run_delay = 5s
+minimal_backoff_time = 5s
+maximal_backoff_time = 10s
+""".format(spool=SPOOL, data=DATA, log=PFLOG, mail=MAIL, m365=P_M365, etc=ETC, milter=milter)
+    write(os.path.join(ETC, "main.cf"), main)
+    run(["postconf", "-c", ETC, "-F", "*/*/chroot = n"])
+    run(["postconf", "-c", ETC, "-MX", "smtp/inet"])
+    run(["postconf", "-c", ETC, "-M",
+         "127.0.0.1:%d/inet=127.0.0.1:%d inet n - n - - smtpd" % (P_SMTP, P_SMTP)])
+    run(["postconf", "-c", ETC, "-M",
+         "noauth/unix=noauth unix - - n - - smtp -o smtp_sasl_auth_enable=no"])
+    run(["postfix", "-c", ETC, "check"])
+    run(["postfix", "-c", ETC, "start"])
+    if not wait_for(lambda: port_open(P_SMTP), 20):
+        raise RuntimeError("private Postfix smtpd does not listen on 127.0.0.1:%d" % P_SMTP)
+
+
+def start_m365():
+    key, cert = os.path.join(RUN, "key.pem"), os.path.join(RUN, "cert.pem")
+    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+         "-out", cert, "-days", "2", "-subj", "/CN=smtp.office365.com"])
+    set_reply(CASES[0][2])
+    procs["m365"] = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "fake_m365.py"), "--port", str(P_M365),
+         "--cert", cert, "--key", key, "--config", M365_CFG,
+         "--log", os.path.join(W, "m365-transcript.log")],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(os.path.join(W, "m365.err"), "w"),
+        start_new_session=True)
+    if not wait_for(lambda: port_open(P_M365), 15):
+        raise RuntimeError("fake Microsoft 365 server did not start")
+
+
+def start_milter(extra_args=()):
+    out = open(os.path.join(W, "milter.out"), "a")
+    procs["milter"] = subprocess.Popen([MILTER, "-f", "-c", CONF] + list(extra_args),
+                                       stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                       start_new_session=True)
+    return wait_for(lambda: port_open(P_MILTER) or procs["milter"].poll() is not None, 15) \
+        and procs["milter"].poll() is None
+
+
+def milter_worker_pids():
+    p = procs.get("milter")
+    if p is None or p.poll() is not None:
+        return []
+    kids = []
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == p.pid:
+            kids.append(int(stat.split("/")[2]))
+    return kids
+
+
+def stop_milter():
+    p = procs.pop("milter", None)
+    if p is None:
+        return
+    for pid in milter_worker_pids() + [p.pid]:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except OSError:
+            pass
+    p.terminate()
+    try:
+        p.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait(5)
+
+
+def cleanup():
+    stop_milter()
+    try:
+        run(["postfix", "-c", ETC, "stop"], timeout=30, check_rc=False)
+    except Exception:  # noqa: BLE001 - best effort at exit
+        pass
+    for name, p in list(procs.items()):
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+# ---------------------------------------------------------------- mail
+
+def maildir(user):
+    return sorted(glob.glob(os.path.join(MAIL, user, "new", "*")))
+
+
+def send(rcpt, subject, sender="alice@relay.example.test", lang=None, body=None,
+         extra_headers="", ctype="text/plain; charset=utf-8"):
+    hdr = ("From: Alice <%s>\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@relay.example.test>\r\n"
+           "Date: %s\r\nMIME-Version: 1.0\r\nContent-Type: %s\r\n"
+           % (sender or "mailer-daemon@relay.example.test", rcpt, subject,
+              re.sub(r"[^A-Za-z0-9.-]", "-", subject) + ".%d" % int(time.time() * 1000),
+              email.utils.formatdate(localtime=False), ctype))
+    if lang:
+        hdr += "Content-Language: %s\r\n" % lang
+    hdr += extra_headers
+    msg = (hdr + "\r\n" + (body or "Test body for %s.\r\n" % subject)).encode("utf-8")
+    with smtplib.SMTP("127.0.0.1", P_SMTP, timeout=30) as s:
+        s.sendmail(sender or "", [rcpt], msg)
+    return msg
+
+
+def wait_mail(user, subject, count=1, timeout=40):
+    """The messages in USER's maildir that mention SUBJECT (in the returned headers)."""
+    def found():
+        hits = []
+        for p in maildir(user):
+            with open(p, "rb") as f:
+                raw = f.read()
+            if subject.encode() in raw:
+                hits.append(raw)
+        return hits if len(hits) >= count else None
+    return wait_for(found, timeout) or []
+
+
+def received_qid(raw):
+    m = re.search(rb"Received: by relay\.example\.test \(Postfix\)\s+id ([0-9A-F]+);", raw)
+    return m.group(1).decode() if m else None
+
+
+def body_of(raw):
+    i = raw.find(b"\n\n")
+    return raw[i + 2:] if i >= 0 else b""
+
+
+def tail_from_dsn(body, boundary):
+    """Bytes from the delimiter line that opens the delivery-status part to the end."""
+    delim = b"--" + boundary.encode()
+    pos = 0
+    while True:
+        i = body.find(delim, pos)
+        if i < 0:
+            return None
+        j = body.find(b"\n\n", i)
+        hdr = body[i:j if j > 0 else len(body)].lower()
+        if b"content-type: message/delivery-status" in hdr:
+            return body[i:]
+        pos = i + len(delim)
+
+
+def dsn_part(body, boundary):
+    t = tail_from_dsn(body, boundary)
+    if t is None:
+        return None
+    delim = b"\n--" + boundary.encode()
+    k = t.find(delim, 2)
+    return t[:k] if k > 0 else t
+
+
+def crlf_to_lf(b):
+    return b.replace(b"\r\n", b"\n")
+
+
+def notification_text(msg):
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain" and not part.is_multipart():
+            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8",
+                                                         "replace")
+    return ""
+
+
+def report_ok(msg):
+    """An independent parser's view: a well-formed multipart/report."""
+    if msg.get_content_type() != "multipart/report":
+        return "Content-Type is %s" % msg.get_content_type()
+    if msg.get_param("report-type") != "delivery-status":
+        return "report-type is %r" % msg.get_param("report-type")
+    parts = msg.get_payload()
+    types = [p.get_content_type() for p in parts]
+    if len(parts) < 2 or types[0] != "text/plain" or types[1] != "message/delivery-status":
+        return "parts are %s" % types
+    defects = [(p.get_content_type(), d) for p in msg.walk() for d in p.defects]
+    if defects:
+        return "parser defects: %s" % defects
+    groups = parts[1].get_payload()
+    if not isinstance(groups, list) or len(groups) < 2 or not groups[1].get("Final-Recipient"):
+        return "delivery-status part has no per-recipient group"
+    return None
+
+
+def syslog_line(sink, qid, timeout=10):
+    hits = wait_for(lambda: sink.grep(r"relayhint-milter\[\d+\]: %s: relayhint: " % re.escape(qid)), timeout)
+    return hits[0] if hits else None
+
+
+def log_fields(line):
+    m = re.search(r": relayhint: (.*)$", line)
+    return dict(kv.split("=", 1) for kv in m.group(1).split() if "=" in kv) if m else {}
+
+
+# ---------------------------------------------------------------- assertions
+
+def check_bounce(name, raw, tap, sink, cause, code, lang, postmaster, delayed=False):
+    """Everything we promise about one enriched bounce or delay notice."""
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    qid = received_qid(raw)
+    what = "%s%s" % (name, " postmaster copy" if postmaster else "")
+    check("%s: X-Relayhint-Cause" % what, msg.get("X-Relayhint-Cause") == cause,
+          "got %r, want %r" % (msg.get("X-Relayhint-Cause"), cause))
+    check("%s: X-Relayhint-Code" % what, msg.get("X-Relayhint-Code") == code,
+          "got %r, want %r" % (msg.get("X-Relayhint-Code"), code))
+    why = report_ok(msg)
+    check("%s: multipart/report valid (python email)" % what, why is None, why)
+    text = notification_text(msg)
+    cat = CATALOGS.get(lang, {})
+    summary = cat.get(cause, {}).get("summary")
+    title = cat.get("_ui", {}).get("title_delayed" if delayed else "title")
+    check("%s: hint in %s" % (what, lang), summary and squash(summary) in squash(text)
+          and title and squash(title) in squash(text),
+          "summary/title of %s in %s not found in: %r" % (cause, lang, text[:300]))
+    adm = cat.get("_ui", {}).get("admin_heading")
+    usr = cat.get("_ui", {}).get("user_heading")
+    if adm and usr and adm in text and usr in text:
+        first_admin = text.index(adm) < text.index(usr)
+        check("%s: %s first" % (what, "admin steps" if postmaster else "user note"),
+              first_admin == bool(postmaster),
+              "admin heading at %d, user heading at %d" % (text.index(adm), text.index(usr)))
+    # byte identity against Postfix's own body for this queue id
+    rec = tap.find(qid) if qid else None
+    boundary = msg.get_boundary()
+    if not check("%s: tap saw the bounce" % what, rec and rec["body_in"] and rec["body_out"],
+                 "no milter exchange with a body replacement for queue id %s" % qid):
+        return msg
+    orig = crlf_to_lf(rec["body_in"])
+    got = body_of(raw)
+    want_tail, got_tail = tail_from_dsn(orig, boundary), tail_from_dsn(got, boundary)
+    check("%s: DSN part and rest byte-identical" % what,
+          want_tail is not None and want_tail == got_tail,
+          "Postfix sent %d bytes from the DSN delimiter on, mailbox has %s"
+          % (len(want_tail or b""), len(got_tail) if got_tail is not None else "none"))
+    check("%s: mailbox body is what the milter sent" % what,
+          crlf_to_lf(rec["body_out"]) == got,
+          "REPLBODY %d bytes, delivered body %d bytes" % (len(rec["body_out"]), len(got)))
+    # the syslog line
+    line = syslog_line(sink, qid)
+    if check("%s: syslog line" % what, line, "no line for %s in %d lines" % (qid, len(sink.all()))):
+        f = log_fields(line)
+        dsn = msg.get_payload()[1].get_payload()[0]
+        want = {"orig_queue_id": dsn.get("X-Postfix-Queue-ID"), "provider": "m365",
+                "cause": cause, "dsn": code, "relay": "127.0.0.1", "lang": lang,
+                "action": "hinted"}
+        diff = {k: (f.get(k), v) for k, v in want.items() if f.get(k) != v}
+        check("%s: syslog fields" % what, not diff and "server_id" in f
+              and line.startswith("<22>"), "got/want %s in %r" % (diff, line))
+    return msg
+
+
+def run_case(name, rcpt, reply, cause, code, tap, sink, lang="en", send_lang=None):
+    set_reply(reply)
+    subject = "case %s %d" % (name, int(time.time() * 1000) % 100000)
+    send(rcpt, subject, lang=send_lang)
+    bounce = wait_mail("alice", subject)
+    pm = wait_mail("postmaster", subject)
+    if not check("%s: bounce and postmaster copy delivered" % name, bounce and pm,
+                 "alice got %d, postmaster got %d within 40 s" % (len(bounce), len(pm))):
+        return None
+    check_bounce(name, bounce[0], tap, sink, cause, code, lang, False)
+    check_bounce(name, pm[0], tap, sink, cause, code, lang, True)
+    return bounce[0]
+
+
+def other_lang():
+    for lang in ("zh-TW", "de", "fr", "es", "ja", "zh-CN"):
+        if lang in CATALOGS:
+            return lang
+    return next((l for l in sorted(CATALOGS) if l != "en"), None)
+
+
+def queue_empty():
+    out = run(["postqueue", "-c", ETC, "-j"], check_rc=False).strip()
+    return out == ""
+
+
+# ---------------------------------------------------------------- phases
+
+def phase_hard(tap, sink):
+    note("hard bounces (smtp_sasl_auth_soft_bounce = no)")
+    enriched = {}
+    for name, rcpt, reply, cause, code in CASES:
+        enriched[name] = run_case(name, rcpt, reply, cause, code, tap, sink)
+    # negotiation: the milter asked Postfix to skip what it does not use
+    recs = [r for r in tap.snapshot() if r["protocol"] is not None]
+    want = 0x1 | 0x2 | 0x8 | 0x200 | 0x100   # NOCONNECT NOHELO NORCPT NODATA NOUNKNOWN
+    check("negotiation: connect/helo/rcpt/data/unknown negotiated away",
+          recs and all(r["protocol"] & want == want for r in recs),
+          "protocol flags %s" % sorted({hex(r["protocol"]) for r in recs}))
+    check("original messages (smtpd_milters) accepted at MAIL FROM",
+          any(r["sender"] and "alice@" in r["sender"] and r["replies"][-1:] == [("MAIL", "ACCEPT")]
+              for r in tap.snapshot()),
+          "replies to alice's messages: %s" % [r["replies"] for r in tap.snapshot()
+                                                 if r["sender"] and "alice@" in r["sender"]][:2])
+    return enriched
+
+
+def phase_language(tap, sink):
+    lang = other_lang()
+    if lang is None:
+        bad("language: a catalog other than en", "conf/hints has only %s" % sorted(CATALOGS))
+        return
+    note("languages: Content-Language of the original (%s), then language = %s by reload" % (lang, lang))
+    name, rcpt, reply, cause, code = CASES[1]
+    run_case("content-language-%s" % lang, rcpt, reply, cause, code, tap, sink,
+             lang=lang, send_lang=lang)
+    # use_content_language = no: the configured language wins, via SIGHUP
+    write(CONF, milter_conf(language=lang, use_content_language="no"))
+    before = len(sink.grep("configuration reloaded"))
+    os.kill(procs["milter"].pid, signal.SIGHUP)
+    check("SIGHUP: configuration reloaded",
+          wait_for(lambda: len(sink.grep("configuration reloaded")) > before, 10),
+          "no 'configuration reloaded' line")
+    name, rcpt, reply, cause, code = CASES[0]
+    run_case("config-language-%s" % lang, rcpt, reply, cause, code, tap, sink, lang=lang,
+             send_lang="en")
+    # a broken configuration is refused and the old one kept
+    write(CONF, milter_conf(language=lang, use_content_language="no") + "no_such_setting = 1\n")
+    os.kill(procs["milter"].pid, signal.SIGHUP)
+    line = wait_for(lambda: sink.grep(r"warning: relayhint: reload failed.*no_such_setting"), 10)
+    check("SIGHUP with a bad file: warning, old configuration kept", line,
+          "lines: %s" % sink.all()[-3:])
+    run_case("after-bad-reload", rcpt, reply, cause, code, tap, sink, lang=lang, send_lang="en")
+    write(CONF, milter_conf())
+    os.kill(procs["milter"].pid, signal.SIGHUP)
+    wait_for(lambda: len(sink.grep("configuration reloaded")) > before + 1, 10)
+
+
+def phase_ratelimit(tap, sink):
+    note("log rate limit (log_repeat_window = 6s)")
+    write(CONF, milter_conf(log_repeat_window="6s"))
+    n = len(sink.grep("configuration reloaded"))
+    os.kill(procs["milter"].pid, signal.SIGHUP)
+    wait_for(lambda: len(sink.grep("configuration reloaded")) > n, 10)
+    name, rcpt, reply, cause, code = CASES[3]
+    t = time.time()
+    set_reply(reply)
+    subj = "case ratelimit %d" % int(t)
+    send(rcpt, subj + " a")
+    send(rcpt, subj + " b")
+    got = (wait_mail("alice", subj, 2) or []) + (wait_mail("postmaster", subj, 2) or [])
+    time.sleep(1)
+    qids = [received_qid(r) for r in got]
+    hinted = [r for r in got if b"X-Relayhint-Cause: " + cause.encode() in r]
+    check("rate limit: all 4 messages enriched", len(hinted) == 4, "%d enriched" % len(hinted))
+    lines = [l for l in sink.all() if any(q and ": %s: relayhint:" % q in l for q in qids)]
+    check("rate limit: one line for 4 messages of one cause inside the window",
+          len(lines) == 1, "%d lines: %s" % (len(lines), lines))
+    wait_for(lambda: time.time() - t > 7, 10)
+    send(rcpt, subj + " c")
+    wait_mail("alice", subj + " c")
+    line = wait_for(lambda: [l for l in sink.grep("cause=%s.*suppressed=" % re.escape(cause))], 10)
+    check("rate limit: next line after the window says suppressed=3",
+          line and "suppressed=3" in line[-1], "lines: %s" % line)
+    write(CONF, milter_conf())
+    n = len(sink.grep("configuration reloaded"))
+    os.kill(procs["milter"].pid, signal.SIGHUP)
+    wait_for(lambda: len(sink.grep("configuration reloaded")) > n, 10)
+
+
+def phase_passthrough(tap, sink):
+    note("messages that are not ours pass untouched")
+    subj = "plain %d" % int(time.time())
+    sent = send("carol@relay.example.test", subj)
+    got = wait_mail("carol", subj)
+    if check("plain message delivered", got, "carol got nothing"):
+        check("plain message body untouched", body_of(crlf_to_lf(sent)) == body_of(got[0]),
+              "body differs")
+        check("plain message has no X-Relayhint header", b"X-Relayhint" not in got[0], "header added")
+    # null sender, but not a report: accepted at the Content-Type header
+    subj = "autoreply %d" % int(time.time())
+    sent = send("carol@relay.example.test", subj, sender="", extra_headers="Auto-Submitted: auto-replied\r\n")
+    got = wait_mail("carol", subj)
+    rec = [r for r in tap.snapshot() if any(subj in v for _, v in r["headers_in"])]
+    check("null-sender text/plain: accepted at the Content-Type header",
+          rec and ("HEADER", "ACCEPT") in rec[-1]["replies"] and rec[-1]["body_out"] is None,
+          "replies %s" % (rec[-1]["replies"] if rec else None))
+    check("null-sender text/plain: delivered untouched",
+          got and body_of(crlf_to_lf(sent)) == body_of(got[0]) and b"X-Relayhint" not in got[0],
+          "changed or missing")
+    # a multipart/report from someone else's server (Google's 535): no cause, untouched
+    boundary = "b-%d" % int(time.time())
+    subj = "foreign report %d" % int(time.time())
+    body = ("--{b}\r\nContent-Type: text/plain\r\n\r\nSomeone else's bounce.\r\n"
+            "--{b}\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n"
+            "Final-Recipient: rfc822; x@example.org\r\nAction: failed\r\nStatus: 5.7.8\r\n"
+            "Remote-MTA: dns; smtp.gmail.com\r\nDiagnostic-Code: smtp; 535-5.7.8 Username and "
+            "Password not accepted. For more information, go to\r\n    https://support.google.com/"
+            "mail/?p=BadCredentials\r\n\r\n--{b}--\r\n").format(b=boundary)
+    sent = send("carol@relay.example.test", subj, sender="", body=body,
+                ctype='multipart/report; report-type=delivery-status; boundary="%s"' % boundary)
+    got = wait_mail("carol", subj)
+    check("foreign (Google) report: delivered untouched",
+          got and body_of(crlf_to_lf(sent)) == body_of(got[0]) and b"X-Relayhint" not in got[0],
+          "changed or missing")
+
+
+def phase_soft(tap, sink):
+    note("soft bounce (default smtp_sasl_auth_soft_bounce = yes): delay notice, then expiry")
+    postconf("smtp_sasl_auth_soft_bounce = yes", "delay_warning_time = 8s",
+             "maximal_queue_lifetime = 35s", "bounce_queue_lifetime = 35s")
+    postfix_reload()
+    name, rcpt, reply, cause, code = CASES[1]
+    set_reply(reply)
+    subj = "case soft %d" % int(time.time())
+    send(rcpt, subj)
+    delay = wait_mail("alice", subj, 1, timeout=60)
+    dpm = wait_mail("postmaster", subj, 1, timeout=10)
+    if check("soft: delay notice and postmaster copy delivered", delay and dpm,
+             "alice %d, postmaster %d" % (len(delay), len(dpm))):
+        m = check_bounce("soft delay notice", delay[0], tap, sink, cause, code, "en", False,
+                         delayed=True)
+        check("soft: DSN says Action: delayed", b"Action: delayed" in delay[0], "no Action: delayed")
+        check_bounce("soft delay notice", dpm[0], tap, sink, cause, code, "en", True, delayed=True)
+        del m
+    final = wait_for(lambda: [r for r in wait_mail("alice", subj, 2, timeout=1)
+                              if b"Action: failed" in r], 70)
+    if check("soft: final bounce after maximal_queue_lifetime", final, "no final bounce in 70 s"):
+        check_bounce("soft final bounce", final[0], tap, sink, cause, code, "en", False)
+    postconf("smtp_sasl_auth_soft_bounce = no", "delay_warning_time = 0h",
+             "maximal_queue_lifetime = 5d", "bounce_queue_lifetime = 5d")
+    postfix_reload()
+
+
+def phase_fail_open(tap, sink, enriched):
+    note("fail open: Postfix talks to the milter directly; milter stopped, then hung (SIGSTOP)")
+    direct = "{ inet:127.0.0.1:%d, default_action=accept }" % P_MILTER
+    postconf("non_smtpd_milters = " + direct, "smtpd_milters = " + direct)
+    postfix_reload()
+    name, rcpt, reply, cause, code = CASES[0]
+    # 1. stopped: nothing listens
+    stop_milter()
+    set_reply(reply)
+    subj = "case milter-down %d" % int(time.time())
+    send(rcpt, subj)
+    b = wait_mail("alice", subj)
+    pm = wait_mail("postmaster", subj)
+    if check("milter stopped: bounce and postmaster copy still delivered", b and pm,
+             "alice %d, postmaster %d" % (len(b), len(pm))):
+        check("milter stopped: bounce unmodified", b"X-Relayhint" not in b[0], "has X-Relayhint")
+        ref = enriched.get(name)
+        if ref:
+            mask = lambda d: re.sub(rb"(X-Postfix-Queue-ID: |Arrival-Date: ).*", rb"\1*", d)  # noqa: E731
+            a = dsn_part(body_of(b[0]), email.message_from_bytes(b[0]).get_boundary())
+            e = dsn_part(body_of(ref), email.message_from_bytes(ref).get_boundary())
+            check("DSN part of enriched bounce equals a never-filtered one (ids/dates masked)",
+                  a and e and mask(a.split(b"\n", 1)[1]) == mask(e.split(b"\n", 1)[1]),
+                  "differs:\n%r\n%r" % (a, e))
+    # 2. hung: the worker is stopped with SIGSTOP
+    if not check("milter restarted", start_milter(), "milter did not start again"):
+        return
+    workers = milter_worker_pids()
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+    subj = "case milter-hung %d" % int(time.time())
+    t = time.time()
+    send(rcpt, subj)
+    b = wait_mail("alice", subj, timeout=90)
+    pm = wait_mail("postmaster", subj, timeout=30)
+    note("hung milter: bounce delivered after %.0f s" % (time.time() - t))
+    check("milter hung (SIGSTOP): bounce and postmaster copy still delivered", b and pm and workers,
+          "workers %s, alice %d, postmaster %d" % (workers, len(b), len(pm)))
+    check("milter hung: bounce unmodified", b and b"X-Relayhint" not in b[0], "has X-Relayhint")
+    for pid in workers:
+        os.kill(pid, signal.SIGCONT)
+    # the queue is empty: nothing lost, nothing stuck
+    check("no message left in the queue", wait_for(queue_empty, 30),
+          run(["postqueue", "-c", ETC, "-p"], check_rc=False)[:300])
+    # and after SIGCONT the milter works again, directly attached
+    name, rcpt, reply, cause, code = CASES[2]
+    set_reply(reply)
+    subj = "case resumed %d" % int(time.time())
+    send(rcpt, subj)
+    b = wait_mail("alice", subj)
+    check("after SIGCONT: bounces are enriched again",
+          b and email.message_from_bytes(b[0]).get("X-Relayhint-Cause") == cause, "not enriched")
+
+
+def phase_daemon():
+    note("daemon: -n, root refusal, world-writable configuration, SIGTERM")
+    out = run([MILTER, "-n", "-c", CONF], check_rc=False)
+    check("-n: configuration OK", out.strip() == "configuration OK", out)
+    badconf = os.path.join(RUN, "bad.conf")
+    write(badconf, "language = en\nsocket = inet:127.0.0.1:%d\n" % P_MILTER)
+    r = subprocess.run([MILTER, "-n", "-c", badconf], capture_output=True, timeout=10)
+    err = (r.stdout + r.stderr).decode()
+    check("-n: file:line: reason, exit 78", r.returncode == 78 and "%s:2:" % badconf in err,
+          "exit %d: %s" % (r.returncode, err))
+    ww = os.path.join(RUN, "ww.conf")
+    write(ww, "language = en\n", 0o666)
+    r = subprocess.run([MILTER, "-n", "-c", ww], capture_output=True, timeout=10)
+    check("world-writable configuration refused", r.returncode == 78 and b"world-writable" in r.stderr,
+          "exit %d: %r" % (r.returncode, r.stderr))
+    noroot = os.path.join(RUN, "noroot.conf")
+    write(noroot, "socket = inet:%d@127.0.0.1\n" % free_port())
+    r = subprocess.run([MILTER, "-f", "-c", noroot], capture_output=True, timeout=10)
+    check("refuses to run as root without user =", r.returncode == 78 and b"root" in r.stderr,
+          "exit %d: %r" % (r.returncode, r.stderr))
+    p = procs.get("milter")
+    if p is not None:
+        workers = milter_worker_pids()
+        p.terminate()
+        try:
+            rc = p.wait(15)
+        except subprocess.TimeoutExpired:
+            rc = None
+        procs.pop("milter", None)
+        check("SIGTERM: clean exit, worker gone",
+              rc == 0 and all(not os.path.exists("/proc/%d" % w) for w in workers),
+              "exit %s, workers %s" % (rc, workers))
+
+
+def main():
+    setup_postfix()
+    note("private Postfix on 127.0.0.1:%d, fake M365 on :%d, milter on :%d, tap on :%d"
+         % (P_SMTP, P_M365, P_MILTER, P_TAP))
+    start_m365()
+    sink = SyslogSink(LOGSOCK)
+    write(CONF, milter_conf())
+    if not check("milter starts as nobody", start_milter(),
+                 open(os.path.join(W, "milter.out")).read()[-300:]):
+        return
+    tap = Tap(P_TAP, P_MILTER)
+    wpids = milter_worker_pids()
+    check("milter worker runs as nobody", wpids and all(
+        os.stat("/proc/%d" % p).st_uid == 65534 for p in wpids), "workers %s" % wpids)
+    enriched = phase_hard(tap, sink)
+    phase_language(tap, sink)
+    phase_ratelimit(tap, sink)
+    phase_passthrough(tap, sink)
+    if os.environ.get("RELAYHINT_QUICK") != "1":
+        phase_soft(tap, sink)
+    phase_fail_open(tap, sink, enriched)
+    phase_daemon()
+    warn = [l for l in sink.all() if "warning:" in l and "reload failed" not in l]
+    check("no unexpected warnings from the milter", not warn, warn[:3])
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(3))
+    try:
+        main()
+    except Exception as e:  # noqa: BLE001 - report, then clean up
+        bad("postfix-integration", "%s: %s" % (type(e).__name__, e))
+    finally:
+        cleanup()
+        note("%d passed, %d failed" % (npass, nfail))
+    sys.exit(1 if nfail else 0)
