@@ -39,6 +39,7 @@ int	cmd_explain(struct cli *, int, char **);
 int	cmd_bounce(struct cli *, int, char **);
 int	cmd_scan(struct cli *, int, char **);
 int	cmd_queue(struct cli *, int, char **);
+int	cmd_doctor(struct cli *, int, char **);
 
 void	usage(FILE *);
 

@@ -36,6 +36,8 @@ usage(FILE *fp)
 	    "        Microsoft 365 failures in Postfix/Exim logs, once per queue id\n"
 	    "  relayhint queue [--json] [--file FILE]\n"
 	    "        classify Postfix's queue (postqueue -j) and summarise by cause\n"
+	    "  relayhint doctor [--mta postfix|exim] [--config-dir DIR] [--json]\n"
+	    "        audit the MTA's Microsoft 365 set-up (exit 0 OK, 1 WARN, 2 FAIL, 3 unchecked)\n"
 	    "  relayhint check      load rules and catalogs, report problems\n"
 	    "  relayhint causes     list cause ids\n"
 	    "  relayhint -h | --help | -V | --version\n"
@@ -296,6 +298,8 @@ main(int argc, char **argv)
 		rc = cmd_scan(&c, argc, argv);
 	else if (strcmp(cmd, "queue") == 0)
 		rc = cmd_queue(&c, argc, argv);
+	else if (strcmp(cmd, "doctor") == 0)
+		rc = cmd_doctor(&c, argc, argv);
 	else if (strcmp(cmd, "check") == 0)
 		rc = cmd_check(&c);
 	else if (strcmp(cmd, "causes") == 0)

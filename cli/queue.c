@@ -5,11 +5,17 @@
  *
  * Runs "postqueue -j" (or reads its output from --file) and classifies
  * each queued message by the delay_reason of its recipients, so the
- * admin sees at once that 140 deferred messages share one cause.
+ * admin sees at once that 140 deferred messages share one cause - and,
+ * per cause and next hop, when the oldest of them will bounce: its
+ * arrival time plus maximal_queue_lifetime (bounce_queue_lifetime for a
+ * bounce, whose sender is empty), both read with "postconf -h" (or given
+ * with --lifetime/--bounce-lifetime; Postfix's 5 days when neither
+ * works).  A deferral is acted on before it becomes a bounce.
  *
  * Limits: lines longer than QUEUE_LINE_MAX are skipped; at most
- * QUEUE_MAX_CAUSES causes are summarised (one per cause id, so the rule
- * table bounds it); up to QUEUE_SHOW_IDS queue ids are listed per cause.
+ * QUEUE_MAX_GROUPS (cause, next hop) groups are summarised, further
+ * messages are counted as other; up to QUEUE_SHOW_IDS queue ids are
+ * listed per group.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,26 +24,199 @@
 #include <string.h>
 #include <time.h>
 
+#include <ctype.h>
+
 #include "buf.h"
 #include "cli.h"
+#include "doctor.h"
 #include "jsonw.h"
 #include "pqjson.h"
 #include "text.h"
 
 #define QUEUE_LINE_MAX		(1024 * 1024)
-#define QUEUE_MAX_CAUSES	RULES_MAX_CAUSES
+#define QUEUE_MAX_GROUPS	(RULES_MAX_CAUSES * 4)
 #define QUEUE_SHOW_IDS		10
+#define QUEUE_DEFAULT_LIFE	(5 * 86400L)
 
 struct qsum {
 	const char	*cause;
+	char		 hop[256];		/* next hop named in the reason */
 	unsigned long	 messages;
 	long long	 oldest;		/* arrival time, 0 = unknown */
+	long long	 expires;		/* first bounce time, 0 = unknown */
+	int		 forced;		/* postsuper -f: expires next try */
 	int		 nids;
 	char		 ids[QUEUE_SHOW_IDS][64];
 	char		 status[16];
 };
 
-/* cmd_queue - queue [--json] [--file FILE] */
+/* reason_hop - the server a delay reason names: "host H[", "server H[" */
+static void
+reason_hop(const char *r, char *out, size_t outlen)
+{
+	static const char *const lead[] = { "to server ", "server ", "host ",
+	    "name=" };
+	const char *p, *q;
+	size_t	 i;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(lead) / sizeof(lead[0]); i++) {
+		if ((p = strstr(r, lead[i])) == NULL)
+			continue;
+		p += strlen(lead[i]);
+		for (q = p; *q != '\0' && q - p < 255 && (isalnum((unsigned
+		    char)*q) || *q == '.' || *q == '-' || *q == '_'); q++)
+			;
+		if (q > p) {
+			text_copy(out, outlen, p, (size_t)(q - p));
+			return;
+		}
+	}
+}
+
+/* queue_duration - a Postfix time value, default unit days */
+static long
+queue_duration(const char *v)
+{
+	return (doctor_duration(v, 'd'));
+}
+
+/* postconf_life - maximal_ and bounce_queue_lifetime from postconf -h */
+static void
+postconf_life(const char *config_dir, long *life, long *blife)
+{
+	char	 cmd[600], line[256];
+	FILE	*fp;
+	long	 v;
+	int	 n = 0;
+
+	/* the directory came from the command line: refuse shell syntax */
+	if (config_dir != NULL && strpbrk(config_dir, "'\"$`\\;&|<>\n") !=
+	    NULL)
+		return;
+	snprintf(cmd, sizeof(cmd), "postconf %s%s%s -h maximal_queue_lifetime "
+	    "bounce_queue_lifetime 2>/dev/null", config_dir ? "-c '" : "",
+	    config_dir ? config_dir : "", config_dir ? "'" : "");
+	if ((fp = popen(cmd, "r")) == NULL)
+		return;
+	while (n < 2 && fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if ((v = queue_duration(line)) > 0)
+			*(n == 0 ? life : blife) = v;
+		n++;
+	}
+	pclose(fp);
+}
+
+/* when_str - an epoch time as ISO 8601 UTC, "unknown" for 0 */
+static void
+when_str(long long t, char *out, size_t outlen)
+{
+	time_t	 tt = (time_t)t;
+	struct tm tm;
+
+	snprintf(out, outlen, "unknown");
+	if (t > 0 && gmtime_r(&tt, &tm) != NULL)
+		strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* left_str - time until t: "2 days 3 hours", or "overdue by ..." */
+static void
+left_str(long long t, long long now, char *out, size_t outlen)
+{
+	long long d = t - now, a = d < 0 ? -d : d;
+
+	if (t <= 0) {
+		snprintf(out, outlen, "unknown");
+		return;
+	}
+	if (a >= 86400)
+		snprintf(out, outlen, "%s%lld day%s %lld hour%s",
+		    d < 0 ? "overdue by " : "", a / 86400, a / 86400 == 1 ? "" :
+		    "s", (a % 86400) / 3600, (a % 86400) / 3600 == 1 ? "" : "s");
+	else
+		snprintf(out, outlen, "%s%lld hour%s %lld minute%s",
+		    d < 0 ? "overdue by " : "", a / 3600, a / 3600 == 1 ? "" : "s",
+		    (a % 3600) / 60, (a % 3600) / 60 == 1 ? "" : "s");
+}
+
+/* group_cmp - soonest bounce first; unknown times last */
+static int
+group_cmp(const void *a, const void *b)
+{
+	const struct qsum *x = a, *y = b;
+
+	if ((x->expires == 0) != (y->expires == 0))
+		return (x->expires == 0 ? 1 : -1);
+	return (x->expires < y->expires ? -1 : x->expires > y->expires);
+}
+
+/* queue_print - one (cause, next hop) group */
+static void
+queue_print(struct cli *c, const struct qsum *g, long long now)
+{
+	const struct hint_entry *h;
+	char	 when[32], exp[32], left[64];
+	int	 k;
+
+	when_str(g->oldest, when, sizeof(when));
+	when_str(g->expires, exp, sizeof(exp));
+	left_str(g->expires, now, left, sizeof(left));
+	if (c->json) {
+		struct buf b;
+
+		buf_init(&b, 1024 * 1024);
+		buf_putc(&b, '{');
+		jsonw_key(&b, "cause");
+		jsonw_str(&b, g->cause);
+		buf_putc(&b, ',');
+		jsonw_key(&b, "next_hop");
+		jsonw_str(&b, g->hop[0] ? g->hop : NULL);
+		buf_printf(&b, ",\"messages\":%lu,", g->messages);
+		jsonw_key(&b, "oldest_arrival");
+		jsonw_str(&b, g->oldest > 0 ? when : NULL);
+		buf_putc(&b, ',');
+		jsonw_key(&b, "oldest_bounces_at");
+		jsonw_str(&b, g->expires > 0 ? exp : NULL);
+		if (g->expires > 0)
+			buf_printf(&b, ",\"seconds_left\":%lld,", g->expires -
+			    now);
+		else
+			buf_puts(&b, ",\"seconds_left\":null,");
+		buf_printf(&b, "\"forced_expire\":%s,", g->forced ? "true" :
+		    "false");
+		jsonw_key(&b, "enhanced_code");
+		jsonw_str(&b, g->status[0] ? g->status : NULL);
+		buf_puts(&b, ",\"queue_ids\":[");
+		for (k = 0; k < g->nids; k++) {
+			if (k > 0)
+				buf_putc(&b, ',');
+			jsonw_str(&b, g->ids[k]);
+		}
+		buf_puts(&b, "],");
+		out_hint_json_members(&b, c, g->cause);
+		buf_puts(&b, "}\n");
+		fwrite(b.data, 1, b.len, stdout);
+		buf_free(&b);
+		return;
+	}
+	printf("%s via %s: %lu message(s), oldest arrived %s\n", g->cause,
+	    g->hop[0] ? g->hop : "-", g->messages, when);
+	if (g->expires > 0)
+		printf("  oldest bounces %s (%s)%s\n", exp, left, g->forced ?
+		    "; some are marked to expire at the next attempt" : "");
+	if ((h = hints_find(&c->kb.hints, c->lang, g->cause, NULL)) != NULL) {
+		printf("  %s\n", h->summary);
+		for (k = 0; k < h->nsteps; k++)
+			printf("    %d. %s\n", k + 1, h->step[k]);
+	}
+	printf("  queue ids:");
+	for (k = 0; k < g->nids; k++)
+		printf(" %s", g->ids[k]);
+	printf("%s\n\n", g->messages > (unsigned long)g->nids ? " ..." : "");
+}
+
+/* cmd_queue - queue [--json] [--file FILE] [--lifetime D] [--bounce-lifetime D] */
 int
 cmd_queue(struct cli *c, int argc, char **argv)
 {
@@ -45,20 +224,27 @@ cmd_queue(struct cli *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "lang", required_argument, NULL, 'l' },
+		{ "lifetime", required_argument, NULL, 'L' },
+		{ "bounce-lifetime", required_argument, NULL, 'B' },
+		{ "config-dir", required_argument, NULL, 'C' },
+		{ "now", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct qsum *sum;
 	struct verdict v;
-	const char *file = NULL;
-	char	*line;
+	const char *file = NULL, *cdir = NULL;
+	char	*line, hop[256], *end;
 	FILE	*fp;
 	int	 ch, i, nsum = 0, piped = 0, rc = 0;
 	unsigned long total = 0, other = 0;
+	long	 life = 0, blife = 0;
+	long long now = (long long)time(NULL);
 	size_t	 n;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "jf:l:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "jf:l:L:B:C:N:h", opts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			c->json = 1;
@@ -69,6 +255,25 @@ cmd_queue(struct cli *c, int argc, char **argv)
 		case 'l':
 			c->lang = optarg;
 			break;
+		case 'L':
+		case 'B':
+			if (queue_duration(optarg) <= 0) {
+				fprintf(stderr, "relayhint: bad duration "
+				    "\"%.32s\"\n", optarg);
+				return (EXIT_USAGE);
+			}
+			*(ch == 'L' ? &life : &blife) = queue_duration(optarg);
+			break;
+		case 'C':
+			cdir = optarg;
+			break;
+		case 'N':
+			now = strtoll(optarg, &end, 10);
+			if (*end != '\0' || now <= 0) {
+				fprintf(stderr, "relayhint: bad --now\n");
+				return (EXIT_USAGE);
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return (0);
@@ -77,8 +282,25 @@ cmd_queue(struct cli *c, int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
+	if (life == 0 || blife == 0) {
+		long	 pl = 0, pb = 0;
+
+		postconf_life(cdir, &pl, &pb);
+		if (life == 0)
+			life = pl > 0 ? pl : QUEUE_DEFAULT_LIFE;
+		if (blife == 0)
+			blife = pb > 0 ? pb : QUEUE_DEFAULT_LIFE;
+	}
 	if (file == NULL) {
-		if ((fp = popen("postqueue -j", "r")) == NULL) {
+		char	 cmd[600];
+
+		if (cdir != NULL && strpbrk(cdir, "'\"$`\\;&|<>\n") != NULL) {
+			fprintf(stderr, "relayhint: bad --config-dir\n");
+			return (EXIT_USAGE);
+		}
+		snprintf(cmd, sizeof(cmd), "postqueue%s%s%s -j", cdir ?
+		    " -c '" : "", cdir ? cdir : "", cdir ? "'" : "");
+		if ((fp = popen(cmd, "r")) == NULL) {
 			fprintf(stderr, "relayhint: cannot run postqueue -j: "
 			    "%s\n", strerror(errno));
 			return (EXIT_USAGE);
@@ -91,7 +313,7 @@ cmd_queue(struct cli *c, int argc, char **argv)
 		return (EXIT_USAGE);
 	}
 	line = malloc(QUEUE_LINE_MAX);
-	sum = calloc(QUEUE_MAX_CAUSES, sizeof(*sum));
+	sum = calloc(QUEUE_MAX_GROUPS, sizeof(*sum));
 	if (line == NULL || sum == NULL) {
 		fprintf(stderr, "relayhint: out of memory\n");
 		rc = EXIT_USAGE;
@@ -99,7 +321,8 @@ cmd_queue(struct cli *c, int argc, char **argv)
 	}
 	while (fgets(line, QUEUE_LINE_MAX, fp) != NULL) {
 		struct pqjson *pq;
-		long long arrival = 0;
+		long long arrival = 0, expires = 0;
+		int	 forced = 0;
 
 		n = strlen(line);
 		if (n == 0 || line[n - 1] != '\n') {
@@ -117,81 +340,59 @@ cmd_queue(struct cli *c, int argc, char **argv)
 			other++;
 			continue;
 		}
+		hop[0] = '\0';
 		if ((pq = malloc(sizeof(*pq))) != NULL) {
-			if (pqjson_parse(line, n, pq) == 0)
+			if (pqjson_parse(line, n, pq) == 0) {
 				arrival = pq->arrival_time;
+				forced = pq->forced_expire;
+				/* a bounce has the empty sender */
+				if (arrival > 0)
+					expires = arrival + (pq->sender[0] ?
+					    life : blife);
+				for (i = 0; i < pq->nrcpt && hop[0] == '\0';
+				    i++)
+					reason_hop(pq->rcpt[i].delay_reason, hop,
+					    sizeof(hop));
+			}
 			free(pq);
 		}
-		for (i = 0; i < nsum && sum[i].cause != v.cause; i++)
+		if (hop[0] == '\0' && v.relay[0] != '\0')
+			text_copy(hop, sizeof(hop), v.relay, strlen(v.relay));
+		for (i = 0; i < nsum && (sum[i].cause != v.cause ||
+		    strcmp(sum[i].hop, hop) != 0); i++)
 			;
 		if (i == nsum) {
-			if (nsum >= QUEUE_MAX_CAUSES)
+			if (nsum >= QUEUE_MAX_GROUPS) {
+				other++;
 				continue;
+			}
 			sum[nsum].cause = v.cause;
+			text_copy(sum[nsum].hop, sizeof(sum[0].hop), hop,
+			    strlen(hop));
 			text_copy(sum[nsum].status, sizeof(sum[0].status),
 			    v.status, strlen(v.status));
 			nsum++;
 		}
 		sum[i].messages++;
+		sum[i].forced |= forced;
 		if (arrival > 0 && (sum[i].oldest == 0 ||
 		    arrival < sum[i].oldest))
 			sum[i].oldest = arrival;
+		if (expires > 0 && (sum[i].expires == 0 ||
+		    expires < sum[i].expires))
+			sum[i].expires = expires;
 		if (sum[i].nids < QUEUE_SHOW_IDS)
 			text_copy(sum[i].ids[sum[i].nids++], 64, v.queue_id,
 			    strlen(v.queue_id));
 	}
-	for (i = 0; i < nsum; i++) {
-		const struct hint_entry *h;
-		char	 when[32] = "unknown";
-		time_t	 t = (time_t)sum[i].oldest;
-		struct tm tm;
-		int	 k;
-
-		if (t > 0 && gmtime_r(&t, &tm) != NULL)
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		if (c->json) {
-			struct buf b;
-
-			buf_init(&b, 1024 * 1024);
-			buf_putc(&b, '{');
-			jsonw_key(&b, "cause");
-			jsonw_str(&b, sum[i].cause);
-			buf_printf(&b, ",\"messages\":%lu,", sum[i].messages);
-			jsonw_key(&b, "oldest_arrival");
-			jsonw_str(&b, t > 0 ? when : NULL);
-			buf_putc(&b, ',');
-			jsonw_key(&b, "enhanced_code");
-			jsonw_str(&b, sum[i].status[0] ? sum[i].status : NULL);
-			buf_puts(&b, ",\"queue_ids\":[");
-			for (k = 0; k < sum[i].nids; k++) {
-				if (k > 0)
-					buf_putc(&b, ',');
-				jsonw_str(&b, sum[i].ids[k]);
-			}
-			buf_puts(&b, "],");
-			out_hint_json_members(&b, c, sum[i].cause);
-			buf_puts(&b, "}\n");
-			fwrite(b.data, 1, b.len, stdout);
-			buf_free(&b);
-			continue;
-		}
-		printf("%s: %lu message(s), oldest arrived %s\n", sum[i].cause,
-		    sum[i].messages, when);
-		if ((h = hints_find(&c->kb.hints, c->lang, sum[i].cause,
-		    NULL)) != NULL) {
-			printf("  %s\n", h->summary);
-			for (k = 0; k < h->nsteps; k++)
-				printf("    %d. %s\n", k + 1, h->step[k]);
-		}
-		printf("  queue ids:");
-		for (k = 0; k < sum[i].nids; k++)
-			printf(" %s", sum[i].ids[k]);
-		printf("%s\n\n", sum[i].messages > (unsigned long)sum[i].nids ?
-		    " ..." : "");
-	}
+	qsort(sum, (size_t)nsum, sizeof(*sum), group_cmp);
+	for (i = 0; i < nsum; i++)
+		queue_print(c, &sum[i], now);
 	if (!c->json)
 		printf("%lu queued message(s): %lu with a Microsoft 365 cause, "
-		    "%lu other\n", total, total - other, other);
+		    "%lu other (maximal_queue_lifetime %ld days, "
+		    "bounce_queue_lifetime %ld days)\n", total, total - other,
+		    other, life / 86400, blife / 86400);
 out:
 	free(line);
 	free(sum);

@@ -11,9 +11,26 @@
  * inode) or truncated, and prints each new (queue id, cause) as soon as
  * it is first seen.
  *
+ * Relay-local failures need two lines: Postfix logs "QUEUEID: SASL
+ * authentication failed; cannot authenticate to server H[ip]: generic
+ * failure" and defers, and the reason (a missing token file, AADSTS700082)
+ * is in a "[sasl-xoauth2] auth failed: ..." or "warning: SASL
+ * authentication failure: ..." line of the same smtp process, without a
+ * queue id, just before or after it.  Such a trace line is tied to the
+ * queue id the same pid logged last (within SCAN_PID_WINDOW lines), or
+ * held until that pid logs one; the more specific cause (declared first
+ * in the rule table) replaces the generic one for that queue id.  A
+ * trace whose delivery line names a server that is not Microsoft's is
+ * dropped; one that is never tied to a queue id is reported without one.
+ * Old sasl-xoauth2 versions log under their own name without a pid: such
+ * a line belongs to the relay-local delivery line of the same host at
+ * most SCAN_PIDLESS_WINDOW lines before it.
+ *
  * Limits: lines longer than SCAN_LINE_MAX are cut (the rest skipped);
  * at most SCAN_MAX_ENTRIES distinct (queue id, cause) pairs are kept,
- * further ones are counted and reported as dropped.
+ * further ones are counted and reported as dropped.  SCAN_PID_SLOTS smtp
+ * processes are tracked at once (a newer pid in the same slot flushes the
+ * older one's held trace).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,6 +50,9 @@
 #define SCAN_LINE_MAX		65536
 #define SCAN_MAX_ENTRIES	200000
 #define SCAN_HASH		(1u << 18)
+#define SCAN_PID_SLOTS		1024
+#define SCAN_PID_WINDOW		500		/* lines */
+#define SCAN_PIDLESS_WINDOW	3		/* lines */
 
 struct entry {
 	char	 qid[64];
@@ -42,6 +62,20 @@ struct entry {
 	char	 last[40];
 	struct verdict *v;		/* the first sighting */
 	int	 next;			/* hash chain */
+	int	 dead;			/* replaced by a more specific cause */
+};
+
+/* one smtp process: its last queue id and a held relay-local trace */
+struct pidslot {
+	long	 pid;
+	char	 host[64];
+	char	 qid[64];
+	unsigned long qid_line;
+	int	 qid_foreign;		/* its server is not Microsoft's */
+	int	 held;
+	unsigned long held_line;
+	char	 held_when[40];
+	struct verdict hv;
 };
 
 struct scan {
@@ -51,6 +85,10 @@ struct scan {
 	int		*hash;
 	unsigned long	 lines, dropped;
 	int		 follow;
+	struct pidslot	*pids;		/* SCAN_PID_SLOTS */
+	struct pidslot	*recent;	/* last relay-local delivery line */
+	unsigned long	 recent_line;
+	char		*local;		/* per cause: has a "local" rule */
 };
 
 static volatile sig_atomic_t scan_stop;
@@ -132,7 +170,7 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 	int	 i;
 
 	for (i = s->hash[h]; i >= 0; i = s->e[i].next)
-		if (s->e[i].cause == v->cause &&
+		if (!s->e[i].dead && s->e[i].cause == v->cause &&
 		    strcmp(s->e[i].qid, v->queue_id) == 0)
 			break;
 	if (i >= 0) {
@@ -179,16 +217,139 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 	}
 }
 
+/* verdict_fill - the recipient and server of a delivery line for a trace */
+static void
+verdict_fill(struct verdict *to, const struct verdict *from)
+{
+	if (to->recipient[0] == '\0')
+		memcpy(to->recipient, from->recipient, sizeof(to->recipient));
+	if (to->relay[0] == '\0')
+		memcpy(to->relay, from->relay, sizeof(to->relay));
+	if (to->provider == PROVIDER_NONE)
+		to->provider = from->provider;
+}
+
+/* cause_rank - position of a cause in the rule table; lower is more specific */
+static int
+cause_rank(const struct scan *s, const char *cause)
+{
+	return (cause ? rules_cause_index(s->c->kb.rules, cause) : 1 << 20);
+}
+
+/* scan_find - the live entry for (queue id, cause), or -1 */
+static int
+scan_find(const struct scan *s, const char *qid, const char *cause)
+{
+	int	 i;
+
+	for (i = s->hash[key_hash(qid, cause)]; i >= 0; i = s->e[i].next)
+		if (!s->e[i].dead && s->e[i].cause == cause &&
+		    strcmp(s->e[i].qid, qid) == 0)
+			return (i);
+	return (-1);
+}
+
+/*
+ * scan_local - count a relay-local verdict for its queue id: it replaces
+ * a less specific relay-local cause already counted for that queue id,
+ * and is folded into a more specific one.
+ */
+static void
+scan_local(struct scan *s, struct verdict *v, const char *when)
+{
+	const struct rules *rs = s->c->kb.rules;
+	const struct verdict *dead = NULL;
+	unsigned long carried = 0;
+	int	 ci, i, rank = cause_rank(s, v->cause);
+
+	if (v->queue_id[0] != '\0') {
+		for (ci = 0; ci < rs->ncauses; ci++) {
+			if (!s->local[ci] || rs->causes[ci].id == v->cause ||
+			    (i = scan_find(s, v->queue_id,
+			    rs->causes[ci].id)) < 0)
+				continue;
+			if (ci < rank) {
+				/* the counted cause is more specific */
+				s->e[i].count++;
+				text_copy(s->e[i].last, sizeof(s->e[i].last),
+				    when, strlen(when));
+				verdict_fill(s->e[i].v, v);
+				return;
+			}
+			s->e[i].dead = 1;
+			carried += s->e[i].count;
+			dead = s->e[i].v;
+		}
+	}
+	scan_add(s, v, when);
+	if ((i = scan_find(s, v->queue_id, v->cause)) >= 0) {
+		s->e[i].count += carried;
+		if (dead != NULL)
+			verdict_fill(s->e[i].v, dead);
+	}
+}
+
+/* slot_flush - count a held trace that no queue id claimed */
+static void
+slot_flush(struct scan *s, struct pidslot *ps)
+{
+	if (ps->held) {
+		ps->held = 0;
+		scan_local(s, &ps->hv, ps->held_when);
+	}
+}
+
+/* scan_slot - the pid slot of a Postfix line, reset for a new pid */
+static struct pidslot *
+scan_slot(struct scan *s, const struct logline *ll)
+{
+	struct pidslot *ps;
+
+	if (ll->pid <= 0 || ll->mta != LOGLINE_POSTFIX)
+		return (NULL);
+	ps = &s->pids[ll->pid % SCAN_PID_SLOTS];
+	if (ps->pid != ll->pid || strncmp(ps->host, ll->host,
+	    sizeof(ps->host) - 1) != 0) {
+		slot_flush(s, ps);
+		memset(ps, 0, sizeof(*ps));
+		ps->pid = ll->pid;
+		text_copy(ps->host, sizeof(ps->host), ll->host,
+		    strlen(ll->host));
+	}
+	return (ps);
+}
+
 /* scan_line - classify one line */
 static void
 scan_line(struct scan *s, const char *line, size_t len)
 {
 	struct logline ll;
 	struct verdict v;
+	struct pidslot *ps;
 	enum logline_kind k;
+	int	 found, i;
 
 	s->lines++;
 	k = logline_parse(line, len, &ll);
+	ps = scan_slot(s, &ll);
+	/* an old sasl-xoauth2 logs without a pid: the line just before */
+	if (ps == NULL && ll.xoauth2 && s->recent != NULL &&
+	    s->lines - s->recent_line <= SCAN_PIDLESS_WINDOW &&
+	    strncmp(s->recent->host, ll.host, sizeof(s->recent->host) - 1) == 0)
+		ps = s->recent;
+	if (ps != NULL && ll.queue_id[0] != '\0') {
+		if (strcmp(ps->qid, ll.queue_id) != 0)
+			ps->qid_foreign = 0;
+		text_copy(ps->qid, sizeof(ps->qid), ll.queue_id,
+		    strlen(ll.queue_id));
+		ps->qid_line = s->lines;
+	}
+	/* in follow mode, held traces do not wait forever */
+	if (s->follow && s->lines % 1000 == 0)
+		for (i = 0; i < SCAN_PID_SLOTS; i++)
+			if (s->pids[i].held && s->lines -
+			    s->pids[i].held_line > SCAN_PID_WINDOW)
+				slot_flush(s, &s->pids[i]);
 	if (k == LOGLINE_OTHER || ll.reason == NULL)
 		return;
 	verdict_init(&v);
@@ -197,8 +358,51 @@ scan_line(struct scan *s, const char *line, size_t len)
 	    strlen(ll.queue_id));
 	text_printable(v.recipient, sizeof(v.recipient), ll.recipient,
 	    strlen(ll.recipient));
-	if (explain_reply(&s->c->kb, ll.reason, ll.reason_len, ll.relay, &v))
-		scan_add(s, &v, ll.time);
+	found = explain_reply(&s->c->kb, ll.reason, ll.reason_len, ll.relay,
+	    &v);
+	if (!v.local || ps == NULL) {
+		if (found)
+			scan_add(s, &v, ll.time);
+		return;
+	}
+	if (ll.queue_id[0] == '\0') {
+		/* a trace line: tie it to this process's delivery */
+		if (!found)
+			return;
+		if (ps->qid[0] != '\0' &&
+		    s->lines - ps->qid_line <= SCAN_PID_WINDOW) {
+			if (ps->qid_foreign)
+				return;
+			text_copy(v.queue_id, sizeof(v.queue_id), ps->qid,
+			    strlen(ps->qid));
+			scan_local(s, &v, ll.time);
+		} else if (!ps->held ||
+		    cause_rank(s, v.cause) < cause_rank(s, ps->hv.cause)) {
+			ps->hv = v;
+			ps->held = 1;
+			ps->held_line = s->lines;
+			text_copy(ps->held_when, sizeof(ps->held_when),
+			    ll.time, strlen(ll.time));
+		}
+		return;
+	}
+	s->recent = ps;
+	s->recent_line = s->lines;
+	if (!found) {
+		/* someone else's server: its traces are not ours either */
+		ps->qid_foreign = 1;
+		ps->held = 0;
+		return;
+	}
+	if (ps->held && s->lines - ps->held_line <= SCAN_PID_WINDOW) {
+		ps->held = 0;
+		if (cause_rank(s, ps->hv.cause) < cause_rank(s, v.cause)) {
+			v.cause = ps->hv.cause;
+			v.area = ps->hv.area;
+			memcpy(v.reply, ps->hv.reply, sizeof(v.reply));
+		}
+	}
+	scan_local(s, &v, ll.time);
 }
 
 /*
@@ -274,7 +478,12 @@ static int
 entry_cmp(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
-	int	 d = strcmp(x->cause, y->cause);
+	int	 d;
+
+	/* dead entries last, where the report stops */
+	if (x->dead != y->dead)
+		return (x->dead - y->dead);
+	d = strcmp(x->cause, y->cause);
 
 	return (d != 0 ? d : (x->v < y->v ? -1 : x->v > y->v));
 }
@@ -286,7 +495,13 @@ scan_report(struct scan *s)
 	const struct hint_entry *h;
 	int	 i, j, k;
 
+	for (i = 0; i < SCAN_PID_SLOTS; i++)
+		slot_flush(s, &s->pids[i]);
 	qsort(s->e, (size_t)s->n, sizeof(*s->e), entry_cmp);
+	while (s->n > 0 && s->e[s->n - 1].dead) {
+		free(s->e[s->n - 1].v);
+		s->e[--s->n].v = NULL;
+	}
 	if (s->c->json) {
 		for (i = 0; i < s->n; i++)
 			print_json(s, &s->e[i]);
@@ -364,12 +579,20 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	}
 	line = malloc(SCAN_LINE_MAX);
 	s.hash = malloc(SCAN_HASH * sizeof(*s.hash));
-	if (line == NULL || s.hash == NULL) {
+	s.pids = calloc(SCAN_PID_SLOTS, sizeof(*s.pids));
+	s.local = calloc((size_t)c->kb.rules->ncauses + 1, 1);
+	if (line == NULL || s.hash == NULL || s.pids == NULL ||
+	    s.local == NULL) {
 		fprintf(stderr, "relayhint: out of memory\n");
 		free(line);
 		free(s.hash);
+		free(s.pids);
+		free(s.local);
 		return (EXIT_USAGE);
 	}
+	for (i = 0; i < c->kb.rules->nrules; i++)
+		if (c->kb.rules->rules[i].local)
+			s.local[c->kb.rules->rules[i].cause] = 1;
 	memset(s.hash, 0xff, SCAN_HASH * sizeof(*s.hash));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -404,6 +627,8 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		free(s.e[i].v);
 	free(s.e);
 	free(s.hash);
+	free(s.pids);
+	free(s.local);
 	free(line);
 	return (rc);
 }

@@ -2,7 +2,7 @@
  * explain.c - the knowledge base and the one-call classifier
  *
  * Functions: kb_load, kb_free, verdict_init, explain_reply, explain_text,
- * form_name.
+ * explain_redact, form_name.
  *
  * Every adapter asks the same question - "whose reply is this, and what
  * caused it?" - about text in different wrappings.  explain_text detects
@@ -13,6 +13,18 @@
  * Microsoft reply that no rule knows gets m365.unknown; any other
  * provider's reply gets no cause at all, so Google's 535 5.7.8 or a
  * plain Postfix 535 is never reported as Microsoft's.
+ *
+ * Relay-local failures have no reply at all: the relay's own SASL client
+ * (Cyrus SASL, the sasl-xoauth2 plugin and the Entra ID token refresh
+ * behind it) failed before AUTH was sent.  They are matched by the rule
+ * table's "local" rules, before the reply rules, and they count when the
+ * server the relay tried is Microsoft's, when the text is Entra ID's
+ * (AADSTS), or when nothing names a server (a lone plugin line, a relay
+ * given as an IP address): relayhint was asked about a Microsoft 365
+ * relay and the advice is about the relay's own set-up.  A named server
+ * that is someone else's (smtp.gmail.com) gets no cause, so relayhint
+ * does not become a general SASL debugger.  The text is echoed with any
+ * token, secret or password value overwritten.
  *
  * Limits: explain_text looks at no more than EXPLAIN_MAX_LINES lines of a
  * multi-line log excerpt; all fields are fixed-size and bounded.
@@ -70,6 +82,121 @@ verdict_init(struct verdict *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* is_addr - an IP address literal (or "none"/"local"): no server name */
+static int
+is_addr(const char *h)
+{
+	size_t	 i;
+	int	 sep = 0;
+
+	if (h[0] == '\0' || strcmp(h, "none") == 0 || strcmp(h, "local") == 0)
+		return (1);
+	for (i = 0; h[i] != '\0'; i++) {
+		if (h[i] == '.' || h[i] == ':')
+			sep = 1;
+		else if (!((h[i] >= '0' && h[i] <= '9') ||
+		    (h[i] >= 'a' && h[i] <= 'f') || (h[i] >= 'A' && h[i] <= 'F')))
+			return (0);
+	}
+	return (sep);
+}
+
+/* text_host - the server named in local text: "to server H[", "name=H" */
+static void
+text_host(const char *text, size_t len, char *out, size_t outlen)
+{
+	static const char *const lead[] = { "to server ", "name=" };
+	const char *p, *e = text + len, *q;
+	size_t	 i;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(lead) / sizeof(lead[0]); i++) {
+		if ((p = text_casestr(text, len, lead[i])) == NULL)
+			continue;
+		p += strlen(lead[i]);
+		for (q = p; q < e && q - p < 255 && (*q == '.' || *q == '-' ||
+		    *q == '_' || (*q >= '0' && *q <= '9') ||
+		    (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')); q++)
+			;
+		if (q > p) {
+			text_copy(out, outlen, p, (size_t)(q - p));
+			return;
+		}
+	}
+}
+
+/* explain_redact - overwrite the values of secrets in printable text */
+void
+explain_redact(char *s)
+{
+	static const char *const keys[] = {
+		"client_secret", "refresh_token", "access_token", "password",
+		"refresh=", "access=", "Bearer ", "auth=",
+	};
+	char	*p, *q;
+	size_t	 i, k, kl;
+	int	 sep;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		kl = strlen(keys[i]);
+		p = s;
+		while ((q = (char *)text_casestr(p, strlen(p), keys[i])) !=
+		    NULL) {
+			p = q + kl;
+			/* "key=value", "key": "value"; a key that ends in '='
+			 * or ' ' carries its own separator */
+			sep = keys[i][kl - 1] == '=' || keys[i][kl - 1] == ' ';
+			for (k = 0; k < 4 && (*p == '=' || *p == ':' ||
+			    *p == '"' || *p == ' '); k++, p++)
+				if (*p == '=' || *p == ':')
+					sep = 1;
+			if (!sep)
+				continue;
+			for (q = p; *q != '\0' && *q != '&' && *q != '"' &&
+			    *q != ',' && *q != ' ' && *q != '}'; q++)
+				*q = '*';
+			if (q > p + 3) {
+				memmove(p + 3, q, strlen(q) + 1);
+				q = p + 3;
+			}
+			p = q;
+		}
+	}
+}
+
+/* explain_local - relay-local text; -1 when no local rule matches */
+static int
+explain_local(const struct kb *kb, const char *text, size_t len,
+    const char *relay, struct verdict *v)
+{
+	char	 host[256];
+	int	 ci;
+
+	if ((ci = rules_match_local(kb->rules, text, len)) < 0)
+		return (-1);
+	v->local = 1;
+	v->smtp_code = 0;
+	v->status[0] = v->server_id[0] = '\0';
+	text_printable(v->reply, sizeof(v->reply), text, len);
+	explain_redact(v->reply);
+	text_host(text, len, host, sizeof(host));
+	if (relay != NULL && relay[0] != '\0' && !is_addr(relay))
+		text_printable(v->relay, sizeof(v->relay), relay,
+		    strlen(relay));
+	else if (host[0] != '\0')
+		text_copy(v->relay, sizeof(v->relay), host, strlen(host));
+	else if (relay != NULL && relay[0] != '\0')
+		text_printable(v->relay, sizeof(v->relay), relay,
+		    strlen(relay));
+	v->provider = rules_provider_local(kb->rules, v->relay, v->reply);
+	/* a named server that is someone else's: not ours */
+	if (v->provider != PROVIDER_M365 && !is_addr(v->relay))
+		return (0);
+	v->cause = kb->rules->causes[ci].id;
+	v->area = kb->rules->causes[ci].area;
+	return (1);
+}
+
 /* explain_reply - provider and cause of one reply text */
 int
 explain_reply(const struct kb *kb, const char *text, size_t len,
@@ -80,11 +207,15 @@ explain_reply(const struct kb *kb, const char *text, size_t len,
 
 	v->cause = NULL;
 	v->area = NULL;
+	v->local = 0;
+	if ((ci = explain_local(kb, text, len, relay, v)) >= 0)
+		return (ci);
 	reply_parse(text, len, &r);
 	v->smtp_code = r.code;
 	memcpy(v->status, r.status, sizeof(v->status));
 	memcpy(v->server_id, r.server_id, sizeof(v->server_id));
 	memcpy(v->reply, r.text, sizeof(v->reply));
+	explain_redact(v->reply);
 	if (relay != NULL && relay[0] != '\0')
 		text_printable(v->relay, sizeof(v->relay), relay,
 		    strlen(relay));
@@ -103,12 +234,13 @@ explain_reply(const struct kb *kb, const char *text, size_t len,
 /* explain_logline - one log line; 1 with a cause, 0 without, -1 not a log line */
 static int
 explain_logline(const struct kb *kb, const char *line, size_t len,
-    struct verdict *v)
+    struct verdict *v, long *pidp)
 {
 	struct logline ll;
 	enum logline_kind k;
 
 	k = logline_parse(line, len, &ll);
+	*pidp = ll.pid;
 	if (ll.mta == LOGLINE_NONE)
 		return (-1);
 	if (k == LOGLINE_OTHER || ll.reason == NULL)
@@ -209,7 +341,8 @@ explain_text(const struct kb *kb, const char *text, size_t len,
 	struct bounce_result *res;
 	struct verdict one;
 	size_t	 i, eol, start = 0, n;
-	int	 rc, lines = 0, any_log = 0;
+	int	 rc, lines = 0, any_log = 0, found = 0;
+	long	 pid, found_pid = 0;
 	const char *body;
 	size_t	 hlen;
 
@@ -239,7 +372,12 @@ explain_text(const struct kb *kb, const char *text, size_t len,
 		free(res);
 		return (rc);
 	}
-	/* one or more log lines: the first line with a cause wins */
+	/*
+	 * One or more log lines: the first line with a cause wins.  When it
+	 * is a relay-local failure ("cannot authenticate to server ...:
+	 * generic failure"), a more specific relay-local line of the same
+	 * smtp process (the sasl-xoauth2 reason) refines its cause.
+	 */
 	for (i = 0; i < len && lines < EXPLAIN_MAX_LINES; i = eol + 1) {
 		for (eol = i; eol < len && text[eol] != '\n'; eol++)
 			;
@@ -247,14 +385,32 @@ explain_text(const struct kb *kb, const char *text, size_t len,
 		if (n > 0 && text[i + n - 1] == '\r')
 			n--;
 		lines++;
-		if ((rc = explain_logline(kb, text + i, n, &one)) < 0)
+		if ((rc = explain_logline(kb, text + i, n, &one, &pid)) < 0)
 			continue;
+		if (found) {
+			/* causes are declared most specific first */
+			if (rc == 1 && one.local && (pid == found_pid ||
+			    pid == 0 || found_pid == 0) &&
+			    rules_cause_index(kb->rules, one.cause) <
+			    rules_cause_index(kb->rules, v->cause)) {
+				v->cause = one.cause;
+				v->area = one.area;
+				memcpy(v->reply, one.reply, sizeof(v->reply));
+			}
+			continue;
+		}
 		if (!any_log || rc == 1)
 			*v = one;
 		any_log = 1;
-		if (rc == 1)
+		if (rc == 1 && !one.local)
 			return (1);
+		if (rc == 1) {
+			found = 1;
+			found_pid = pid;
+		}
 	}
+	if (found)
+		return (1);
 	if (any_log && v->form != FORM_NONE)
 		return (0);
 	verdict_init(v);

@@ -40,7 +40,13 @@ struct verdict {
 	char		 relay[256];	/* remote host name, no [ip] or port */
 	char		 queue_id[64];	/* queue id of the failed message */
 	char		 recipient[320];
-	char		 reply[REPLY_TEXT_MAX];	/* printable reply text */
+	char		 reply[REPLY_TEXT_MAX];	/* printable reply text; for a
+						 * relay-local failure the local
+						 * text, secrets redacted */
+	int		 local;		/* a relay-local failure: a "local"
+					 * rule matched (cause may still be
+					 * NULL: a named server that is not
+					 * Microsoft's) */
 };
 
 /*
@@ -57,7 +63,14 @@ void	verdict_init(struct verdict *);
 
 /*
  * explain_reply - classify one reply text (any length, possibly folded or
- * multi-line) received from relay host (NULL or "" when unknown).
+ * multi-line) received from relay host (NULL or "" when unknown).  Text
+ * of a relay-local failure (the relay's own SASL or OAuth client failed,
+ * no server reply: "No worthy mechs found", "cannot authenticate to
+ * server H[ip]: generic failure", a sasl-xoauth2 line) is tried against
+ * the "local" rules first; it counts when the server (relay, or the name
+ * in the text) is Microsoft's, when the text itself is Microsoft's (Entra
+ * ID "AADSTS" codes), or when no server name is known (none, or only an
+ * IP address).  A named server that is not Microsoft's gets no cause.
  * Returns 1 when a cause was found, 0 when not.
  */
 int	explain_reply(const struct kb *, const char *text, size_t len,
@@ -71,6 +84,9 @@ int	explain_reply(const struct kb *, const char *text, size_t len,
  */
 int	explain_text(const struct kb *, const char *text, size_t len,
 	    struct verdict *);
+
+/* explain_redact - overwrite token, secret and password values in s */
+void	explain_redact(char *s);
 
 /* form_name - "reply", "postfix-log", ... */
 const char *form_name(enum form);

@@ -22,9 +22,19 @@
  * the outermost "(...)" after the status word.  "SASL authentication
  * failed; server H[IP] said: ..." without a status gives AUTH_FAILED
  * (reason: the reply after "said: "); local SASL trouble ("SASL
- * authentication failure: No worthy mechs found") gives SASL_LOCAL
- * (reason: the message).  Both only from the smtp and lmtp clients:
- * smtpd's SASL messages are about our own clients.  relay= is kept as
+ * authentication failure: No worthy mechs found", "SASL authentication
+ * failed; cannot authenticate to server ...") gives SASL_LOCAL (reason:
+ * the message).  Both only from the smtp and lmtp clients: smtpd's SASL
+ * messages are about our own clients.  The sasl-xoauth2 plugin logs from
+ * inside the smtp process ("postfix/smtp[pid]: [sasl-xoauth2] auth
+ * failed: 2026-01-27 23:31:09: TokenStore::Read: ...") or, in older
+ * versions, under its own name ("sasl-xoauth2: auth failed: ...",
+ * "sasl-xoauth2[pid]: ..."): SASL_LOCAL with xoauth2 set and the reason
+ * after the plugin's own time stamp.  Its trace lines that dump a token
+ * request or the token file ("request: client_id=...", "Read:
+ * refresh=...") are never returned as a reason: they hold secrets.  The
+ * tag's [pid] is kept so that a caller can tie the plugin's line to the
+ * delivery line of the same smtp process.  relay= is kept as
  * written ("none", "local").  Exim: "**" is BOUNCED and "==" DEFERRED,
  * the reason being the text after the first ": " outside quotes (a DN=
  * may hold ": ") less a trailing " DT=..."; "NAME authenticator failed
@@ -429,6 +439,46 @@ pf_notice(const char *p, const char *e, struct logline *ll)
 	return (0);
 }
 
+/*
+ * xoauth2_body - a sasl-xoauth2 message, after "[sasl-xoauth2] " or the
+ * "sasl-xoauth2" tag: the reason is the text after "auth failed:" and
+ * the plugin's own "YYYY-MM-DD hh:mm:ss: " stamp.  Lines that only point
+ * to the full trace, and trace lines that dump secrets, give OTHER.
+ */
+static enum logline_kind
+xoauth2_body(const char *p, const char *e, struct logline *ll)
+{
+	static const char *const secret[] = {
+		"request:", "refresh=", "access=", "client_secret=",
+		"refresh_token=", "\"access_token\"", "\"refresh_token\"",
+		"\"client_secret\"", "Bearer ", "auth=",
+	};
+	const char *q;
+	size_t	 i;
+
+	ll->mta = LOGLINE_POSTFIX;
+	while (p < e && *p == ' ')
+		p++;
+	if (prefix(p, e, "auth failed:"))
+		p += strlen("auth failed:");
+	while (p < e && *p == ' ')
+		p++;
+	if ((q = fixed(p, e, "9999-99-99 99:99:99")) != NULL) {
+		p = q;
+		while (p < e && (*p == ':' || *p == ' '))
+			p++;
+	}
+	e = trim(p, e);
+	if (p >= e || prefix(p, e, "set log_full_trace_on_failure"))
+		return (LOGLINE_OTHER);
+	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+		if (find(p, e, secret[i]) != NULL)
+			return (LOGLINE_OTHER);
+	ll->xoauth2 = 1;
+	set_reason(ll, p, e);
+	return (LOGLINE_SASL_LOCAL);
+}
+
 /* pf_body - a Postfix message after "program[pid]: " */
 static enum logline_kind
 pf_body(const char *p, const char *e, struct logline *ll)
@@ -464,6 +514,8 @@ pf_body(const char *p, const char *e, struct logline *ll)
 	/* SASL trouble of the smtpd server side is not a relay failure */
 	if (strcmp(d, "smtp") != 0 && strcmp(d, "lmtp") != 0)
 		return (LOGLINE_OTHER);
+	if (prefix(p, e, "[sasl-xoauth2]"))
+		return (xoauth2_body(p + strlen("[sasl-xoauth2]"), e, ll));
 	if (pf_auth(p, e, ll))
 		return (LOGLINE_AUTH_FAILED);
 	for (i = 0; i < sizeof(sev) / sizeof(sev[0]); i++)
@@ -578,6 +630,21 @@ exim_body(const char *p, const char *e, struct logline *ll)
 	return (LOGLINE_OTHER);
 }
 
+/* tag_pid - the decimal pid in [p, e), 0 when it is not one */
+static long
+tag_pid(const char *p, const char *e)
+{
+	long	 v = 0;
+	size_t	 n = 0;
+
+	for (; p < e; p++, n++) {
+		if (!ISDIGIT(*p) || n >= 10)
+			return (0);
+		v = v * 10 + (*p - '0');
+	}
+	return (v);
+}
+
 /* sd_skip - p after RFC 5424 STRUCTURED-DATA ("-" or "[...]..."), or NULL */
 static const char *
 sd_skip(const char *p, const char *e)
@@ -629,6 +696,7 @@ rfc5424(const char *p, const char *e, struct logline *ll)
 		field(ll->host, sizeof(ll->host), f[1], fe[1]);
 	if (fe[2] - f[2] != 1 || *f[2] != '-')
 		field(ll->program, sizeof(ll->program), f[2], fe[2]);
+	ll->pid = tag_pid(f[3], fe[3]);
 	if ((p = sd_skip(p, e)) == NULL)
 		return (NULL);
 	if (p < e && *p == ' ')
@@ -663,6 +731,8 @@ tag(const char *p, const char *e, struct logline *ll)
 	if (r < q ? q[-1] != ']' : memchr(p, ']', (size_t)(q - p)) != NULL)
 		return (NULL);
 	field(ll->program, sizeof(ll->program), p, r);
+	if (r < q)
+		ll->pid = tag_pid(r + 1, q - 1);
 	q++;
 	return (q < e ? q + 1 : q);
 }
@@ -720,6 +790,8 @@ logline_parse(const char *line, size_t len, struct logline *ll)
 		ll->kind = pf_body(msg, e, ll);
 	else if (is_exim(ll->program))
 		ll->kind = exim_body(msg, e, ll);
+	else if (strcmp(ll->program, "sasl-xoauth2") == 0)
+		ll->kind = xoauth2_body(msg, e, ll);
 	else
 		ll->kind = LOGLINE_OTHER;
 	return (ll->kind);

@@ -19,7 +19,9 @@ enum logline_kind {
 	LOGLINE_AUTH_FAILED,	/* Postfix "SASL authentication failed" warning
 				 * without status, Exim "authenticator failed" */
 	LOGLINE_SASL_LOCAL,	/* relay-local SASL trouble, no server reply
-				 * ("No worthy mechs found" and the like) */
+				 * ("No worthy mechs found" and the like,
+				 * "cannot authenticate to server", and the
+				 * sasl-xoauth2 plugin's "auth failed" trace) */
 	LOGLINE_BOUNCE_NOTICE,	/* Postfix "sender non-delivery notification: ID"
 				 * or "sender delay notification: ID" */
 	LOGLINE_REMOVED		/* Postfix "QUEUEID: removed", Exim "Completed" */
@@ -45,6 +47,8 @@ struct logline {
 	char	 relay_ip[64];			/* the bracketed address, "" when none */
 	char	 dsn[16];			/* Postfix dsn=, "" otherwise */
 	char	 related_id[LOGLINE_ID_MAX];	/* BOUNCE_NOTICE: the new bounce's queue id */
+	long	 pid;			/* the [pid] of the syslog tag, 0 if none */
+	int	 xoauth2;		/* SASL_LOCAL from the sasl-xoauth2 plugin */
 	const char *reason;			/* points into the input: the text in
 						 * the final "(...)" of a Postfix line,
 						 * or the error after "H=...: " of an

@@ -2,7 +2,8 @@
  * rules.c - the cause rule table and the provider signatures
  *
  * Functions: rules_load_buf, rules_load_file, rules_load_builtin,
- * rules_provider, rules_match, rules_cause_index.
+ * rules_provider, rules_provider_local, rules_match, rules_match_local,
+ * rules_cause_index.
  *
  * The table is data, not code, so that a new Microsoft wording can be
  * handled by editing conf/relayhint.rules (and `relayhint -n`) without a
@@ -37,6 +38,9 @@ struct token {
 	char	text[RULES_PATTERN_MAX];
 	int	quoted;
 };
+
+static enum provider provider_find(const struct rules *, const char *,
+	    const char *, const char *, int);
 
 /* rules_err - format "name:line: reason" */
 static int
@@ -168,6 +172,47 @@ rules_cause_index(const struct rules *rs, const char *id)
 	return (-1);
 }
 
+/* rules_local - "local ID TEXT...": a relay-local rule, patterns only */
+static int
+rules_local(struct rules *rs, struct token *t, int n, const char *name,
+    int line, char *err, size_t errlen)
+{
+	struct rule *r;
+	int	 i, ci;
+
+	if (n < 3)
+		return (rules_err(err, errlen, name, line,
+		    "local: want: local ID \"TEXT\"...", NULL));
+	if ((ci = rules_cause_index(rs, t[1].text)) < 0)
+		return (rules_err(err, errlen, name, line,
+		    "rule for undeclared cause", t[1].text));
+	if (rs->nrules >= RULES_MAX_RULES)
+		return (rules_err(err, errlen, name, line, "too many rules",
+		    NULL));
+	r = &rs->rules[rs->nrules];
+	memset(r, 0, sizeof(*r));
+	r->cause = ci;
+	r->line = line;
+	r->subject = -1;
+	r->local = 1;
+	for (i = 2; i < n; i++) {
+		if (!t[i].quoted)
+			return (rules_err(err, errlen, name, line,
+			    "pattern must be quoted", t[i].text));
+		/* short patterns would match ordinary words of any reply */
+		if (strlen(t[i].text) < 4)
+			return (rules_err(err, errlen, name, line,
+			    "local pattern too short", t[i].text));
+		if (r->npat >= RULES_MAX_PATTERNS)
+			return (rules_err(err, errlen, name, line,
+			    "too many patterns", NULL));
+		text_copy(r->pat[r->npat++], RULES_PATTERN_MAX, t[i].text,
+		    strlen(t[i].text));
+	}
+	rs->nrules++;
+	return (0);
+}
+
 /* rules_statement - one tokenized line into the table */
 static int
 rules_statement(struct rules *rs, struct token *t, int n, const char *name,
@@ -197,10 +242,12 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 			sg->kind = SIG_SERVERID;
 		else if (strcmp(t[2].text, "marker") == 0)
 			sg->kind = SIG_MARKER;
+		else if (strcmp(t[2].text, "localmarker") == 0)
+			sg->kind = SIG_LOCAL_MARKER;
 		else
 			return (rules_err(err, errlen, name, line,
 			    "unknown signature kind", t[2].text));
-		if (t[3].text[0] == '\0' || (sg->kind == SIG_MARKER &&
+		if (t[3].text[0] == '\0' || (sg->kind >= SIG_MARKER &&
 		    strlen(t[3].text) < 4))
 			return (rules_err(err, errlen, name, line,
 			    "signature too short", t[3].text));
@@ -237,6 +284,8 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 		rs->ncauses++;
 		return (0);
 	}
+	if (strcmp(t[0].text, "local") == 0)
+		return (rules_local(rs, t, n, name, line, err, errlen));
 	if (strcmp(t[0].text, "rule") != 0)
 		return (rules_err(err, errlen, name, line, "unknown statement",
 		    t[0].text));
@@ -374,6 +423,22 @@ enum provider
 rules_provider(const struct rules *rs, const char *host,
     const char *server_id, const char *text)
 {
+	return (provider_find(rs, host, server_id, text, 0));
+}
+
+/* rules_provider_local - whose server or service is named in local text? */
+enum provider
+rules_provider_local(const struct rules *rs, const char *host,
+    const char *text)
+{
+	return (provider_find(rs, host, NULL, text, 1));
+}
+
+/* provider_find - the first signature that fits; local markers on request */
+static enum provider
+provider_find(const struct rules *rs, const char *host,
+    const char *server_id, const char *text, int local)
+{
 	const struct rule_sig *sg;
 	int	 i;
 
@@ -391,6 +456,10 @@ rules_provider(const struct rules *rs, const char *host,
 			    sg->text))
 				return (sg->provider);
 			break;
+		case SIG_LOCAL_MARKER:
+			if (!local)
+				break;
+			/* FALLTHROUGH */
 		case SIG_MARKER:
 			if (text != NULL && text_casestr(text, strlen(text),
 			    sg->text) != NULL)
@@ -427,6 +496,8 @@ rules_match(const struct rules *rs, int code, const char *status,
 	have_status = status_split(status, &sclass, &subj, &detail) == 0;
 	for (i = 0; i < rs->nrules; i++) {
 		r = &rs->rules[i];
+		if (r->local)
+			continue;
 		if (r->code != 0 && r->code != code)
 			continue;
 		if (r->subject >= 0 && (!have_status || r->subject != subj ||
@@ -436,6 +507,28 @@ rules_match(const struct rules *rs, int code, const char *status,
 		for (k = 0; k < r->npat; k++)
 			if (text == NULL ||
 			    text_casestr(text, tlen, r->pat[k]) == NULL)
+				break;
+		if (k == r->npat)
+			return (r->cause);
+	}
+	return (-1);
+}
+
+/* rules_match_local - the first relay-local rule whose patterns all occur */
+int
+rules_match_local(const struct rules *rs, const char *text, size_t len)
+{
+	const struct rule *r;
+	int	 i, k;
+
+	if (text == NULL)
+		return (-1);
+	for (i = 0; i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		if (!r->local)
+			continue;
+		for (k = 0; k < r->npat; k++)
+			if (text_casestr(text, len, r->pat[k]) == NULL)
 				break;
 		if (k == r->npat)
 			return (r->cause);

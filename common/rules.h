@@ -8,6 +8,8 @@
  *   provider m365 serverid SUFFIX     bracketed server id host ends with SUFFIX
  *   provider m365 marker   "TEXT"     reply text contains TEXT (a string only
  *                                     Microsoft sends, e.g. "STOREDRV.")
+ *   provider m365 localmarker "TEXT"  relay-local failure text contains
+ *                                     TEXT (Entra ID's "AADSTS" codes)
  *   cause ID AREA                     declare a cause (AREA: auth, tls, send,
  *                                     limit, relay, blocked, message, server,
  *                                     mailbox, unknown)
@@ -19,6 +21,11 @@
  *                                     4.x.x (not the other way round); every
  *                                     TEXT must occur
  *                                     in the reply (ASCII case-insensitive).
+ *   local ID "TEXT" ...               a relay-local failure (no server
+ *                                     reply: the relay's SASL or OAuth
+ *                                     client failed); every TEXT must
+ *                                     occur; only rules_match_local
+ *                                     tries these.
  *
  * Errors are reported as "file:line: reason".
  */
@@ -42,7 +49,8 @@ enum provider {
 enum sig_kind {
 	SIG_HOST,
 	SIG_SERVERID,
-	SIG_MARKER
+	SIG_MARKER,
+	SIG_LOCAL_MARKER		/* only for relay-local text */
 };
 
 struct rule_cause {
@@ -60,6 +68,7 @@ struct rule {
 	int	npat;
 	char	pat[RULES_MAX_PATTERNS][RULES_PATTERN_MAX];
 	int	line;
+	int	local;				/* a "local" statement */
 };
 
 struct rule_sig {
@@ -100,11 +109,24 @@ enum provider rules_provider(const struct rules *, const char *host,
 	    const char *server_id, const char *text);
 
 /*
+ * rules_provider_local - the same for relay-local failure text: the
+ * host signatures, the markers and the local markers.
+ */
+enum provider rules_provider_local(const struct rules *, const char *host,
+	    const char *text);
+
+/*
  * rules_match - the cause index of the first rule matching code, status
  * and text, or -1.  The caller has established the provider.
  */
 int	rules_match(const struct rules *, int code, const char *status,
 	    const char *text);
+
+/*
+ * rules_match_local - the cause index of the first "local" rule whose
+ * patterns all occur in text (relay-local SASL/OAuth trouble), or -1.
+ */
+int	rules_match_local(const struct rules *, const char *text, size_t len);
 
 /* rules_cause_index - index of a cause id, or -1 */
 int	rules_cause_index(const struct rules *, const char *id);
