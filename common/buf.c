@@ -2,13 +2,14 @@
  * buf.c - bounded, growable byte buffer
  *
  * Functions: buf_init, buf_free, buf_reset, buf_append, buf_puts,
- * buf_putc, buf_printf.
+ * buf_putc, buf_printf, buf_load_file.
  *
  * Limits: a buffer never holds more than the max given to buf_init.
  * Appends that would exceed it, or that fail to allocate, return -1,
  * leave the buffer as it was, and set buf->overflow so that callers can
  * check once at the end instead of after every append.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,5 +129,35 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	rc = buf_append(b, big, (size_t)n);
 	free(big);
+	return (rc);
+}
+
+/* buf_load_file - a whole configuration file, bounded by the buffer's max */
+int
+buf_load_file(struct buf *b, const char *path, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	 chunk[8192];
+	size_t	 n;
+	int	 rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(b, chunk, n) < 0) {
+			snprintf(err, errlen, "%s: file too large (limit %zu "
+			    "bytes)", path, b->max);
+			rc = -1;
+			break;
+		}
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		rc = -1;
+	}
+	fclose(f);
+	if (rc == 0 && b->data == NULL)
+		rc = buf_append(b, "", 0);
 	return (rc);
 }

@@ -26,4 +26,10 @@ int	buf_putc(struct buf *, int);
 int	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * buf_load_file - append a whole file, at most the buffer's max; -1 with
+ * "path: reason" in err when it cannot be opened or read, or is too large
+ */
+int	buf_load_file(struct buf *, const char *path, char *err, size_t errlen);
+
 #endif

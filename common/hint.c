@@ -305,29 +305,14 @@ hints_load_buf(struct hints *h, const char *text, size_t len,
 static int
 hints_load_file(struct hints *h, const char *path, char *err, size_t errlen)
 {
-	FILE	*f;
-	char	*text;
-	size_t	 n;
+	struct buf b;
 	int	 rc;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return (-1);
-	}
-	if ((text = malloc(HINT_FILE_MAX + 1)) == NULL) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return (-1);
-	}
-	n = fread(text, 1, HINT_FILE_MAX + 1, f);
-	if (ferror(f) || n > HINT_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
-		    "read error" : "file too large (limit 1 MiB)");
-		rc = -1;
-	} else
-		rc = hints_load_buf(h, text, n, path, err, errlen);
-	fclose(f);
-	free(text);
+	buf_init(&b, HINT_FILE_MAX);
+	rc = buf_load_file(&b, path, err, errlen);
+	if (rc == 0)
+		rc = hints_load_buf(h, b.data, b.len, path, err, errlen);
+	buf_free(&b);
 	return (rc);
 }
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "builtin.h"
 #include "reply.h"
 #include "rules.h"
@@ -384,29 +385,14 @@ rules_load_buf(struct rules *rs, const char *text, size_t len,
 int
 rules_load_file(struct rules *rs, const char *path, char *err, size_t errlen)
 {
-	FILE	*f;
-	char	*text;
-	size_t	 n;
+	struct buf b;
 	int	 rc;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return (-1);
-	}
-	if ((text = malloc(RULES_FILE_MAX + 1)) == NULL) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return (-1);
-	}
-	n = fread(text, 1, RULES_FILE_MAX + 1, f);
-	if (ferror(f) || n > RULES_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
-		    "read error" : "file too large (limit 1 MiB)");
-		rc = -1;
-	} else
-		rc = rules_load_buf(rs, text, n, path, err, errlen);
-	fclose(f);
-	free(text);
+	buf_init(&b, RULES_FILE_MAX);
+	rc = buf_load_file(&b, path, err, errlen);
+	if (rc == 0)
+		rc = rules_load_buf(rs, b.data, b.len, path, err, errlen);
+	buf_free(&b);
 	return (rc);
 }
 
