@@ -516,10 +516,10 @@ scan_report(struct scan *s)
 		if ((h = hints_find(&s->c->kb.hints, s->c->lang, s->e[i].cause,
 		    NULL)) != NULL)
 			printf("  %s\n", h->summary);
-		printf("  %-14s %5s  %-26s %-26s %s\n", "queue id", "count",
+		printf("  %-18s %5s  %-26s %-26s %s\n", "queue id", "count",
 		    "first seen", "last seen", "recipient");
 		for (k = i; k < j; k++)
-			printf("  %-14s %5lu  %-26s %-26s %s\n",
+			printf("  %-18s %5lu  %-26s %-26s %s\n",
 			    s->e[k].qid[0] ? s->e[k].qid : "-", s->e[k].count,
 			    s->e[k].first, s->e[k].last,
 			    s->e[k].v->recipient[0] ? s->e[k].v->recipient :

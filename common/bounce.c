@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "dsn.h"
 #include "mime.h"
+#include "reply.h"
 #include "text.h"
 
 #define HINT_BLOCK_MAX		(64 * 1024)
@@ -51,10 +52,16 @@ classify_dsn(const struct kb *kb, const char *body, size_t len,
 			one.form = FORM_DSN;
 			found = explain_reply(kb, r->diag, strlen(r->diag),
 			    r->remote_mta, &one);
-			/* the DSN's own status is better than none at all */
+			/*
+			 * The DSN's own status is better than none at all,
+			 * but only the N.NNN.NNN at its start: it becomes the
+			 * X-Relayhint-Code header, and the Status field is
+			 * free text (fuzz: non-ASCII in an added header).
+			 */
 			if (one.status[0] == '\0')
 				text_copy(one.status, sizeof(one.status),
-				    r->status, strlen(r->status));
+				    r->status, reply_status_valid(r->status,
+				    strlen(r->status)));
 			text_copy(one.queue_id, sizeof(one.queue_id),
 			    d->queue_id, strlen(d->queue_id));
 			text_copy(one.recipient, sizeof(one.recipient),

@@ -243,9 +243,14 @@ explain_logline(const struct kb *kb, const char *line, size_t len,
 	*pidp = ll.pid;
 	if (ll.mta == LOGLINE_NONE)
 		return (-1);
+	/*
+	 * Before the return of 0 too: explain_text copies the verdict of
+	 * the first log line even without a cause (fuzz_explain: an MTA
+	 * line of no interest handed back an uninitialised verdict).
+	 */
+	verdict_init(v);
 	if (k == LOGLINE_OTHER || ll.reason == NULL)
 		return (0);
-	verdict_init(v);
 	v->form = ll.mta == LOGLINE_POSTFIX ? FORM_POSTFIX_LOG : FORM_EXIM_LOG;
 	text_copy(v->queue_id, sizeof(v->queue_id), ll.queue_id,
 	    strlen(ll.queue_id));

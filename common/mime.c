@@ -631,6 +631,17 @@ mime_qp_encode(const char *in, size_t len, const char *eol, struct buf *out)
 				return (-1);
 			col = 0;
 		}
+		/*
+		 * Never start a line with '-': rewrite.c re-encodes decoded
+		 * text into a multipart body, and a literal "--boundary" line
+		 * (say, from "=2D=2Dboundary" in the input, or a soft break
+		 * before "--") would be read as a delimiter (fuzz_rewrite).
+		 * Encoded, it cannot be one.
+		 */
+		if (col == 0 && s[i] == '-') {
+			memcpy(unit, "=2D", 3);
+			w = 3;
+		}
 		if (buf_append(out, unit, w) < 0)
 			return (-1);
 		col += w;
