@@ -249,9 +249,10 @@ explain_logline(const struct kb *kb, const char *line, size_t len,
 	 * line of no interest handed back an uninitialised verdict).
 	 */
 	verdict_init(v);
+	/* an MTA line of no interest is still a log line, not a reply */
+	v->form = ll.mta == LOGLINE_POSTFIX ? FORM_POSTFIX_LOG : FORM_EXIM_LOG;
 	if (k == LOGLINE_OTHER || ll.reason == NULL)
 		return (0);
-	v->form = ll.mta == LOGLINE_POSTFIX ? FORM_POSTFIX_LOG : FORM_EXIM_LOG;
 	text_copy(v->queue_id, sizeof(v->queue_id), ll.queue_id,
 	    strlen(ll.queue_id));
 	text_printable(v->recipient, sizeof(v->recipient), ll.recipient,
