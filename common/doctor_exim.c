@@ -92,6 +92,7 @@ block_opt(const struct buf *out, const char *name, const char *kind,
 	val[0] = '\0';
 	if (out->data == NULL)
 		return (0);
+	e = out->data;
 	snprintf(head, sizeof(head), "%s %s:", name, kind);
 	for (s = out->data; *s != '\0'; s = e + (*e != '\0')) {
 		e = s + strcspn(s, "\n");
@@ -174,7 +175,9 @@ hosts_in(struct ex *e, const char *v)
 		h = &e->r->hop[e->r->nhops++];
 		memset(h, 0, sizeof(*h));
 		text_copy(h->host, sizeof(h->host), host, strlen(host));
-		snprintf(h->nexthop, sizeof(h->nexthop), "%s::%d", host, port);
+		if (snprintf(h->nexthop, sizeof(h->nexthop), "%s::%d", host,
+		    port) >= (int)sizeof(h->nexthop))
+			h->nexthop[0] = '\0';	/* a host name that long is no smarthost */
 		h->port = port;
 		h->bracket = 1;
 		h->kind = doctor_kind_of(host);

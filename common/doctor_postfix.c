@@ -1056,9 +1056,11 @@ check_token(struct pf *p, const struct doctor_hop *h, const char *conf,
 		    sizeof(v));
 		if (cc == 0)
 			snprintf(v, sizeof(v), "/etc/ssl/certs/ca-certificates.crt");
-		snprintf(seen, sizeof(seen), "%s%s", p->qdir, v);
-		if (doctor_file(p->io, seen, path, sizeof(path)) == 0 &&
-		    stat(path, &st) == 0) {
+		if (snprintf(seen, sizeof(seen), "%s%s", p->qdir, v) >=
+		    (int)sizeof(seen))
+			seen[0] = '\0';	/* too long to be a path we check */
+		if (seen[0] != '\0' && doctor_file(p->io, seen, path,
+		    sizeof(path)) == 0 && stat(path, &st) == 0) {
 			c = doctor_add(p->r, DOCTOR_OK, "xoauth2.ca_bundle", seen);
 			doctor_reason(c, "The CA bundle for "
 			    "login.microsoftonline.com is in the chroot.");

@@ -1,8 +1,9 @@
 #!/bin/sh
 # run.sh - run every test and print one total line
 #
-# Unit tests: each build/tests/test_* (cmocka) program.  Integration
-# tests: tests/integration/*/run.sh and tests/cli/*.sh, which print
+# Unit tests: each build/tests/test_* (cmocka) program.  Then the same
+# unit tests under ASan+UBSan and valgrind (tests/sanitize.sh), and the
+# integration tests: tests/integration/*/run.sh and tests/cli/*.sh, which print
 # "PASS: name", "FAIL: name: why" or "SKIP: name: why" per assertion.
 # The last line is "N passed, N failed, N skipped"; exit status 1 when
 # anything failed.
@@ -45,7 +46,7 @@ for t in build/tests/test_*; do
 done
 
 if [ "$1" != "--unit-only" ]; then
-	for t in tests/cli/*.sh tests/integration/*/run.sh; do
+	for t in tests/sanitize.sh tests/cli/*.sh tests/integration/*/run.sh; do
 		[ -f "$t" ] || continue
 		echo "== $t"
 		start=$(date +%s)

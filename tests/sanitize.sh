@@ -31,5 +31,5 @@ if command -v valgrind >/dev/null; then
 else
 	echo "SKIP: valgrind not installed"
 fi
-echo "$pass passed, $fail failed"
+echo "sanitize: $pass passed, $fail failed"
 [ $fail -eq 0 ]
