@@ -27,6 +27,10 @@ RH_CFLAGS	 = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
 		   -DRH_SYSCONFDIR='"$(SYSCONFDIR)/relayhint"' \
 		   -DRH_DATADIR='"$(DATADIR)/relayhint"'
 LDLIBS		?=
+# libcurl and OpenSSL: only the relayhint command (probe, alert-drain) and
+# test_alert; librelayhint.a, the milter and the Exim object stay free of them
+NET_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libcurl openssl 2>/dev/null)
+NET_LIBS	:= $(shell $(PKG_CONFIG) --libs libcurl openssl 2>/dev/null)
 
 B		 = build
 V		?= 0
@@ -77,7 +81,13 @@ $(LIB): $(COMMON_OBJ)
 
 $(B)/relayhint: $(wildcard cli/*.c) $(wildcard cli/*.h) $(LIB) | $(B)/cli
 	$(SAY) "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) -Icli -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(NET_CFLAGS) -Icli -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS) $(NET_LIBS)
+
+# test_alert also compiles cli/alert.c (OpenSSL, kept out of the library)
+$(B)/tests/test_alert: tests/unit/test_alert.c cli/alert.c cli/alert.h tests/unit/testutil.h $(LIB) | $(B)/tests
+	$(SAY) "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(NET_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -Icli \
+	    -DRH_SRCDIR='"$(CURDIR)"' -o $@ tests/unit/test_alert.c cli/alert.c $(LIB) $(CMOCKA_LIBS) $(NET_LIBS)
 
 # Unit tests: one cmocka program per tests/unit/test_*.c
 $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB) | $(B)/tests
@@ -92,6 +102,7 @@ adapters:
 -include milter/Makefile.inc
 -include exim-dlfunc/Makefile.inc
 -include fuzz/Makefile.inc
+-include bench/Makefile.inc
 
 check:
 	@sh tools/deps.sh test

@@ -40,6 +40,8 @@ int	cmd_bounce(struct cli *, int, char **);
 int	cmd_scan(struct cli *, int, char **);
 int	cmd_queue(struct cli *, int, char **);
 int	cmd_doctor(struct cli *, int, char **);
+int	cmd_probe(struct cli *, int, char **);
+int	cmd_alert_drain(struct cli *, int, char **);
 
 void	usage(FILE *);
 

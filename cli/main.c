@@ -32,12 +32,17 @@ usage(FILE *fp)
 	    "        classify one reply, log line, DSN or bounce\n"
 	    "  relayhint bounce [--rewrite] [--postmaster] [--lang L] [--json] FILE|-\n"
 	    "        classify a bounce; --rewrite prints it enriched, as the milter does\n"
-	    "  relayhint scan [--json] [--follow] [FILE...]\n"
+	    "  relayhint scan [--json] [--follow [--alert-spool DIR] [--alert-quiet S]] [FILE...]\n"
 	    "        Microsoft 365 failures in Postfix/Exim logs, once per queue id\n"
 	    "  relayhint queue [--json] [--file FILE]\n"
 	    "        classify Postfix's queue (postqueue -j) and summarise by cause\n"
 	    "  relayhint doctor [--mta postfix|exim] [--config-dir DIR] [--json]\n"
 	    "        audit the MTA's Microsoft 365 set-up (exit 0 OK, 1 WARN, 2 FAIL, 3 unchecked)\n"
+	    "  relayhint probe [--server H:P] --user U (--password-file F | --password-env V |\n"
+	    "        --xoauth2-token-file F | --oauth-client ID ...) [--send-to R] [--ca-file F]\n"
+	    "        log in to Microsoft 365 now (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)\n"
+	    "  relayhint alert-drain [--spool DIR] [--once] --webhook json|teams|slack,URL ...\n"
+	    "        [--secret-file F] [--ca-file F]   post spooled alerts to webhooks\n"
 	    "  relayhint check      load rules and catalogs, report problems\n"
 	    "  relayhint causes     list cause ids\n"
 	    "  relayhint -h | --help | -V | --version\n"
@@ -300,6 +305,10 @@ main(int argc, char **argv)
 		rc = cmd_queue(&c, argc, argv);
 	else if (strcmp(cmd, "doctor") == 0)
 		rc = cmd_doctor(&c, argc, argv);
+	else if (strcmp(cmd, "probe") == 0)
+		rc = cmd_probe(&c, argc, argv);
+	else if (strcmp(cmd, "alert-drain") == 0)
+		rc = cmd_alert_drain(&c, argc, argv);
 	else if (strcmp(cmd, "check") == 0)
 		rc = cmd_check(&c);
 	else if (strcmp(cmd, "causes") == 0)

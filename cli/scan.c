@@ -9,7 +9,9 @@
  * was seen and when first and last.  --follow keeps reading a growing
  * file like "tail -F": it reopens the file when it is rotated (new
  * inode) or truncated, and prints each new (queue id, cause) as soon as
- * it is first seen.
+ * it is first seen.  With --alert-spool, that first sighting also goes
+ * to alert_watch_note (alert.c), which spools a webhook alert for the
+ * first queue id of a cause and again after a quiet window.
  *
  * Relay-local failures need two lines: Postfix logs "QUEUEID: SASL
  * authentication failed; cannot authenticate to server H[ip]: generic
@@ -41,6 +43,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "alert.h"
 #include "buf.h"
 #include "cli.h"
 #include "jsonw.h"
@@ -89,6 +92,7 @@ struct scan {
 	struct pidslot	*recent;	/* last relay-local delivery line */
 	unsigned long	 recent_line;
 	char		*local;		/* per cause: has a "local" rule */
+	struct alert_watch *alert;	/* --alert-spool: NULL when off */
 };
 
 static volatile sig_atomic_t scan_stop;
@@ -214,6 +218,9 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 		else
 			print_line(e);
 		fflush(stdout);
+		/* alert on a cause's first queue id and after a quiet window */
+		if (s->alert != NULL)
+			alert_watch_note(s->alert, e->v, when, time(NULL));
 	}
 }
 
@@ -542,9 +549,15 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "lang", required_argument, NULL, 'l' },
+		{ "alert-spool", required_argument, NULL, 'A' },
+		{ "alert-quiet", required_argument, NULL, 'Q' },
+		{ "alert-max", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct alert_watch aw;
+	const char *spool = NULL;
+	int	 quiet = 3600, amax = ALERT_SPOOL_DEFAULT_MAX;
 	struct scan s;
 	struct sigaction sa;
 	char	*line;
@@ -554,7 +567,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s.c = c;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "jfl:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "jfl:A:Q:M:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			c->json = 1;
@@ -565,6 +578,15 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		case 'l':
 			c->lang = optarg;
 			break;
+		case 'A':
+			spool = optarg;
+			break;
+		case 'Q':
+			quiet = atoi(optarg);
+			break;
+		case 'M':
+			amax = atoi(optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return (0);
@@ -572,6 +594,16 @@ cmd_scan(struct cli *c, int argc, char **argv)
 			usage(stderr);
 			return (EXIT_USAGE);
 		}
+	}
+	if (spool != NULL && (!s.follow || quiet < 0 || amax < 1)) {
+		fprintf(stderr, "relayhint: --alert-spool needs --follow, "
+		    "--alert-quiet >= 0, --alert-max >= 1\n");
+		return (EXIT_USAGE);
+	}
+	if (spool != NULL) {
+		alert_watch_init(&aw, spool, amax, quiet, &c->kb.hints, c->lang,
+		    "scan");
+		s.alert = &aw;
 	}
 	if (s.follow && argc - optind > 1) {
 		fprintf(stderr, "relayhint: --follow takes one file\n");

@@ -1,0 +1,458 @@
+/*
+ * alert_drain.c - relayhint alert-drain: post spooled alerts with libcurl
+ *
+ * Functions: cmd_alert_drain.
+ *
+ * Takes the spool's files oldest first, renders each for every
+ * configured webhook (generic JSON, Teams, Slack), signs the body
+ * (X-Relayhint-Timestamp, X-Relayhint-Signature: sha256=HEX over
+ * "TIMESTAMP.BODY") and POSTs it: TLS peers verified (an extra CA file
+ * may be given), connect and total timeouts, at most 1 + retries
+ * attempts per webhook with doubling backoff; then the alert is removed
+ * either way, a webhook that never took it logged as "dropped".  One
+ * drainer per spool (flock on SPOOL/.lock).  It runs apart from the
+ * mail path: a dead receiver only delays alerts, and the spool's own
+ * bound drops the oldest.
+ *
+ * Logs (stderr, for the journal): one line per failed attempt, per
+ * dropped alert and per unreadable file.  A webhook URL is logged as
+ * scheme://host only: Slack and Teams URLs carry their credential in
+ * the path or query.  The signing secret is never logged.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "alert.h"
+#include "buf.h"
+#include "cli.h"
+
+#define DRAIN_HOOKS_MAX		8
+#define DRAIN_SECRET_MAX	4096
+#define DRAIN_BACKOFF_MAX	60
+#define DRAIN_RESP_MAX		4096
+
+struct hook {
+	enum alert_format fmt;
+	const char	*url;
+	char		 shown[300];	/* scheme://host, safe to log */
+};
+
+struct drain {
+	const char	*spool;
+	struct hook	 hook[DRAIN_HOOKS_MAX];
+	int		 nhooks;
+	char		 secret[DRAIN_SECRET_MAX];
+	size_t		 secretlen;
+	const char	*ca_file;
+	long		 connect_timeout, timeout;
+	int		 retries, backoff;
+	unsigned long	 sent, dropped;
+};
+
+static volatile sig_atomic_t drain_stop;
+
+/* on_signal - finish the current request, then stop */
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	drain_stop = 1;
+}
+
+/* url_shown - scheme://host[:port] of a URL, for log lines */
+static void
+url_shown(const char *url, char *out, size_t len)
+{
+	const char *p = strstr(url, "://"), *e;
+
+	if (p == NULL) {
+		snprintf(out, len, "(bad url)");
+		return;
+	}
+	p += 3;
+	for (e = p; *e && *e != '/' && *e != '?' && *e != '#' && *e != '@'; e++)
+		;
+	if (*e == '@') {	/* user:pass@host: skip the credentials */
+		p = e + 1;
+		for (e = p; *e && *e != '/' && *e != '?' && *e != '#'; e++)
+			;
+	}
+	snprintf(out, len, "%.*s%.*s", (int)(strstr(url, "://") - url + 3),
+	    url, (int)(e - p > 200 ? 200 : e - p), p);
+}
+
+/* sink - keep at most DRAIN_RESP_MAX bytes of the receiver's answer */
+static size_t
+sink(char *ptr, size_t size, size_t n, void *arg)
+{
+	buf_append(arg, ptr, size * n);
+	return (size * n);
+}
+
+/* post_once - one POST; 0 when the receiver answered 2xx */
+static int
+post_once(struct drain *d, const struct hook *h, const char *body,
+    size_t len, char *why, size_t whylen)
+{
+	CURL	*curl;
+	struct curl_slist *hdr = NULL;
+	struct buf resp;
+	char	 ts[32], sig[ALERT_SIG_HEX], line[128],
+		 errbuf[CURL_ERROR_SIZE] = "";
+	long	 status = 0;
+	CURLcode rc;
+
+	if ((curl = curl_easy_init()) == NULL) {
+		snprintf(why, whylen, "curl_easy_init failed");
+		return (-1);
+	}
+	buf_init(&resp, DRAIN_RESP_MAX);
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	hdr = curl_slist_append(hdr, "User-Agent: relayhint/" RH_VERSION);
+	snprintf(line, sizeof(line), "X-Relayhint-Timestamp: %s", ts);
+	hdr = curl_slist_append(hdr, line);
+	if (d->secretlen > 0 && alert_sign(d->secret, d->secretlen, ts, body,
+	    len, sig) == 0) {
+		snprintf(line, sizeof(line), "X-Relayhint-Signature: sha256=%s",
+		    sig);
+		hdr = curl_slist_append(hdr, line);
+	}
+	hdr = curl_slist_append(hdr, "Expect:");
+	curl_easy_setopt(curl, CURLOPT_URL, h->url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, d->connect_timeout);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, d->timeout);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (d->ca_file != NULL)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, d->ca_file);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(curl);
+	buf_free(&resp);
+	if (rc != CURLE_OK) {
+		/* curl's messages name host and port, never the path */
+		snprintf(why, whylen, "%s", errbuf[0] ? errbuf :
+		    curl_easy_strerror(rc));
+		return (-1);
+	}
+	if (status < 200 || status > 299) {
+		snprintf(why, whylen, "HTTP status %ld", status);
+		return (-1);
+	}
+	return (0);
+}
+
+/* deliver - one alert to one webhook, with bounded retries */
+static int
+deliver(struct drain *d, const struct hook *h, const struct alert *a,
+    const char *name)
+{
+	struct buf body;
+	char	 why[CURL_ERROR_SIZE + 64];
+	int	 attempt, wait = d->backoff, rc = -1;
+
+	buf_init(&body, ALERT_BODY_MAX);
+	if (alert_payload(a, h->fmt, &body) < 0) {
+		fprintf(stderr, "relayhint: warning: alert %s: payload too "
+		    "large\n", name);
+		buf_free(&body);
+		return (-1);
+	}
+	for (attempt = 1; attempt <= d->retries + 1 && !drain_stop;
+	    attempt++) {
+		if (post_once(d, h, body.data, body.len, why, sizeof(why)) == 0) {
+			rc = 0;
+			break;
+		}
+		fprintf(stderr, "relayhint: warning: alert %s cause=%s to %s: "
+		    "attempt %d/%d failed: %s\n", name, a->cause, h->shown,
+		    attempt, d->retries + 1, why);
+		if (attempt <= d->retries && !drain_stop) {
+			sleep((unsigned)wait);
+			wait = wait * 2 > DRAIN_BACKOFF_MAX ? DRAIN_BACKOFF_MAX :
+			    wait * 2;
+		}
+	}
+	buf_free(&body);
+	return (rc);
+}
+
+/* drain_file - one spool file to every webhook, then remove it */
+static void
+drain_file(struct drain *d, const char *name)
+{
+	struct alert a;
+	struct buf text;
+	char	 path[4096], err[512];
+	int	 i, bad;
+
+	snprintf(path, sizeof(path), "%s/%s", d->spool, name);
+	buf_init(&text, ALERT_FILE_MAX);
+	if (buf_load_file(&text, path, err, sizeof(err)) < 0) {
+		if (errno != ENOENT)	/* ENOENT: the writer dropped it */
+			fprintf(stderr, "relayhint: warning: %s\n", err);
+		buf_free(&text);
+		unlink(path);
+		return;
+	}
+	bad = alert_parse(&a, text.data ? text.data : "", text.len) < 0;
+	buf_free(&text);
+	if (bad) {
+		fprintf(stderr, "relayhint: warning: alert %s: not an alert "
+		    "file; removed\n", name);
+		unlink(path);
+		return;
+	}
+	for (i = 0; i < d->nhooks && !drain_stop; i++) {
+		if (deliver(d, &d->hook[i], &a, name) == 0)
+			d->sent++;
+		else if (!drain_stop) {
+			d->dropped++;
+			fprintf(stderr, "relayhint: warning: alert %s cause=%s "
+			    "to %s dropped after %d attempt(s)\n", name,
+			    a.cause, d->hook[i].shown, d->retries + 1);
+		}
+	}
+	if (!drain_stop)
+		unlink(path);
+}
+
+/* drain_pass - every file now in the spool, oldest first */
+static int
+drain_pass(struct drain *d)
+{
+	char	**names;
+	int	 n, i;
+
+	if ((n = alert_spool_list(d->spool, &names)) < 0) {
+		fprintf(stderr, "relayhint: alert spool %s: %s\n", d->spool,
+		    strerror(errno));
+		return (-1);
+	}
+	for (i = 0; i < n && !drain_stop; i++)
+		drain_file(d, names[i]);
+	alert_spool_list_free(names, n);
+	return (0);
+}
+
+/* load_secret - the signing key from a file or the environment */
+static int
+load_secret(struct drain *d, const char *file, const char *env)
+{
+	struct buf b;
+	char	 err[512];
+	const char *v;
+
+	if (file != NULL) {
+		buf_init(&b, DRAIN_SECRET_MAX - 1);
+		if (buf_load_file(&b, file, err, sizeof(err)) < 0) {
+			fprintf(stderr, "relayhint: %s\n", err);
+			buf_free(&b);
+			return (-1);
+		}
+		v = b.data ? b.data : "";
+		d->secretlen = b.len;
+		memcpy(d->secret, v, b.len);
+		buf_free(&b);
+	} else if (env != NULL) {
+		if ((v = getenv(env)) == NULL || strlen(v) >= DRAIN_SECRET_MAX) {
+			fprintf(stderr, "relayhint: $%s is not set or too "
+			    "long\n", env);
+			return (-1);
+		}
+		d->secretlen = strlen(v);
+		memcpy(d->secret, v, d->secretlen);
+	}
+	/* a trailing line end in a secret file is not part of the key */
+	while (d->secretlen > 0 && (d->secret[d->secretlen - 1] == '\n' ||
+	    d->secret[d->secretlen - 1] == '\r'))
+		d->secretlen--;
+	return (0);
+}
+
+/* num_arg - a bounded decimal option value; -1 when bad */
+static long
+num_arg(const char *s, long lo, long hi)
+{
+	char	*end;
+	long	 v = strtol(s, &end, 10);
+
+	return (*s == '\0' || *end != '\0' || v < lo || v > hi ? -1 : v);
+}
+
+/* cmd_alert_drain - alert-drain [--spool DIR] [--once] --webhook FMT,URL ... */
+int
+cmd_alert_drain(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "spool", required_argument, NULL, 's' },
+		{ "once", no_argument, NULL, '1' },
+		{ "webhook", required_argument, NULL, 'w' },
+		{ "secret-file", required_argument, NULL, 'k' },
+		{ "secret-env", required_argument, NULL, 'e' },
+		{ "ca-file", required_argument, NULL, 'C' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "backoff", required_argument, NULL, 'b' },
+		{ "connect-timeout", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct drain *d;
+	struct sigaction sa;
+	const char *secret_file = NULL, *secret_env = NULL, *comma;
+	char	 fmt[16], lockpath[4096];
+	long	 interval = 5, v;
+	int	 ch, once = 0, lockfd, rc = 0, f;
+
+	(void)c;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return (EXIT_USAGE);
+	d->spool = "/var/spool/relayhint/alerts";
+	d->connect_timeout = 5;
+	d->timeout = 10;
+	d->retries = 3;
+	d->backoff = 1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "s:1w:k:e:C:r:b:c:t:i:h", opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			d->spool = optarg;
+			break;
+		case '1':
+			once = 1;
+			break;
+		case 'w':
+			if ((comma = strchr(optarg, ',')) == NULL ||
+			    (size_t)(comma - optarg) >= sizeof(fmt) ||
+			    d->nhooks == DRAIN_HOOKS_MAX)
+				goto bad;
+			memcpy(fmt, optarg, (size_t)(comma - optarg));
+			fmt[comma - optarg] = '\0';
+			if ((f = alert_format_parse(fmt)) < 0)
+				goto bad;
+			d->hook[d->nhooks].fmt = f;
+			d->hook[d->nhooks].url = comma + 1;
+			url_shown(comma + 1, d->hook[d->nhooks].shown,
+			    sizeof(d->hook[0].shown));
+			d->nhooks++;
+			break;
+		case 'k':
+			secret_file = optarg;
+			break;
+		case 'e':
+			secret_env = optarg;
+			break;
+		case 'C':
+			d->ca_file = optarg;
+			break;
+		case 'r':
+			if ((v = num_arg(optarg, 0, 10)) < 0)
+				goto bad;
+			d->retries = (int)v;
+			break;
+		case 'b':
+			if ((v = num_arg(optarg, 0, DRAIN_BACKOFF_MAX)) < 0)
+				goto bad;
+			d->backoff = (int)v;
+			break;
+		case 'c':
+			if ((v = num_arg(optarg, 1, 300)) < 0)
+				goto bad;
+			d->connect_timeout = v;
+			break;
+		case 't':
+			if ((v = num_arg(optarg, 1, 600)) < 0)
+				goto bad;
+			d->timeout = v;
+			break;
+		case 'i':
+			if ((v = num_arg(optarg, 1, 3600)) < 0)
+				goto bad;
+			interval = v;
+			break;
+		case 'h':
+			usage(stdout);
+			free(d);
+			return (0);
+		default:
+			goto bad;
+		}
+	}
+	if (optind != argc || d->nhooks == 0) {
+		fprintf(stderr, "relayhint: alert-drain needs at least one "
+		    "--webhook FORMAT,URL\n");
+		goto bad;
+	}
+	if (load_secret(d, secret_file, secret_env) < 0) {
+		free(d);
+		return (EXIT_USAGE);
+	}
+	if (d->secretlen == 0)
+		fprintf(stderr, "relayhint: warning: no --secret-file: alerts "
+		    "are not signed\n");
+	snprintf(lockpath, sizeof(lockpath), "%s/.lock", d->spool);
+	if ((lockfd = open(lockpath, O_RDWR | O_CREAT, 0600)) < 0 ||
+	    flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "relayhint: %s: %s\n", lockpath, errno ==
+		    EWOULDBLOCK ? "another alert-drain runs" : strerror(errno));
+		if (lockfd >= 0)
+			close(lockfd);
+		explicit_bzero(d->secret, sizeof(d->secret));
+		free(d);
+		return (EXIT_USAGE);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (;;) {
+		if (drain_pass(d) < 0) {
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (once || drain_stop)
+			break;
+		for (v = 0; v < interval * 4 && !drain_stop; v++)
+			usleep(250 * 1000);
+		if (drain_stop)
+			break;
+	}
+	curl_global_cleanup();
+	close(lockfd);
+	if (rc == 0 && d->dropped > 0)
+		rc = EXIT_NOCAUSE;
+	if (once)
+		fprintf(stderr, "relayhint: alert-drain: %lu sent, %lu "
+		    "dropped\n", d->sent, d->dropped);
+	explicit_bzero(d->secret, sizeof(d->secret));
+	free(d);
+	return (rc);
+bad:
+	usage(stderr);
+	free(d);
+	return (EXIT_USAGE);
+}

@@ -1,0 +1,557 @@
+/*
+ * probe.c - relayhint probe: log in to Microsoft 365 the way the relay does
+ *
+ * Functions: cmd_probe.
+ *
+ * Connects with libcurl's SMTP client (STARTTLS required, server
+ * certificate verified), authenticates with a password (AUTH LOGIN) or
+ * an OAuth 2.0 token (AUTH XOAUTH2; from a file or fetched app-only with
+ * client credentials), then sends NOOP or, with --send-to, a short test
+ * message.  The server's last reply is captured from libcurl's debug
+ * callback (incoming lines only: outgoing lines carry the credentials)
+ * and classified with explain_reply, as the adapters do.  Output, Nagios
+ * style: one status line first, then the hint.  Exit 0 OK, 1 WARNING
+ * (a temporary refusal), 2 CRITICAL (refused, no connection, TLS
+ * failure), 3 UNKNOWN (bad usage, unreadable secret, token not issued
+ * for a reason that is not Microsoft's).
+ *
+ * The password, token and client secret are never printed or logged;
+ * they are wiped after use.  Limits: secrets PROBE_SECRET_MAX bytes,
+ * replies REPLY_TEXT_MAX, token endpoint answer PROBE_RESP_MAX.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "text.h"
+
+#define PROBE_SECRET_MAX	16384
+#define PROBE_RESP_MAX		(64 * 1024)
+#define PROBE_OK		0
+#define PROBE_WARNING		1
+#define PROBE_CRITICAL		2
+#define PROBE_UNKNOWN		3
+
+static const char *const probe_state[] = {
+	"OK", "WARNING", "CRITICAL", "UNKNOWN"
+};
+
+struct probe {
+	const char	*server;
+	const char	*user;
+	const char	*send_to;
+	const char	*from;
+	const char	*ca_file;
+	long		 timeout;
+	int		 verbose;
+	int		 xoauth2;
+	int		 authed;		/* the server said 235 */
+	char		 secret[PROBE_SECRET_MAX];	/* password or token */
+	char		 last[REPLY_TEXT_MAX];		/* last 4xx/5xx reply */
+	char		 cur[REPLY_TEXT_MAX];		/* reply being read */
+	const char	*body;
+	size_t		 bodyleft;
+};
+
+/* secret_load - a secret from a file (first line) or the environment */
+static int
+secret_load(char *dst, size_t dstlen, const char *file, const char *env)
+{
+	struct buf b;
+	char	 err[512];
+	const char *v;
+	size_t	 n;
+
+	if (file != NULL) {
+		buf_init(&b, dstlen - 1);
+		if (buf_load_file(&b, file, err, sizeof(err)) < 0) {
+			fprintf(stderr, "relayhint: %s\n", err);
+			buf_free(&b);
+			return (-1);
+		}
+		v = b.data ? b.data : "";
+		n = strcspn(v, "\r\n");
+		memcpy(dst, v, n);
+		dst[n] = '\0';
+		explicit_bzero(b.data, b.len);
+		buf_free(&b);
+	} else {
+		if ((v = getenv(env)) == NULL || strlen(v) >= dstlen) {
+			fprintf(stderr, "relayhint: $%s is not set or too "
+			    "long\n", env);
+			return (-1);
+		}
+		snprintf(dst, dstlen, "%s", v);
+	}
+	if (dst[0] == '\0') {
+		fprintf(stderr, "relayhint: the secret is empty\n");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * on_debug - keep the server's replies; a multi-line reply ("250-")
+ * is joined until its last line.  Only CURLINFO_HEADER_IN is looked at:
+ * HEADER_OUT and DATA_OUT carry the AUTH exchange.
+ */
+static int
+on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct probe *p = arg;
+	char	 line[REPLY_TEXT_MAX];
+	size_t	 n, cl;
+
+	(void)h;
+	if (type != CURLINFO_HEADER_IN)
+		return (0);
+	n = text_printable(line, sizeof(line), data, size);
+	while (n > 0 && line[n - 1] == ' ')
+		line[--n] = '\0';
+	if (p->verbose)
+		fprintf(stderr, "S: %s\n", line);
+	cl = strlen(p->cur);
+	if (cl > 0 && cl + 1 < sizeof(p->cur))
+		p->cur[cl++] = ' ';
+	text_copy(p->cur + cl, sizeof(p->cur) - cl, line, n);
+	if (n < 4 || line[3] != '-') {
+		if (strncmp(p->cur, "235", 3) == 0)
+			p->authed = 1;
+		/* the refusal, not the 221 of the QUIT that follows it */
+		if (p->cur[0] == '4' || p->cur[0] == '5')
+			memcpy(p->last, p->cur, sizeof(p->last));
+		p->cur[0] = '\0';
+	}
+	return (0);
+}
+
+/* on_read - the test message for --send-to */
+static size_t
+on_read(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct probe *p = arg;
+	size_t	 n = size * nmemb;
+
+	if (n > p->bodyleft)
+		n = p->bodyleft;
+	memcpy(ptr, p->body, n);
+	p->body += n;
+	p->bodyleft -= n;
+	return (n);
+}
+
+/* discard - a command's answer; on_debug has seen it already */
+static size_t
+discard(char *ptr, size_t size, size_t n, void *arg)
+{
+	(void)ptr;
+	(void)arg;
+	return (size * n);
+}
+
+/* sink - bounded copy of an HTTP answer */
+static size_t
+sink(char *ptr, size_t size, size_t n, void *arg)
+{
+	buf_append(arg, ptr, size * n);
+	return (size * n);
+}
+
+/*
+ * json_string - the value of a top-level string member in a JSON object
+ * (no nested objects needed: token endpoint answers are flat); handles
+ * the escapes a token or an error text uses.  Returns 0 when found.
+ */
+static int
+json_string(const char *js, const char *key, char *out, size_t outlen)
+{
+	char	 pat[64];
+	const char *p;
+	size_t	 o = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	if ((p = strstr(js, pat)) == NULL)
+		return (-1);
+	p += strlen(pat);
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	if (*p++ != ':')
+		return (-1);
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	if (*p++ != '"')
+		return (-1);
+	for (; *p && *p != '"' && o + 1 < outlen; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			out[o++] = *p == 'n' ? ' ' : *p == 't' ? ' ' :
+			    *p == 'r' ? ' ' : *p == 'u' ? '?' : *p;
+			if (*p == 'u')
+				p += strlen(p) >= 5 ? 4 : 0;
+		} else
+			out[o++] = *p;
+	}
+	out[o] = '\0';
+	return (*p == '"' ? 0 : -1);
+}
+
+/* form_add - name=escaped(value)& */
+static void
+form_add(CURL *curl, struct buf *b, const char *name, const char *value)
+{
+	char	*e = curl_easy_escape(curl, value, 0);
+
+	buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, e ? e : "");
+	curl_free(e);
+}
+
+/*
+ * token_fetch - an app-only token by client credentials into p->secret.
+ * Returns 0; or -1 with the endpoint's error text (AADSTS...) or the
+ * transport error in why.
+ */
+static int
+token_fetch(struct probe *p, const char *url, const char *client,
+    const char *csecret, char *why, size_t whylen)
+{
+	CURL	*curl;
+	struct buf form, resp;
+	char	 errbuf[CURL_ERROR_SIZE] = "";
+	long	 status = 0;
+	CURLcode rc;
+	int	 ret = -1;
+
+	if ((curl = curl_easy_init()) == NULL) {
+		snprintf(why, whylen, "curl_easy_init failed");
+		return (-1);
+	}
+	buf_init(&form, PROBE_SECRET_MAX * 4);
+	buf_init(&resp, PROBE_RESP_MAX);
+	form_add(curl, &form, "client_id", client);
+	form_add(curl, &form, "client_secret", csecret);
+	form_add(curl, &form, "scope", "https://outlook.office365.com/.default");
+	form_add(curl, &form, "grant_type", "client_credentials");
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form.data);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)form.len);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, p->timeout);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, p->timeout);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (p->ca_file != NULL)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, p->ca_file);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK)
+		snprintf(why, whylen, "token endpoint: %s", errbuf[0] ? errbuf :
+		    curl_easy_strerror(rc));
+	else if (resp.data == NULL)
+		snprintf(why, whylen, "token endpoint: HTTP %ld, empty answer",
+		    status);
+	else if (status == 200 && json_string(resp.data, "access_token",
+	    p->secret, sizeof(p->secret)) == 0 && p->secret[0] != '\0')
+		ret = 0;
+	else if (json_string(resp.data, "error_description", why, whylen) < 0)
+		snprintf(why, whylen, "token endpoint: HTTP %ld, no token",
+		    status);
+	explicit_bzero(form.data, form.len);
+	if (resp.data != NULL)
+		explicit_bzero(resp.data, resp.len);
+	buf_free(&form);
+	buf_free(&resp);
+	curl_easy_cleanup(curl);
+	return (ret);
+}
+
+/* smtp_run - connect, STARTTLS, AUTH, NOOP or send; the curl result */
+static CURLcode
+smtp_run(struct probe *p, char *errbuf)
+{
+	static char msg[1024];
+	struct curl_slist *rcpt = NULL;
+	char	 url[512], date[64], from[330];
+	time_t	 now = time(NULL);
+	CURL	*curl;
+	CURLcode rc;
+
+	if ((curl = curl_easy_init()) == NULL)
+		return (CURLE_FAILED_INIT);
+	snprintf(url, sizeof(url), "smtp://%s", p->server);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp");
+	curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (p->ca_file != NULL)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, p->ca_file);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, p->timeout);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, p->timeout);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_USERNAME, p->user);
+	if (p->xoauth2) {
+		curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+		curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, p->secret);
+	} else {
+		curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=LOGIN");
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, p->secret);
+	}
+	curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(curl, CURLOPT_DEBUGDATA, p);
+	curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	/* the NOOP answer goes to the write callback: not to stdout */
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+	if (p->send_to != NULL) {
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000",
+		    gmtime(&now));
+		snprintf(from, sizeof(from), "<%s>", p->from);
+		snprintf(msg, sizeof(msg), "Date: %s\r\nFrom: %s\r\nTo: %s\r\n"
+		    "Subject: relayhint probe\r\n\r\nA test message sent by "
+		    "relayhint probe to check the relay's Microsoft 365 "
+		    "login.\r\n", date, p->from, p->send_to);
+		p->body = msg;
+		p->bodyleft = strlen(msg);
+		rcpt = curl_slist_append(rcpt, p->send_to);
+		curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from);
+		curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
+		curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(curl, CURLOPT_READDATA, p);
+	} else
+		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "NOOP");
+	rc = curl_easy_perform(curl);
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(curl);
+	return (rc);
+}
+
+/* report - the status line, then the hint; returns the exit code */
+static int
+report(struct cli *c, int state, const char *text, const struct verdict *v)
+{
+	printf("PROBE %s - %s\n", probe_state[state], text);
+	if (v != NULL && v->cause != NULL) {
+		printf("\n");
+		out_verdict_text(stdout, c, v);
+	}
+	return (state);
+}
+
+/* cmd_probe - probe --server H:P --user U (secret option) [--send-to R] */
+int
+cmd_probe(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "password-file", required_argument, NULL, 'p' },
+		{ "password-env", required_argument, NULL, 'P' },
+		{ "xoauth2-token-file", required_argument, NULL, 'x' },
+		{ "oauth-client", required_argument, NULL, 'o' },
+		{ "oauth-tenant", required_argument, NULL, 'T' },
+		{ "oauth-secret-file", required_argument, NULL, 'k' },
+		{ "oauth-secret-env", required_argument, NULL, 'K' },
+		{ "token-url", required_argument, NULL, 'U' },
+		{ "send-to", required_argument, NULL, 'r' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "ca-file", required_argument, NULL, 'C' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct probe *p;
+	struct verdict v;
+	const char *pwfile = NULL, *pwenv = NULL, *tokfile = NULL,
+		   *client = NULL, *tenant = NULL, *csfile = NULL,
+		   *csenv = NULL, *token_url = NULL;
+	char	 errbuf[CURL_ERROR_SIZE] = "", text[REPLY_TEXT_MAX + 512],
+		 host[256], url[512], why[1024], *csecret = NULL, *colon;
+	struct timespec t0, t1;
+	double	 secs;
+	int	 ch, nsec, state;
+	CURLcode rc;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return (PROBE_UNKNOWN);
+	p->server = "smtp.office365.com:587";
+	p->timeout = 30;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "s:u:p:P:x:o:T:k:K:U:r:f:C:t:l:vh",
+	    opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			p->server = optarg;
+			break;
+		case 'u':
+			p->user = optarg;
+			break;
+		case 'p':
+			pwfile = optarg;
+			break;
+		case 'P':
+			pwenv = optarg;
+			break;
+		case 'x':
+			tokfile = optarg;
+			break;
+		case 'o':
+			client = optarg;
+			break;
+		case 'T':
+			tenant = optarg;
+			break;
+		case 'k':
+			csfile = optarg;
+			break;
+		case 'K':
+			csenv = optarg;
+			break;
+		case 'U':
+			token_url = optarg;
+			break;
+		case 'r':
+			p->send_to = optarg;
+			break;
+		case 'f':
+			p->from = optarg;
+			break;
+		case 'C':
+			p->ca_file = optarg;
+			break;
+		case 't':
+			p->timeout = strtol(optarg, NULL, 10);
+			if (p->timeout < 1 || p->timeout > 300)
+				goto usage;
+			break;
+		case 'l':
+			c->lang = optarg;
+			break;
+		case 'v':
+			p->verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			free(p);
+			return (0);
+		default:
+			goto usage;
+		}
+	}
+	nsec = (pwfile != NULL) + (pwenv != NULL) + (tokfile != NULL) +
+	    (client != NULL);
+	if (optind != argc || p->user == NULL || nsec != 1 ||
+	    (client != NULL && (csfile == NULL) == (csenv == NULL)) ||
+	    (client != NULL && tenant == NULL && token_url == NULL))
+		goto usage;
+	if (p->from == NULL)
+		p->from = p->user;
+	text_copy(host, sizeof(host), p->server, strlen(p->server));
+	if ((colon = strrchr(host, ':')) != NULL)
+		*colon = '\0';
+	verdict_init(&v);
+	p->xoauth2 = tokfile != NULL || client != NULL;
+	if (client != NULL) {
+		if ((csecret = calloc(1, PROBE_SECRET_MAX)) == NULL ||
+		    secret_load(csecret, PROBE_SECRET_MAX, csfile, csenv) < 0) {
+			free(csecret);
+			free(p);
+			return (report(c, PROBE_UNKNOWN, "cannot read the "
+			    "client secret", NULL));
+		}
+		if (token_url == NULL) {
+			snprintf(url, sizeof(url), "https://login.microsoft"
+			    "online.com/%s/oauth2/v2.0/token", tenant);
+			token_url = url;
+		}
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		if (token_fetch(p, token_url, client, csecret, why,
+		    sizeof(why)) < 0) {
+			/* the endpoint's text is untrusted: printable only */
+			text_printable(text, sizeof(text), why, strlen(why));
+			explicit_bzero(csecret, PROBE_SECRET_MAX);
+			free(csecret);
+			explain_redact(text);
+			curl_global_cleanup();
+			state = explain_reply(&c->kb, text, strlen(text), NULL,
+			    &v) ? PROBE_CRITICAL : PROBE_UNKNOWN;
+			free(p);
+			snprintf(errbuf, sizeof(errbuf), "no token for client "
+			    "%.64s: %.150s", client, text);
+			return (report(c, state, errbuf, &v));
+		}
+		explicit_bzero(csecret, PROBE_SECRET_MAX);
+		free(csecret);
+	} else {
+		if (secret_load(p->secret, sizeof(p->secret), pwfile ? pwfile :
+		    tokfile, pwenv) < 0) {
+			free(p);
+			return (report(c, PROBE_UNKNOWN, "cannot read the "
+			    "secret", NULL));
+		}
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = smtp_run(p, errbuf);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	explicit_bzero(p->secret, sizeof(p->secret));
+	curl_global_cleanup();
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (rc == CURLE_OK && !p->authed) {
+		/* libcurl goes on without AUTH when the server offers none */
+		snprintf(text, sizeof(text), "%s offered no AUTH mechanism "
+		    "after STARTTLS; the login was not tried | time=%.3fs",
+		    p->server, secs);
+		free(p);
+		return (report(c, PROBE_CRITICAL, text, NULL));
+	}
+	if (rc == CURLE_OK) {
+		snprintf(text, sizeof(text), "%s accepted %s login of %s%s%s "
+		    "in %.2fs | time=%.3fs", p->server, p->xoauth2 ? "XOAUTH2" :
+		    "password (AUTH LOGIN)", p->user, p->send_to ?
+		    "; test message queued for " : "", p->send_to ?
+		    p->send_to : "", secs, secs);
+		state = report(c, PROBE_OK, text, NULL);
+		if (!p->xoauth2)
+			printf("Note: Microsoft turns Basic authentication for "
+			    "SMTP AUTH off by default at the end of December "
+			    "2026; move this relay to OAuth 2.0 (XOAUTH2).\n");
+		free(p);
+		return (state);
+	}
+	/* a reply from the server: classify it like any other */
+	if (p->last[0] != '\0' && (p->last[0] == '4' || p->last[0] == '5')) {
+		explain_reply(&c->kb, p->last, strlen(p->last), host, &v);
+		state = p->last[0] == '4' ? PROBE_WARNING : PROBE_CRITICAL;
+		snprintf(text, sizeof(text), "%s refused: %s%s%s | time=%.3fs",
+		    p->server, p->last, v.cause ? "; cause " : "",
+		    v.cause ? v.cause : "", secs);
+	} else {
+		state = PROBE_CRITICAL;
+		snprintf(text, sizeof(text), "%s: %s | time=%.3fs", p->server,
+		    errbuf[0] ? errbuf : curl_easy_strerror(rc), secs);
+	}
+	free(p);
+	return (report(c, state, text, &v));
+usage:
+	fprintf(stderr, "usage: relayhint probe [--server HOST:PORT] --user U "
+	    "(--password-file F | --password-env VAR | --xoauth2-token-file F "
+	    "| --oauth-client ID (--oauth-tenant T | --token-url URL) "
+	    "(--oauth-secret-file F | --oauth-secret-env VAR)) [--send-to R] "
+	    "[--from A] [--ca-file F] [--timeout S] [--verbose]\n");
+	free(p);
+	return (PROBE_UNKNOWN);
+}
