@@ -111,22 +111,38 @@ text_casecmp_n(const char *a, const char *b, size_t n)
 	return (0);
 }
 
-/* text_casestr - case-insensitive substring search, bounded haystack */
+/*
+ * text_casestr - case-insensitive substring search, bounded haystack.
+ * The candidates for the first byte are found with memchr (once per
+ * letter case), which is what makes rule matching over whole bounce
+ * texts cheap; only those positions get the full comparison.
+ */
 const char *
 text_casestr(const char *hay, size_t haylen, const char *needle)
 {
-	size_t	 nlen = strlen(needle), i;
-	int	 first;
+	size_t	 nlen = strlen(needle);
+	const char *p, *end, *a, *b;
+	int	 lo, up;
 
 	if (nlen == 0)
 		return (hay);
 	if (nlen > haylen)
 		return (NULL);
-	first = lower((unsigned char)needle[0]);
-	for (i = 0; i + nlen <= haylen; i++) {
-		if (lower((unsigned char)hay[i]) == first &&
-		    text_casecmp_n(hay + i, needle, nlen) == 0)
-			return (hay + i);
+	lo = lower((unsigned char)needle[0]);
+	up = lo >= 'a' && lo <= 'z' ? lo - 32 : lo;
+	p = hay;
+	end = hay + (haylen - nlen) + 1;	/* last possible start + 1 */
+	while (p < end) {
+		a = memchr(p, lo, (size_t)(end - p));
+		b = up != lo ? memchr(p, up, (size_t)((a ? a : end) - p)) :
+		    NULL;
+		if (b != NULL)
+			a = b;
+		if (a == NULL)
+			return (NULL);
+		if (text_casecmp_n(a + 1, needle + 1, nlen - 1) == 0)
+			return (a);
+		p = a + 1;
 	}
 	return (NULL);
 }
