@@ -95,9 +95,16 @@ find(const char *p, const char *e, const char *lit)
 {
 	size_t	 n = strlen(lit);
 
-	for (; (size_t)(e - p) >= n; p++)
-		if (*p == *lit && memcmp(p, lit, n) == 0)
+	if (n == 0)
+		return (p);
+	/* memchr for the first byte: this runs over every scanned line */
+	while (p < e && (size_t)(e - p) >= n) {
+		if ((p = memchr(p, *lit, (size_t)(e - p) - n + 1)) == NULL)
+			return (NULL);
+		if (memcmp(p, lit, n) == 0)
 			return (p);
+		p++;
+	}
 	return (NULL);
 }
 
