@@ -37,7 +37,12 @@ if ! command -v postconf >/dev/null 2>&1 && [ "$(id -u)" = 0 ] &&
 	echo "postfix postfix/main_mailer_type select No configuration" |
 	    debconf-set-selections 2>/dev/null
 	DEBIAN_FRONTEND=noninteractive timeout 200 apt-get install -y -qq \
-	    postfix >/dev/null 2>&1 || true
+	    postfix >/dev/null 2>&1 || {
+		# a fresh machine may have no package lists yet
+		timeout 180 apt-get update -q >/dev/null 2>&1
+		DEBIAN_FRONTEND=noninteractive timeout 200 apt-get install \
+		    -y -qq postfix >/dev/null 2>&1 || true
+	}
 fi
 PW='Pf-S3cret!pass'
 RT='0.AXoA-refresh-token-INTEGRATION'
