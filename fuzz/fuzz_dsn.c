@@ -1,0 +1,36 @@
+/*
+ * fuzz_dsn.c - libFuzzer harness: dsn_parse (common/dsn.h)
+ *
+ * The body is fuzz_dsn() in fuzz/targets.c, shared with the gcc replay
+ * program and tests/unit/test_fuzz_regress.c; a broken invariant aborts
+ * so libFuzzer keeps the input.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "targets.h"
+
+int	LLVMFuzzerInitialize(int *, char ***);
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* LLVMFuzzerInitialize - load the knowledge base once, not per input */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	if (fuzz_init() != 0) {
+		fprintf(stderr, "fuzz_dsn: kb_load failed\n");
+		abort();
+	}
+	return (0);
+}
+
+/* LLVMFuzzerTestOneInput - one input; abort on a broken invariant */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (fuzz_dsn(data, size) != 0) {
+		fprintf(stderr, "fuzz_dsn: invariant: %s\n", fuzz_why());
+		abort();
+	}
+	return (0);
+}

@@ -1,0 +1,37 @@
+/*
+ * fuzz_rewrite.c - libFuzzer harness:
+ * rewrite_body and rewrite_text with their invariants (common/rewrite.h)
+ *
+ * The body is fuzz_rewrite() in fuzz/targets.c, shared with the gcc replay
+ * program and tests/unit/test_fuzz_regress.c; a broken invariant aborts
+ * so libFuzzer keeps the input.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "targets.h"
+
+int	LLVMFuzzerInitialize(int *, char ***);
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* LLVMFuzzerInitialize - load the knowledge base once, not per input */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	if (fuzz_init() != 0) {
+		fprintf(stderr, "fuzz_rewrite: kb_load failed\n");
+		abort();
+	}
+	return (0);
+}
+
+/* LLVMFuzzerTestOneInput - one input; abort on a broken invariant */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (fuzz_rewrite(data, size) != 0) {
+		fprintf(stderr, "fuzz_rewrite: invariant: %s\n", fuzz_why());
+		abort();
+	}
+	return (0);
+}
