@@ -90,7 +90,7 @@ $(B)/tests/test_alert: tests/unit/test_alert.c cli/alert.c cli/alert.h tests/uni
 	    -DRH_SRCDIR='"$(CURDIR)"' -o $@ tests/unit/test_alert.c cli/alert.c $(LIB) $(CMOCKA_LIBS) $(NET_LIBS)
 
 # Unit tests: one cmocka program per tests/unit/test_*.c
-$(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB) | $(B)/tests
+$(B)/tests/%: tests/unit/%.c tests/unit/testutil.h tests/unit/kbfixture.h $(LIB) | $(B)/tests
 	$(SAY) "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit \
 	    -DRH_SRCDIR='"$(CURDIR)"' -o $@ $< $(LIB) $(CMOCKA_LIBS)

@@ -13,7 +13,7 @@
 #include "buf.h"
 #include "mime.h"
 
-static struct kb kb;
+#include "kbfixture.h"
 
 /* expected - cause from a Postfix sample's name; NULL when unknown */
 static const char *
@@ -273,25 +273,6 @@ test_external(void **state)
 	assert_int_equal(n, 75);
 }
 
-static int
-setup(void **state)
-{
-	char	 err[512];
-
-	(void)state;
-	if (kb_load(&kb, NULL, NULL, err, sizeof(err)) < 0)
-		fail_msg("kb_load: %s", err);
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	kb_free(&kb);
-	return (0);
-}
-
 int
 main(void)
 {
@@ -306,5 +287,5 @@ main(void)
 		cmocka_unit_test(test_external),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, kb_setup, kb_teardown));
 }

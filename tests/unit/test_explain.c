@@ -12,7 +12,7 @@
 #include "buf.h"
 #include "explain.h"
 
-static struct kb kb;
+#include "kbfixture.h"
 
 struct row {
 	char	 a[128];	/* cause or host */
@@ -289,25 +289,6 @@ test_garbage(void **state)
 		    0);
 }
 
-static int
-setup(void **state)
-{
-	char	 err[512];
-
-	(void)state;
-	if (kb_load(&kb, NULL, NULL, err, sizeof(err)) < 0)
-		fail_msg("kb_load: %s", err);
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	kb_free(&kb);
-	return (0);
-}
-
 int
 main(void)
 {
@@ -321,5 +302,5 @@ main(void)
 		cmocka_unit_test(test_garbage),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, kb_setup, kb_teardown));
 }

@@ -7,7 +7,7 @@
 #include "explain.h"
 #include "text.h"
 
-static struct kb kb;
+#include "kbfixture.h"
 
 static const char *const required_langs[] = {
 	"en", "zh-TW", "zh-CN", "vi", "ar", "ro"
@@ -233,25 +233,6 @@ test_files(void **state)
 	hints_free(&h);
 }
 
-static int
-setup(void **state)
-{
-	char	 err[512];
-
-	(void)state;
-	if (kb_load(&kb, NULL, NULL, err, sizeof(err)) < 0)
-		fail_msg("kb_load: %s", err);
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	kb_free(&kb);
-	return (0);
-}
-
 int
 main(void)
 {
@@ -267,5 +248,5 @@ main(void)
 		cmocka_unit_test(test_files),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, kb_setup, kb_teardown));
 }
