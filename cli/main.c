@@ -251,13 +251,43 @@ version(struct cli *c)
 	}
 }
 
+/* cmd_check_argv, cmd_causes_argv - the table's signature for argument-less commands */
+static int
+cmd_check_argv(struct cli *c, int argc, char **argv)
+{
+	return (cmd_check(c));
+}
+
+static int
+cmd_causes_argv(struct cli *c, int argc, char **argv)
+{
+	return (cmd_causes(c));
+}
+
+/* the commands; an unknown one is refused before the rules are loaded */
+static const struct {
+	const char *name;
+	int	(*run)(struct cli *, int, char **);
+} commands[] = {
+	{ "explain", cmd_explain },
+	{ "bounce", cmd_bounce },
+	{ "scan", cmd_scan },
+	{ "queue", cmd_queue },
+	{ "doctor", cmd_doctor },
+	{ "probe", cmd_probe },
+	{ "alert-drain", cmd_alert_drain },
+	{ "check", cmd_check_argv },
+	{ "causes", cmd_causes_argv },
+	{ NULL, NULL }
+};
+
 int
 main(int argc, char **argv)
 {
 	struct cli c;
-	const char *rules = NULL, *catalogs = NULL, *cmd;
+	const char *rules = NULL, *catalogs = NULL;
 	char	 err[512];
-	int	 i, rc;
+	int	 i, k, rc;
 
 	memset(&c, 0, sizeof(c));
 	c.lang = "en";
@@ -288,36 +318,20 @@ main(int argc, char **argv)
 		usage(stderr);
 		return (EXIT_USAGE);
 	}
-	cmd = argv[i];
+	for (k = 0; commands[k].name != NULL; k++)
+		if (strcmp(argv[i], commands[k].name) == 0)
+			break;
+	if (commands[k].name == NULL) {
+		fprintf(stderr, "relayhint: unknown command \"%.64s\"\n",
+		    argv[i]);
+		usage(stderr);
+		return (EXIT_USAGE);
+	}
 	if (kb_load(&c.kb, rules, catalogs, err, sizeof(err)) < 0) {
 		fprintf(stderr, "relayhint: %s\n", err);
 		return (EX_CONFIG_);
 	}
-	argc -= i;
-	argv += i;
-	if (strcmp(cmd, "explain") == 0)
-		rc = cmd_explain(&c, argc, argv);
-	else if (strcmp(cmd, "bounce") == 0)
-		rc = cmd_bounce(&c, argc, argv);
-	else if (strcmp(cmd, "scan") == 0)
-		rc = cmd_scan(&c, argc, argv);
-	else if (strcmp(cmd, "queue") == 0)
-		rc = cmd_queue(&c, argc, argv);
-	else if (strcmp(cmd, "doctor") == 0)
-		rc = cmd_doctor(&c, argc, argv);
-	else if (strcmp(cmd, "probe") == 0)
-		rc = cmd_probe(&c, argc, argv);
-	else if (strcmp(cmd, "alert-drain") == 0)
-		rc = cmd_alert_drain(&c, argc, argv);
-	else if (strcmp(cmd, "check") == 0)
-		rc = cmd_check(&c);
-	else if (strcmp(cmd, "causes") == 0)
-		rc = cmd_causes(&c);
-	else {
-		fprintf(stderr, "relayhint: unknown command \"%.64s\"\n", cmd);
-		usage(stderr);
-		rc = EXIT_USAGE;
-	}
+	rc = commands[k].run(&c, argc - i, argv + i);
 	if (c.lang != NULL && strcmp(c.lang, "en") != 0 &&
 	    hints_match_lang(&c.kb.hints, c.lang) == NULL)
 		fprintf(stderr, "relayhint: warning: no catalog for language "

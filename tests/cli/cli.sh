@@ -35,6 +35,9 @@ out=$($RH --rules "$tmp/bad.rules" causes 2>&1); rc=$?
 [ $rc -eq 78 ] && echo "$out" | grep -q "bad.rules:2: bad reply code" &&
 	ok "bad rules file: exit 78 with file:line" || bad "bad rules file" "rc=$rc out=$out"
 
+$RH --rules /nonexistent/rules nosuch >/dev/null 2>&1
+[ $? -eq 2 ] && ok "unknown command: usage error before loading rules" || bad "unknown command" "rc=$?"
+
 # --- JSON contract ----------------------------------------------------------
 $RH explain --json --lang zh-TW 'Nov 22 17:12:51 relay postfix/smtp[5468]: 84ACB1022E9: to=<bob@customer.example>, relay=127.0.0.1[127.0.0.1]:2587, delay=0.1, delays=0/0/0.09/0, dsn=5.7.139, status=bounced (SASL authentication failed; server 127.0.0.1[127.0.0.1] said: 535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. [DM6PR02CA0123.namprd02.prod.outlook.com])' > "$tmp/e.json"
 python3 - "$tmp/e.json" <<'PY' && ok "explain --json contract (zh-TW)" || bad "explain --json contract" "$(cat "$tmp/e.json")"
