@@ -62,6 +62,9 @@
 #define ISLOWER(c)	((c) >= 'a' && (c) <= 'z')
 #define ISALNUM(c)	(ISDIGIT(c) || ISUPPER(c) || ISLOWER(c))
 #define ISHEXUP(c)	(ISDIGIT(c) || ((c) >= 'A' && (c) <= 'F'))
+#define ISVOWEL(c)	((c) == 'A' || (c) == 'E' || (c) == 'I' || \
+			 (c) == 'O' || (c) == 'U' || (c) == 'a' || \
+			 (c) == 'e' || (c) == 'i' || (c) == 'o' || (c) == 'u')
 
 /* field - bounded copy of [s, e) into dst, control bytes as '?', terminated */
 static void
@@ -230,7 +233,7 @@ pf_qid(const char *p, const char *e)
 	for (n = 0; p + n < e && ISALNUM(p[n]); n++) {
 		if (!ISHEXUP(p[n]))
 			hex = 0;
-		if (strchr("AEIOUaeiou", p[n]) != NULL)
+		if (ISVOWEL(p[n]))
 			vowel = 1;
 	}
 	if (n == 0 || n >= LOGLINE_ID_MAX || p + n >= e || p[n] != ':' ||
@@ -770,7 +773,18 @@ logline_parse(const char *line, size_t len, struct logline *ll)
 	size_t	 n;
 	int	 pri = 0;
 
-	memset(ll, 0, sizeof(*ll));
+	/* every field is a terminated string: clearing each first byte is
+	 * enough, and zeroing the whole struct (1.2 KB) per line was a
+	 * measurable part of a scan */
+	ll->mta = LOGLINE_NONE;
+	ll->kind = LOGLINE_OTHER;
+	ll->time[0] = ll->host[0] = ll->program[0] = ll->queue_id[0] = '\0';
+	ll->recipient[0] = ll->relay[0] = ll->relay_ip[0] = ll->dsn[0] = '\0';
+	ll->related_id[0] = '\0';
+	ll->pid = 0;
+	ll->xoauth2 = 0;
+	ll->reason = NULL;
+	ll->reason_len = 0;
 	p = line;
 	e = line + len;
 	while (e > p && (e[-1] == '\n' || e[-1] == '\r'))

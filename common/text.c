@@ -68,6 +68,14 @@ text_printable(char *dst, size_t dstlen, const char *src, size_t srclen)
 				break;
 		}
 		space = 0;
+		/* most text is a run of printable ASCII: copy it at once */
+		if (s[i] > 0x20 && s[i] < 0x7f) {
+			do
+				dst[o++] = (char)s[i++];
+			while (i < srclen && o + 1 < dstlen &&
+			    s[i] > 0x20 && s[i] < 0x7f);
+			continue;
+		}
 		if (s[i] < 0x20 || s[i] == 0x7f) {
 			dst[o++] = '?';
 			i++;
