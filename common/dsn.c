@@ -13,6 +13,7 @@
  * rcpt_dropped), every value cut to its field's size; lines of any length
  * are scanned but never copied past those sizes.  No allocation.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "dsn.h"
@@ -89,7 +90,9 @@ dsn_parse(const char *body, size_t len, struct dsn *d)
 	struct dsn_rcpt *r = NULL;
 	int	 group = 0, have = 0, fields = 0, in_group = 0;
 
-	memset(d, 0, sizeof(*d));
+	/* the recipient groups (56 KB) are cleared one by one as they are
+	 * used: clearing all of them took a third of a bounce's parse */
+	memset(d, 0, offsetof(struct dsn, rcpt));
 	name[0] = '\0';
 	for (;;) {
 		const char *s;
@@ -138,9 +141,10 @@ dsn_parse(const char *body, size_t len, struct dsn *d)
 		if (!in_group) {
 			in_group = 1;
 			if (group > 0) {
-				if (d->nrcpt < DSN_MAX_RCPT)
+				if (d->nrcpt < DSN_MAX_RCPT) {
 					r = &d->rcpt[d->nrcpt++];
-				else {
+					memset(r, 0, sizeof(*r));
+				} else {
 					d->rcpt_dropped++;
 					r = NULL;
 					/* a dropped group must not land in

@@ -120,15 +120,47 @@ text_casecmp_n(const char *a, const char *b, size_t n)
 }
 
 /*
+ * anchor - the needle byte to look for with memchr: the first one that is
+ * neither a letter nor white space (one case only, and rare in prose:
+ * '.', '_', '/', digits), else the least common letter.  Looking for the
+ * first byte instead made "s" or "t" of every marker a candidate at every
+ * word of a bounce.
+ */
+static size_t
+anchor(const char *needle, size_t nlen)
+{
+	/* English letter frequency rank, 'a'..'z': higher is rarer */
+	static const unsigned char rare[26] = {
+		2, 19, 11, 9, 0, 15, 16, 7, 4, 22, 21, 10, 13,
+		5, 3, 18, 24, 8, 6, 1, 12, 20, 14, 23, 17, 25
+	};
+	size_t	 i, best = 0;
+	int	 c, r, bestr = -1;
+
+	for (i = 0; i < nlen; i++) {
+		c = lower((unsigned char)needle[i]);
+		if (c >= 'a' && c <= 'z') {
+			r = rare[c - 'a'];
+			if (r > bestr) {
+				bestr = r;
+				best = i;
+			}
+		} else if (c != ' ' && c != '\t')
+			return (i);
+	}
+	return (best);
+}
+
+/*
  * text_casestr - case-insensitive substring search, bounded haystack.
- * The candidates for the first byte are found with memchr (once per
+ * The candidates for the anchor byte are found with memchr (once per
  * letter case), which is what makes rule matching over whole bounce
  * texts cheap; only those positions get the full comparison.
  */
 const char *
 text_casestr(const char *hay, size_t haylen, const char *needle)
 {
-	size_t	 nlen = strlen(needle);
+	size_t	 nlen = strlen(needle), k;
 	const char *p, *end, *a, *b;
 	int	 lo, up;
 
@@ -136,10 +168,12 @@ text_casestr(const char *hay, size_t haylen, const char *needle)
 		return (hay);
 	if (nlen > haylen)
 		return (NULL);
-	lo = lower((unsigned char)needle[0]);
+	k = anchor(needle, nlen);
+	lo = lower((unsigned char)needle[k]);
 	up = lo >= 'a' && lo <= 'z' ? lo - 32 : lo;
-	p = hay;
-	end = hay + (haylen - nlen) + 1;	/* last possible start + 1 */
+	/* candidates for the anchor byte lie in [hay + k, end) */
+	p = hay + k;
+	end = hay + (haylen - nlen) + 1 + k;
 	while (p < end) {
 		a = memchr(p, lo, (size_t)(end - p));
 		b = up != lo ? memchr(p, up, (size_t)((a ? a : end) - p)) :
@@ -148,8 +182,8 @@ text_casestr(const char *hay, size_t haylen, const char *needle)
 			a = b;
 		if (a == NULL)
 			return (NULL);
-		if (text_casecmp_n(a + 1, needle + 1, nlen - 1) == 0)
-			return (a);
+		if (text_casecmp_n(a - k, needle, nlen) == 0)
+			return (a - k);
 		p = a + 1;
 	}
 	return (NULL);
