@@ -5,7 +5,6 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
 
 #include "buf.h"
 #include "mime.h"
@@ -13,34 +12,6 @@
 
 #define NELEM(t)	(sizeof(t) / sizeof((t)[0]))
 #define MAX_FILES	128
-
-/* eml_list - sorted *.eml names under a data directory; returns the count */
-static int
-eml_list(const char *dir, char names[][512], int max)
-{
-	DIR	*d;
-	struct dirent *de;
-	char	 tmp[512];
-	int	 n = 0, i, j;
-	size_t	 l;
-
-	if ((d = opendir(tu_path(dir))) == NULL)
-		fail_msg("cannot open %s", dir);
-	while ((de = readdir(d)) != NULL && n < max) {
-		l = strlen(de->d_name);
-		if (l < 5 || l >= 200 || strcmp(de->d_name + l - 4, ".eml") != 0)
-			continue;
-		snprintf(names[n++], 512, "%.200s/%.200s", dir, de->d_name);
-	}
-	closedir(d);
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			memcpy(tmp, names[j], sizeof(tmp));
-			memcpy(names[j], names[j - 1], sizeof(tmp));
-			memcpy(names[j - 1], tmp, sizeof(tmp));
-		}
-	return (n);
-}
 
 static void
 test_header_get(void **state)
@@ -320,7 +291,7 @@ test_split_corpus(void **state)
 	mp = malloc(sizeof(*mp));
 	assert_non_null(mp);
 	for (d = 0; d < (int)NELEM(dirs); d++) {
-		n = eml_list(dirs[d], names, MAX_FILES);
+		n = tu_eml_list(dirs[d], names, MAX_FILES);
 		assert_true(n > 0);
 		for (i = 0; i < n; i++) {
 			msg = eml_read(names[i], &len);
@@ -393,7 +364,7 @@ test_split_external(void **state)
 	(void)state;
 	mp = malloc(sizeof(*mp));
 	assert_non_null(mp);
-	n = eml_list("tests/data/external/set-of-emails", names, MAX_FILES);
+	n = tu_eml_list("tests/data/external/set-of-emails", names, MAX_FILES);
 	assert_int_equal(n, 75);
 	for (i = 0; i < n; i++) {
 		msg = eml_read(names[i], &len);

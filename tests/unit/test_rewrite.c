@@ -7,7 +7,6 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
 
 #include "buf.h"
 #include "mime.h"
@@ -29,34 +28,6 @@ static const char hint_zh[] =
 static const char hint_ar[] =
     "تلميح: رفض Microsoft 365 تسجيل دخول هذا الخادم (535 5.7.139).\n"
     "الحل: فعّل مصادقة SMTP لصندوق البريد.\n\n";
-
-/* eml_list - sorted *.eml names under a data directory; returns the count */
-static int
-eml_list(const char *dir, char names[][512], int max)
-{
-	DIR	*d;
-	struct dirent *de;
-	char	 tmp[512];
-	int	 n = 0, i, j;
-	size_t	 l;
-
-	if ((d = opendir(tu_path(dir))) == NULL)
-		fail_msg("cannot open %s", dir);
-	while ((de = readdir(d)) != NULL && n < max) {
-		l = strlen(de->d_name);
-		if (l < 5 || l >= 200 || strcmp(de->d_name + l - 4, ".eml") != 0)
-			continue;
-		snprintf(names[n++], 512, "%.200s/%.200s", dir, de->d_name);
-	}
-	closedir(d);
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			memcpy(tmp, names[j], sizeof(tmp));
-			memcpy(names[j], names[j - 1], sizeof(tmp));
-			memcpy(names[j - 1], tmp, sizeof(tmp));
-		}
-	return (n);
-}
 
 /* eml_read - tu_read for a listed name (a fixed-size copy for gcc -O2) */
 static char *
@@ -282,7 +253,7 @@ test_corpus(void **state)
 
 	(void)state;
 	for (d = 0; d < (int)NELEM(dirs); d++) {
-		n = eml_list(dirs[d], names, MAX_FILES);
+		n = tu_eml_list(dirs[d], names, MAX_FILES);
 		assert_true(n > 0);
 		for (i = 0; i < n; i++) {
 			raw = eml_read(names[i], &len);
@@ -335,7 +306,7 @@ test_external(void **state)
 	enum rewrite_status st;
 
 	(void)state;
-	n = eml_list("tests/data/external/set-of-emails", names, MAX_FILES);
+	n = tu_eml_list("tests/data/external/set-of-emails", names, MAX_FILES);
 	assert_int_equal(n, 75);
 	for (i = 0; i < n; i++) {
 		raw = eml_read(names[i], &len);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <dirent.h>
 
 /* tu_path - absolute path of a file under the source tree (static buffer) */
 static inline const char *
@@ -52,6 +53,34 @@ tu_read(const char *rel, size_t *lenp)
 	if (lenp)
 		*lenp = (size_t)n;
 	return (p);
+}
+
+/* tu_eml_list - sorted *.eml names under a data directory; returns the count */
+static inline int
+tu_eml_list(const char *dir, char names[][512], int max)
+{
+	DIR	*d;
+	struct dirent *de;
+	char	 tmp[512];
+	int	 n = 0, i, j;
+	size_t	 l;
+
+	if ((d = opendir(tu_path(dir))) == NULL)
+		fail_msg("cannot open %s", dir);
+	while ((de = readdir(d)) != NULL && n < max) {
+		l = strlen(de->d_name);
+		if (l < 5 || l >= 200 || strcmp(de->d_name + l - 4, ".eml") != 0)
+			continue;
+		snprintf(names[n++], 512, "%.200s/%.200s", dir, de->d_name);
+	}
+	closedir(d);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			memcpy(tmp, names[j], sizeof(tmp));
+			memcpy(names[j], names[j - 1], sizeof(tmp));
+			memcpy(names[j - 1], tmp, sizeof(tmp));
+		}
+	return (n);
 }
 
 #endif
