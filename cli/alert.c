@@ -1,31 +1,20 @@
 /*
- * alert.c - webhook alerts: payloads, signature, spool
+ * alert.c - webhook alerts: payloads, signature, scan --follow's watcher
  *
- * Functions: alert_fill, alert_format_parse, alert_payload, alert_sign,
- * alert_serialize, alert_parse, alert_spool_put, alert_spool_list,
- * alert_spool_list_free, alert_watch_init, alert_watch_note.
+ * Functions: alert_format_parse, alert_payload, alert_sign,
+ * alert_watch_init, alert_watch_note.
  *
- * The spool is a directory of small text files, one per alert, named
- * "a.SECONDS.MICROSECONDS.PID.SEQ" with fixed-width numbers so that
- * name order is age order.  A file is written under a "t." name and
- * renamed, so the drainer never sees half an alert.  The spool holds at
- * most "max" files: the writer removes the oldest beyond that, and logs
- * each one it drops ("relayhint: warning: alert spool full ...") to
- * stderr.  Values are printable (text_printable) and a relay-local reply
- * goes through explain_redact: a payload carries no password or token.
+ * The spool itself (files, bound, the adapters' on-disk quiet window)
+ * is common/alertspool.c.  Values arrive printable and redacted from
+ * there; here they are only escaped for JSON and Slack mrkdwn.
+ * scan --follow keeps its quiet window in memory (one process), and
+ * logs a dropped alert or a spool error to stderr.
  *
- * Limits: ALERT_VALUE_MAX per value, ALERT_FILE_MAX per spool file,
- * ALERT_BODY_MAX per payload, ALERT_SPOOL_SCAN_MAX files listed.
+ * Limits: ALERT_BODY_MAX per payload.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -43,49 +32,6 @@ put(char *dst, size_t dstlen, const char *src)
 	if (src == NULL)
 		src = "";
 	text_printable(dst, dstlen, src, strlen(src));
-}
-
-/* alert_fill - an alert from a verdict and the hint for its cause */
-void
-alert_fill(struct alert *a, const struct verdict *v, const struct hints *h,
-    const char *lang, const char *source)
-{
-	const struct hint_entry *e = NULL;
-	const char *used = NULL;
-	char	 reply[REPLY_TEXT_MAX];
-	int	 k;
-
-	memset(a, 0, sizeof(*a));
-	put(a->cause, sizeof(a->cause), v->cause);
-	put(a->area, sizeof(a->area), v->area);
-	a->smtp_code = v->smtp_code;
-	put(a->status, sizeof(a->status), v->status);
-	put(a->relay, sizeof(a->relay), v->relay);
-	put(a->server_id, sizeof(a->server_id), v->server_id);
-	put(a->queue_id, sizeof(a->queue_id), v->queue_id);
-	/* the verdict redacts relay-local text; do it again, it is cheap */
-	text_copy(reply, sizeof(reply), v->reply, strlen(v->reply));
-	explain_redact(reply);
-	put(a->reply, sizeof(a->reply), reply);
-	{
-		char	 host[256] = "";
-
-		/* the name is not trusted to be printable either */
-		if (gethostname(host, sizeof(host) - 1) < 0)
-			host[0] = '\0';
-		host[sizeof(host) - 1] = '\0';
-		put(a->host, sizeof(a->host), host);
-	}
-	put(a->source, sizeof(a->source), source);
-	if (v->cause != NULL && h != NULL)
-		e = hints_find(h, lang ? lang : "en", v->cause, &used);
-	if (e == NULL)
-		return;
-	put(a->lang, sizeof(a->lang), used);
-	put(a->summary, sizeof(a->summary), e->summary);
-	for (k = 0; k < e->nsteps && k < ALERT_STEPS; k++)
-		put(a->step[k], sizeof(a->step[k]), e->step[k]);
-	a->nsteps = k;
 }
 
 /* alert_format_parse - a format name */
@@ -350,197 +296,6 @@ alert_sign(const void *key, size_t keylen, const char *timestamp,
 	return (0);
 }
 
-/* alert_serialize - "key value" lines; values have no line ends */
-int
-alert_serialize(const struct alert *a, struct buf *b)
-{
-	int	 k;
-
-	buf_puts(b, "relayhint-alert 1\n");
-	buf_printf(b, "cause %s\narea %s\nsmtp_code %d\nstatus %s\n",
-	    a->cause, a->area, a->smtp_code, a->status);
-	buf_printf(b, "relay %s\nserver_id %s\nqueue_id %s\nreply %s\n",
-	    a->relay, a->server_id, a->queue_id, a->reply);
-	buf_printf(b, "first_seen %s\nlast_seen %s\ncount %lu\n"
-	    "suppressed %lu\n", a->first_seen, a->last_seen, a->count,
-	    a->suppressed);
-	buf_printf(b, "host %s\nsource %s\nlang %s\nsummary %s\n", a->host,
-	    a->source, a->lang, a->summary);
-	for (k = 0; k < a->nsteps; k++)
-		buf_printf(b, "step %s\n", a->step[k]);
-	return (b->overflow ? -1 : 0);
-}
-
-/* alert_parse - the spool form back into an alert */
-int
-alert_parse(struct alert *a, const char *text, size_t len)
-{
-	const char *p = text, *end = text + len, *nl, *sp;
-	char	 key[32], num[32];
-	size_t	 klen, vlen;
-	int	 first = 1;
-
-	memset(a, 0, sizeof(*a));
-	for (; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if ((sp = memchr(p, ' ', (size_t)(nl - p))) == NULL)
-			sp = nl;
-		klen = (size_t)(sp - p);
-		if (klen >= sizeof(key))
-			return (-1);
-		memcpy(key, p, klen);
-		key[klen] = '\0';
-		if (sp < nl)
-			sp++;
-		vlen = (size_t)(nl - sp);
-		if (first) {
-			if (strcmp(key, "relayhint-alert") != 0)
-				return (-1);
-			first = 0;
-			continue;
-		}
-#define F(name, field)							\
-		else if (strcmp(key, name) == 0)			\
-			text_printable(a->field, sizeof(a->field), sp, vlen)
-		if (klen == 0)
-			continue;
-		F("cause", cause);
-		F("area", area);
-		F("status", status);
-		F("relay", relay);
-		F("server_id", server_id);
-		F("queue_id", queue_id);
-		F("reply", reply);
-		F("first_seen", first_seen);
-		F("last_seen", last_seen);
-		F("host", host);
-		F("source", source);
-		F("lang", lang);
-		F("summary", summary);
-#undef F
-		else if (strcmp(key, "step") == 0 && a->nsteps < ALERT_STEPS) {
-			text_printable(a->step[a->nsteps],
-			    sizeof(a->step[0]), sp, vlen);
-			a->nsteps++;
-		} else if (strcmp(key, "smtp_code") == 0 ||
-		    strcmp(key, "count") == 0 ||
-		    strcmp(key, "suppressed") == 0) {
-			text_copy(num, sizeof(num), sp, vlen);
-			if (key[0] == 's' && key[1] == 'm')
-				a->smtp_code = atoi(num);
-			else if (key[0] == 'c')
-				a->count = strtoul(num, NULL, 10);
-			else
-				a->suppressed = strtoul(num, NULL, 10);
-		}
-		if (nl == end)
-			break;
-	}
-	return (first || a->cause[0] == '\0' ? -1 : 0);
-}
-
-/* name_cmp - qsort: file names in age order */
-static int
-name_cmp(const void *x, const void *y)
-{
-	return (strcmp(*(char *const *)x, *(char *const *)y));
-}
-
-/* alert_spool_list - the alert files, oldest first */
-int
-alert_spool_list(const char *dir, char ***names)
-{
-	DIR	*d;
-	struct dirent *de;
-	char	**v;
-	int	 n = 0;
-
-	*names = NULL;
-	if ((d = opendir(dir)) == NULL)
-		return (-1);
-	if ((v = calloc(ALERT_SPOOL_SCAN_MAX, sizeof(*v))) == NULL) {
-		closedir(d);
-		return (-1);
-	}
-	while (n < ALERT_SPOOL_SCAN_MAX && (de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "a.", 2) != 0)
-			continue;
-		if ((v[n] = strdup(de->d_name)) == NULL)
-			break;
-		n++;
-	}
-	closedir(d);
-	qsort(v, (size_t)n, sizeof(*v), name_cmp);
-	*names = v;
-	return (n);
-}
-
-/* alert_spool_list_free - release a listing */
-void
-alert_spool_list_free(char **names, int n)
-{
-	int	 i;
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* alert_spool_put - one alert file, then enforce the bound */
-int
-alert_spool_put(const char *dir, int max, const struct alert *a)
-{
-	static unsigned long seq;
-	struct timeval tv;
-	struct buf b;
-	char	 tmp[4096], final[4096], **names;
-	int	 fd, n, i, rc = -1;
-
-	if (max <= 0)
-		max = ALERT_SPOOL_DEFAULT_MAX;
-	buf_init(&b, ALERT_FILE_MAX);
-	if (alert_serialize(a, &b) < 0) {
-		fprintf(stderr, "relayhint: warning: alert for %s too large; "
-		    "not spooled\n", a->cause);
-		goto out;
-	}
-	gettimeofday(&tv, NULL);
-	seq++;
-	snprintf(final, sizeof(final), "%s/a.%012lld.%06ld.%010ld.%010lu",
-	    dir, (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(), seq);
-	snprintf(tmp, sizeof(tmp), "%s/t.%010ld.%010lu", dir, (long)getpid(),
-	    seq);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0) {
-		fprintf(stderr, "relayhint: warning: alert spool %s: %s\n", tmp,
-		    strerror(errno));
-		goto out;
-	}
-	if (write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) < 0 ||
-	    close(fd) < 0 || rename(tmp, final) < 0) {
-		fprintf(stderr, "relayhint: warning: alert spool %s: %s\n", tmp,
-		    strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-	/* the bound: the oldest go first, each with a log line */
-	if ((n = alert_spool_list(dir, &names)) > max) {
-		for (i = 0; i < n - max; i++) {
-			snprintf(tmp, sizeof(tmp), "%s/%s", dir, names[i]);
-			if (unlink(tmp) == 0)
-				fprintf(stderr, "relayhint: warning: alert "
-				    "spool full (%d): dropped oldest alert "
-				    "%s\n", max, names[i]);
-		}
-	}
-	if (n >= 0)
-		alert_spool_list_free(names, n);
-out:
-	buf_free(&b);
-	return (rc);
-}
-
 /* alert_watch_init - per-cause state for scan --follow */
 void
 alert_watch_init(struct alert_watch *w, const char *spool, int max,
@@ -562,6 +317,7 @@ alert_watch_note(struct alert_watch *w, const struct verdict *v,
 {
 	struct alert a;
 	unsigned long held;
+	char	 err[ALERT_ERR_MAX];
 	int	 i;
 
 	if (v->cause == NULL)
@@ -582,10 +338,15 @@ alert_watch_note(struct alert_watch *w, const struct verdict *v,
 	w->c[i].count++;
 	if (!ratelimit_check(&w->rl, v->cause, now, &held))
 		return (0);
-	alert_fill(&a, v, w->hints, w->lang, w->source);
+	alertspool_fill(&a, v, w->hints, w->lang, w->source);
 	put(a.first_seen, sizeof(a.first_seen), w->c[i].first);
 	put(a.last_seen, sizeof(a.last_seen), when);
 	a.count = w->c[i].count;
 	a.suppressed = held;
-	return (alert_spool_put(w->spool, w->max, &a) < 0 ? -1 : 1);
+	if (alertspool_put(w->spool, w->max, &a, NULL, NULL, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "relayhint: warning: %s\n", err);
+		return (-1);
+	}
+	return (1);
 }

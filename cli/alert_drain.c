@@ -215,7 +215,7 @@ drain_file(struct drain *d, const char *name)
 		unlink(path);
 		return;
 	}
-	bad = alert_parse(&a, text.data ? text.data : "", text.len) < 0;
+	bad = alertspool_parse(&a, text.data ? text.data : "", text.len) < 0;
 	buf_free(&text);
 	if (bad) {
 		fprintf(stderr, "relayhint: warning: alert %s: not an alert "
@@ -244,14 +244,14 @@ drain_pass(struct drain *d)
 	char	**names;
 	int	 n, i;
 
-	if ((n = alert_spool_list(d->spool, &names)) < 0) {
+	if ((n = alertspool_list(d->spool, &names)) < 0) {
 		fprintf(stderr, "relayhint: alert spool %s: %s\n", d->spool,
 		    strerror(errno));
 		return (-1);
 	}
 	for (i = 0; i < n && !drain_stop; i++)
 		drain_file(d, names[i]);
-	alert_spool_list_free(names, n);
+	alertspool_list_free(names, n);
 	return (0);
 }
 

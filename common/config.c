@@ -29,6 +29,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "alertspool.h"
 #include "bounce.h"
 #include "config.h"
 #include "text.h"
@@ -75,6 +76,9 @@ static const struct key keys[] = {
 	{"log_repeat_window", C_TIME, F(log_repeat_window), 0, 7 * 86400},
 	{"syslog_facility", C_FACILITY, F(syslog_facility), 0, 0},
 	{"syslog_socket", C_PATH, F(syslog_socket), 0, 0},
+	{"alert_spool", C_PATH, F(alert_spool), 0, 0},
+	{"alert_quiet", C_TIME, F(alert_quiet), 0, 7 * 86400},
+	{"alert_spool_max", C_INT, F(alert_spool_max), 1, 100000},
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -129,6 +133,8 @@ config_init(struct config *c)
 	c->log_repeat_window = 300;
 	c->syslog_facility = LOG_MAIL;
 	snprintf(c->syslog_socket, sizeof(c->syslog_socket), "/dev/log");
+	c->alert_quiet = 3600;
+	c->alert_spool_max = ALERT_SPOOL_DEFAULT_MAX;
 }
 
 /* config_facility_name - the name of a facility value, "?" if unknown */

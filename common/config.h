@@ -37,6 +37,10 @@ struct config {
 	int	 log_repeat_window;		/* seconds; 0 = log every message */
 	int	 syslog_facility;		/* LOG_MAIL, ... */
 	char	 syslog_socket[CONFIG_PATH_MAX];/* "/dev/log" */
+	/* webhook alerts (spooled; relayhint alert-drain posts them) */
+	char	 alert_spool[CONFIG_PATH_MAX];	/* "" = no alerts */
+	int	 alert_quiet;			/* seconds between alerts per cause */
+	int	 alert_spool_max;		/* alert files kept */
 	/* where each setting came from: line number, 0 = default */
 	int	 line[32];
 };

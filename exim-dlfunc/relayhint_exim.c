@@ -23,6 +23,14 @@
  * logmain= (yes/no).  relayhint.conf, shared with the milter, supplies
  * the defaults that OPTIONS does not set.
  *
+ * Webhook alerts: with alert_spool set in relayhint.conf, every cause
+ * relayhint_event sees is a sighting for alertspool_note() (common/
+ * alertspool.c); the first one, and the first after each alert_quiet,
+ * leaves an alert in the spool for "relayhint alert-drain".  The quiet
+ * window is kept in the spool (each delivery is a new process), shared
+ * with the milter.  A spool error costs the alert only: one main log
+ * warning per RHX_ALERT_WARN seconds (through the rate-limit file).
+ *
  * Process model: Exim calls these in the delivery process (root), in the
  * transport subprocess and while making bounces (the Exim user), and in
  * -be tests (any user).  The rules and catalogs are loaded on first use
@@ -52,6 +60,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alertspool.h"
 #include "buf.h"
 #include "config.h"
 #include "explain.h"
@@ -68,6 +77,7 @@
 #define RHX_DEFAULT_TAG		"relayhint-exim"
 #define RHX_DEFAULT_CONFIG	RH_SYSCONFDIR "/relayhint.conf"
 #define RHX_SEV_INFO		6	/* syslog severities, as <syslog.h> */
+#define RHX_ALERT_WARN		300	/* seconds between spool warnings */
 
 /* Hint area for the generic "authentication attempt(s) failed" */
 static const char *const rhx_generic_causes[] = {
@@ -87,6 +97,9 @@ struct rhx_opts {
 	int	 logmain;
 	int	 facility;		/* LOG_MAIL and friends, shifted */
 	int	 user_note;
+	char	 alert_spool[CONFIG_PATH_MAX];	/* "" = no alerts */
+	int	 alert_quiet;
+	int	 alert_max;
 	size_t	 tail;
 	unsigned set;			/* RHX_SET_*: given in OPTIONS */
 };
@@ -294,6 +307,10 @@ apply_config(struct rhx_opts *o)
 	(void)snprintf(o->lang, sizeof(o->lang), "%s", rhx_cfg.language);
 	o->facility = rhx_cfg.syslog_facility;
 	o->user_note = rhx_cfg.user_note;
+	(void)snprintf(o->alert_spool, sizeof(o->alert_spool), "%s",
+	    rhx_cfg.alert_spool);
+	o->alert_quiet = rhx_cfg.alert_quiet;
+	o->alert_max = rhx_cfg.alert_spool_max;
 }
 
 /* parse_opts - OPTIONS string into o; -1 with why for a mistake */
@@ -459,6 +476,41 @@ note_for(const struct rhx_answer *a)
 	}
 }
 
+/* alert_log - a dropped alert, from the spool's bound, to the main log */
+static void
+alert_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	log_write(0, LOG_MAIN, "relayhint: warning: %s", msg);
+}
+
+/* alert_note - a sighting for the webhook alerts; never disturbs delivery */
+static void
+alert_note(const struct rhx_opts *o, const struct kb *kb,
+    const struct rhx_answer *a, const char *spath, int uid, int gid)
+{
+	struct alertspool sp;
+	char	 err[ALERT_ERR_MAX];
+	unsigned long held = 0;
+
+	if (o->alert_spool[0] == '\0' || a->v.cause == NULL)
+		return;
+	memset(&sp, 0, sizeof(sp));
+	sp.dir = o->alert_spool;
+	sp.max = o->alert_max;
+	sp.quiet = o->alert_quiet;
+	sp.log = alert_log;
+	if (alertspool_note(&sp, &a->v, &kb->hints, o->lang, "exim",
+	    time(NULL), err, sizeof(err)) >= 0)
+		return;
+	/* one line per window for all Exim processes, as for syslog */
+	if (rhx_rate_ok(spath, "relayhint|alert-spool", RHX_ALERT_WARN,
+	    time(NULL), &held, uid, gid))
+		log_write(0, LOG_MAIN, "relayhint: warning: webhook alert not "
+		    "spooled (the message is not affected): %s suppressed=%lu",
+		    err, held);
+}
+
 /* relayhint_event - event_action: classify, log, yield "" */
 RHX_EXPORT int
 relayhint_event(uschar **yield, int argc, uschar *argv[])
@@ -472,6 +524,7 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 	char	 rcpt[320], rkey[400], spath[PATH_MAX + 32];
 	unsigned long suppressed = 0;
 	long	 en;
+	int	 uid, gid;
 
 	*yield = NULL;
 	if (argc < 5 || argc > 6)
@@ -523,10 +576,11 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 		buf_reset(&b);
 	}
 	state_path(&o, spath, sizeof(spath));
+	uid = (int)strtol(expand_var("$exim_uid"), NULL, 10);
+	gid = (int)strtol(expand_var("$exim_gid"), NULL, 10);
 	(void)snprintf(rkey, sizeof(rkey), "%s|%s", a.v.relay, a.v.cause);
 	if (o.syslog[0] != '\0' && rhx_rate_ok(spath, rkey, o.ratelimit,
-	    time(NULL), &suppressed, (int)strtol(expand_var("$exim_uid"),
-	    NULL, 10), (int)strtol(expand_var("$exim_gid"), NULL, 10))) {
+	    time(NULL), &suppressed, uid, gid)) {
 		format_line(&b, id, &a, ev, suppressed, note);
 		if (!b.overflow && rhx_syslog(o.syslog, o.facility |
 		    RHX_SEV_INFO, o.tag, b.data) < 0) {
@@ -538,6 +592,7 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 		}
 	}
 	buf_free(&b);
+	alert_note(&o, kb, &a, spath, uid, gid);
 	return (OK);
 }
 

@@ -27,9 +27,18 @@
  * REJECT, TEMPFAIL or DISCARD.  Timeouts are Postfix's to enforce
  * ("default_action=accept" in main.cf).
  *
+ * Webhook alerts: with alert_spool set, each bounce with a cause is a
+ * sighting for alertspool_note() (common/alertspool.c), which spools an
+ * alert on a cause's first sighting and after each alert_quiet; the
+ * quiet window is on disk, shared with the Exim object and kept across
+ * restarts.  "relayhint alert-drain" posts them, off the mail path.  A
+ * spool that cannot be written costs the alert only.
+ *
  * Logs: per enriched message, one info line (logfmt.c), at most one per
  * cause per log_repeat_window; a warning when a bounce with a cause
- * could not be enriched; "debug:" lines with -d.
+ * could not be enriched; a warning per alert the spool bound drops, and
+ * at most one per MLFI_ALERT_WARN_WINDOW when alerts cannot be spooled;
+ * "debug:" lines with -d.
  *
  * Reload: runtime_install() swaps the current runtime under a mutex;
  * sessions keep a counted reference to the runtime they started with.
@@ -47,6 +56,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "alertspool.h"
 #include "bounce.h"
 #include "buf.h"
 #include "config.h"
@@ -74,6 +84,12 @@ static struct runtime *rt_current;
 
 static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ratelimit rl;
+
+/* alert spool trouble: one warning per window, with the count held back */
+#define MLFI_ALERT_WARN_WINDOW	300
+static pthread_mutex_t alert_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t alert_warned;
+static unsigned long alert_held;
 
 /* -t: the offline session and what the "MTA" was asked to do */
 static struct msg *offline_priv;
@@ -470,6 +486,51 @@ log_result(const char *qid, const struct bounce_result *res, const char *lang,
 	buf_free(&line);
 }
 
+/* alert_log - a dropped alert, from the spool's bound */
+static void
+alert_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	log_warning("relayhint: %s", msg);
+}
+
+/* alert_note - a sighting of the cause for the webhook alerts; fails open */
+static void
+alert_note(const struct runtime *rt, const char *qid,
+    const struct bounce_result *res)
+{
+	struct alertspool sp;
+	char	 err[ALERT_ERR_MAX];
+	unsigned long held;
+	time_t	 now = time(NULL);
+	int	 say;
+
+	if (rt->cfg.alert_spool[0] == '\0' || res->v.cause == NULL)
+		return;
+	memset(&sp, 0, sizeof(sp));
+	sp.dir = rt->cfg.alert_spool;
+	sp.max = rt->cfg.alert_spool_max;
+	sp.quiet = rt->cfg.alert_quiet;
+	sp.log = alert_log;
+	/* the alert is for the administrator: the configured language */
+	if (alertspool_note(&sp, &res->v, &rt->kb.hints, rt->cfg.language,
+	    "milter", now, err, sizeof(err)) >= 0)
+		return;
+	pthread_mutex_lock(&alert_lock);
+	if ((say = alert_warned == 0 ||
+	    now - alert_warned >= MLFI_ALERT_WARN_WINDOW)) {
+		alert_warned = now;
+		held = alert_held;
+		alert_held = 0;
+	} else
+		alert_held++;
+	pthread_mutex_unlock(&alert_lock);
+	if (say)
+		log_warning("%s: relayhint: webhook alert not spooled (the "
+		    "message is not affected): %s suppressed=%lu", qid, err,
+		    held);
+}
+
 /* mlfi_eom - classify, rewrite, hand the changes to the MTA */
 static sfsistat
 mlfi_eom(SMFICTX *ctx)
@@ -524,6 +585,9 @@ mlfi_eom(SMFICTX *ctx)
 	else
 		log_dbg("%s: no cause%s", qid, res->already ?
 		    " (already hinted)" : "");
+	/* after the MTA has its changes; -t (no MTA) spools nothing */
+	if (ctx != NULL && res->v.cause != NULL && !res->already)
+		alert_note(m->rt, qid, res);
 	buf_free(&out);
 	free(res);
 	msg_reset(m);

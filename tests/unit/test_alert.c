@@ -1,5 +1,7 @@
 /*
- * test_alert.c - webhook alerts: payloads per format, HMAC, spool bound
+ * test_alert.c - webhook alerts: payloads per format, HMAC, scan's watcher
+ *
+ * The spool and the adapters' on-disk quiet window: test_alertspool.c.
  *
  * Payloads are checked with a small embedded JSON validator (RFC 8259
  * grammar, no extensions) and by finding their fields; the HMAC against
@@ -127,7 +129,7 @@ sample(struct alert *a)
 	verdict_init(&v);
 	assert_int_equal(explain_reply(&kb, r, strlen(r),
 	    "smtp.office365.com", &v), 1);
-	alert_fill(a, &v, &kb.hints, "en", "scan");
+	alertspool_fill(a, &v, &kb.hints, "en", "scan");
 	snprintf(a->first_seen, sizeof(a->first_seen), "2026-11-22T17:00:00Z");
 	snprintf(a->last_seen, sizeof(a->last_seen), "2026-11-22T17:05:00Z");
 	a->count = 7;
@@ -230,8 +232,8 @@ test_serialize(void **state)
 	(void)state;
 	sample(&a);
 	buf_init(&s, ALERT_FILE_MAX);
-	assert_int_equal(alert_serialize(&a, &s), 0);
-	assert_int_equal(alert_parse(&b, s.data, s.len), 0);
+	assert_int_equal(alertspool_serialize(&a, &s), 0);
+	assert_int_equal(alertspool_parse(&b, s.data, s.len), 0);
 	assert_string_equal(a.cause, b.cause);
 	assert_string_equal(a.reply, b.reply);
 	assert_string_equal(a.summary, b.summary);
@@ -242,8 +244,8 @@ test_serialize(void **state)
 	for (k = 0; k < a.nsteps; k++)
 		assert_string_equal(a.step[k], b.step[k]);
 	buf_free(&s);
-	assert_int_equal(alert_parse(&b, "hello\n", 6), -1);
-	assert_int_equal(alert_parse(&b, "relayhint-alert 1\n", 18), -1);
+	assert_int_equal(alertspool_parse(&b, "hello\n", 6), -1);
+	assert_int_equal(alertspool_parse(&b, "relayhint-alert 1\n", 18), -1);
 }
 
 /* no secret from a relay-local line reaches a payload */
@@ -266,7 +268,7 @@ test_no_secret(void **state)
 	snprintf(v.reply, sizeof(v.reply), "%s", r);
 	if (v.cause == NULL)
 		v.cause = "m365.oauth.refresh_token_idle";
-	alert_fill(&a, &v, &kb.hints, "en", "scan");
+	alertspool_fill(&a, &v, &kb.hints, "en", "scan");
 	for (f = ALERT_JSON; f <= ALERT_SLACK; f++) {
 		buf_init(&b, ALERT_BODY_MAX);
 		assert_int_equal(alert_payload(&a, f, &b), 0);
@@ -274,41 +276,6 @@ test_no_secret(void **state)
 		assert_null(strstr(b.data, "hunter2"));
 		buf_free(&b);
 	}
-}
-
-/* the spool keeps at most max files and drops the oldest */
-static void
-test_spool_bound(void **state)
-{
-	char	 dir[] = "/tmp/rh-alert-test.XXXXXX", path[512], **names;
-	struct alert a, got;
-	struct buf text;
-	char	 err[256];
-	int	 i, n;
-
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	sample(&a);
-	for (i = 1; i <= 5; i++) {
-		a.count = (unsigned long)i;
-		assert_int_equal(alert_spool_put(dir, 3, &a), 0);
-	}
-	n = alert_spool_list(dir, &names);
-	assert_int_equal(n, 3);
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		buf_init(&text, ALERT_FILE_MAX);
-		assert_int_equal(buf_load_file(&text, path, err, sizeof(err)), 0);
-		assert_int_equal(alert_parse(&got, text.data, text.len), 0);
-		/* oldest first, and 1 and 2 were dropped */
-		assert_int_equal(got.count, (unsigned long)(i + 3));
-		buf_free(&text);
-		unlink(path);
-	}
-	alert_spool_list_free(names, n);
-	assert_int_equal(rmdir(dir), 0);
-	/* a spool that does not exist: an error, not a crash */
-	assert_int_equal(alert_spool_put("/nonexistent/rh-spool", 3, &a), -1);
 }
 
 /* the quiet window: first sighting alerts, repeats wait */
@@ -332,13 +299,13 @@ test_watch(void **state)
 	assert_int_equal(alert_watch_note(&w, &v, "t2", 1010), 0);
 	assert_int_equal(alert_watch_note(&w, &v, "t3", 1030), 0);
 	assert_int_equal(alert_watch_note(&w, &v, "t4", 1061), 1);
-	n = alert_spool_list(dir, &names);
+	n = alertspool_list(dir, &names);
 	assert_int_equal(n, 2);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		unlink(path);
 	}
-	alert_spool_list_free(names, n);
+	alertspool_list_free(names, n);
 	rmdir(dir);
 }
 
@@ -374,7 +341,6 @@ main(void)
 		cmocka_unit_test(test_hmac),
 		cmocka_unit_test(test_serialize),
 		cmocka_unit_test(test_no_secret),
-		cmocka_unit_test(test_spool_bound),
 		cmocka_unit_test(test_watch),
 	};
 

@@ -32,7 +32,10 @@ test_good(void **state)
 	    "max_message_size = 512k\r\n"
 	    "log_repeat_window = 1h\n"
 	    "syslog_facility = local3\n"
-	    "syslog_socket = /var/spool/postfix/dev/log\n";
+	    "syslog_socket = /var/spool/postfix/dev/log\n"
+	    "alert_spool = /var/spool/relayhint/alerts\n"
+	    "alert_quiet = 30m\n"
+	    "alert_spool_max = 250\n";
 	struct config c;
 	char	 err[256] = "";
 
@@ -57,6 +60,9 @@ test_good(void **state)
 	assert_int_equal(c.log_repeat_window, 3600);
 	assert_int_equal(c.syslog_facility, LOG_LOCAL3);
 	assert_string_equal(c.syslog_socket, "/var/spool/postfix/dev/log");
+	assert_string_equal(c.alert_spool, "/var/spool/relayhint/alerts");
+	assert_int_equal(c.alert_quiet, 1800);
+	assert_int_equal(c.alert_spool_max, 250);
 	assert_int_equal(config_line(&c, "language"), 9);
 	assert_int_equal(config_line(&c, "socket"), 4);
 	assert_int_equal(config_line(&c, "no_such"), 0);
@@ -88,6 +94,10 @@ test_defaults(void **state)
 	assert_string_equal(c.syslog_socket, "/dev/log");
 	assert_int_equal(c.milter_timeout, 60);
 	assert_int_equal(c.max_message_size, 4 * 1024 * 1024);
+	/* alerts are off until a spool is named */
+	assert_string_equal(c.alert_spool, "");
+	assert_int_equal(c.alert_quiet, 3600);
+	assert_int_equal(c.alert_spool_max, 100);
 }
 
 /* every error names file and line */
@@ -141,6 +151,15 @@ test_bad(void **state)
 		  "t.conf:1: double_bounce_sender: empty value" },
 		{ "pid_file = /a\x01b\n", "t.conf:1: pid_file: white space or "
 		  "control character in value" },
+		{ "alert_spool = var/spool/relayhint\n",
+		  "t.conf:1: alert_spool: path must be absolute" },
+		{ "alert_quiet = 1w\n", "t.conf:1: alert_quiet: not a time "
+		  "(e.g. 300s, 5m, 1h)" },
+		{ "alert_quiet = 8d\n", "t.conf:1: alert_quiet: value out of range" },
+		{ "alert_spool_max = 0\n",
+		  "t.conf:1: alert_spool_max: value out of range" },
+		{ "alert_spool_max = many\n",
+		  "t.conf:1: alert_spool_max: not a number" },
 	};
 	struct config c;
 	char	 err[256];

@@ -52,20 +52,8 @@ wait_file() {
 }
 
 # --- a CA and a loopback server certificate
-cat > "$w/ext.cnf" <<EOT
-subjectAltName = IP:127.0.0.1, DNS:localhost
-basicConstraints = CA:FALSE
-keyUsage = digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-EOT
-if ! { openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=relayhint test CA" \
-	-keyout "$w/ca.key" -out "$w/ca.pem" &&
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
-	-keyout "$w/srv.key" -out "$w/srv.csr" &&
-    openssl x509 -req -in "$w/srv.csr" -CA "$w/ca.pem" -CAkey "$w/ca.key" \
-	-CAcreateserial -days 2 -extfile "$w/ext.cnf" -out "$w/srv.pem"; } \
-	> "$w/openssl.log" 2>&1; then
-	fail "test CA" "$(tail -n 2 "$w/openssl.log" | tr '\n' ' ')"; exit 1
+if ! err=$(sh "$here/mkcerts.sh" "$w" 2>&1); then
+	fail "test CA" "$(echo "$err" | tr '\n' ' ')"; exit 1
 fi
 
 secret=whsec-Ab9-SIGNING-KEY-do-not-print

@@ -12,7 +12,12 @@
 #      delay warning then a timeout bounce; a syslog-only setup; the
 #      syslog rate limit; and successful deliveries, which must stay
 #      untouched.  For each: the syslog line, the main log line, the
-#      X-Relayhint-Cause header and the hint in the bounce or warning.
+#      X-Relayhint-Cause header and the hint in the bounce or warning;
+#   3. webhook alerts (alert_spool in relayhint.conf): one spooled alert
+#      per distinct cause across all of Exim's delivery processes,
+#      posted by "relayhint alert-drain --once" to tests/integration/
+#      alert/https_rx.py (verified TLS, HMAC checked); then a spool that
+#      cannot be written: bounces and deliveries unchanged, one warning.
 #
 # Output: one "PASS: name", "FAIL: name: why" or "SKIP: name: why" line
 # per assertion; exit 1 when anything failed.  SKIP only when this
@@ -157,7 +162,11 @@ done
 # fresh run directory; the Exim user must read the templates, write mail
 rm -rf "$RUN"
 mkdir -p "$RUN/etc/relayhint" "$RUN/lib" "$RUN/log" "$RUN/mail" "$RUN/spool" \
-    "$RUN/m365" "$RUN/fixtures"
+    "$RUN/m365" "$RUN/fixtures" "$RUN/alerts" "$RUN/certs"
+# relayhint.conf for the object: webhook alerts into a spool that root
+# and the Exim user both write (as documented: a shared group, 2770)
+printf 'alert_spool = %s\nalert_quiet = 1h\n' "$RUN/alerts" > "$RUN/etc/relayhint.conf"
+chown Debian-exim:Debian-exim "$RUN/alerts"; chmod 2770 "$RUN/alerts"
 cp "$SRC"/conf/exim/* "$RUN/etc/relayhint/"
 cp "$SRC/build/exim-dlfunc/relayhint.so" "$RUN/lib/relayhint.so"
 cp -r "$SRC"/tests/data/exim/logs/* "$RUN/fixtures/"
@@ -184,7 +193,7 @@ okreq    okreq.now.test    m365_require     ok     -
 oktry    oktry.try.test    m365_try         ok     -
 "
 : > "$RUN/etc/routes"
-echo "postmaster: postmaster" > "$RUN/etc/mailboxes"
+printf 'postmaster: postmaster\nro1: ro1\nro2: ro2\n' > "$RUN/etc/mailboxes"
 LISTEN=""
 port=$P0
 while read -r name dom tpt scen cause; do
@@ -471,6 +480,70 @@ while read -r name dom tpt scen cause; do
 done <<EOF
 $CASES
 EOF
+
+#
+# 3. Webhook alerts
+#
+AL=$RUN/alerts
+# the causes relayhint_event saw: its main log lines, one per sighting
+want=$(grep -o ' relayhint: orig_queue_id=[^ ]* provider=m365 cause=[^ ]*' "$ML" |
+    sed 's/.*cause=//' | sort -u)
+got=$(cat "$AL"/a.* 2>/dev/null | sed -n 's/^cause //p' | sort)
+WHY="want one alert for each of [$(echo $want)], spooled [$(echo $got)]"
+check alert-one-per-cause sh -c "[ -n \"\$0\" ] && [ \"\$0\" = \"\$1\" ] && [ \$(echo \"\$0\" | wc -l) -ge 4 ]" "$want" "$got"
+WHY="an alert not written by the Exim object, or without summary and steps"
+check alert-from-exim-with-hint sh -c "for f in '$AL'/a.*; do grep -qx 'source exim' \"\$f\" && grep -q '^summary ..' \"\$f\" && grep -q '^step ' \"\$f\" || exit 1; done"
+WHY="state files: $(cat "$AL"/state/* 2>/dev/null | tr '\n' '|')"
+check alert-state-counts-sightings grep -q ' 1 [0-9]* [0-9]* [2-9] ' "$AL/state/m365.auth.bad_credentials"
+if out=$(sh "$SRC/tests/integration/alert/mkcerts.sh" "$RUN/certs" 2>&1); then
+	printf '%s\n' "whsec-exim-test-key-do-not-print" > "$RUN/certs/webhook.key"
+	python3 "$SRC/tests/integration/alert/https_rx.py" --cert "$RUN/certs/srv.pem" \
+	    --key "$RUN/certs/srv.key" --port-file "$RUN/certs/rx.port" --out "$RUN/rx.out" \
+	    --secret-file "$RUN/certs/webhook.key" </dev/null >"$RUN/rx.err" 2>&1 9>&- &
+	PIDS_TO_STOP="$PIDS_TO_STOP $!:https_rx.py"
+	if wait_for 10 test -s "$RUN/certs/rx.port"; then
+		rx=$(cat "$RUN/certs/rx.port")
+		timeout 120 "$SRC/build/relayhint" alert-drain --once --spool "$AL" \
+		    --ca-file "$RUN/certs/ca.pem" --secret-file "$RUN/certs/webhook.key" \
+		    --retries 1 --backoff 1 --webhook "json,https://127.0.0.1:$rx/hook/json" \
+		    --webhook "teams,https://127.0.0.1:$rx/hook/teams" \
+		    --webhook "slack,https://127.0.0.1:$rx/hook/slack" >"$RUN/drain.out" 2>&1
+		rc=$?
+		for f in json teams slack; do
+			posted=$(sed -n "s/^OK $f //p" "$RUN/rx.out" 2>/dev/null | sort)
+			WHY="exit $rc, posted [$(echo $posted)], want [$(echo $want)]: $(tail -2 "$RUN/drain.out" | tr '\n' ' ')"
+			check "alert-drain-$f-one-per-cause-hmac-ok" sh -c "[ $rc = 0 ] && [ \"\$0\" = \"\$1\" ]" "$posted" "$want"
+		done
+		WHY="receiver refused: $(grep BAD "$RUN/rx.out" | head -2 | tr '\n' ' '); left: $(ls "$AL")"
+		check alert-drain-spool-emptied sh -c "! grep -q BAD '$RUN/rx.out' && ! ls '$AL' | grep -q '^a\.'"
+	else
+		fail alert-receiver "https_rx.py did not start: $(tail -2 "$RUN/rx.err")"
+	fi
+else
+	fail alert-certs "$out"
+fi
+
+# a spool nobody can write, not even root (a path through a regular
+# file): mail goes on as before, and one warning for all processes
+: > "$RUN/notadir"
+printf 'alert_spool = %s\nalert_quiet = 1h\n' "$RUN/notadir/alerts" > "$RUN/etc/relayhint.conf.new"
+chmod 644 "$RUN/etc/relayhint.conf.new"; mv -f "$RUN/etc/relayhint.conf.new" "$RUN/etc/relayhint.conf"
+ro1=$(submit ro1@example.test user@r573.now.test 2>/dev/null)
+ro2=$(submit ro2@example.test user@r573.now.test 2>/dev/null)
+rook=$(submit rook@example.test user2@okreq.now.test 2>/dev/null)
+ro_done() { [ "$(nmail ro1)" -ge 1 ] && [ "$(nmail ro2)" -ge 1 ] && grep -q " $rook => user2@okreq.now.test" "$ML"; }
+wait_for 30 ro_done
+sleep 0.5
+for n in ro1 ro2; do
+	msg=$(mail_n $n 1)
+	WHY="no enriched bounce for $n: [$(printf '%s' "$msg" | grep -m1 '^X-Relayhint')]"
+	check "alert-unwritable-$n-bounce-enriched" sh -c "printf '%s' \"\$0\" | grep -q '^X-Relayhint-Cause: m365.auth.bad_credentials\$'" "$msg"
+done
+WHY="the good message was not delivered, or was changed"
+check alert-unwritable-good-delivery sh -c "grep -q ' $rook => user2@okreq.now.test' '$ML' && f=\$(grep -l 'user2@okreq.now.test' '$RUN'/m365/*.eml | head -1) && [ -n \"\$f\" ] && ! grep -qi '^X-Relayhint' \"\$f\""
+n=$(grep -c 'relayhint: warning: webhook alert not spooled' "$ML")
+WHY="$n warning lines: $(grep -m2 'webhook alert not spooled' "$ML" | tr '\n' '|')"
+check alert-unwritable-one-warning sh -c "[ $n = 1 ] && grep -q 'webhook alert not spooled.*Not a directory' '$ML'"
 
 WHY="$(head -5 "$RUN/log/paniclog" 2>/dev/null | tr '\n' '|')"
 check exim-paniclog-empty sh -c "[ ! -s '$RUN/log/paniclog' ]"

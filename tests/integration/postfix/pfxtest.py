@@ -13,6 +13,14 @@ bounces Postfix generates come back through non_smtpd_milters
 (internal_mail_filter_classes = bounce) and land in maildirs, where they
 are checked.  One "PASS: name" / "FAIL: name: why" line per assertion.
 
+Webhook alerts: the milter runs with alert_spool set throughout, so each
+cause the bounces carry is spooled once (alert_quiet = 1h, across the
+milter's restart in the fail-open phase).  At the end "relayhint
+alert-drain --once" posts them to tests/integration/alert/https_rx.py
+over verified TLS, which checks the HMAC; then the spool is made
+unwritable for the milter's user and bounces must still be enriched and
+delivered, with one rate-limited warning.
+
 The byte-identity check: the tap records the body Postfix sent the milter
 for each bounce (its own output, same run, same queue id).  Everything
 from the delimiter line of the delivery-status part to the end of the
@@ -44,6 +52,8 @@ from milter_tap import Tap  # noqa: E402
 W, SRC = sys.argv[1], sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
 MILTER = os.path.join(SRC, "build", "relayhint-milter")
+RELAYHINT = os.path.join(SRC, "build", "relayhint")
+ALERT_DIR = os.path.join(SRC, "tests", "integration", "alert")
 T0 = time.time()
 npass = nfail = 0
 procs = {}
@@ -123,6 +133,8 @@ PFLOG = os.path.join(W, "postfix.log")
 M365_CFG = os.path.join(RUN, "m365.json")
 CONF = os.path.join(RUN, "relayhint.conf")
 LOGSOCK = os.path.join(RUN, "log.sock")
+ALERTS = os.path.join(W, "alerts")
+ALERT_SECRET = "whsec-postfix-test-key-do-not-print"
 P_SMTP, P_M365, P_MILTER, P_TAP = (free_port() for _ in range(4))
 UNAUTH = ("530 5.7.57 Client not authenticated to send mail. "
           "[SN4PR0501CA0054.namprd05.prod.outlook.com 2026-11-22T17:00:00.000Z 08DE2A1B2C3D4E5F]")
@@ -245,6 +257,8 @@ def milter_conf(**over):
         "language": "en",
         "use_content_language": "yes",
         "hints_dir": os.path.join(RUN, "hints"),
+        "alert_spool": ALERTS,
+        "alert_quiet": "1h",
     }
     conf.update(over)
     return "# written by tests/integration/postfix/pfxtest.py\n" + \
@@ -273,6 +287,10 @@ def setup_postfix():
     os.chmod(hints, 0o755)
     shutil.chown(DATA, "postfix")
     shutil.chown(MAIL, "nobody", "nogroup")
+    # the alert spool as documented: the writers' group, setgid, 2770
+    os.makedirs(ALERTS)
+    shutil.chown(ALERTS, "nobody", "nogroup")
+    os.chmod(ALERTS, 0o2770)
     master = "/usr/share/postfix/master.cf.dist"
     if not os.path.exists(master):
         master = "/etc/postfix/master.cf"
@@ -803,6 +821,112 @@ def phase_fail_open(tap, sink, enriched):
           b and email.message_from_bytes(b[0]).get("X-Relayhint-Cause") == cause, "not enriched")
 
 
+def spooled_alerts():
+    """{cause: [alert file text]} of the alerts waiting in the spool."""
+    got = {}
+    for path in sorted(glob.glob(os.path.join(ALERTS, "a.*"))):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        m = re.search(r"^cause (\S+)$", text, re.M)
+        got.setdefault(m.group(1) if m else "?", []).append(text)
+    return got
+
+
+def phase_alerts(sink):
+    note("webhook alerts: one per cause, drained to an HTTPS receiver; unwritable spool")
+    want = set()
+    for user in ("alice", "postmaster"):
+        for path in maildir(user):
+            with open(path, "rb") as f:
+                m = email.message_from_bytes(f.read())
+            if m.get("X-Relayhint-Cause"):
+                want.add(str(m.get("X-Relayhint-Cause")))
+    spooled = spooled_alerts()
+    check("alerts: one spooled alert per distinct cause (%d causes)" % len(want),
+          want and sorted(spooled) == sorted(want) and all(len(v) == 1 for v in spooled.values()),
+          "want %s, spooled %s" % (sorted(want), {k: len(v) for k, v in spooled.items()}))
+    texts = [t for v in spooled.values() for t in v]
+    check("alerts: written by the milter, with hint summary, steps and host",
+          texts and all("\nsource milter\n" in t and "\nsummary " in t and "\nstep " in t and
+                        re.search(r"\nhost \S", t) for t in texts), texts[:1])
+    check("alerts: no password in an alert",
+          texts and not any("NotTheRealPassword1" in t for t in texts), "password in an alert")
+    # the quiet window outlived the milter restart: the resumed cause counted on
+    st = os.path.join(ALERTS, "state", CASES[2][3])
+    line = open(st).read() if os.path.exists(st) else ""
+    check("alerts: per-cause state on disk counts every sighting",
+          re.match(r"relayhint-alert-state 1 \d+ \d+ ([3-9]|\d\d+) ", line), "state %r" % line)
+    # the receiver: tests/integration/alert/https_rx.py, TLS from a test CA
+    certs = os.path.join(RUN, "certs")
+    os.makedirs(certs, exist_ok=True)
+    run(["sh", os.path.join(ALERT_DIR, "mkcerts.sh"), certs])
+    write(os.path.join(RUN, "webhook.key"), ALERT_SECRET + "\n", 0o600)
+    rx_out, rx_port = os.path.join(W, "rx.out"), os.path.join(RUN, "rx.port")
+    procs["https_rx"] = subprocess.Popen(
+        [sys.executable, os.path.join(ALERT_DIR, "https_rx.py"), "--cert",
+         os.path.join(certs, "srv.pem"), "--key", os.path.join(certs, "srv.key"),
+         "--port-file", rx_port, "--out", rx_out, "--secret-file",
+         os.path.join(RUN, "webhook.key")],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=open(os.path.join(W, "rx.err"), "w"), start_new_session=True)
+    if not check("alerts: HTTPS receiver started", wait_for(lambda: os.path.exists(rx_port), 10),
+                 open(os.path.join(W, "rx.err")).read()[-300:]):
+        return
+    port = open(rx_port).read().strip()
+    r = subprocess.run([RELAYHINT, "alert-drain", "--once", "--spool", ALERTS, "--ca-file",
+                        os.path.join(certs, "ca.pem"), "--secret-file",
+                        os.path.join(RUN, "webhook.key"), "--retries", "1", "--backoff", "1",
+                        "--webhook", "json,https://127.0.0.1:%s/hook/json" % port,
+                        "--webhook", "teams,https://127.0.0.1:%s/hook/teams" % port,
+                        "--webhook", "slack,https://127.0.0.1:%s/hook/slack" % port],
+                       capture_output=True, timeout=120)
+    err = r.stderr.decode("utf-8", "replace")
+    got = open(rx_out).read().split("\n") if os.path.exists(rx_out) else []
+    for fmt in ("json", "teams", "slack"):
+        causes = sorted(l.split(" ", 2)[2] for l in got if l.startswith("OK %s " % fmt))
+        check("alert-drain: one %s alert per cause, HMAC verified" % fmt,
+              r.returncode == 0 and causes == sorted(want),
+              "exit %d, got %s, want %s; %s" % (r.returncode, causes, sorted(want), err[-300:]))
+    check("alert-drain: receiver refused nothing, spool emptied",
+          not [l for l in got if l.startswith("BAD")] and not glob.glob(os.path.join(ALERTS, "a.*")),
+          "receiver %s, left %s" % ([l for l in got if l.startswith("BAD")],
+                                    os.listdir(ALERTS)))
+    check("alert-drain: the signing key is not logged", ALERT_SECRET not in err, "key in output")
+
+    # an unwritable spool: mail flow is unchanged, one warning line
+    ro = os.path.join(W, "alerts-ro")
+    os.makedirs(ro, mode=0o755)        # root's: the milter user cannot write
+    write(CONF, milter_conf(alert_spool=ro))
+    n = len(sink.grep("configuration reloaded"))
+    os.kill(procs["milter"].pid, signal.SIGHUP)
+    wait_for(lambda: len(sink.grep("configuration reloaded")) > n, 10)
+    name, rcpt, reply, cause, code = CASES[0]
+    set_reply(reply)
+    subj = "case alert-ro %d" % int(time.time())
+    send(rcpt, subj + " a")
+    send(rcpt, subj + " b")
+    got = wait_mail("alice", subj, 2)
+    check("unwritable spool: bounces still enriched and delivered",
+          len(got) == 2 and all(email.message_from_bytes(g).get("X-Relayhint-Cause") == cause
+                                for g in got), "alice got %d" % len(got))
+    subj = "plain alert-ro %d" % int(time.time())
+    sent = send("carol@relay.example.test", subj)
+    got = wait_mail("carol", subj)
+    check("unwritable spool: plain mail delivered untouched",
+          got and body_of(crlf_to_lf(sent)) == body_of(got[0]), "carol got %d" % len(got))
+    wait_mail("postmaster", "case alert-ro", 2, timeout=20)
+    time.sleep(0.5)
+    lines = sink.grep("webhook alert not spooled")
+    check("unwritable spool: one rate-limited warning for 4 bounces",
+          len(lines) == 1 and "Permission denied" in lines[0] and ro in lines[0],
+          "lines: %s" % lines)
+    check("unwritable spool: nothing written there", not os.listdir(ro), os.listdir(ro))
+    write(CONF, milter_conf())
+    n = len(sink.grep("configuration reloaded"))
+    os.kill(procs["milter"].pid, signal.SIGHUP)
+    wait_for(lambda: len(sink.grep("configuration reloaded")) > n, 10)
+
+
 def phase_daemon():
     note("daemon: -n, root refusal, world-writable configuration, SIGTERM")
     out = run([MILTER, "-n", "-c", CONF], check_rc=False)
@@ -858,8 +982,10 @@ def main():
     if os.environ.get("RELAYHINT_QUICK") != "1":
         phase_soft(tap, sink)
     phase_fail_open(tap, sink, enriched)
+    phase_alerts(sink)
     phase_daemon()
-    warn = [l for l in sink.all() if "warning:" in l and "reload failed" not in l]
+    warn = [l for l in sink.all() if "warning:" in l and "reload failed" not in l and
+            "webhook alert not spooled" not in l]
     check("no unexpected warnings from the milter", not warn, warn[:3])
 
 
