@@ -14,16 +14,24 @@
 #    no tool can read a log faster than grep finds a fixed string in it) and
 #    pflogsumm (what admins run today).  The scan's report is checked
 #    against the generator's list of Microsoft 365 failures.
+# 3. Milter overhead in a real Postfix (bench/milter.py): no milter,
+#    relayhint-milter and OpenDKIM in verify mode, bounces and ordinary
+#    mail, messages/s, milter CPU per message, RSS, sessions.
+# 4. Per-call cost of the Exim ${dlfunc} (bench/dlfunc.sh): through
+#    "exim -be" and in process (build/bench/bench_dlfunc).
 #
 # The machine is shared and noisy: every figure is the median of several
 # runs, the tools alternate within a round so that load drifts hit all of
 # them alike, and the table reports ratios.  Results: bench/RESULTS.md and
-# bench/results.json (overwritten), the table on stdout.
+# bench/results.json, the table on stdout; BENCH_PARTS ("1 2 3 4") picks
+# the parts to run, and the sections of the others are kept from the
+# previous results (bench/report.py merges them).
 #
 # Environment: BENCH_N (100000), BENCH_RUNS (5, fast tools), BENCH_SLOW_RUNS
 # (1: Sisimai, flufl.bounce and pflogsumm take minutes per run), BENCH_LOG_MB
 # (1024), BENCH_TMP (/var/tmp), BENCH_BIN (build/bench/bench_classify),
-# RELAYHINT (build/relayhint), NICE ("nice -n 5"; empty for none).
+# RELAYHINT (build/relayhint), NICE ("nice -n 5"; empty for none),
+# BENCH_PARTS; parts 3 and 4: see bench/milter.py and bench/dlfunc.sh.
 
 set -e
 
@@ -37,12 +45,17 @@ RH=${RELAYHINT:-build/relayhint}
 NICE=${NICE-nice -n 5}
 PY=/usr/bin/python3
 HERE=bench
+PARTS=${BENCH_PARTS:-1 2 3 4}
+want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+START=$(date +%s)
 
+want 1 || want 2 || BIN=/bin/true
 [ -x "$BIN" ] || { echo "run.sh: $BIN missing (make bench builds it)" >&2; exit 2; }
 [ -x "$RH" ] || { echo "run.sh: $RH missing (make builds it)" >&2; exit 2; }
 
 # --- dependencies: Debian packages only, installed when we are root ---
 need=
+if want 1 || want 2; then
 perl -MSisimai -e 1 2>/dev/null || need="$need libsisimai-perl"
 command -v pflogsumm >/dev/null 2>&1 || need="$need pflogsumm"
 $PY -c 'import flufl.bounce' 2>/dev/null || need="$need python3-flufl.bounce"
@@ -59,6 +72,7 @@ fi
 have_sisimai=0; perl -MSisimai -e 1 2>/dev/null && have_sisimai=1
 have_pflog=0; command -v pflogsumm >/dev/null 2>&1 && have_pflog=1
 have_flufl=0; $PY -c 'import flufl.bounce' 2>/dev/null && have_flufl=1
+fi
 
 # what else was running when we started: the figures depend on it
 BUSY=$(ps -eo pcpu=,comm= --sort=-pcpu 2>/dev/null | head -3 |
@@ -95,6 +109,8 @@ NNEG=$(wc -l < "$W/neg")
 agree() { awk -F '\t' -v f="$3" -v re="$4" 'NR == FNR { want[$1] = 1; next }
     ($1 in want) && $f ~ re { n++ } END { print n + 0 }' "$1" "$2"; }
 
+DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+if want 1; then
 echo "== 1. bounce classification: $NFILES files -> $N messages" >&2
 # shellcheck disable=SC2086
 $NICE "$BIN" -v -n "$N" -r "$RUNS" $FILES > "$W/rh.out"
@@ -132,6 +148,9 @@ if [ $have_flufl = 1 ]; then
 	FL_NEG=$(agree "$W/neg" "$W/fl.v" 2 '^(perm|temp)$')
 fi
 
+fi
+
+if want 2; then
 echo "== 2. log scan: $LOG_MB MB generated Postfix log" >&2
 avail=$(df -Pk "$TMPBASE" | awk 'NR == 2 { print int($4 / 1024) }')
 LOG_NOTE=
@@ -181,33 +200,71 @@ SCAN_OK=$(comm -12 "$W/want" "$W/got" | wc -l)
 SCAN_MISS=$(comm -23 "$W/want" "$W/got" | wc -l)
 SCAN_EXTRA=$(comm -13 "$W/want" "$W/got" | wc -l)
 GREP_N=$(cat "$W/grep.n")
+rm -f "$W/mail.log"
+fi
 
-# --- table ---
+if want 3; then
+	echo "== 3. milter overhead in a real Postfix" >&2
+	if [ "$(id -u)" != 0 ]; then
+		echo "run.sh: part 3 needs root (a private Postfix): skipped" >&2
+	elif [ ! -x build/relayhint-milter ]; then
+		echo "run.sh: build/relayhint-milter missing (libmilter-dev?): part 3 skipped" >&2
+	else
+		pneed=
+		for p in postfix opendkim python3-dkim; do
+			dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			    grep -q 'install ok installed' || pneed="$pneed $p"
+		done
+		if [ -n "$pneed" ]; then
+			echo "run.sh: installing$pneed" >&2
+			echo "postfix postfix/main_mailer_type select No configuration" |
+			    debconf-set-selections 2>/dev/null || true
+			# shellcheck disable=SC2086 # one word per package
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			    --no-install-recommends $pneed >&2 || true
+		fi
+		timeout -k 15 400 $NICE $PY "$HERE/milter.py" "$(pwd)" "$W/milter.json" ||
+		    { echo "run.sh: part 3 failed" >&2; rm -f "$W/milter.json"; }
+	fi
+fi
+if want 4; then
+	echo "== 4. Exim \${dlfunc} per-call cost" >&2
+	timeout -k 15 400 sh "$HERE/dlfunc.sh" "$W/dlfunc.json" ||
+	    { echo "run.sh: part 4 failed" >&2; rm -f "$W/dlfunc.json"; }
+fi
+
+# --- tables: head.md, then per part sN.md, jN.json (results.json's
+# part) and tN.tsv (target lines); bench/report.py renders parts 3 and 4
+# and merges everything into RESULTS.md and results.json ---
 calc() { awk "BEGIN { printf \"$1\", ($2) }"; }
-mbs() { [ "$1" = "" ] || [ "$1" = 0 ] && { echo 0; return; }; calc '%.1f' "$LOG_BYTES / $1 / 1e6"; }
-GREP_MBS=$(mbs "$T_GREP"); RH_LMBS=$(mbs "$T_RH"); PF_MBS=$(mbs "$T_PF")
-R_SS=$(calc '%.1f' "$SS_MPS > 0 ? $RH_MPS / $SS_MPS : 0")
-R_FL=$(calc '%.1f' "$FL_MPS > 0 ? $RH_MPS / $FL_MPS : 0")
-R_GREP=$(calc '%.2f' "$T_RH > 0 ? $T_GREP / $T_RH : 0")
-R_PF=$(calc '%.1f' "$T_RH > 0 && $T_PF > 0 ? $T_PF / $T_RH : 0")
 ok() { awk "BEGIN { exit !($1) }" && echo met || echo "NOT met"; }
-TGT_CLASS=$(ok "$R_SS >= 100")
-TGT_SCAN=$(ok "$R_GREP >= 0.5")
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 MODEL=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)
-DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+END=$(date -u '+%Y-%m-%d %H:%M UTC')
+SECS=$(( $(date +%s) - START ))
+echo "_Ran $DATE to $END ($SECS s for parts $PARTS); load average at the end: ${LOAD}._" > "$W/when.txt"
 
 {
 echo "# relayhint benchmark results"
 echo
-echo "$DATE · $(nproc) CPU(s), $MODEL · load average at the end: $LOAD"
+echo "$END · $(nproc) CPU(s), $MODEL · load average at the end: $LOAD"
 echo "(medians; ratios are what to compare: the machine is shared)"
 echo
-echo "Busiest processes when the run started: $BUSY"
+echo "Last run: parts $PARTS in $SECS s. Busiest processes when it started: $BUSY"
 echo
-echo "Settings: BENCH_N=$N BENCH_RUNS=$RUNS BENCH_SLOW_RUNS=$SLOW BENCH_LOG_MB=$LOG_MB NICE='$NICE' (make bench; see bench/README.md)"
-echo
+echo "Settings: BENCH_PARTS='$PARTS' BENCH_N=$N BENCH_RUNS=$RUNS BENCH_SLOW_RUNS=$SLOW BENCH_LOG_MB=$LOG_MB BENCH_MILTER_N=${BENCH_MILTER_N:-600} BENCH_MILTER_RUNS=${BENCH_MILTER_RUNS:-3} BENCH_DLFUNC_M=${BENCH_DLFUNC_M:-20000} NICE='$NICE' (make bench; see bench/README.md). Each section says when it ran: sections of parts left out of a run are kept from an earlier one."
+} > "$W/head.md"
+printf '{"date":"%s","nproc":%s,"cpu":"%s","loadavg":"%s","parts":"%s","seconds":%s}\n' \
+    "$END" "$(nproc)" "$MODEL" "$LOAD" "$PARTS" "$SECS" > "$W/head.json"
+
+if want 1; then
+R_SS=$(calc '%.1f' "$SS_MPS > 0 ? $RH_MPS / $SS_MPS : 0")
+R_FL=$(calc '%.1f' "$FL_MPS > 0 ? $RH_MPS / $FL_MPS : 0")
+TGT_CLASS=$(ok "$R_SS >= 100")
+{
 echo "## 1. Bounce classification ($NFILES distinct files -> $N messages, from memory)"
+echo
+cat "$W/when.txt"
 echo
 echo "| tool | runs | messages/s | MB/s | relayhint is x faster |"
 echo "|---|---|---|---|---|"
@@ -222,8 +279,31 @@ echo "|---|---|---|---|---|"
 echo "| Microsoft 365 auth failures with the reply in the bounce (expect m365.auth.* / securityerror / a failed address) | $NAUTH | $RH_AUTH | $SS_AUTH | $FL_AUTH |"
 echo "| Exim notices without any SMTP reply (no cause can be named) | $NNOREPLY | $RH_NOREPLY | $SS_NOREPLY | $FL_NOREPLY |"
 echo "| set-of-emails, none an auth failure (relayhint: no m365.auth.*; others: recognised as a bounce) | $NNEG | $RH_NEGOK | $SS_NEG | $FL_NEG |"
-echo
+} > "$W/s1.md"
+printf 'classify_100x_sisimai\tclassification >= 100x Sisimai'"'"'s messages/s: %sx, %s\n' "$R_SS" "$TGT_CLASS" > "$W/t1.tsv"
+cat > "$W/j1.json" <<EOF
+{"messages":$N,"files":$NFILES,
+  "relayhint":$(cat "$W/rh.json"),
+  "sisimai":$( [ $have_sisimai = 1 ] && cat "$W/ss.json" || echo null),
+  "flufl_bounce":$( [ $have_flufl = 1 ] && cat "$W/fl.json" || echo null),
+  "ratio_vs_sisimai":$R_SS,"ratio_vs_flufl":$R_FL,
+  "agreement":{"auth_files":$NAUTH,"noreply_files":$NNOREPLY,"negative_files":$NNEG,
+   "relayhint":{"auth":$RH_AUTH,"noreply":$RH_NOREPLY,"negative_no_auth_cause":$RH_NEGOK},
+   "sisimai":{"auth_securityerror":"$SS_AUTH","noreply":"$SS_NOREPLY","negative_recognised":"$SS_NEG"},
+   "flufl_bounce":{"auth_detected":"$FL_AUTH","noreply":"$FL_NOREPLY","negative_detected":"$FL_NEG"}}}
+EOF
+fi
+
+if want 2; then
+mbs() { [ "$1" = "" ] || [ "$1" = 0 ] && { echo 0; return; }; calc '%.1f' "$LOG_BYTES / $1 / 1e6"; }
+GREP_MBS=$(mbs "$T_GREP"); RH_LMBS=$(mbs "$T_RH"); PF_MBS=$(mbs "$T_PF")
+R_GREP=$(calc '%.2f' "$T_RH > 0 ? $T_GREP / $T_RH : 0")
+R_PF=$(calc '%.1f' "$T_RH > 0 && $T_PF > 0 ? $T_PF / $T_RH : 0")
+TGT_SCAN=$(ok "$R_GREP >= 0.5")
+{
 echo "## 2. Log scan ($LOG_BYTES bytes, $LOG_LINES lines, $NMS Microsoft 365 failures, page cache warm)"
+echo
+cat "$W/when.txt"
 [ -n "$LOG_NOTE" ] && echo && echo "$LOG_NOTE"
 echo
 echo "| tool | runs | median s | MB/s | bytes/s vs grep |"
@@ -233,32 +313,19 @@ echo "| relayhint scan --json | $RUNS | $T_RH | $RH_LMBS | $R_GREP |"
 [ $have_pflog = 1 ] && echo "| pflogsumm | $SLOW | $T_PF | $PF_MBS | $(calc '%.2f' "$T_PF > 0 ? $T_GREP / $T_PF : 0") (relayhint ${R_PF}x faster) |"
 echo
 echo "relayhint scan found $SCAN_OK of $NMS Microsoft 365 failures with the right cause; missed $SCAN_MISS, extra or wrong $SCAN_EXTRA."
-echo
-echo "## Targets"
-echo
-echo "- classification >= 100x Sisimai's messages/s: ${R_SS}x, $TGT_CLASS"
-echo "- log scan >= 0.5x grep's bytes/s: ${R_GREP}x, $TGT_SCAN"
-echo "- milter overhead <= 5% for bounces, milter RSS < 20 MB at 50 sessions: not measured by this script"
-} > "$W/table.md"
-
-cat "$W/table.md"
-cp "$W/table.md" "$HERE/RESULTS.md"
-cat > "$HERE/results.json" <<EOF
-{"date":"$DATE","nproc":$(nproc),"cpu":"$MODEL","loadavg":"$LOAD",
- "classify":{"messages":$N,"files":$NFILES,
-  "relayhint":$(cat "$W/rh.json"),
-  "sisimai":$( [ $have_sisimai = 1 ] && cat "$W/ss.json" || echo null),
-  "flufl_bounce":$( [ $have_flufl = 1 ] && cat "$W/fl.json" || echo null),
-  "ratio_vs_sisimai":$R_SS,"ratio_vs_flufl":$R_FL,
-  "agreement":{"auth_files":$NAUTH,"noreply_files":$NNOREPLY,"negative_files":$NNEG,
-   "relayhint":{"auth":$RH_AUTH,"noreply":$RH_NOREPLY,"negative_no_auth_cause":$RH_NEGOK},
-   "sisimai":{"auth_securityerror":"$SS_AUTH","noreply":"$SS_NOREPLY","negative_recognised":"$SS_NEG"},
-   "flufl_bounce":{"auth_detected":"$FL_AUTH","noreply":"$FL_NOREPLY","negative_detected":"$FL_NEG"}}},
- "scan":{"bytes":$LOG_BYTES,"lines":$LOG_LINES,"m365_failures":$NMS,"note":"$LOG_NOTE",
+} > "$W/s2.md"
+printf 'scan_half_grep\tlog scan >= 0.5x grep'"'"'s bytes/s: %sx, %s\n' "$R_GREP" "$TGT_SCAN" > "$W/t2.tsv"
+cat > "$W/j2.json" <<EOF
+{"bytes":$LOG_BYTES,"lines":$LOG_LINES,"m365_failures":$NMS,"note":"$LOG_NOTE",
   "runs":$RUNS,"slow_runs":$SLOW,
   "grep_s":$T_GREP,"relayhint_s":$T_RH,"pflogsumm_s":${T_PF:-0},
   "grep_mb_s":$GREP_MBS,"relayhint_mb_s":$RH_LMBS,"pflogsumm_mb_s":$PF_MBS,
   "ratio_to_grep":$R_GREP,"pflogsumm_over_relayhint":$R_PF,
-  "found":$SCAN_OK,"missed":$SCAN_MISS,"extra":$SCAN_EXTRA},
- "targets":{"classify_100x_sisimai":"$TGT_CLASS","scan_half_grep":"$TGT_SCAN"}}
+  "found":$SCAN_OK,"missed":$SCAN_MISS,"extra":$SCAN_EXTRA}
 EOF
+fi
+
+for f in s1.md s2.md; do [ -f "$W/$f" ] && { echo; cat "$W/$f"; }; done
+$PY "$HERE/report.py" "$W" "$HERE/RESULTS.md" "$HERE/results.json"
+echo
+echo "run.sh: $SECS s for parts $PARTS; bench/RESULTS.md and bench/results.json updated" >&2
