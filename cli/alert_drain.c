@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +58,7 @@ struct drain {
 	long		 connect_timeout, timeout;
 	int		 retries, backoff;
 	unsigned long	 sent, dropped;
+	struct buf	 hookfile;	/* --webhook-file; hook URLs point in */
 };
 
 static volatile sig_atomic_t drain_stop;
@@ -290,6 +292,85 @@ load_secret(struct drain *d, const char *file, const char *env)
 	return (0);
 }
 
+/* add_hook - one "FORMAT,URL" webhook; -1 when malformed or too many */
+static int
+add_hook(struct drain *d, const char *spec)
+{
+	const char *comma;
+	char	 fmt[16];
+	int	 f;
+
+	if ((comma = strchr(spec, ',')) == NULL ||
+	    (size_t)(comma - spec) >= sizeof(fmt) || comma[1] == '\0' ||
+	    d->nhooks == DRAIN_HOOKS_MAX)
+		return (-1);
+	memcpy(fmt, spec, (size_t)(comma - spec));
+	fmt[comma - spec] = '\0';
+	if ((f = alert_format_parse(fmt)) < 0)
+		return (-1);
+	d->hook[d->nhooks].fmt = f;
+	d->hook[d->nhooks].url = comma + 1;
+	url_shown(comma + 1, d->hook[d->nhooks].shown,
+	    sizeof(d->hook[0].shown));
+	d->nhooks++;
+	return (0);
+}
+
+/*
+ * load_hooks - "FORMAT,URL" lines from a file ('#' comments, blank lines
+ * skipped).  Slack and Teams URLs are credentials: on the command line
+ * every local user sees them in ps, so the file is the way to give them,
+ * and one that others may read is refused like a world-writable config.
+ */
+static int
+load_hooks(struct drain *d, const char *path)
+{
+	struct stat st;
+	char	 err[512], *p, *nl, *e;
+	int	 lineno = 0;
+
+	if (stat(path, &st) == 0 && (st.st_mode & S_IROTH)) {
+		fprintf(stderr, "relayhint: %s: refusing a webhook file others "
+		    "may read (chmod o-r): webhook URLs are credentials\n",
+		    path);
+		return (-1);
+	}
+	buf_init(&d->hookfile, 64 * 1024);
+	if (buf_load_file(&d->hookfile, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "relayhint: %s\n", err);
+		return (-1);
+	}
+	for (p = d->hookfile.data; p != NULL && *p != '\0'; p = nl) {
+		lineno++;
+		if ((nl = strchr(p, '\n')) != NULL)
+			*nl++ = '\0';
+		e = p + strlen(p);
+		while (e > p && (e[-1] == '\r' || e[-1] == ' ' ||
+		    e[-1] == '\t'))
+			*--e = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (add_hook(d, p) < 0) {
+			/* the line is not echoed: it may hold a credential */
+			fprintf(stderr, "relayhint: %s:%d: not FORMAT,URL "
+			    "(json, teams or slack), or more than %d "
+			    "webhooks\n", path, lineno, DRAIN_HOOKS_MAX);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* drain_free - the drain and its webhook file */
+static void
+drain_free(struct drain *d)
+{
+	buf_free(&d->hookfile);
+	free(d);
+}
+
 /* num_arg - a bounded decimal option value; -1 when bad */
 static long
 num_arg(const char *s, long lo, long hi)
@@ -308,6 +389,7 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 		{ "spool", required_argument, NULL, 's' },
 		{ "once", no_argument, NULL, '1' },
 		{ "webhook", required_argument, NULL, 'w' },
+		{ "webhook-file", required_argument, NULL, 'W' },
 		{ "secret-file", required_argument, NULL, 'k' },
 		{ "secret-env", required_argument, NULL, 'e' },
 		{ "ca-file", required_argument, NULL, 'C' },
@@ -321,10 +403,10 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 	};
 	struct drain *d;
 	struct sigaction sa;
-	const char *secret_file = NULL, *secret_env = NULL, *comma;
-	char	 fmt[16], lockpath[4096];
+	const char *secret_file = NULL, *secret_env = NULL;
+	char	 lockpath[4096];
 	long	 interval = 5, v;
-	int	 ch, once = 0, lockfd, rc = 0, f;
+	int	 ch, once = 0, lockfd, rc = 0;
 
 	(void)c;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
@@ -335,7 +417,7 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 	d->retries = 3;
 	d->backoff = 1;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "s:1w:k:e:C:r:b:c:t:i:h", opts,
+	while ((ch = getopt_long(argc, argv, "s:1w:W:k:e:C:r:b:c:t:i:h", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -345,19 +427,14 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 			once = 1;
 			break;
 		case 'w':
-			if ((comma = strchr(optarg, ',')) == NULL ||
-			    (size_t)(comma - optarg) >= sizeof(fmt) ||
-			    d->nhooks == DRAIN_HOOKS_MAX)
+			if (add_hook(d, optarg) < 0)
 				goto bad;
-			memcpy(fmt, optarg, (size_t)(comma - optarg));
-			fmt[comma - optarg] = '\0';
-			if ((f = alert_format_parse(fmt)) < 0)
-				goto bad;
-			d->hook[d->nhooks].fmt = f;
-			d->hook[d->nhooks].url = comma + 1;
-			url_shown(comma + 1, d->hook[d->nhooks].shown,
-			    sizeof(d->hook[0].shown));
-			d->nhooks++;
+			break;
+		case 'W':
+			if (load_hooks(d, optarg) < 0) {
+				drain_free(d);
+				return (EXIT_USAGE);
+			}
 			break;
 		case 'k':
 			secret_file = optarg;
@@ -395,7 +472,7 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			free(d);
+			drain_free(d);
 			return (0);
 		default:
 			goto bad;
@@ -403,11 +480,11 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc || d->nhooks == 0) {
 		fprintf(stderr, "relayhint: alert-drain needs at least one "
-		    "--webhook FORMAT,URL\n");
+		    "--webhook FORMAT,URL or a --webhook-file\n");
 		goto bad;
 	}
 	if (load_secret(d, secret_file, secret_env) < 0) {
-		free(d);
+		drain_free(d);
 		return (EXIT_USAGE);
 	}
 	if (d->secretlen == 0)
@@ -421,7 +498,7 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 		if (lockfd >= 0)
 			close(lockfd);
 		explicit_bzero(d->secret, sizeof(d->secret));
-		free(d);
+		drain_free(d);
 		return (EXIT_USAGE);
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -449,10 +526,10 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "relayhint: alert-drain: %lu sent, %lu "
 		    "dropped\n", d->sent, d->dropped);
 	explicit_bzero(d->secret, sizeof(d->secret));
-	free(d);
+	drain_free(d);
 	return (rc);
 bad:
 	usage(stderr);
-	free(d);
+	drain_free(d);
 	return (EXIT_USAGE);
 }

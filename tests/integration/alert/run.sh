@@ -106,10 +106,26 @@ rc=$?
 [ $rc = 2 ] && pass "alert-drain: unknown format is a usage error" ||
     fail "alert-drain: unknown format is a usage error" "rc=$rc"
 
-hooks="--webhook json,https://127.0.0.1:$rx/hook/json?sig=URLSECRET --webhook teams,https://127.0.0.1:$rx/hook/teams --webhook slack,https://127.0.0.1:$rx/hook/slack"
-# shellcheck disable=SC2086
+# the webhooks from a file (their URLs are credentials: not on the command
+# line, where ps shows them); one that others may read is refused
+(umask 077; printf '# webhooks\njson,https://127.0.0.1:%s/hook/json?sig=URLSECRET\n\n  teams,https://127.0.0.1:%s/hook/teams\r\nslack,https://127.0.0.1:%s/hook/slack\n' \
+    "$rx" "$rx" "$rx" > "$w/hooks")
+cp "$w/hooks" "$w/hooks.open" && chmod 644 "$w/hooks.open"
+if "$rh" alert-drain --once --spool "$w/spool" --webhook-file "$w/hooks.open" > /dev/null 2> "$w/open.err"; then rc=0; else rc=$?; fi
+if [ $rc = 2 ] && grep -q "chmod o-r" "$w/open.err" && ! grep -q URLSECRET "$w/open.err"; then
+	pass "alert-drain: a webhook file others may read is refused"
+else
+	fail "alert-drain: a webhook file others may read is refused" "rc=$rc $(tr '\n' ' ' < "$w/open.err")"
+fi
+printf 'json,https://127.0.0.1:%s/hook/json?sig=URLSECRET\nxml https://x\n' "$rx" > "$w/hooks.bad"; chmod 600 "$w/hooks.bad"
+if "$rh" alert-drain --once --spool "$w/spool" --webhook-file "$w/hooks.bad" > /dev/null 2> "$w/bad.err"; then rc=0; else rc=$?; fi
+if [ $rc = 2 ] && grep -q "hooks.bad:2:" "$w/bad.err" && ! grep -q URLSECRET "$w/bad.err"; then
+	pass "alert-drain: a bad webhook file line is named by line, not echoed"
+else
+	fail "alert-drain: a bad webhook file line is named by line, not echoed" "rc=$rc $(tr '\n' ' ' < "$w/bad.err")"
+fi
 if "$rh" alert-drain --once --spool "$w/spool" --ca-file "$w/ca.pem" \
-    --secret-file "$w/secret" $hooks > "$w/drain1.out" 2> "$w/drain1.err"; then rc=0; else rc=$?; fi
+    --secret-file "$w/secret" --webhook-file "$w/hooks" > "$w/drain1.out" 2> "$w/drain1.err"; then rc=0; else rc=$?; fi
 for f in json teams slack; do
 	if grep -qx "OK $f m365.auth.smtp_auth_disabled_tenant" "$w/rx.out" 2>/dev/null; then
 		pass "alert-drain: $f payload delivered, HMAC verified"
