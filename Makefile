@@ -7,6 +7,8 @@
 #   make demo            classify and rewrite the bundled sample bounces
 #   make install DESTDIR=... PREFIX=...
 #   make check-sanitize  the unit tests under ASan+UBSan and valgrind
+#   make check-load      only the load and fault test (10,000 bounces through
+#                        a private Postfix; RH_LOAD_N=... to change)
 
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
@@ -121,6 +123,11 @@ check-sanitize:
 	@sh tools/deps.sh test
 	@sh tests/sanitize.sh
 
+check-load:
+	@sh tools/deps.sh test
+	@$(MAKE) --no-print-directory all
+	@sh tests/integration/load/run.sh
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/relayhint \
 	    $(DESTDIR)$(DATADIR)/relayhint/hints $(DESTDIR)$(MANDIR)/man1 \
@@ -138,5 +145,5 @@ install-adapters:
 clean:
 	rm -rf $(B)
 
-.PHONY: all tests adapters check check-unit demo check-sanitize install \
+.PHONY: all tests adapters check check-unit demo check-sanitize check-load install \
 	install-adapters clean
