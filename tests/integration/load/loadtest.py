@@ -6,7 +6,7 @@ usage: loadtest.py WORKDIR SRCDIR      (run by run.sh, as root)
 Builds a private Postfix instance under WORKDIR the way
 tests/integration/postfix/pfxtest.py does (own config, queue and data
 directories, loopback ports picked free at start, the milter as user
-nobody, the fake Microsoft 365 server fake_m365.py), with the milter in
+nobody, the fake Microsoft 365 server tests/integration/postfix/fake_m365.py), with the milter in
 smtpd_milters and non_smtpd_milters (default_action=accept) and
 milter timeouts of 5 s.  Then:
 
@@ -275,7 +275,7 @@ def start_m365():
     write(M365_CFG, json.dumps({"auth_reply": "535 5.7.3 Authentication unsuccessful "
                                 "[SN4PR0501CA0054.namprd05.prod.outlook.com]"}))
     procs["m365"] = subprocess.Popen(
-        [sys.executable, os.path.join(HERE, "fake_m365.py"), "--port", str(P_M365),
+        [sys.executable, os.path.join(HERE, "..", "postfix", "fake_m365.py"), "--port", str(P_M365),
          "--cert", cert, "--key", key, "--config", M365_CFG,
          "--log", os.path.join(W, "m365-transcript.log")],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
