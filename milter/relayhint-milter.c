@@ -388,7 +388,8 @@ main(int argc, char **argv)
 	struct runtime *rt;
 	struct passwd *pw = NULL;
 	struct config cfg;
-	const char *test_file = NULL;
+	struct stat st;
+	const char *test_file = NULL, *why;
 	char	 err[512];
 	int	 ch, foreground = 0, check = 0, show_version = 0, rc;
 
@@ -433,6 +434,18 @@ main(int argc, char **argv)
 		return (EX_CONFIG);
 	}
 	if (check) {
+		/* alerts fail open at run time, so say it now, once */
+		if (rt->cfg.alert_spool[0] != '\0') {
+			why = NULL;
+			if (stat(rt->cfg.alert_spool, &st) < 0)
+				why = strerror(errno);
+			else if (!S_ISDIR(st.st_mode))
+				why = "not a directory";
+			if (why != NULL)
+				fprintf(stderr, "relayhint-milter: warning: "
+				    "alert_spool %s: %s: no webhook alert will "
+				    "be spooled\n", rt->cfg.alert_spool, why);
+		}
 		printf("configuration OK\n");
 		runtime_free(rt);
 		return (0);
