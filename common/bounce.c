@@ -15,6 +15,21 @@
  * not classified; the rendered hint is at most HINT_BLOCK_MAX bytes.
  * A message that already carries X-Relayhint-Cause is left alone, so a
  * bounce that passes us twice is enriched once.
+ *
+ * Microsoft's own NDRs (ndr.c) come first: Exchange Online accepted the
+ * message and bounced it later, so the reply in it is either Microsoft's
+ * own verdict about the sender's tenant (5.7.708, 5.1.90, ...: the
+ * normal rules apply, with the generating server as the relay) or the
+ * next server's refusal (the remote server is the relay, and when no
+ * rule knows it the NDR's writer decides a fallback cause: Exchange
+ * Online, Outlook.com or on-premises Exchange).  No relay-local or
+ * authentication cause is ever taken from an NDR: the relay's own SMTP
+ * AUTH succeeded, or Microsoft would not have accepted the message.
+ * An Exchange Online NDR's first part is multipart/alternative; the
+ * hint goes into its text/plain alternative (the HTML one is left as it
+ * is) and everything from the DSN part on stays byte-identical.  An NDR
+ * that is not a multipart/report (Exchange 2003, a copy pasted as text)
+ * is classified but passes unchanged.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +38,151 @@
 #include "buf.h"
 #include "dsn.h"
 #include "mime.h"
+#include "ndr.h"
 #include "reply.h"
 #include "text.h"
 
 #define HINT_BLOCK_MAX		(64 * 1024)
 #define HUMAN_TEXT_MAX		(256 * 1024)
+#define CTYPE_MAX		1024
+
+/* status_unreachable - N.4.x: no route, no answer, expired (not 5.4.1) */
+static int
+status_unreachable(const char *st)
+{
+	int	 d;
+
+	if ((st[0] != '4' && st[0] != '5') || st[1] != '.' || st[2] != '4' ||
+	    st[3] != '.')
+		return (0);
+	d = atoi(st + 4);
+	return (d == 1 || d == 2 || d == 7 || d >= 300);
+}
+
+/* ndr_fallback - the cause id when no rule names one: who wrote the NDR */
+static const char *
+ndr_fallback(const struct ndr *n, const struct ndr_rcpt *r,
+    const char *status)
+{
+	switch (n->kind) {
+	case NDR_EXO:
+		if (status_unreachable(status) || status_unreachable(r->status))
+			return ("m365.ndr.remote_unreachable");
+		if (r->remote[0] != '\0' && !ndr_host_is_cloud(r->remote))
+			return ("m365.ndr.remote_rejected");
+		return ("m365.recipient.rejected");
+	case NDR_OUTLOOKCOM:
+		return ("outlookcom.rejected");
+	case NDR_ONPREM:
+		return ("exchange.onprem.rejected");
+	default:
+		return (NULL);
+	}
+}
+
+/* ndr_cause_ok - a rule's cause that may stand for an NDR */
+static int
+ndr_cause_ok(const struct kb *kb, const struct ndr *n,
+    const struct ndr_rcpt *r, const struct verdict *v)
+{
+	if (v->cause == NULL || v->local || v->area == NULL ||
+	    strcmp(v->area, "auth") == 0 || strcmp(v->area, "oauth") == 0 ||
+	    strcmp(v->area, "sasl") == 0 ||
+	    strncmp(v->cause, "m365.auth.", 10) == 0 ||
+	    rules_cause_index(kb->rules, v->cause) == kb->rules->unknown_cause)
+		return (0);
+	/* on-premises Exchange: only what a Microsoft cloud server said */
+	if (n->kind == NDR_ONPREM)
+		return (r->remote[0] != '\0' && ndr_host_is_cloud(r->remote));
+	return (1);
+}
+
+/* classify_ndr_rcpt - one recipient of a Microsoft NDR; 2 rule, 1 fallback */
+static int
+classify_ndr_rcpt(const struct kb *kb, const struct ndr *n,
+    const struct ndr_rcpt *r, struct verdict *v)
+{
+	const char *relay = r->remote[0] ? r->remote : n->generating;
+	const char *fb;
+	char	 text[REPLY_TEXT_MAX];
+	int	 ci, rc = 0;
+
+	verdict_init(v);
+	/* a DSN without Diagnostic-Code: its Status is all there is */
+	text_copy(text, sizeof(text), r->reply[0] ? r->reply : r->status,
+	    strlen(r->reply[0] ? r->reply : r->status));
+	(void)explain_reply(kb, text, strlen(text), relay, v);
+	/*
+	 * A reply that Microsoft's cloud wrote itself is Microsoft's even
+	 * when neither the host name (*.prod.exchangelabs.com) nor the text
+	 * carries a provider signature.
+	 */
+	if (v->cause == NULL && !v->local && ndr_host_is_cloud(relay) &&
+	    (ci = rules_match_host(kb->rules, v->smtp_code, v->status,
+	    v->reply, relay)) >= 0) {
+		v->provider = PROVIDER_M365;
+		v->cause = kb->rules->causes[ci].id;
+		v->area = kb->rules->causes[ci].area;
+	}
+	if (ndr_cause_ok(kb, n, r, v))
+		rc = 2;
+	else {
+		v->cause = v->area = NULL;
+		v->local = 0;
+		if (v->reply[0] == '\0')
+			text_copy(v->reply, sizeof(v->reply), r->reply,
+			    strlen(r->reply));
+		if ((fb = ndr_fallback(n, r, v->status)) != NULL &&
+		    (ci = rules_cause_index(kb->rules, fb)) >= 0) {
+			v->cause = kb->rules->causes[ci].id;
+			v->area = kb->rules->causes[ci].area;
+			rc = 1;
+		}
+	}
+	v->form = FORM_NDR;
+	if (n->kind != NDR_ONPREM)
+		v->provider = PROVIDER_M365;
+	if (v->status[0] == '\0')
+		memcpy(v->status, r->status, sizeof(v->status));
+	v->ndr_kind = n->kind;
+	memcpy(v->ndr_server, n->generating, sizeof(v->ndr_server));
+	memcpy(v->orig_msgid, n->orig_msgid, sizeof(v->orig_msgid));
+	text_copy(v->recipient, sizeof(v->recipient), r->address,
+	    strlen(r->address));
+	text_copy(v->relay, sizeof(v->relay), relay, strlen(relay));
+	return (rc);
+}
+
+/* classify_ndr - the recipient with a rule's cause, else a fallback */
+static int
+classify_ndr(const struct kb *kb, const struct ndr *n,
+    struct bounce_result *res)
+{
+	struct ndr_rcpt none;
+	struct verdict one;
+	int	 i, rc, best = -1;
+
+	for (i = 0; i < n->nrcpt; i++) {
+		if (n->rcpt[i].delayed)
+			res->delayed = 1;
+		if (n->rcpt[i].status[0] == '4' ||
+		    n->rcpt[i].status[0] == '5' || !n->rcpt[i].delayed)
+			res->nfailed++;
+	}
+	for (i = 0; i < n->nrcpt && best < 2; i++) {
+		rc = classify_ndr_rcpt(kb, n, &n->rcpt[i], &one);
+		if (rc > best) {
+			res->v = one;
+			best = rc;
+		}
+	}
+	if (best < 0) {
+		/* recognised, but no recipient could be read */
+		memset(&none, 0, sizeof(none));
+		best = classify_ndr_rcpt(kb, n, &none, &res->v);
+	}
+	return (best > 0);
+}
 
 /* classify_dsn - the first recipient of a delivery-status part with a cause */
 static int
@@ -113,6 +268,7 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 {
 	struct mime_multipart *mp;
 	struct mime_part whole;
+	struct ndr *n;
 	char	 ctype[512], tmp[64];
 	int	 i, found = 0, human = -1;
 
@@ -128,6 +284,14 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 	    mime_param(ctype, "report-type", tmp, sizeof(tmp)) >= 0 &&
 	    text_casecmp_n(tmp, "delivery-status", 16) == 0)
 		res->is_report = 1;
+	if ((n = malloc(sizeof(*n))) == NULL)
+		return (0);
+	if (ndr_parse(hdrs, hlen, body, blen, n)) {
+		found = classify_ndr(kb, n, res);
+		free(n);
+		return (found);
+	}
+	free(n);
 	if (text_casecmp_n(ctype, "multipart/", 10) == 0) {
 		if ((mp = malloc(sizeof(*mp))) == NULL)
 			return (0);
@@ -162,6 +326,52 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 	    whole.cte, sizeof(whole.cte)) < 0)
 		whole.cte[0] = '\0';
 	return (classify_human(kb, &whole, res));
+}
+
+/*
+ * rewrite_ndr - an Exchange NDR's first part is multipart/alternative:
+ * the hint goes into its text/plain alternative, every other byte of
+ * the body is copied.
+ */
+static enum rewrite_status
+rewrite_ndr(const char *ctype, const char *body, size_t blen,
+    const struct buf *hint, size_t max, struct buf *out)
+{
+	struct mime_multipart *mp;
+	struct buf alt;
+	const struct mime_part *p;
+	char	 sub[CTYPE_MAX];
+	enum rewrite_status st = REWRITE_NOT_REPORT;
+
+	if ((mp = malloc(sizeof(*mp))) == NULL)
+		return (REWRITE_ERROR);
+	if (mime_split_multipart(ctype, body, blen, mp) < 0 || mp->nparts < 2 ||
+	    text_casecmp_n(mp->part[0].ctype, "multipart/", 10) != 0) {
+		free(mp);
+		return (rewrite_body(ctype, body, blen, hint->data, hint->len,
+		    max, out));
+	}
+	p = &mp->part[0];
+	if (mime_header_get(p->start, p->hdr_len, "Content-Type", sub,
+	    sizeof(sub)) >= 0) {
+		buf_init(&alt, max + HINT_BLOCK_MAX);
+		st = rewrite_body(sub, p->body, p->body_len, hint->data,
+		    hint->len, max, &alt);
+		if (st == REWRITE_OK) {
+			buf_reset(out);
+			buf_append(out, body, (size_t)(p->body - body));
+			buf_append(out, alt.data, alt.len);
+			buf_append(out, p->body + p->body_len, blen -
+			    (size_t)(p->body + p->body_len - body));
+			if (out->overflow || out->len > max + HINT_BLOCK_MAX) {
+				buf_reset(out);
+				st = REWRITE_TOO_LARGE;
+			}
+		}
+		buf_free(&alt);
+	}
+	free(mp);
+	return (st);
 }
 
 /* bounce_rewrite - classify and, with a cause, build the new body */
@@ -201,7 +411,11 @@ bounce_rewrite(const struct kb *kb, const struct bounce_opts *opts,
 	if (mime_header_get(hdrs, hlen, "Content-Type", ctype,
 	    sizeof(ctype)) < 0)
 		ctype[0] = '\0';
-	if (text_casecmp_n(ctype, "multipart/", 10) == 0)
+	if (res->v.form == FORM_NDR && !res->is_report)
+		res->rw = REWRITE_NOT_REPORT;	/* classified, passes as is */
+	else if (res->v.form == FORM_NDR)
+		res->rw = rewrite_ndr(ctype, body, blen, &hint, max, out);
+	else if (text_casecmp_n(ctype, "multipart/", 10) == 0)
 		res->rw = rewrite_body(ctype, body, blen, hint.data, hint.len,
 		    max, out);
 	else {

@@ -158,11 +158,14 @@ dsn_parse(const char *body, size_t len, struct dsn *d)
 		for (k = 0; k < n && s[k] != ':' && s[k] != ' ' && s[k] != '\t';
 		    k++)
 			;
-		if (k == 0 || k >= n || s[k] != ':' || k >= sizeof(name))
-			continue;	/* not a field: ignore the line */
 		nlen = k;
-		memcpy(name, s, k);
-		name[k] = '\0';
+		/* "Reporting-MTA : dns;..." (Mimecast): blanks before ':' */
+		while (k < n && (s[k] == ' ' || s[k] == '\t'))
+			k++;
+		if (nlen == 0 || k >= n || s[k] != ':' || nlen >= sizeof(name))
+			continue;	/* not a field: ignore the line */
+		memcpy(name, s, nlen);
+		name[nlen] = '\0';
 		k++;
 		while (k < n && (s[k] == ' ' || s[k] == '\t'))
 			k++;

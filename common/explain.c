@@ -10,7 +10,8 @@
  * line, postqueue -j record, bare reply) and hands the reply inside to
  * explain_reply, which decides the provider from the relay host, the
  * server id and Microsoft-only wording, then runs the rule table.  A
- * Microsoft reply that no rule knows gets m365.unknown; any other
+ * Microsoft reply that no rule knows gets m365.unknown (one from
+ * consumer Outlook.com's inbound servers outlookcom.rejected); any other
  * provider's reply gets no cause at all, so Google's 535 5.7.8 or a
  * plain Postfix 535 is never reported as Microsoft's.
  *
@@ -197,6 +198,19 @@ explain_local(const struct kb *kb, const char *text, size_t len,
 	return (1);
 }
 
+/*
+ * consumer_host - an inbound server of consumer Outlook.com (Hotmail):
+ * a reply from it is Microsoft's, and never about the sender's tenant
+ */
+static int
+consumer_host(const char *h)
+{
+	size_t	 n = strlen(h);
+
+	return (text_has_suffix(h, n, ".hotmail.com") ||
+	    text_has_suffix(h, n, ".olc.protection.outlook.com"));
+}
+
 /* explain_reply - provider and cause of one reply text */
 int
 explain_reply(const struct kb *kb, const char *text, size_t len,
@@ -221,10 +235,14 @@ explain_reply(const struct kb *kb, const char *text, size_t len,
 		    strlen(relay));
 	v->provider = rules_provider(kb->rules, v->relay, v->server_id,
 	    v->reply);
+	if (consumer_host(v->relay))
+		v->provider = PROVIDER_M365;
 	if (v->provider != PROVIDER_M365)
 		return (0);
-	if ((ci = rules_match(kb->rules, v->smtp_code, v->status,
-	    v->reply)) < 0)
+	/* Outlook.com's own refusal no rule knows: its fallback cause */
+	if ((ci = rules_match_host(kb->rules, v->smtp_code, v->status,
+	    v->reply, v->relay)) < 0 && (!consumer_host(v->relay) ||
+	    (ci = rules_cause_index(kb->rules, "outlookcom.rejected")) < 0))
 		ci = kb->rules->unknown_cause;
 	v->cause = kb->rules->causes[ci].id;
 	v->area = kb->rules->causes[ci].area;
@@ -441,6 +459,8 @@ form_name(enum form f)
 		return ("text-bounce");
 	case FORM_POSTQUEUE:
 		return ("postqueue");
+	case FORM_NDR:
+		return ("ms-ndr");
 	default:
 		return ("none");
 	}

@@ -10,6 +10,7 @@
 
 #include "rules.h"
 #include "hint.h"
+#include "ndr.h"
 #include "reply.h"
 
 #define RH_VERSION	"0.1.0"
@@ -21,7 +22,8 @@ enum form {
 	FORM_EXIM_LOG,
 	FORM_DSN,		/* a bounce message or a delivery-status part */
 	FORM_TEXT_BOUNCE,	/* a bounce without a usable DSN (Exim text) */
-	FORM_POSTQUEUE		/* a postqueue -j record */
+	FORM_POSTQUEUE,		/* a postqueue -j record */
+	FORM_NDR		/* a Microsoft-generated NDR (ndr.c) */
 };
 
 struct kb {
@@ -47,6 +49,9 @@ struct verdict {
 					 * rule matched (cause may still be
 					 * NULL: a named server that is not
 					 * Microsoft's) */
+	enum ndr_kind	 ndr_kind;	/* FORM_NDR: who wrote the NDR */
+	char		 ndr_server[256];	/* FORM_NDR: generating server */
+	char		 orig_msgid[256];	/* FORM_NDR: <id> that bounced */
 };
 
 /*

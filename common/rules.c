@@ -2,8 +2,8 @@
  * rules.c - the cause rule table and the provider signatures
  *
  * Functions: rules_load_buf, rules_load_file, rules_load_builtin,
- * rules_provider, rules_provider_local, rules_match, rules_match_local,
- * rules_cause_index.
+ * rules_provider, rules_provider_local, rules_match, rules_match_host,
+ * rules_match_local, rules_cause_index.
  *
  * The table is data, not code, so that a new Microsoft wording can be
  * handled by editing conf/relayhint.rules (and `relayhint -n`) without a
@@ -28,11 +28,12 @@
 
 #define RULES_LINE_MAX		1024
 #define RULES_FILE_MAX		(1024 * 1024)
-#define RULES_MAX_TOKENS	(4 + RULES_MAX_PATTERNS + 1)
+#define RULES_MAX_TOKENS	(4 + 2 + RULES_MAX_PATTERNS + 1)
 
 static const char *const rule_areas[] = {
 	"auth", "tls", "send", "limit", "relay", "blocked", "message",
-	"server", "mailbox", "oauth", "sasl", "recipient", "unknown", NULL
+	"server", "mailbox", "oauth", "sasl", "recipient", "outlookcom",
+	"onprem", "ndr", "unknown", NULL
 };
 
 struct token {
@@ -159,6 +160,26 @@ parse_status(const char *s, struct rule *r)
 	r->lo = lo;
 	r->hi = hi;
 	return (0);
+}
+
+/*
+ * host_ok - a host qualifier's SUFFIX: a DNS name part with a dot, long
+ * enough that it cannot stand for "any server"
+ */
+static int
+host_ok(const char *h)
+{
+	size_t	 i, n = strlen(h);
+
+	if (n < 4 || n >= RULES_HOST_MAX || strchr(h, '.') == NULL)
+		return (0);
+	for (i = 0; i < n; i++)
+		if (!((h[i] >= 'a' && h[i] <= 'z') ||
+		    (h[i] >= 'A' && h[i] <= 'Z') ||
+		    (h[i] >= '0' && h[i] <= '9') || h[i] == '.' ||
+		    h[i] == '-'))
+			return (0);
+	return (1);
 }
 
 /* rules_cause_index - index of a cause id, or -1 */
@@ -292,7 +313,8 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 		    t[0].text));
 	if (n < 4)
 		return (rules_err(err, errlen, name, line,
-		    "rule: want: rule ID CODE STATUS [\"TEXT\"...]", NULL));
+		    "rule: want: rule ID CODE STATUS [host SUFFIX] "
+		    "[\"TEXT\"...]", NULL));
 	if ((ci = rules_cause_index(rs, t[1].text)) < 0)
 		return (rules_err(err, errlen, name, line,
 		    "rule for undeclared cause", t[1].text));
@@ -319,7 +341,17 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 		text_copy(r->status, sizeof(r->status), t[3].text,
 		    strlen(t[3].text));
 	}
-	for (i = 4; i < n; i++) {
+	i = 4;
+	if (i < n && !t[i].quoted && strcmp(t[i].text, "host") == 0) {
+		if (i + 1 >= n || t[i + 1].quoted || !host_ok(t[i + 1].text))
+			return (rules_err(err, errlen, name, line,
+			    "bad host qualifier", i + 1 < n ? t[i + 1].text :
+			    NULL));
+		text_copy(r->host, sizeof(r->host), t[i + 1].text,
+		    strlen(t[i + 1].text));
+		i += 2;
+	}
+	for (; i < n; i++) {
 		if (!t[i].quoted)
 			return (rules_err(err, errlen, name, line,
 			    "pattern must be quoted", t[i].text));
@@ -332,7 +364,9 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 		text_copy(r->pat[r->npat++], RULES_PATTERN_MAX, t[i].text,
 		    strlen(t[i].text));
 	}
-	if (r->code == 0 && r->subject < 0 && r->npat == 0)
+	/* a host qualifier alone is enough: "anything this server says" */
+	if (r->code == 0 && r->subject < 0 && r->npat == 0 &&
+	    r->host[0] == '\0')
 		return (rules_err(err, errlen, name, line,
 		    "rule matches everything", t[1].text));
 	rs->nrules++;
@@ -470,19 +504,31 @@ status_split(const char *status, int *sclass, int *subj, int *detail)
 	return (0);
 }
 
-/* rules_match - the first rule that fits; -1 when none */
+/* rules_match - the first rule that fits, no server name known */
 int
 rules_match(const struct rules *rs, int code, const char *status,
     const char *text)
 {
+	return (rules_match_host(rs, code, status, text, NULL));
+}
+
+/* rules_match_host - the first rule that fits; -1 when none */
+int
+rules_match_host(const struct rules *rs, int code, const char *status,
+    const char *text, const char *host)
+{
 	const struct rule *r;
 	int	 i, k, sclass = 0, subj = -1, detail = -1, have_status;
 	size_t	 tlen = text ? strlen(text) : 0;
+	size_t	 hlen = host ? strlen(host) : 0;
 
 	have_status = status_split(status, &sclass, &subj, &detail) == 0;
 	for (i = 0; i < rs->nrules; i++) {
 		r = &rs->rules[i];
 		if (r->local)
+			continue;
+		if (r->host[0] != '\0' && (hlen == 0 ||
+		    !text_has_suffix(host, hlen, r->host)))
 			continue;
 		if (r->code != 0 && r->code != code)
 			continue;

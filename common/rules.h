@@ -12,8 +12,10 @@
  *                                     TEXT (Entra ID's "AADSTS" codes)
  *   cause ID AREA                     declare a cause (AREA: auth, tls, send,
  *                                     limit, relay, blocked, message, server,
- *                                     mailbox, unknown)
- *   rule ID CODE STATUS "TEXT" ...    first matching rule wins; CODE is a
+ *                                     mailbox, oauth, sasl, recipient,
+ *                                     outlookcom, onprem, ndr, unknown)
+ *   rule ID CODE STATUS [host SUFFIX] "TEXT" ...
+ *                                     first matching rule wins; CODE is a
  *                                     reply code or '*'; STATUS an enhanced
  *                                     code ("5.7.139", "4.7.500-699") or '*';
  *                                     a 5.x.x rule also matches 4.x.x because
@@ -21,6 +23,13 @@
  *                                     4.x.x (not the other way round); every
  *                                     TEXT must occur
  *                                     in the reply (ASCII case-insensitive).
+ *                                     "host SUFFIX" (optional, unquoted):
+ *                                     the rule matches only when the server
+ *                                     that answered has a name ending with
+ *                                     SUFFIX (consumer Outlook.com's MX hosts
+ *                                     end with .olc.protection.outlook.com);
+ *                                     with it, a rule may leave CODE, STATUS
+ *                                     and TEXT open.
  *   local ID "TEXT" ...               a relay-local failure (no server
  *                                     reply: the relay's SASL or OAuth
  *                                     client failed); every TEXT must
@@ -40,6 +49,7 @@
 #define RULES_MAX_SIGS		128
 #define RULES_ID_MAX		64
 #define RULES_PATTERN_MAX	160
+#define RULES_HOST_MAX		64
 
 enum provider {
 	PROVIDER_NONE = 0,
@@ -67,6 +77,7 @@ struct rule {
 	int	lo, hi;				/* detail range */
 	int	npat;
 	char	pat[RULES_MAX_PATTERNS][RULES_PATTERN_MAX];
+	char	host[RULES_HOST_MAX];		/* "" = any server */
 	int	line;
 	int	local;				/* a "local" statement */
 };
@@ -117,10 +128,20 @@ enum provider rules_provider_local(const struct rules *, const char *host,
 
 /*
  * rules_match - the cause index of the first rule matching code, status
- * and text, or -1.  The caller has established the provider.
+ * and text, or -1.  The caller has established the provider.  Rules with
+ * a host qualifier never match here: no server name is known.
  */
 int	rules_match(const struct rules *, int code, const char *status,
 	    const char *text);
+
+/*
+ * rules_match_host - the same, knowing the name of the server that
+ * answered (NULL or "" when unknown; an IP address never ends with a
+ * host qualifier's SUFFIX).  Rules without a host qualifier match as in
+ * rules_match, so the two agree whenever no host rule fits.
+ */
+int	rules_match_host(const struct rules *, int code, const char *status,
+	    const char *text, const char *host);
 
 /*
  * rules_match_local - the cause index of the first "local" rule whose

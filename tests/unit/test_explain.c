@@ -5,7 +5,11 @@
  * relayhint must give; other.tsv lists other providers' replies that
  * must get no cause.  Each row is tried as a bare reply, inside a Postfix
  * log line, inside an Exim main-log line and as a folded Diagnostic-Code
- * of a delivery-status part.
+ * of a delivery-status part.  notmine.tsv lists replies from Microsoft's
+ * servers whose fix is not in the sending tenant (a Microsoft-hosted
+ * recipient, consumer Outlook.com, an Exchange Online NDR about the next
+ * server): each must get its own cause, and no m365.auth.* cause, whatever
+ * the server name.
  */
 #include "testutil.h"
 
@@ -16,15 +20,16 @@
 
 struct row {
 	char	 a[128];	/* cause or host */
+	char	 host[256];	/* notmine.tsv: the server that answered */
 	char	 reply[2048];	/* with real newlines */
 	char	 flat[2048];	/* newlines as spaces, as logs carry it */
 };
 
-/* load_rows - parse a TSV of "a<TAB>reply" */
+/* load_rows - parse a TSV of "a<TAB>reply" or "a<TAB>host<TAB>reply" */
 static int
-load_rows(const char *rel, struct row *rows, int max)
+load_rows(const char *rel, struct row *rows, int max, int with_host)
 {
-	char	*text, *line, *save = NULL, *tab;
+	char	*text, *line, *save = NULL, *tab, *tab2;
 	int	 n = 0;
 	size_t	 i, o;
 
@@ -35,6 +40,16 @@ load_rows(const char *rel, struct row *rows, int max)
 			continue;
 		*tab = '\0';
 		snprintf(rows[n].a, sizeof(rows[n].a), "%s", line);
+		rows[n].host[0] = '\0';
+		if (with_host) {
+			if ((tab2 = strchr(tab + 1, '\t')) == NULL)
+				fail_msg("%s: no host column in \"%s\"", rel,
+				    line);
+			*tab2 = '\0';
+			snprintf(rows[n].host, sizeof(rows[n].host), "%s",
+			    tab + 1);
+			tab = tab2;
+		}
 		for (i = 0, o = 0; tab[1 + i] != '\0' && o + 1 <
 		    sizeof(rows[n].reply); i++) {
 			if (tab[1 + i] == '\\' && tab[2 + i] == 'n') {
@@ -119,7 +134,7 @@ test_m365_rows(void **state)
 	int	 n, i, f, got;
 
 	(void)state;
-	n = load_rows("tests/data/replies/m365.tsv", rows, 128);
+	n = load_rows("tests/data/replies/m365.tsv", rows, 128, 0);
 	assert_true(n >= 40);
 	buf_init(&b, 1 << 16);
 	for (i = 0; i < n; i++) {
@@ -152,7 +167,7 @@ test_other_rows(void **state)
 	int	 n, i, f;
 
 	(void)state;
-	n = load_rows("tests/data/replies/other.tsv", rows, 64);
+	n = load_rows("tests/data/replies/other.tsv", rows, 64, 0);
 	assert_true(n >= 8);
 	buf_init(&b, 1 << 16);
 	for (i = 0; i < n; i++) {
@@ -163,6 +178,79 @@ test_other_rows(void **state)
 				fail_msg("row %d form %s: got cause %s for %s",
 				    i, fname[f], v.cause ? v.cause : "(none)",
 				    b.data);
+		}
+	}
+	buf_free(&b);
+}
+
+/*
+ * not_your_tenant - recipient-side, Outlook.com and NDR replies: the right
+ * cause in every form from the server that sent them, the same cause when
+ * the relay's smart host is named instead, and never an m365.auth.* cause,
+ * not even when no server name tells whose reply it is.  The raw form is
+ * the bare reply with the server's name, as the milter and the Exim object
+ * pass it (explain_reply); explain_text of a bare reply knows no server.
+ */
+static void
+test_not_your_tenant(void **state)
+{
+	static struct row rows[64];
+	static const char *const other_hosts[] = {
+		"smtp.office365.com", "127.0.0.1", NULL
+	};
+	struct verdict v;
+	struct buf b;
+	const char *host;
+	const char *area;
+	int	 n, i, f, h, got, ci;
+
+	(void)state;
+	n = load_rows("tests/data/replies/notmine.tsv", rows, 64, 1);
+	assert_true(n >= 25);
+	buf_init(&b, 1 << 16);
+	for (i = 0; i < n; i++) {
+		/* the cause is declared, in a "not your tenant" area */
+		if ((ci = rules_cause_index(kb.rules, rows[i].a)) < 0)
+			fail_msg("row %d: undeclared cause %s", i, rows[i].a);
+		area = kb.rules->causes[ci].area;
+		if (strcmp(area, "recipient") != 0 &&
+		    strcmp(area, "outlookcom") != 0 &&
+		    strcmp(area, "onprem") != 0 && strcmp(area, "ndr") != 0)
+			fail_msg("row %d: %s is in area %s", i, rows[i].a,
+			    area);
+		for (h = -1; h < 2; h++) {
+			host = h < 0 ? rows[i].host : other_hosts[h];
+			for (f = 0; f < F_NFORMS; f++) {
+				verdict_init(&v);
+				if (f == F_RAW) {
+					got = explain_reply(&kb, rows[i].reply,
+					    strlen(rows[i].reply), host, &v);
+					b.len = 0;
+				} else {
+					make_form(f, &rows[i], host, &b);
+					got = explain_text(&kb, b.data, b.len,
+					    &v);
+				}
+				if (v.cause != NULL &&
+				    strncmp(v.cause, "m365.auth.", 10) == 0)
+					fail_msg("row %d form %s host %s: %s "
+					    "fired for %s", i, fname[f], host,
+					    v.cause, rows[i].reply);
+				/* 127.0.0.1 and no Microsoft server id: no
+				 * provider, no cause, which is fine */
+				if (h == 1 && v.provider == PROVIDER_NONE &&
+				    v.cause == NULL)
+					continue;
+				if (!got || v.cause == NULL ||
+				    strcmp(v.cause, rows[i].a) != 0)
+					fail_msg("row %d form %s host %s: got "
+					    "%s, want %s\ninput: %s", i,
+					    fname[f], host,
+					    v.cause ? v.cause : "(none)",
+					    rows[i].a, f == F_RAW ?
+					    rows[i].reply : b.data);
+				assert_int_equal(v.provider, PROVIDER_M365);
+			}
 		}
 	}
 	buf_free(&b);
@@ -295,6 +383,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_m365_rows),
 		cmocka_unit_test(test_other_rows),
+		cmocka_unit_test(test_not_your_tenant),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_soft_bounce),
 		cmocka_unit_test(test_corpus_logs),

@@ -142,6 +142,77 @@ test_secure_first(void **state)
 	}
 }
 
+/*
+ * not_your_tenant - the hints of the issue #10 areas (a Microsoft-hosted
+ * recipient, consumer Outlook.com, on-premises Exchange, an NDR about the
+ * next server) never send the admin to the tenant's login settings: no
+ * SMTP AUTH switch, security defaults, Conditional Access or Basic-auth
+ * policy.  Checked on the rendered text, summary to user note, in every
+ * language (cmdlet and setting names stay English in translations); the
+ * same check must find such advice in an auth hint, or it checks nothing.
+ */
+static const char *const tenant_login_words[] = {
+	"SMTP AUTH", "SmtpClientAuthentication", "Set-TransportConfig",
+	"Set-CASMailbox", "security defaults", "AllowBasic",
+	"Authenticated SMTP", "Conditional Access", "AuthenticationPolicy",
+	"XOAUTH2", "sasl_passwd", "Basic authentication",
+};
+
+/* login_advice - the first tenant-login word in the rendered hint, or NULL */
+static const char *
+login_advice(const char *lang, const char *cause, const char *reply)
+{
+	struct buf b;
+	struct verdict v;
+	size_t	 i;
+
+	verdict_init(&v);
+	v.cause = cause;
+	snprintf(v.reply, sizeof(v.reply), "%s", reply);
+	buf_init(&b, 1 << 16);
+	assert_int_equal(hint_render(&kb.hints, &v, lang, 0, &b), 0);
+	assert_non_null(strstr(b.data, cause));
+	for (i = 0; i < sizeof(tenant_login_words) /
+	    sizeof(tenant_login_words[0]); i++)
+		if (text_casestr(b.data, b.len,
+		    tenant_login_words[i]) != NULL) {
+			buf_free(&b);
+			return (tenant_login_words[i]);
+		}
+	buf_free(&b);
+	return (NULL);
+}
+
+static void
+test_not_your_tenant(void **state)
+{
+	const char *area, *w, *lang;
+	int	 c, l, n = 0;
+
+	(void)state;
+	for (c = 0; c < kb.rules->ncauses; c++) {
+		area = kb.rules->causes[c].area;
+		if (strcmp(area, "recipient") != 0 &&
+		    strcmp(area, "outlookcom") != 0 &&
+		    strcmp(area, "onprem") != 0 && strcmp(area, "ndr") != 0)
+			continue;
+		n++;
+		for (l = 0; l < kb.hints.ncat; l++) {
+			lang = kb.hints.cat[l].lang;
+			if ((w = login_advice(lang, kb.rules->causes[c].id,
+			    "550 5.7.606 Access denied")) != NULL)
+				fail_msg("%s %s: the hint mentions \"%s\"",
+				    lang, kb.rules->causes[c].id, w);
+		}
+	}
+	/* the ids of issue #10: ten recipient, three Outlook.com, one
+	 * on-premises, two NDR */
+	assert_int_equal(n, 16);
+	assert_non_null(login_advice("en",
+	    "m365.auth.smtp_auth_disabled_tenant",
+	    "550 5.7.606 Access denied"));
+}
+
 /* match_lang - tags from headers map to catalogs */
 static void
 test_match_lang(void **state)
@@ -242,6 +313,7 @@ main(void)
 		cmocka_unit_test(test_render_all),
 		cmocka_unit_test(test_basic_auth_notice),
 		cmocka_unit_test(test_secure_first),
+		cmocka_unit_test(test_not_your_tenant),
 		cmocka_unit_test(test_match_lang),
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_loader_errors),

@@ -464,14 +464,17 @@ test_corrections(void **state)
 		{ "550 5.7.511 Access denied, banned sender [AM6EUR05FT044."
 		  "eop-eur05.prod.protection.outlook.com]", NULL,
 		  "m365.blocked.ip_banned" },
-		/* CORRECTION-M365-BLK-57606: full wording, at RCPT TO */
+		/* CORRECTION-M365-BLK-57606: full wording, at RCPT TO; the
+		 * recipient's Exchange Online Protection bans the IP, so it
+		 * is a "not your tenant" cause (issue #10) */
 		{ "host x.mail.protection.outlook.com[52.101.1.1] said: 550 "
 		  "5.7.606 Access denied, banned sending IP [203.0.113.5]. To "
 		  "request removal from this list please visit "
 		  "https://sender.office.com/ and follow the directions. For "
 		  "more information please go to "
 		  "http://go.microsoft.com/fwlink/?LinkID=526655 AS(1430) (in "
-		  "reply to RCPT TO command)", NULL, "m365.blocked.ip_banned" },
+		  "reply to RCPT TO command)", NULL,
+		  "m365.recipient.ip_banned" },
 		/* CORRECTION-M365-BLK-57708: "Service unavailable." and NDR */
 		{ "550 5.7.708 Service unavailable. Access denied, traffic not "
 		  "accepted from this IP. For more information please go to "

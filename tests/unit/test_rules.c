@@ -42,6 +42,16 @@ test_required_ids(void **state)
 		"m365.tls.required", "m365.tls.legacy_version",
 		"m365.send.sendas_denied", "m365.limit.concurrency",
 		"m365.relay.tenant_attribution", "m365.unknown",
+		/* issue #10: not the sending tenant's problem; the NDR parser
+		 * uses the fallbacks (rejected, remote_*) by id */
+		"m365.recipient.ip_banned", "m365.recipient.ip_blocklisted",
+		"m365.recipient.ip_reputation", "m365.recipient.dmarc",
+		"m365.recipient.spf", "m365.recipient.access_denied",
+		"m365.recipient.not_found", "m365.recipient.auth_required",
+		"m365.recipient.loop", "m365.recipient.rejected",
+		"outlookcom.ip_blocked", "outlookcom.auth_level",
+		"outlookcom.rejected", "exchange.onprem.rejected",
+		"m365.ndr.remote_rejected", "m365.ndr.remote_unreachable",
 	};
 	char	 err[256];
 	size_t	 i;
@@ -83,6 +93,20 @@ test_errors(void **state)
 		{ "provider m365 marker \"ab\"\n", "t:1: signature too short" },
 		{ "cause m365.unknown unknown\nrule m365.unknown * 4.7.9-3\n",
 		  "t:2: bad enhanced status code" },
+		{ "cause m365.unknown unknown\nrule m365.unknown * * host\n",
+		  "t:2: bad host qualifier" },
+		{ "cause m365.unknown unknown\n"
+		  "rule m365.unknown * * host com\n",
+		  "t:2: bad host qualifier" },
+		{ "cause m365.unknown unknown\n"
+		  "rule m365.unknown * * host \".x.example\"\n",
+		  "t:2: bad host qualifier" },
+		{ "cause m365.unknown unknown\n"
+		  "rule m365.unknown * * host .x/y.example\n",
+		  "t:2: bad host qualifier" },
+		{ "cause m365.unknown unknown\n"
+		  "rule m365.unknown * * \"a\" host .x.example\n",
+		  "t:2: pattern must be quoted" },
 	};
 	char	 err[256];
 	size_t	 i;
@@ -144,6 +168,132 @@ test_match(void **state)
 	assert_int_equal(rules_match(&rs, 0, NULL, NULL), -1);
 }
 
+/* host_rules - the issue #10 areas load; host qualifiers match host suffixes */
+static void
+test_host_rules(void **state)
+{
+	static const char text[] =
+	    "cause m365.unknown unknown\n"
+	    "cause r.x recipient\ncause o.any outlookcom\n"
+	    "cause p.x onprem\ncause n.x ndr\ncause a.generic relay\n"
+	    "rule r.x * 5.7.606-649\n"
+	    "rule o.any * * host .olc.protection.outlook.com\n"
+	    "rule p.x 554 5.4.6 host .example.test \"loop\"\n"
+	    "rule n.x * 5.4.312\n"
+	    "rule a.generic * 5.7.1\n";
+	char	 err[256];
+	const char *olc = "Hotmail-COM.olc.protection.outlook.com";
+
+	(void)state;
+	if (rules_load_buf(&rs, text, strlen(text), "t", err,
+	    sizeof(err)) < 0)
+		fail_msg("%s", err);
+	/* order still decides: r.x comes before the host rule */
+	assert_int_equal(rules_match_host(&rs, 550, "5.7.606", "", olc),
+	    rules_cause_index(&rs, "r.x"));
+	assert_int_equal(rules_match_host(&rs, 550, "5.7.1", "x", olc),
+	    rules_cause_index(&rs, "o.any"));
+	assert_int_equal(rules_match_host(&rs, 0, NULL, NULL, olc),
+	    rules_cause_index(&rs, "o.any"));
+	/* no host, another host, a look-alike: the host rule is skipped */
+	assert_int_equal(rules_match(&rs, 550, "5.7.1", "x"),
+	    rules_cause_index(&rs, "a.generic"));
+	assert_int_equal(rules_match_host(&rs, 550, "5.7.1", "x", ""),
+	    rules_cause_index(&rs, "a.generic"));
+	assert_int_equal(rules_match_host(&rs, 550, "5.7.1", "x",
+	    "contoso-com.mail.protection.outlook.com"),
+	    rules_cause_index(&rs, "a.generic"));
+	assert_int_equal(rules_match_host(&rs, 550, "5.7.1", "x",
+	    "olc.protection.outlook.com.evil.example"),
+	    rules_cause_index(&rs, "a.generic"));
+	assert_int_equal(rules_match_host(&rs, 0, NULL, NULL,
+	    "52.101.68.1"), -1);
+	/* code, status and text still count on a host rule */
+	assert_int_equal(rules_match_host(&rs, 554, "5.4.6", "a LOOP",
+	    "mx.example.test"), rules_cause_index(&rs, "p.x"));
+	assert_int_equal(rules_match_host(&rs, 550, "5.4.6", "a loop",
+	    "mx.example.test"), -1);
+	assert_int_equal(rules_match_host(&rs, 554, "5.4.6", "a loop",
+	    NULL), -1);
+	assert_int_equal(rules_match(&rs, 550, "5.4.312", ""),
+	    rules_cause_index(&rs, "n.x"));
+}
+
+/* not_your_tenant - shipped table: recipient-side codes before tenant ones */
+static void
+test_not_your_tenant(void **state)
+{
+	static const struct {
+		int code;
+		const char *status, *text, *host, *want;
+	} t[] = {
+		{ 550, "5.7.606", "Access denied, banned sending IP [x]", NULL,
+		  "m365.recipient.ip_banned" },
+		/* 5.7.511 stays the tenant-area IP ban (test_relaylocal) */
+		{ 550, "5.7.511", "Access denied, banned sender", NULL,
+		  "m365.blocked.ip_banned" },
+		{ 451, "4.7.650", "The mail server [x] has been temporarily "
+		  "rate limited due to IP reputation.", NULL,
+		  "m365.recipient.ip_reputation" },
+		/* other 4.7.500-699 replies: still the tenant's throttling */
+		{ 451, "4.7.500", "Server busy. Please try again later", NULL,
+		  "m365.limit.ip_throttled" },
+		{ 550, "5.7.1", "Service unavailable, Client host [x] blocked "
+		  "using Spamhaus.", NULL, "m365.recipient.ip_blocklisted" },
+		{ 550, "5.7.1", "Unable to relay", NULL,
+		  "m365.relay.not_permitted" },
+		{ 550, "5.7.1", "Unable to relay",
+		  "hotmail-com.olc.protection.outlook.com",
+		  "outlookcom.rejected" },
+		{ 550, "5.7.1", "Unable to relay",
+		  "contoso-com.mail.protection.outlook.com",
+		  "m365.relay.not_permitted" },
+		{ 550, "5.7.509", "Access denied, sending domain [x] does not "
+		  "pass DMARC verification", "outlook-com.olc.protection."
+		  "outlook.com", "m365.recipient.dmarc" },
+		{ 550, "5.7.1", "messages from [x] weren't sent. Please "
+		  "contact your Internet service provider since part of their "
+		  "network is on our block list (S3140).", NULL,
+		  "outlookcom.ip_blocked" },
+		{ 550, "5.7.515", "Access denied", NULL,
+		  "outlookcom.auth_level" },
+		{ 554, "5.4.6", "Hop count exceeded - possible mail loop", NULL,
+		  "exchange.onprem.rejected" },
+		{ 554, "5.4.14", "Hop count exceeded - possible mail loop",
+		  NULL, "m365.recipient.loop" },
+		{ 550, "5.7.134", "Sender was not authenticated for mailbox",
+		  NULL, "m365.recipient.auth_required" },
+		/* the 5.7.57 submission reply is still the relay's login */
+		{ 530, "5.7.57", "Client not authenticated to send mail", NULL,
+		  "m365.auth.not_authenticated" },
+		{ 550, "5.4.1", "Relay Access Denied", NULL,
+		  "m365.recipient.rejected" },
+		{ 550, "5.1.351", "Remote server returned unknown recipient",
+		  NULL, "m365.ndr.remote_rejected" },
+		{ 450, "4.4.316", "Connection refused", NULL,
+		  "m365.ndr.remote_unreachable" },
+		{ 550, "5.5.0", "Requested action not taken: mailbox "
+		  "unavailable", NULL, "m365.recipient.not_found" },
+	};
+	char	 err[256];
+	size_t	 i;
+	int	 got;
+
+	(void)state;
+	assert_int_equal(rules_load_builtin(&rs, err, sizeof(err)), 0);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		got = rules_match_host(&rs, t[i].code, t[i].status, t[i].text,
+		    t[i].host);
+		if (got != rules_cause_index(&rs, t[i].want))
+			fail_msg("row %zu: got %s, want %s", i, got < 0 ?
+			    "(none)" : rs.causes[got].id, t[i].want);
+		/* without the host only the host rule may differ */
+		if (t[i].host == NULL)
+			assert_int_equal(rules_match(&rs, t[i].code,
+			    t[i].status, t[i].text), got);
+	}
+}
+
 /* file - the shipped file loads, a missing file says why */
 static void
 test_file(void **state)
@@ -191,6 +341,8 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_host_rules),
+		cmocka_unit_test(test_not_your_tenant),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_provider),
 	};

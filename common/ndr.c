@@ -1,0 +1,684 @@
+/*
+ * ndr.c - Microsoft-generated non-delivery reports
+ *
+ * Functions: ndr_parse, ndr_host_is_cloud, ndr_kind_name, ndr_kind_label.
+ *
+ * Some Microsoft 365 failures come after the relay got 250: Exchange
+ * Online accepts the message, then bounces it in its own format to the
+ * envelope sender.  So do Outlook.com and on-premises Exchange.  The
+ * facts sit in the human-readable text, not always in a delivery-status
+ * part:
+ *
+ *	Diagnostic information for administrators:
+ *	Generating server: SN4PR0501MB1234.namprd05.prod.outlook.com
+ *	user@example.com
+ *	mx.example.com
+ *	Remote Server returned '550 5.7.708 Access denied, ...'
+ *	Original message headers:
+ *
+ * Exchange 2007/2010 write "#550 5.1.1 RESOLVER.ADR.RecipNotFound ##"
+ * instead of "Remote Server returned", Exchange 2003 lists "addr on
+ * date" lines under "could not be reached", and the old Hotmail servers
+ * (Microsoft SMTPSVC, X-DSNContext) send a plain RFC 3464 report.  We
+ * read the text/plain part (or the text/html one, tags removed) at most
+ * one multipart level down, decoded, and the delivery-status part through
+ * dsn_parse, and merge the two per recipient.
+ *
+ * Which Microsoft wrote it decides the advice: a generating server in
+ * Microsoft's cloud (*.prod.outlook.com, ...) is Exchange Online, or
+ * Outlook.com when the report comes from postmaster@outlook.com (or a
+ * Hotmail host); any other generating server is an on-premises Exchange,
+ * and we say so rather than give Exchange Online advice.
+ *
+ * Limits: NDR_MAX_RCPT recipients (more are counted), the decoded text
+ * is cut at NDR_TEXT_MAX bytes and at most NDR_SCAN_LINES lines are read;
+ * no recursion, the two multipart levels are fixed arrays.  Every field
+ * is printable, CR/LF/NUL free, and cut to its size.  Nothing is logged.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "dsn.h"
+#include "mime.h"
+#include "ndr.h"
+#include "text.h"
+
+#define NDR_TEXT_MAX	(256 * 1024)	/* decoded human-readable text */
+#define NDR_SCAN_LINES	4000		/* lines of that text we read */
+#define NDR_LINE_WINDOW	4096		/* bytes of one line we look at */
+#define NDR_CTYPE_MAX	1024
+
+/* The parts of one message that matter here; pointers into the input. */
+struct ndr_ctx {
+	struct mime_multipart top;
+	struct mime_multipart sub;	/* one nested multipart, no deeper */
+	const char *plain, *html, *dsn, *orig;
+	size_t	 plain_len, html_len, dsn_len, orig_len;
+	char	 plain_cte[32], html_cte[32];
+	struct dsn d;
+	int	 markers;		/* Exchange wording seen */
+};
+
+/* Line scanner state. */
+struct ndr_scan {
+	int	 cur;			/* current recipient, -1 none,
+					 * -2 one beyond NDR_MAX_RCPT */
+	int	 want_host;		/* the line after an address */
+	int	 old2003;		/* inside "could not be reached" */
+	int	 stop;			/* reached the original headers */
+};
+
+/* is_wsp - blank */
+static int
+is_wsp(int c)
+{
+	return (c == ' ' || c == '\t' || c == '\r');
+}
+
+/* is_hostch - a byte of a host name */
+static int
+is_hostch(int c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_');
+}
+
+/* host_copy - the host name at s (up to len bytes) into out; its length */
+static size_t
+host_copy(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t	 k;
+
+	while (len > 0 && is_wsp(*s)) {
+		s++;
+		len--;
+	}
+	for (k = 0; k < len && is_hostch(s[k]); k++)
+		;
+	if (k == 0 || k >= outlen || memchr(s, '.', k) == NULL)
+		return (0);
+	text_copy(out, outlen, s, k);
+	return (k);
+}
+
+/* is_addr_line - the whole (trimmed) line is one mailbox address */
+static int
+is_addr_line(const char *s, size_t n)
+{
+	size_t	 k, at = 0, nat = 0;
+
+	if (n < 3 || n >= 320)
+		return (0);
+	for (k = 0; k < n; k++) {
+		unsigned char c = (unsigned char)s[k];
+
+		if (c == '@') {
+			at = k;
+			nat++;
+		} else if (c <= ' ' || c >= 0x7f || strchr("<>()[]:;,'\"\\",
+		    c) != NULL)
+			return (0);
+	}
+	return (nat == 1 && at > 0 && at + 1 < n);
+}
+
+/* is_host_line - the whole line is one host name with a dot */
+static int
+is_host_line(const char *s, size_t n)
+{
+	size_t	 k;
+
+	if (n < 3 || n >= 256 || memchr(s, '.', n) == NULL)
+		return (0);
+	for (k = 0; k < n; k++)
+		if (!is_hostch(s[k]))
+			return (0);
+	return (1);
+}
+
+/* ndr_host_is_cloud - a host in Microsoft's cloud (Exchange Online, Outlook.com) */
+int
+ndr_host_is_cloud(const char *h)
+{
+	static const char *const sfx[] = {
+		".outlook.com", ".office365.com", ".outlook.cn",
+		".exchangelabs.com", ".office365.us",
+	};
+	size_t	 i, n = strlen(h);
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
+		if (text_has_suffix(h, n, sfx[i]))
+			return (1);
+	return (0);
+}
+
+/* is_consumer_domain - a domain of Microsoft's consumer mail service */
+static int
+is_consumer_domain(const char *s, size_t n)
+{
+	static const char *const dom[] = {
+		"outlook.com", "hotmail.com", "live.com", "msn.com",
+	};
+	size_t	 i, dl;
+
+	for (i = 0; i < sizeof(dom) / sizeof(dom[0]); i++) {
+		dl = strlen(dom[i]);
+		if (n == dl && text_casecmp_n(s, dom[i], n) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* from_consumer - the From: address is postmaster@outlook.com or alike */
+static int
+from_consumer(const char *from)
+{
+	const char *at = strrchr(from, '@');
+	size_t	 k;
+
+	if (at == NULL)
+		return (0);
+	at++;
+	for (k = 0; is_hostch(at[k]); k++)
+		;
+	return (is_consumer_domain(at, k));
+}
+
+/* msgid_copy - a "<local@domain>" token from s into out; 1 when found */
+static int
+msgid_copy(const char *s, size_t n, char *out, size_t outlen)
+{
+	const char *lt = memchr(s, '<', n), *e = s + n, *q;
+	int	 at = 0;
+
+	if (lt == NULL)
+		return (0);
+	for (q = lt + 1; q < e && *q != '>'; q++) {
+		if ((unsigned char)*q <= ' ' || (unsigned char)*q >= 0x7f ||
+		    *q == '<')
+			return (0);
+		at |= *q == '@';
+	}
+	if (q >= e || !at || (size_t)(q - lt) + 2 > outlen || q - lt < 4)
+		return (0);
+	text_copy(out, outlen, lt, (size_t)(q - lt) + 1);
+	return (1);
+}
+
+/* rcpt_get - the recipient with this address, a new one, or -1 */
+static int
+rcpt_get(struct ndr *n, const char *addr, size_t len)
+{
+	int	 i;
+
+	for (i = 0; i < n->nrcpt && len > 0; i++)
+		if (strlen(n->rcpt[i].address) == len &&
+		    text_casecmp_n(n->rcpt[i].address, addr, len) == 0)
+			return (i);
+	if (n->nrcpt >= NDR_MAX_RCPT) {
+		n->rcpt_dropped++;
+		return (-1);
+	}
+	memset(&n->rcpt[n->nrcpt], 0, sizeof(n->rcpt[0]));
+	text_printable(n->rcpt[n->nrcpt].address,
+	    sizeof(n->rcpt[0].address), addr, len);
+	return (n->nrcpt++);
+}
+
+/* pick - remember a part by its type; the first of each kind wins */
+static void
+pick(struct ndr_ctx *c, const struct mime_part *p)
+{
+	if (mime_type_is(p->ctype, "message/delivery-status") ||
+	    mime_type_is(p->ctype, "message/global-delivery-status")) {
+		if (c->dsn == NULL) {
+			c->dsn = p->body;
+			c->dsn_len = p->body_len;
+		}
+	} else if (p->ctype[0] == '\0' || mime_type_is(p->ctype,
+	    "text/plain")) {
+		if (c->plain == NULL) {
+			c->plain = p->body;
+			c->plain_len = p->body_len;
+			memcpy(c->plain_cte, p->cte, sizeof(c->plain_cte));
+		}
+	} else if (mime_type_is(p->ctype, "text/html")) {
+		if (c->html == NULL) {
+			c->html = p->body;
+			c->html_len = p->body_len;
+			memcpy(c->html_cte, p->cte, sizeof(c->html_cte));
+		}
+	} else if (mime_type_is(p->ctype, "message/rfc822") ||
+	    mime_type_is(p->ctype, "text/rfc822-headers") ||
+	    mime_type_is(p->ctype, "message/rfc822-headers")) {
+		if (c->orig == NULL) {
+			c->orig = p->body;
+			c->orig_len = p->body_len;
+		}
+	}
+}
+
+/* find_parts - the text, HTML, DSN and returned parts, two levels at most */
+static void
+find_parts(struct ndr_ctx *c, const char *hdrs, size_t hlen,
+    const char *body, size_t blen)
+{
+	char	 ctype[NDR_CTYPE_MAX];
+	struct mime_part whole;
+	int	 i, j, nested = 0;
+
+	if (mime_header_get(hdrs, hlen, "Content-Type", ctype,
+	    sizeof(ctype)) < 0)
+		ctype[0] = '\0';
+	if (text_casecmp_n(ctype, "multipart/", 10) != 0) {
+		memset(&whole, 0, sizeof(whole));
+		whole.body = body;
+		whole.body_len = blen;
+		text_copy(whole.ctype, sizeof(whole.ctype), ctype,
+		    strlen(ctype));
+		if (mime_header_get(hdrs, hlen, "Content-Transfer-Encoding",
+		    whole.cte, sizeof(whole.cte)) < 0)
+			whole.cte[0] = '\0';
+		for (i = 0; whole.cte[i] != '\0'; i++)
+			if (whole.cte[i] >= 'A' && whole.cte[i] <= 'Z')
+				whole.cte[i] += 32;
+		pick(c, &whole);
+		return;
+	}
+	if (mime_split_multipart(ctype, body, blen, &c->top) < 0)
+		return;
+	for (i = 0; i < c->top.nparts; i++) {
+		const struct mime_part *p = &c->top.part[i];
+
+		if (text_casecmp_n(p->ctype, "multipart/", 10) != 0) {
+			pick(c, p);
+			continue;
+		}
+		/* the Content-Type again, through the wider window */
+		if (nested || mime_header_get(p->start, p->hdr_len,
+		    "Content-Type", ctype, sizeof(ctype)) < 0)
+			continue;
+		nested = 1;
+		if (mime_split_multipart(ctype, p->body, p->body_len,
+		    &c->sub) < 0)
+			continue;
+		for (j = 0; j < c->sub.nparts; j++)
+			if (text_casecmp_n(c->sub.part[j].ctype, "multipart/",
+			    10) != 0)
+				pick(c, &c->sub.part[j]);
+	}
+}
+
+/* html_text - HTML to text: tags out, block tags to line breaks */
+static void
+html_text(const char *s, size_t n, struct buf *out)
+{
+	static const struct {
+		const char *name;
+		char	 c;
+	} ent[] = {
+		{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
+		{ "&quot;", '"' }, { "&#39;", '\'' }, { "&nbsp;", ' ' },
+		{ "&#43;", '+' },
+	};
+	size_t	 i, k, el;
+
+	for (i = 0; i < n && !out->overflow; i++) {
+		if (s[i] == '<') {
+			/* <br>, <p>, </p>, <div>, <tr>, <li>: a line break */
+			k = i + 1 < n && s[i + 1] == '/' ? i + 2 : i + 1;
+			if (k < n && strchr("bBpPdDtTlL", s[k]) != NULL)
+				buf_putc(out, '\n');
+			while (i < n && s[i] != '>')
+				i++;
+			continue;
+		}
+		if (s[i] == '&') {
+			for (k = 0; k < sizeof(ent) / sizeof(ent[0]); k++) {
+				el = strlen(ent[k].name);
+				if (n - i >= el && text_casecmp_n(s + i,
+				    ent[k].name, el) == 0)
+					break;
+			}
+			if (k < sizeof(ent) / sizeof(ent[0])) {
+				buf_putc(out, ent[k].c);
+				i += el - 1;
+				continue;
+			}
+		}
+		if (s[i] != '\r')
+			buf_putc(out, s[i]);
+	}
+}
+
+/* set_reply - a recipient's reply from the text, unless it has one */
+static void
+set_reply(struct ndr *n, int r, const char *s, size_t len)
+{
+	while (len > 0 && is_wsp(*s)) {
+		s++;
+		len--;
+	}
+	if (r < 0 || len == 0 || n->rcpt[r].reply[0] != '\0')
+		return;
+	text_printable(n->rcpt[r].reply, sizeof(n->rcpt[r].reply), s, len);
+}
+
+/* append_reply - Exchange 2003 reasons come one per line: join them */
+static void
+append_reply(struct ndr *n, int r, const char *s, size_t len)
+{
+	char	*rp = n->rcpt[r].reply;
+	size_t	 o = strlen(rp);
+
+	if (o + 2 >= sizeof(n->rcpt[r].reply))
+		return;
+	if (o > 0)
+		rp[o++] = ' ';
+	text_printable(rp + o, sizeof(n->rcpt[r].reply) - o, s, len);
+}
+
+/* scan_line - one trimmed line of the human-readable text */
+static void
+scan_line(struct ndr *n, struct ndr_ctx *c, struct ndr_scan *st,
+    const char *s, size_t len)
+{
+	const char *p, *q, *e = s + len;
+	char	 host[256];
+	size_t	 k;
+
+	if (st->stop) {
+		/* the original headers: only the Message-ID */
+		if (n->orig_msgid[0] == '\0' && len > 11 &&
+		    text_casecmp_n(s, "Message-ID:", 11) == 0)
+			msgid_copy(s, len, n->orig_msgid,
+			    sizeof(n->orig_msgid));
+		return;
+	}
+	if (len == 0) {
+		return;
+	}
+	if (text_casestr(s, len, "Original message headers") != NULL ||
+	    (c->markers > 0 && len > 14 &&
+	    text_casecmp_n(s, "Received: from", 14) == 0)) {
+		st->stop = 1;
+		return;
+	}
+	if ((p = text_casestr(s, len, "Generating server:")) != NULL) {
+		c->markers++;
+		if (n->generating[0] == '\0')
+			host_copy(p + 18, (size_t)(e - p - 18), n->generating,
+			    sizeof(n->generating));
+		st->want_host = 0;
+		return;
+	}
+	if (text_casestr(s, len, "Diagnostic information for admin") !=
+	    NULL || text_casestr(s, len, "Sent by Microsoft Exchange") !=
+	    NULL || text_casestr(s, len, "MSEXCH:") != NULL)
+		c->markers++;
+	/* "Remote Server returned '...'", "Remote Server at H (ip) returned '...'" */
+	if ((p = text_casestr(s, len, "Remote Server ")) != NULL &&
+	    (q = text_casestr(p, (size_t)(e - p), "returned '")) != NULL) {
+		c->markers++;
+		host[0] = '\0';
+		if (text_casecmp_n(p + 14, "at ", 3) == 0 && p + 17 < q)
+			host_copy(p + 17, (size_t)(q - p - 17), host,
+			    sizeof(host));
+		q += 10;
+		for (p = e; p > q && p[-1] != '\''; p--)
+			;
+		if (p == q)		/* no closing quote: to the end */
+			p = e + 1;
+		if (st->cur == -1)
+			st->cur = rcpt_get(n, "", 0);
+		if (st->cur >= 0) {
+			set_reply(n, st->cur, q, (size_t)(p - 1 - q));
+			if (n->rcpt[st->cur].remote[0] == '\0' && host[0])
+				memcpy(n->rcpt[st->cur].remote, host,
+				    sizeof(host));
+		}
+		st->want_host = 0;
+		return;
+	}
+	/* Exchange 2007/2010: "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##" */
+	if (len > 4 && s[0] == '#' && s[1] >= '2' && s[1] <= '5' &&
+	    s[2] >= '0' && s[2] <= '9' && s[3] >= '0' && s[3] <= '9') {
+		c->markers++;
+		q = text_casestr(s + 1, len - 1, "##");
+		if (st->cur == -1)
+			st->cur = rcpt_get(n, "", 0);
+		if (st->cur >= 0)
+			set_reply(n, st->cur, s + 1, (size_t)((q ? q : e) -
+			    (s + 1)));
+		st->want_host = 0;
+		return;
+	}
+	/* Exchange 2003 */
+	if (text_casestr(s, len, "could not be reached") != NULL ||
+	    text_casestr(s, len, "did not reach the following recip") !=
+	    NULL) {
+		c->markers++;
+		st->old2003 = 1;
+		st->cur = -1;
+		return;
+	}
+	if (st->old2003) {
+		if ((p = memchr(s, '@', len)) != NULL &&
+		    text_casestr(s, len, " on ") != NULL) {
+			for (q = p; q > s && !is_wsp(q[-1]); q--)
+				;
+			for (k = 0; p + k < e && !is_wsp(p[k]); k++)
+				;
+			if ((st->cur = rcpt_get(n, q, (size_t)(p + k - q))) < 0)
+				st->cur = -2;
+		} else if (st->cur >= 0)
+			append_reply(n, st->cur, s, len);
+		return;
+	}
+	if (is_addr_line(s, len)) {
+		if ((st->cur = rcpt_get(n, s, len)) < 0)
+			st->cur = -2;
+		st->want_host = 1;
+		return;
+	}
+	if (st->want_host && st->cur >= 0 && is_host_line(s, len) &&
+	    n->rcpt[st->cur].remote[0] == '\0')
+		text_copy(n->rcpt[st->cur].remote,
+		    sizeof(n->rcpt[0].remote), s, len);
+	st->want_host = 0;
+}
+
+/* scan_text - every line of the decoded human-readable text */
+static void
+scan_text(struct ndr *n, struct ndr_ctx *c, const char *t, size_t len)
+{
+	struct ndr_scan st;
+	size_t	 i, eol, a, b;
+	int	 lines = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.cur = -1;
+	for (i = 0; i < len && lines < NDR_SCAN_LINES; i = eol + 1) {
+		const char *nl = memchr(t + i, '\n', len - i);
+
+		eol = nl ? (size_t)(nl - t) : len;
+		lines++;
+		a = i;
+		b = eol;
+		if (b - a > NDR_LINE_WINDOW)
+			b = a + NDR_LINE_WINDOW;
+		while (a < b && is_wsp(t[a]))
+			a++;
+		while (b > a && is_wsp(t[b - 1]))
+			b--;
+		/* old Exchange reasons are indented; a blank ends a block */
+		if (a == b && st.old2003)
+			st.cur = -1;
+		scan_line(n, c, &st, t + a, b - a);
+	}
+}
+
+/* merge_dsn - recipients of the delivery-status part, over the text's */
+static void
+merge_dsn(struct ndr *n, const struct dsn *d)
+{
+	int	 i, r;
+
+	if (n->generating[0] == '\0')
+		host_copy(d->reporting_mta, strlen(d->reporting_mta),
+		    n->generating, sizeof(n->generating));
+	for (i = 0; i < d->nrcpt; i++) {
+		const struct dsn_rcpt *dr = &d->rcpt[i];
+		size_t	 al = strlen(dr->final_recipient);
+
+		/* the lone recipient of the text is this one */
+		if (n->nrcpt == 1 && d->nrcpt == 1 &&
+		    n->rcpt[0].address[0] == '\0')
+			text_copy(n->rcpt[0].address,
+			    sizeof(n->rcpt[0].address), dr->final_recipient,
+			    al);
+		if ((r = rcpt_get(n, dr->final_recipient, al)) < 0)
+			continue;
+		/* the DSN's Diagnostic-Code is unfolded, not re-wrapped */
+		if (dr->diag[0] != '\0')
+			text_copy(n->rcpt[r].reply, sizeof(n->rcpt[r].reply),
+			    dr->diag, strlen(dr->diag));
+		if (n->rcpt[r].remote[0] == '\0')
+			host_copy(dr->remote_mta, strlen(dr->remote_mta),
+			    n->rcpt[r].remote, sizeof(n->rcpt[r].remote));
+		text_copy(n->rcpt[r].status, sizeof(n->rcpt[r].status),
+		    dr->status, reply_status_valid(dr->status,
+		    strlen(dr->status)));
+		if (text_casecmp_n(dr->action, "delayed", 8) == 0)
+			n->rcpt[r].delayed = 1;
+	}
+}
+
+/* decide_kind - whose NDR this is; NDR_NONE when not Microsoft's */
+static enum ndr_kind
+decide_kind(const struct ndr *n, const struct ndr_ctx *c, const char *hdrs,
+    size_t hlen, const char *body, size_t blen)
+{
+	char	 v[512];
+	int	 is_ndr_hdr, dsnctx, smtpsvc, consumer = 0, hotmail = 0;
+	int	 exch_mailer;
+
+	is_ndr_hdr = mime_header_get(hdrs, hlen,
+	    "X-MS-Exchange-Message-Is-Ndr", v, sizeof(v)) >= 0;
+	dsnctx = mime_header_get(hdrs, hlen, "X-DSNContext", v,
+	    sizeof(v)) >= 0;
+	smtpsvc = text_casestr(hdrs, hlen, "Microsoft SMTPSVC") != NULL;
+	if (mime_header_get(hdrs, hlen, "From", v, sizeof(v)) >= 0) {
+		consumer = from_consumer(v);
+		hotmail = text_casestr(v, strlen(v), "hotmail") != NULL ||
+		    text_casestr(v, strlen(v), "@mail.outlook") != NULL;
+	}
+	if (mime_header_get(hdrs, hlen, "X-OriginatorOrg", v,
+	    sizeof(v)) >= 0 && is_consumer_domain(v, strlen(v)))
+		consumer = 1;
+	exch_mailer = mime_header_get(hdrs, hlen, "X-Mailer", v,
+	    sizeof(v)) >= 0 && text_casestr(v, strlen(v),
+	    "Microsoft Exchange") != NULL;
+	hotmail |= text_casestr(n->generating, strlen(n->generating),
+	    "hotmail") != NULL || text_casestr(body, blen, "@phx.gbl>") !=
+	    NULL;
+	if (c->markers == 0 && !dsnctx && !(smtpsvc && hotmail &&
+	    n->has_dsn) && !(is_ndr_hdr && (n->has_dsn || n->nrcpt > 0)))
+		return (NDR_NONE);
+	if (exch_mailer)	/* Exchange 5.5/2000/2003 Internet Mail Connector */
+		return (NDR_ONPREM);
+	if (n->generating[0] != '\0' && ndr_host_is_cloud(n->generating))
+		return (consumer ? NDR_OUTLOOKCOM : NDR_EXO);
+	if ((dsnctx || smtpsvc) && hotmail)
+		return (NDR_OUTLOOKCOM);
+	if (n->generating[0] == '\0' && mime_header_get(hdrs, hlen,
+	    "Message-ID", v, sizeof(v)) >= 0) {
+		char	*at = strrchr(v, '@'), host[256];
+
+		if (at != NULL && host_copy(at + 1, strlen(at + 1), host,
+		    sizeof(host)) > 0 && ndr_host_is_cloud(host))
+			return (consumer ? NDR_OUTLOOKCOM : NDR_EXO);
+	}
+	return (NDR_ONPREM);
+}
+
+/* ndr_parse - recognise a Microsoft NDR and take its fields */
+int
+ndr_parse(const char *hdrs, size_t hlen, const char *body, size_t blen,
+    struct ndr *n)
+{
+	struct ndr_ctx *c;
+	struct buf raw, txt;
+	char	 v[512];
+
+	memset(n, 0, sizeof(*n));
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (0);
+	find_parts(c, hdrs, hlen, body, blen);
+	buf_init(&raw, NDR_TEXT_MAX);
+	buf_init(&txt, NDR_TEXT_MAX);
+	if (c->plain != NULL)
+		(void)mime_decode_body(c->plain_cte, c->plain, c->plain_len,
+		    &txt);
+	if (txt.len == 0 && c->html != NULL) {
+		(void)mime_decode_body(c->html_cte, c->html, c->html_len,
+		    &raw);
+		if (raw.len > 0)
+			html_text(raw.data, raw.len, &txt);
+	}
+	if (txt.len > 0)
+		scan_text(n, c, txt.data, txt.len);
+	if (c->dsn != NULL && dsn_parse(c->dsn, c->dsn_len, &c->d) == 0) {
+		n->has_dsn = 1;
+		merge_dsn(n, &c->d);
+	}
+	if (n->orig_msgid[0] == '\0' && c->orig != NULL &&
+	    mime_header_get(c->orig, c->orig_len, "Message-ID", v,
+	    sizeof(v)) >= 0)
+		msgid_copy(v, strlen(v), n->orig_msgid, sizeof(n->orig_msgid));
+	if (n->orig_msgid[0] == '\0' && mime_header_get(hdrs, hlen,
+	    "In-Reply-To", v, sizeof(v)) >= 0)
+		msgid_copy(v, strlen(v), n->orig_msgid, sizeof(n->orig_msgid));
+	n->kind = decide_kind(n, c, hdrs, hlen, body, blen);
+	buf_free(&raw);
+	buf_free(&txt);
+	free(c);
+	if (n->kind == NDR_NONE) {
+		memset(n, 0, sizeof(*n));
+		return (0);
+	}
+	return (1);
+}
+
+/* ndr_kind_name - for JSON */
+const char *
+ndr_kind_name(enum ndr_kind k)
+{
+	switch (k) {
+	case NDR_EXO:
+		return ("exchange-online");
+	case NDR_OUTLOOKCOM:
+		return ("outlook.com");
+	case NDR_ONPREM:
+		return ("exchange-onprem");
+	default:
+		return (NULL);
+	}
+}
+
+/* ndr_kind_label - for people */
+const char *
+ndr_kind_label(enum ndr_kind k)
+{
+	switch (k) {
+	case NDR_EXO:
+		return ("Exchange Online (Microsoft 365)");
+	case NDR_OUTLOOKCOM:
+		return ("Outlook.com / Hotmail (consumer)");
+	case NDR_ONPREM:
+		return ("on-premises Exchange Server, not Exchange Online");
+	default:
+		return ("none");
+	}
+}
