@@ -603,6 +603,39 @@ decide_kind(const struct ndr *n, const struct ndr_ctx *c, const char *hdrs,
 	return (NDR_ONPREM);
 }
 
+/*
+ * maybe_ndr - can this message be a Microsoft NDR at all?  Most bounces
+ * the milter and "relayhint bounce" see are the MTA's own, and decoding
+ * and scanning their parts line by line cost more than the rest of the
+ * classification.  Every NDR decide_kind() accepts carries one of these
+ * in its header block (Exchange's X-MS-Exchange-* and X-DSNContext
+ * headers, Microsoft's Received lines) or one of scan_line()'s markers
+ * in its body.
+ */
+static int
+maybe_ndr(const char *hdrs, size_t hlen, const char *body, size_t blen)
+{
+	static const char *const inhdr[] = {
+		"X-MS-Exchange", "X-DSNContext", "Microsoft", "hotmail",
+		"outlook.com", "exchangelabs",
+	};
+	static const char *const inbody[] = {
+		"Generating server", "Diagnostic information for admin",
+		"Sent by Microsoft Exchange", "MSEXCH:", "Remote Server ",
+		"could not be reached", "did not reach the following recip",
+		"##",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(inhdr) / sizeof(inhdr[0]); i++)
+		if (text_casestr(hdrs, hlen, inhdr[i]) != NULL)
+			return (1);
+	for (i = 0; i < sizeof(inbody) / sizeof(inbody[0]); i++)
+		if (text_casestr(body, blen, inbody[i]) != NULL)
+			return (1);
+	return (0);
+}
+
 /* ndr_parse - recognise a Microsoft NDR and take its fields */
 int
 ndr_parse(const char *hdrs, size_t hlen, const char *body, size_t blen,
@@ -612,6 +645,10 @@ ndr_parse(const char *hdrs, size_t hlen, const char *body, size_t blen,
 	struct buf raw, txt;
 	char	 v[512];
 
+	n->kind = NDR_NONE;
+	n->nrcpt = 0;
+	if (!maybe_ndr(hdrs, hlen, body, blen))
+		return (0);
 	memset(n, 0, sizeof(*n));
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (0);
