@@ -650,8 +650,15 @@ ndr_parse(const char *hdrs, size_t hlen, const char *body, size_t blen,
 	if (!maybe_ndr(hdrs, hlen, body, blen))
 		return (0);
 	memset(n, 0, sizeof(*n));
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	/* not calloc: the multiparts and the DSN (60 KB) clear themselves
+	 * when they are parsed, and most messages never get that far */
+	if ((c = malloc(sizeof(*c))) == NULL)
 		return (0);
+	c->top.nparts = c->sub.nparts = 0;
+	c->plain = c->html = c->dsn = c->orig = NULL;
+	c->plain_len = c->html_len = c->dsn_len = c->orig_len = 0;
+	c->plain_cte[0] = c->html_cte[0] = '\0';
+	c->markers = 0;
 	find_parts(c, hdrs, hlen, body, blen);
 	buf_init(&raw, NDR_TEXT_MAX);
 	buf_init(&txt, NDR_TEXT_MAX);
