@@ -60,6 +60,20 @@ struct ndr_ctx {
 	int	 markers;		/* Exchange wording seen */
 };
 
+/*
+ * The line markers.  Each is looked for in the whole text once and again
+ * only after a line has passed its last occurrence: searching every line
+ * for every marker was most of the cost of reading an NDR.
+ */
+static const char *const marker[] = {
+	"Original message headers", "Generating server:",
+	"Diagnostic information for admin", "Sent by Microsoft Exchange",
+	"MSEXCH:", "Remote Server ", "could not be reached",
+	"did not reach the following recip",
+};
+enum { M_ORIG, M_GEN, M_DIAG, M_SENT, M_MSEXCH, M_REMOTE, M_UNREACH,
+    M_DIDNOT, M_COUNT };
+
 /* Line scanner state. */
 struct ndr_scan {
 	int	 cur;			/* current recipient, -1 none,
@@ -67,7 +81,23 @@ struct ndr_scan {
 	int	 want_host;		/* the line after an address */
 	int	 old2003;		/* inside "could not be reached" */
 	int	 stop;			/* reached the original headers */
+	const char *end;		/* end of the text */
+	const char *next[M_COUNT];	/* next occurrence of each marker */
 };
+
+/* line_has - where marker m occurs inside the line [s, s + len), or NULL */
+static const char *
+line_has(struct ndr_scan *st, int m, const char *s, size_t len)
+{
+	size_t	 n = strlen(marker[m]);
+
+	if (st->next[m] != NULL && st->next[m] < s)
+		st->next[m] = text_casestr(s, (size_t)(st->end - s),
+		    marker[m]);
+	if (st->next[m] != NULL && st->next[m] + n <= s + len)
+		return (st->next[m]);
+	return (NULL);
+}
 
 /* is_wsp - blank */
 static int
@@ -399,13 +429,13 @@ scan_line(struct ndr *n, struct ndr_ctx *c, struct ndr_scan *st,
 	if (len == 0) {
 		return;
 	}
-	if (text_casestr(s, len, "Original message headers") != NULL ||
+	if (line_has(st, M_ORIG, s, len) != NULL ||
 	    (c->markers > 0 && len > 14 &&
 	    text_casecmp_n(s, "Received: from", 14) == 0)) {
 		st->stop = 1;
 		return;
 	}
-	if ((p = text_casestr(s, len, "Generating server:")) != NULL) {
+	if ((p = line_has(st, M_GEN, s, len)) != NULL) {
 		c->markers++;
 		if (n->generating[0] == '\0')
 			host_copy(p + 18, (size_t)(e - p - 18), n->generating,
@@ -413,12 +443,12 @@ scan_line(struct ndr *n, struct ndr_ctx *c, struct ndr_scan *st,
 		st->want_host = 0;
 		return;
 	}
-	if (text_casestr(s, len, "Diagnostic information for admin") !=
-	    NULL || text_casestr(s, len, "Sent by Microsoft Exchange") !=
-	    NULL || text_casestr(s, len, "MSEXCH:") != NULL)
+	if (line_has(st, M_DIAG, s, len) != NULL ||
+	    line_has(st, M_SENT, s, len) != NULL ||
+	    line_has(st, M_MSEXCH, s, len) != NULL)
 		c->markers++;
 	/* "Remote Server returned '...'", "Remote Server at H (ip) returned '...'" */
-	if ((p = text_casestr(s, len, "Remote Server ")) != NULL &&
+	if ((p = line_has(st, M_REMOTE, s, len)) != NULL &&
 	    (q = text_casestr(p, (size_t)(e - p), "returned '")) != NULL) {
 		c->markers++;
 		host[0] = '\0';
@@ -455,9 +485,8 @@ scan_line(struct ndr *n, struct ndr_ctx *c, struct ndr_scan *st,
 		return;
 	}
 	/* Exchange 2003 */
-	if (text_casestr(s, len, "could not be reached") != NULL ||
-	    text_casestr(s, len, "did not reach the following recip") !=
-	    NULL) {
+	if (line_has(st, M_UNREACH, s, len) != NULL ||
+	    line_has(st, M_DIDNOT, s, len) != NULL) {
 		c->markers++;
 		st->old2003 = 1;
 		st->cur = -1;
@@ -495,10 +524,13 @@ scan_text(struct ndr *n, struct ndr_ctx *c, const char *t, size_t len)
 {
 	struct ndr_scan st;
 	size_t	 i, eol, a, b;
-	int	 lines = 0;
+	int	 lines = 0, m;
 
 	memset(&st, 0, sizeof(st));
 	st.cur = -1;
+	st.end = t + len;
+	for (m = 0; m < M_COUNT; m++)
+		st.next[m] = text_casestr(t, len, marker[m]);
 	for (i = 0; i < len && lines < NDR_SCAN_LINES; i = eol + 1) {
 		const char *nl = memchr(t + i, '\n', len - i);
 
