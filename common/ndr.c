@@ -635,6 +635,8 @@ decide_kind(const struct ndr *n, const struct ndr_ctx *c, const char *hdrs,
 	return (NDR_ONPREM);
 }
 
+#define NDR_GATE_WINDOW	(32 * 1024)	/* body bytes maybe_ndr reads */
+
 /*
  * maybe_ndr - can this message be a Microsoft NDR at all?  Most bounces
  * the milter and "relayhint bounce" see are the MTA's own, and decoding
@@ -662,6 +664,9 @@ maybe_ndr(const char *hdrs, size_t hlen, const char *body, size_t blen)
 	for (i = 0; i < sizeof(inhdr) / sizeof(inhdr[0]); i++)
 		if (text_casestr(hdrs, hlen, inhdr[i]) != NULL)
 			return (1);
+	/* the human-readable part comes first: its start is enough */
+	if (blen > NDR_GATE_WINDOW)
+		blen = NDR_GATE_WINDOW;
 	for (i = 0; i < sizeof(inbody) / sizeof(inbody[0]); i++)
 		if (text_casestr(body, blen, inbody[i]) != NULL)
 			return (1);

@@ -373,6 +373,28 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 	return (0);
 }
 
+/* rules_prepare - each pattern's length and search anchor, once */
+static void
+rules_prepare(struct rules *rs)
+{
+	struct rule *r;
+	struct rule_sig *sg;
+	int	 i, k;
+
+	for (i = 0; i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		for (k = 0; k < r->npat; k++) {
+			r->plen[k] = strlen(r->pat[k]);
+			r->panchor[k] = text_anchor(r->pat[k], r->plen[k]);
+		}
+	}
+	for (i = 0; i < rs->nsigs; i++) {
+		sg = &rs->sigs[i];
+		sg->len = strlen(sg->text);
+		sg->anchor = text_anchor(sg->text, sg->len);
+	}
+}
+
 /* rules_load_buf - parse a whole rule text; all or nothing */
 int
 rules_load_buf(struct rules *rs, const char *text, size_t len,
@@ -412,6 +434,7 @@ rules_load_buf(struct rules *rs, const char *text, size_t len,
 	if (rs->unknown_cause < 0)
 		return (rules_err(err, errlen, name, line,
 		    "cause m365.unknown is not declared", NULL));
+	rules_prepare(rs);
 	return (0);
 }
 
@@ -460,19 +483,22 @@ provider_find(const struct rules *rs, const char *host,
     const char *server_id, const char *text, int local)
 {
 	const struct rule_sig *sg;
+	size_t	 hlen, slen, tlen;
 	int	 i;
 
+	/* each length once, not once per signature */
+	hlen = host != NULL ? strlen(host) : 0;
+	slen = server_id != NULL ? strlen(server_id) : 0;
+	tlen = text != NULL ? strlen(text) : 0;
 	for (i = 0; i < rs->nsigs; i++) {
 		sg = &rs->sigs[i];
 		switch (sg->kind) {
 		case SIG_HOST:
-			if (host != NULL && host[0] != '\0' &&
-			    text_has_suffix(host, strlen(host), sg->text))
+			if (hlen > 0 && text_has_suffix(host, hlen, sg->text))
 				return (sg->provider);
 			break;
 		case SIG_SERVERID:
-			if (server_id != NULL && server_id[0] != '\0' &&
-			    text_has_suffix(server_id, strlen(server_id),
+			if (slen > 0 && text_has_suffix(server_id, slen,
 			    sg->text))
 				return (sg->provider);
 			break;
@@ -481,8 +507,8 @@ provider_find(const struct rules *rs, const char *host,
 				break;
 			/* FALLTHROUGH */
 		case SIG_MARKER:
-			if (text != NULL && text_casestr(text, strlen(text),
-			    sg->text) != NULL)
+			if (text != NULL && text_casestr_nk(text, tlen,
+			    sg->text, sg->len, sg->anchor) != NULL)
 				return (sg->provider);
 			break;
 		}
@@ -537,8 +563,8 @@ rules_match_host(const struct rules *rs, int code, const char *status,
 		    (r->sclass != sclass && !(r->sclass == 5 && sclass == 4))))
 			continue;
 		for (k = 0; k < r->npat; k++)
-			if (text == NULL ||
-			    text_casestr(text, tlen, r->pat[k]) == NULL)
+			if (text == NULL || text_casestr_nk(text, tlen,
+			    r->pat[k], r->plen[k], r->panchor[k]) == NULL)
 				break;
 		if (k == r->npat)
 			return (r->cause);
@@ -560,7 +586,8 @@ rules_match_local(const struct rules *rs, const char *text, size_t len)
 		if (!r->local)
 			continue;
 		for (k = 0; k < r->npat; k++)
-			if (text_casestr(text, len, r->pat[k]) == NULL)
+			if (text_casestr_nk(text, len, r->pat[k], r->plen[k],
+			    r->panchor[k]) == NULL)
 				break;
 		if (k == r->npat)
 			return (r->cause);

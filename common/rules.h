@@ -77,6 +77,8 @@ struct rule {
 	int	lo, hi;				/* detail range */
 	int	npat;
 	char	pat[RULES_MAX_PATTERNS][RULES_PATTERN_MAX];
+	size_t	plen[RULES_MAX_PATTERNS];	/* strlen(pat[i]) */
+	size_t	panchor[RULES_MAX_PATTERNS];	/* text_anchor(pat[i]) */
 	char	host[RULES_HOST_MAX];		/* "" = any server */
 	int	line;
 	int	local;				/* a "local" statement */
@@ -86,6 +88,7 @@ struct rule_sig {
 	enum provider	provider;
 	enum sig_kind	kind;
 	char		text[RULES_PATTERN_MAX];
+	size_t		len, anchor;		/* of text, see text_anchor */
 };
 
 struct rules {

@@ -18,6 +18,15 @@ size_t	text_printable(char *dst, size_t dstlen, const char *src, size_t srclen);
 /* text_casestr - case-insensitive (ASCII) substring search in a bounded haystack */
 const char *text_casestr(const char *hay, size_t haylen, const char *needle);
 
+/*
+ * text_anchor, text_casestr_nk - the same search with the needle's length
+ * and anchor (the byte memchr looks for) worked out once, for patterns
+ * that are searched for again and again (rule texts, provider markers)
+ */
+size_t	text_anchor(const char *needle, size_t nlen);
+const char *text_casestr_nk(const char *hay, size_t haylen,
+	    const char *needle, size_t nlen, size_t k);
+
 /* text_casecmp_n - ASCII case-insensitive compare of n bytes; 0 when equal */
 int	text_casecmp_n(const char *a, const char *b, size_t n);
 
