@@ -113,7 +113,9 @@ mime_header_get(const char *hdrs, size_t len, const char *name, char *out,
 			if (o > 0 && o + 1 < outlen)
 				out[o++] = ' ';
 		} else {
+			/* most fields differ in their first byte already */
 			if (is_wsp(hdrs[i]) || ce - i <= nlen ||
+			    ((hdrs[i] ^ name[0]) & ~0x20) != 0 ||
 			    text_casecmp_n(hdrs + i, name, nlen) != 0)
 				continue;
 			for (j = i + nlen; j < ce && is_wsp(hdrs[j]); j++)

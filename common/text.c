@@ -177,12 +177,17 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
     size_t nlen, size_t k)
 {
 	const char *p, *end, *a, *b;
+	size_t	 j;
 	int	 lo, up;
 
 	if (nlen == 0)
 		return (hay);
 	if (nlen > haylen)
 		return (NULL);
+	/* a second byte, other than the anchor, to reject most candidates
+	 * without a call; the xor test never rejects a case-insensitive
+	 * match (it may let a few non-letters through) */
+	j = k == 0 ? (nlen > 1 ? 1 : 0) : 0;
 	lo = lower((unsigned char)needle[k]);
 	up = lo >= 'a' && lo <= 'z' ? lo - 32 : lo;
 	/* candidates for the anchor byte lie in [hay + k, end) */
@@ -196,7 +201,8 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 			a = b;
 		if (a == NULL)
 			return (NULL);
-		if (text_casecmp_n(a - k, needle, nlen) == 0)
+		if (((a[j - k] ^ needle[j]) & ~0x20) == 0 &&
+		    text_casecmp_n(a - k, needle, nlen) == 0)
 			return (a - k);
 		p = a + 1;
 	}
