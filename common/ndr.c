@@ -673,6 +673,15 @@ maybe_ndr(const char *hdrs, size_t hlen, const char *body, size_t blen)
 	return (0);
 }
 
+/* ndr_clear - an empty NDR; rcpt_get() clears each recipient it hands out */
+static void
+ndr_clear(struct ndr *n)
+{
+	n->kind = NDR_NONE;
+	n->generating[0] = n->orig_msgid[0] = '\0';
+	n->has_dsn = n->nrcpt = n->rcpt_dropped = 0;
+}
+
 /* ndr_parse - recognise a Microsoft NDR and take its fields */
 int
 ndr_parse(const char *hdrs, size_t hlen, const char *body, size_t blen,
@@ -682,11 +691,9 @@ ndr_parse(const char *hdrs, size_t hlen, const char *body, size_t blen,
 	struct buf raw, txt;
 	char	 v[512];
 
-	n->kind = NDR_NONE;
-	n->nrcpt = 0;
+	ndr_clear(n);
 	if (!maybe_ndr(hdrs, hlen, body, blen))
 		return (0);
-	memset(n, 0, sizeof(*n));
 	/* not calloc: the multiparts and the DSN (60 KB) clear themselves
 	 * when they are parsed, and most messages never get that far */
 	if ((c = malloc(sizeof(*c))) == NULL)
@@ -726,7 +733,7 @@ ndr_parse(const char *hdrs, size_t hlen, const char *body, size_t blen,
 	buf_free(&txt);
 	free(c);
 	if (n->kind == NDR_NONE) {
-		memset(n, 0, sizeof(*n));
+		ndr_clear(n);
 		return (0);
 	}
 	return (1);
