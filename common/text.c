@@ -201,7 +201,7 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 			a = b;
 		if (a == NULL)
 			return (NULL);
-		if (((a[j - k] ^ needle[j]) & ~0x20) == 0 &&
+		if ((((a - k)[j] ^ needle[j]) & ~0x20) == 0 &&
 		    text_casecmp_n(a - k, needle, nlen) == 0)
 			return (a - k);
 		p = a + 1;
