@@ -12,6 +12,15 @@
  *	yields the rendered hint for bounce_message_file/warn_message_file
  *	(FORMAT "text", "header" or "cause", with ",delayed", ",admin",
  *	",nouser", ",utf8" modifiers);
+ *   relayhint_bounce{HEADERS}{BODY}{FORMAT}[{LANG}[{OPTIONS}]]
+ *	for acl_smtp_data (or a system filter): classifies a bounce that
+ *	came in over SMTP - a Microsoft NDR for a local sender, or another
+ *	MTA's DSN - from $message_headers_raw and $message_body, and
+ *	yields the header lines to add (FORMAT "header": X-Relayhint-Cause,
+ *	-Code and -Hint, newline separated) or the cause id ("cause"); ""
+ *	when there is no cause or it carries X-Relayhint-Cause already.
+ *	One main log and one rate-limited syslog line per cause found.
+ *	The body itself cannot be changed from an ACL or a filter;
  *   relayhint_version{}
  *	yields "relayhint VERSION exim-abi MAJOR.MINOR rules=N langs=..."
  *
@@ -61,6 +70,7 @@
 #include <unistd.h>
 
 #include "alertspool.h"
+#include "bounce.h"
 #include "buf.h"
 #include "config.h"
 #include "explain.h"
@@ -78,6 +88,7 @@
 #define RHX_DEFAULT_CONFIG	RH_SYSCONFDIR "/relayhint.conf"
 #define RHX_SEV_INFO		6	/* syslog severities, as <syslog.h> */
 #define RHX_ALERT_WARN		300	/* seconds between spool warnings */
+#define RHX_HINT_HDR_MAX	700	/* X-Relayhint-Hint value, bytes */
 
 /* Hint area for the generic "authentication attempt(s) failed" */
 static const char *const rhx_generic_causes[] = {
@@ -110,7 +121,7 @@ struct rhx_opts {
 #define RHX_SET_HINTS	0x08
 
 exim_dlfunc_t relayhint_event, relayhint_cause, relayhint_hint,
-    relayhint_version;
+    relayhint_bounce, relayhint_version;
 
 /* The knowledge base, loaded once per process (see the block comment) */
 static struct kb rhx_kb;
@@ -756,6 +767,145 @@ relayhint_hint(uschar **yield, int argc, uschar *argv[])
 	if (!b.overflow && b.len > 0)
 		yield_str(yield, b.data);
 	buf_free(&b);
+	return (OK);
+}
+
+/* bounce_kind - the kind= word: a Microsoft NDR or some MTA's DSN */
+static const char *
+bounce_kind(const struct verdict *v)
+{
+	return (v->form == FORM_NDR ? "ms-ndr" : "dsn");
+}
+
+/* bounce_log - main log and rate-limited syslog line for a received bounce */
+static void
+bounce_log(const struct rhx_opts *o, const struct kb *kb,
+    const struct rhx_answer *a, const char *lang)
+{
+	struct buf b;
+	const char *id = expand_var("$message_exim_id");
+	char	 val[LOGFMT_VALUE_MAX + 4], rkey[400], spath[PATH_MAX + 32];
+	unsigned long suppressed = 0;
+	int	 uid, gid, pass;
+
+	state_path(o, spath, sizeof(spath));
+	uid = (int)strtol(expand_var("$exim_uid"), NULL, 10);
+	gid = (int)strtol(expand_var("$exim_gid"), NULL, 10);
+	(void)snprintf(rkey, sizeof(rkey), "inbound|%s", a->v.cause);
+	buf_init(&b, 4096);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 0 && !o->logmain)
+			continue;
+		if (pass == 1 && (o->syslog[0] == '\0' || !rhx_rate_ok(spath,
+		    rkey, o->ratelimit, time(NULL), &suppressed, uid, gid)))
+			break;
+		buf_reset(&b);
+		(void)logfmt_verdict(&b, id, &a->v, lang, "header",
+		    suppressed);
+		buf_printf(&b, " kind=%s", bounce_kind(&a->v));
+		if (a->v.form == FORM_NDR) {
+			(void)logfmt_value(val, sizeof(val),
+			    ndr_kind_name(a->v.ndr_kind));
+			buf_printf(&b, " ndr=%s", val);
+			(void)logfmt_value(val, sizeof(val), a->v.orig_msgid);
+			buf_printf(&b, " orig_message_id=%s", val);
+		}
+		if (b.overflow)
+			break;
+		/* Exim's main log style: "ID relayhint: ...", Exim adds ID */
+		if (pass == 0)
+			log_write(0, LOG_MAIN, "%s", strstr(b.data,
+			    "relayhint: ") ? strstr(b.data, "relayhint: ") :
+			    b.data);
+		else if (rhx_syslog(o->syslog, o->facility | RHX_SEV_INFO,
+		    o->tag, b.data) < 0)
+			warn_once(RHX_W_SYSLOG, "relayhint_bounce: cannot send "
+			    "to the syslog socket");
+	}
+	buf_free(&b);
+	alert_note(o, kb, a, spath, uid, gid);
+}
+
+/*
+ * relayhint_bounce - a bounce received over SMTP: the header lines to
+ * add, or the cause.  HEADERS is $message_headers_raw (LF between
+ * fields), BODY is $message_body with message_body_newlines = true; a
+ * body cut at message_body_visible still has the NDR's diagnostic text,
+ * which comes first.
+ */
+RHX_EXPORT int
+relayhint_bounce(uschar **yield, int argc, uschar *argv[])
+{
+	struct rhx_opts o;
+	struct rhx_answer *a;
+	struct bounce_result *res;
+	struct buf hdrs, out;
+	const struct kb *kb;
+	const struct hint_entry *he;
+	const char *why = NULL, *lang, *used = "en";
+	char	 hint[RHX_HINT_HDR_MAX + 4];
+	size_t	 blen;
+	int	 kind, flags, utf8;
+
+	*yield = NULL;
+	if (argc < 3 || argc > 5)
+		return (fail_config(yield, "relayhint_bounce", "wants "
+		    "{HEADERS}{BODY}{FORMAT} and optional {LANG}{OPTIONS}"));
+	if (parse_format(CS argv[2], &kind, &flags, &utf8) < 0 ||
+	    (kind != 'h' && kind != 'c'))
+		return (fail_config(yield, "relayhint_bounce", "FORMAT is "
+		    "header or cause"));
+	if (parse_opts(argc > 4 ? CS argv[4] : NULL, &o, &why) < 0)
+		return (fail_config(yield, "relayhint_bounce", why));
+	if ((kb = get_kb(&o)) == NULL)
+		return (OK);
+	lang = argc > 3 ? CS argv[3] : "";
+	if (lang[0] == '\0' || !text_lang_ok(lang))
+		lang = o.lang;
+	/* the header block as bounce_classify wants it: one line end each */
+	buf_init(&hdrs, 256 * 1024);
+	buf_puts(&hdrs, CS argv[0]);
+	buf_putc(&hdrs, '\n');
+	blen = strlen(CS argv[1]);
+	a = calloc(1, sizeof(*a));
+	res = malloc(sizeof(*res));
+	if (a == NULL || res == NULL || hdrs.overflow ||
+	    hdrs.len + blen > BOUNCE_DEFAULT_MAX ||
+	    !bounce_classify(kb, hdrs.data, hdrs.len, CS argv[1], blen, res) ||
+	    res->already || res->v.cause == NULL) {
+		free(a);
+		free(res);
+		buf_free(&hdrs);
+		return (OK);
+	}
+	buf_free(&hdrs);
+	a->v = res->v;
+	a->tier = RHX_TIER_RESULT;
+	a->src = RHX_SRC_EVENT;
+	free(res);
+	if (kind == 'c')
+		yield_str(yield, a->v.cause);
+	else {
+		/* a header value: ASCII, one line, bounded */
+		if ((he = hints_find(&kb->hints, lang, a->v.cause, &used)) !=
+		    NULL && he->summary != NULL && !text_is_ascii(he->summary,
+		    strlen(he->summary)))
+			he = hints_find(&kb->hints, "en", a->v.cause, &used);
+		hint[0] = '\0';
+		if (he != NULL && he->summary != NULL)
+			(void)text_printable(hint, sizeof(hint), he->summary,
+			    strnlen(he->summary, RHX_HINT_HDR_MAX));
+		buf_init(&out, 4096);
+		buf_printf(&out, "X-Relayhint-Cause: %s\nX-Relayhint-Code: %s",
+		    a->v.cause, a->v.status[0] ? a->v.status : "none");
+		if (hint[0] != '\0')
+			buf_printf(&out, "\nX-Relayhint-Hint: %s", hint);
+		if (!out.overflow)
+			yield_str(yield, out.data);
+		buf_free(&out);
+	}
+	bounce_log(&o, kb, a, kind == 'h' ? used : "");
+	free(a);
 	return (OK);
 }
 

@@ -9,11 +9,17 @@
  * What a message costs: Postfix hands a non_smtpd_milters filter its own
  * bounces with a null envelope sender, and the postmaster copies with the
  * double_bounce_sender address (tests/data/postfix/logs/
- * *.milter-protocol.log).  Any other sender is accepted at MAIL FROM;
- * a Content-Type other than multipart/report is accepted at that header;
- * so a filter also listed in smtpd_milters never sees the body of
- * ordinary mail.  Connect, HELO, RCPT, DATA and unknown commands are
- * negotiated away.
+ * *.milter-protocol.log).  Listed in smtpd_milters as well, the same
+ * callbacks see the bounces that come in over SMTP: Microsoft's own NDRs
+ * (Exchange Online, Outlook.com, on-premises Exchange) for a local
+ * sender arrive with MAIL FROM:<> too, and bounce_rewrite() knows them
+ * (common/ndr.c), so nothing here is specific to who wrote the bounce.
+ * Any other sender is accepted at MAIL FROM; a Content-Type other than
+ * multipart/report, or a report that is not about delivery (read
+ * receipts: report-type=disposition-notification), is accepted at that
+ * header; so ordinary inbound mail costs one MAIL FROM round trip per
+ * message and never sends its headers or body.  Connect, HELO, RCPT,
+ * DATA and unknown commands are negotiated away.
  *
  * For a candidate, the header block is rebuilt as "Name: value" CRLF
  * lines and the body (CRLF, as libmilter delivers it) is collected into
@@ -34,7 +40,8 @@
  * restarts.  "relayhint alert-drain" posts them, off the mail path.  A
  * spool that cannot be written costs the alert only.
  *
- * Logs: per enriched message, one info line (logfmt.c), at most one per
+ * Logs: per enriched message, one info line (logfmt.c) with "kind=" at
+ * the end (ms-ndr, postfix-bounce or dsn; see bounce_kind), at most one per
  * cause per log_repeat_window; a warning when a bounce with a cause
  * could not be enriched; a warning per alert the spool bound drops, and
  * at most one per MLFI_ALERT_WARN_WINDOW when alerts cannot be spooled;
@@ -371,12 +378,26 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct msg *m = rh_getpriv(ctx);
 	const char *p;
+	char	 ctype[1024], rtype[64];
+	size_t	 n;
 
 	if (m == NULL || m->rt == NULL)
 		return (SMFIS_ACCEPT);
 	if (strcasecmp(name, "Content-Type") == 0) {
 		if (!mime_type_is(value, "multipart/report"))
 			return (pass(m, "not multipart/report"));
+		/*
+		 * No report-type at all: let bounce_rewrite() judge.  The
+		 * value is unfolded first (mime_param stops at a line end);
+		 * one cut short keeps the message as a candidate.
+		 */
+		for (p = value, n = 0; *p && n < sizeof(ctype) - 1; p++)
+			ctype[n++] = *p == '\r' || *p == '\n' ? ' ' : *p;
+		ctype[n] = '\0';
+		if (mime_param(ctype, "report-type", rtype, sizeof(rtype)) >= 0 &&
+		    strcasecmp(rtype, "delivery-status") != 0 &&
+		    strcasecmp(rtype, "global-delivery-status") != 0)
+			return (pass(m, "not a delivery report"));
 		m->is_report = 1;
 	}
 	buf_printf(&m->hdrs, "%s: ", name);
@@ -459,6 +480,36 @@ returned_language(const struct runtime *rt, const char *hdrs, size_t hlen,
 	return (lang);
 }
 
+/*
+ * bounce_kind - what the admin is looking at: a Microsoft NDR that came
+ * in over SMTP, a bounce written by Postfix (its DSN names the queue id,
+ * X-Postfix-Queue-ID), or some other MTA's DSN.
+ */
+static const char *
+bounce_kind(const struct verdict *v)
+{
+	if (v->form == FORM_NDR)
+		return ("ms-ndr");
+	if (v->queue_id[0] != '\0')
+		return ("postfix-bounce");
+	return ("dsn");
+}
+
+/* log_kind - " kind=K", and for an NDR who wrote it and what bounced */
+static void
+log_kind(struct buf *line, const struct verdict *v)
+{
+	char	 val[LOGFMT_VALUE_MAX + 4];
+
+	buf_printf(line, " kind=%s", bounce_kind(v));
+	if (v->form != FORM_NDR)
+		return;
+	logfmt_value(val, sizeof(val), ndr_kind_name(v->ndr_kind));
+	buf_printf(line, " ndr=%s", val);
+	logfmt_value(val, sizeof(val), v->orig_msgid);
+	buf_printf(line, " orig_message_id=%s", val);
+}
+
 /* log_result - the syslog line, rate-limited per cause */
 static void
 log_result(const char *qid, const struct bounce_result *res, const char *lang,
@@ -477,6 +528,7 @@ log_result(const char *qid, const struct bounce_result *res, const char *lang,
 	buf_init(&line, 4096);
 	logfmt_verdict(&line, qid, &res->v, lang, hinted ? "hinted" :
 	    "unchanged", held);
+	log_kind(&line, &res->v);
 	if (hinted)
 		log_info("%s", line.data ? line.data : "");
 	else {

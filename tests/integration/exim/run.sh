@@ -13,6 +13,10 @@
 #      syslog rate limit; and successful deliveries, which must stay
 #      untouched.  For each: the syslog line, the main log line, the
 #      X-Relayhint-Cause header and the hint in the bounce or warning;
+#      inbound (acl_smtp_data = relayhint_smtp_data): an Exchange Online
+#      NDR received over SMTP for a local user is delivered with
+#      X-Relayhint-Cause/-Code/-Hint and its body untouched, and an
+#      ordinary message passes with no header and no log line;
 #   3. webhook alerts (alert_spool in relayhint.conf): one spooled alert
 #      per distinct cause across all of Exim's delivery processes,
 #      posted by "relayhint alert-drain --once" to tests/integration/
@@ -193,7 +197,7 @@ okreq    okreq.now.test    m365_require     ok     -
 oktry    oktry.try.test    m365_try         ok     -
 "
 : > "$RUN/etc/routes"
-printf 'postmaster: postmaster\nro1: ro1\nro2: ro2\n' > "$RUN/etc/mailboxes"
+printf 'postmaster: postmaster\nro1: ro1\nro2: ro2\nndr: ndr\nplain: plain\n' > "$RUN/etc/mailboxes"
 LISTEN=""
 port=$P0
 while read -r name dom tpt scen cause; do
@@ -267,6 +271,9 @@ be_has() {	# name fixed-string expansion
 	if printf '%s' "$got" | grep -qF -- "$2"; then pass "be-$1"
 	else fail "be-$1" "got [$(echo "$got" | head -3 | tr '\n' '|')] want it to contain [$2]"; fi
 }
+# a minimal NDR body for relayhint_bounce under -be (no message there)
+printf -- '--b\nContent-Type: text/plain\n\nDelivery has failed to these recipients or groups:\n\nDiagnostic information for administrators:\n\nGenerating server: SN4PR0501MB3840.namprd05.prod.outlook.com\n\npartner@fabrikam.example\nRemote Server returned '"'"'550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP. [SN4PR0501MB3840.namprd05.prod.outlook.com]'"'"'\n--b--\n' > "$RUN/ndr-body.txt"
+chmod 644 "$RUN/ndr-body.txt"
 R573='535 5.7.3 Authentication unsuccessful [SN4PR0501CA0054.namprd05.prod.outlook.com]'
 RTEN='535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. [DM6PR02CA0123.namprd02.prod.outlook.com]'
 RSEC="535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. Contact your administrator. [SN4PR0501CA0054.namprd05.prod.outlook.com]"
@@ -322,6 +329,9 @@ hint_id=$(BE "\${dlfunc{$SO}{relayhint_hint}{$(idof t2-tryauth-5.7.139)}{en}{tex
 if [ "$hint_id" = "$hint_en" ]; then pass be-hint-msgid
 else fail be-hint-msgid "hint for the message id differs from the hint for its 535 text"; fi
 be_has hint-bad-format "FORMAT is text" "\${dlfunc{$SO}{relayhint_hint}{x}{en}{html}}"
+be_has bounce-bad-format "relayhint_bounce: FORMAT is" "\${dlfunc{$SO}{relayhint_bounce}{Subject: x}{y}{text}}"
+be_is bounce-not-a-bounce "[]" "[\${dlfunc{$SO}{relayhint_bounce}{Content-Type: text/plain}{hello}{header}}]"
+be_is bounce-ndr-cause m365.blocked.ip_pool "\${dlfunc{$SO}{relayhint_bounce}{Content-Type: multipart/report; report-type=delivery-status; boundary=b}{\${readfile{$RUN/ndr-body.txt}}}{cause}{}{syslog logmain=no log=none}}"
 be_has cause-bad-option "unknown OPTIONS key" "\${dlfunc{$SO}{relayhint_cause}{x}{colour=red}}"
 be_has cause-too-many-args "relayhint_cause: wants" "\${dlfunc{$SO}{relayhint_cause}{1}{2}{3}{4}}"
 be_has event-seven-args "relayhint_event: wants" "\${dlfunc{$SO}{relayhint_event}{msg:defer}{2}{3}{4}{5}{6}{7}}"
@@ -371,8 +381,32 @@ print(resp.split("id=")[1].split()[0] if "id=" in resp else "")
 PY
 }
 
+# submit_raw SENDER RECIPIENT FILE: FILE's bytes as the message (CRLF on
+# the wire); prints the queue id
+submit_raw() {
+	python3 - "$PORT_IN" "$1" "$2" "$3" <<'PY'
+import smtplib, sys
+port, frm, to, path = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+data = open(path, "rb").read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+s = smtplib.SMTP("127.0.0.1", port, timeout=20)
+s.ehlo("mail.protection.outlook.example")
+s.mail(frm)
+s.rcpt(to)
+code, resp = s.data(data)
+s.quit()
+resp = resp.decode()
+print(resp.split("id=")[1].split()[0] if "id=" in resp else "")
+PY
+}
+
 T0=$(date +%s)
 declare -A ID
+# inbound (acl_smtp_data = relayhint_smtp_data): a Microsoft NDR for a
+# local sender, and an ordinary message from a normal sender
+NDR_FILE=$SRC/tests/data/ndr/exo-5.7.708-ip-pool.eml
+printf 'From: News <news@partner.example>\nTo: plain@example.test\nSubject: inbound plain\nMessage-ID: <inbound-plain@partner.example>\nMIME-Version: 1.0\nContent-Type: text/plain\n\nOrdinary inbound mail.\n' > "$RUN/plain.eml"
+ID_NDR=$(submit_raw "" ndr@example.test "$NDR_FILE" 2>/dev/null)
+ID_PLAIN=$(submit_raw news@partner.example plain@example.test "$RUN/plain.eml" 2>/dev/null)
 while read -r name dom tpt scen cause; do
 	[ -n "$name" ] || continue
 	ID[$name]=$(submit "$name@example.test" "user@$dom" 2>/dev/null)
@@ -388,7 +422,8 @@ all_done() {
 	for n in r573 rtenant rsecdef t573 ttenant tsecdef n557 stenant rlim1 rlim2; do
 		[ "$(nmail $n)" -ge 1 ] || return 1
 	done
-	[ "$(nmail wtenant)" -ge 2 ]	# the warning, then the bounce
+	[ "$(nmail wtenant)" -ge 2 ] &&	# the warning, then the bounce
+	    [ "$(nmail ndr)" -ge 1 ] && [ "$(nmail plain)" -ge 1 ]
 }
 wait_for 90 all_done || true
 T1=$(date +%s)
@@ -480,6 +515,40 @@ while read -r name dom tpt scen cause; do
 done <<EOF
 $CASES
 EOF
+
+#
+# 2b. Inbound: the NDR got the headers, the body is untouched; plain
+# mail got nothing
+#
+# body_of: the message after the first blank line, mbox ">From " undone
+body_of() { awk 'b { sub(/^>From /, "From "); print } /^$/ && !b { b = 1 }'; }
+WHY="no queue id for the inbound NDR or the plain message"
+check inbound-accepted test -n "$ID_NDR" -a -n "$ID_PLAIN"
+msg=$(mail_n ndr 1)
+WHY="no X-Relayhint-Cause: m365.blocked.ip_pool: [$(printf '%s' "$msg" | grep -m3 '^X-Relayhint' | tr '\n' '|')]"
+check inbound-ndr-cause-header sh -c "printf '%s' \"\$0\" | grep -qx 'X-Relayhint-Cause: m365.blocked.ip_pool'" "$msg"
+WHY="no X-Relayhint-Code: 5.7.708"
+check inbound-ndr-code-header sh -c "printf '%s' \"\$0\" | grep -qx 'X-Relayhint-Code: 5.7.708'" "$msg"
+summary=$(sed -n '/^\[m365.blocked.ip_pool\]/,/^\[/s/^summary *= *//p' "$SRC/conf/hints/en.catalog" | head -1)
+WHY="X-Relayhint-Hint is not the en summary [$summary]: [$(printf '%s' "$msg" | grep -m1 '^X-Relayhint-Hint')]"
+check inbound-ndr-hint-header sh -c "[ -n \"\$1\" ] && printf '%s' \"\$0\" | grep -qxF \"X-Relayhint-Hint: \$1\"" "$msg" "$summary"
+WHY="headers added more than once"
+check inbound-ndr-headers-once sh -c "[ \$(printf '%s\n' \"\$0\" | grep -c '^X-Relayhint-') = 3 ]" "$msg"
+sent_body=$(tr -d '\r' < "$NDR_FILE" | body_of)
+got_body=$(printf '%s\n' "$msg" | body_of)
+WHY="the delivered NDR body differs from the one sent ($(printf '%s' "$sent_body" | wc -c) vs $(printf '%s' "$got_body" | wc -c) bytes)"
+check inbound-ndr-body-untouched test "$sent_body" = "$got_body"
+WHY="no main log line for $ID_NDR: [$(grep -m1 " $ID_NDR relayhint" "$ML")]"
+check inbound-ndr-mainlog grep -qE "^[^ ]+ [^ ]+ $ID_NDR relayhint: orig_queue_id=none provider=m365 cause=m365.blocked.ip_pool dsn=5.7.708 .* kind=ms-ndr ndr=exchange-online orig_message_id=<20260312091500.4F2A1C0049@relay.contoso.com>" "$ML"
+WHY="no syslog line for $ID_NDR: [$(grep -m1 "$ID_NDR" "$SL")]"
+check inbound-ndr-syslog grep -qE "relayhint-exim\[[0-9]+\]: $ID_NDR: relayhint: .*cause=m365.blocked.ip_pool .*kind=ms-ndr" "$SL"
+msg=$(mail_n plain 1)
+WHY="the plain message was not delivered, or got an X-Relayhint header"
+check inbound-plain-untouched sh -c "printf '%s' \"\$0\" | grep -q '^Ordinary inbound mail.' && ! printf '%s' \"\$0\" | grep -qi '^X-Relayhint'" "$msg"
+WHY="the plain message's body changed"
+check inbound-plain-body-identical test "$(body_of < "$RUN/plain.eml")" = "$(printf '%s\n' "$msg" | body_of)"
+WHY="relayhint logged about the plain message"
+check inbound-plain-no-log sh -c "! grep -q ' $ID_PLAIN relayhint' '$ML' && ! grep -q '$ID_PLAIN' '$SL'"
 
 #
 # 3. Webhook alerts

@@ -13,6 +13,18 @@ bounces Postfix generates come back through non_smtpd_milters
 (internal_mail_filter_classes = bounce) and land in maildirs, where they
 are checked.  One "PASS: name" / "FAIL: name: why" line per assertion.
 
+Inbound (phase_inbound): the same milter is in smtpd_milters.  A
+constructed Exchange Online NDR (tests/data/ndr/) and a real Outlook.com
+NDR (tests/data/external/set-of-emails/) are sent to the private smtpd
+with MAIL FROM:<> for a local user; each must land in that maildir with
+X-Relayhint-Cause/-Code, the hint in its text part, the delivery-status
+part and everything after it byte-identical to the bytes sent, and one
+syslog line (kind=ms-ndr) under Postfix's queue id.  An ordinary message,
+a null-sender text/plain notice and a read receipt must arrive
+byte-identical apart from the headers Postfix puts on top, with the tap
+showing the milter accepted them at MAIL FROM or at Content-Type without
+being sent a body.
+
 Webhook alerts: the milter runs with alert_spool set throughout, so each
 cause the bounces carry is spooled once (alert_quiet = 1h, across the
 milter's restart in the fail-open phase).  At the end "relayhint
@@ -318,7 +330,7 @@ alias_database =
 local_recipient_maps =
 virtual_mailbox_domains = relay.example.test
 virtual_mailbox_base = {mail}
-virtual_mailbox_maps = inline:{{ alice@relay.example.test=alice/, postmaster@relay.example.test=postmaster/, carol@relay.example.test=carol/ }}
+virtual_mailbox_maps = inline:{{ alice@relay.example.test=alice/, postmaster@relay.example.test=postmaster/, carol@relay.example.test=carol/, dave@relay.example.test=dave/ }}
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 relayhost = [127.0.0.1]:{m365}
@@ -586,7 +598,7 @@ def check_bounce(name, raw, tap, sink, cause, code, lang, postmaster, delayed=Fa
         dsn = msg.get_payload()[1].get_payload()[0]
         want = {"orig_queue_id": dsn.get("X-Postfix-Queue-ID"), "provider": "m365",
                 "cause": cause, "dsn": code, "relay": "127.0.0.1", "lang": lang,
-                "action": "hinted"}
+                "action": "hinted", "kind": "postfix-bounce"}
         diff = {k: (f.get(k), v) for k, v in want.items() if f.get(k) != v}
         check("%s: syslog fields" % what, not diff and "server_id" in f
               and line.startswith("<22>"), "got/want %s in %r" % (diff, line))
@@ -740,6 +752,144 @@ def phase_passthrough(tap, sink):
           "changed or missing")
 
 
+# inbound: name -> (file, expected cause, enhanced code, ndr= value)
+INBOUND_NDRS = [
+    ("exo-5.7.708", os.path.join("tests", "data", "ndr", "exo-5.7.708-ip-pool.eml"),
+     "m365.blocked.ip_pool", "5.7.708", "exchange-online"),
+    # real, from the external set; cause as in tests/unit/test_external.c
+    ("outlookcom-real", os.path.join("tests", "data", "external", "set-of-emails",
+                                     "lhost-office365-07.eml"),
+     "outlookcom.rejected", "5.1.351", "outlook.com"),
+]
+
+
+def smtp_in(sender, rcpt, data):
+    """One message over SMTP to the private smtpd, exactly these bytes (CRLF)."""
+    with smtplib.SMTP("127.0.0.1", P_SMTP, timeout=30) as s:
+        s.sendmail(sender, [rcpt], data)
+
+
+def inbound_qid(raw):
+    m = re.search(rb"by relay\.example\.test \(Postfix\) with E?SMTP\w* id ([0-9A-F]+)", raw)
+    return m.group(1).decode() if m else None
+
+
+def strip_delivery_headers(raw):
+    """The message minus what Postfix itself put on top: Return-Path,
+    X-Original-To, Delivered-To and its own Received header."""
+    lines = raw.split(b"\n")
+    i = 0
+    while i < len(lines) and re.match(rb"(Return-Path|X-Original-To|Delivered-To|Received):",
+                                      lines[i]):
+        own = lines[i].startswith(b"Received:")
+        i += 1
+        while i < len(lines) and lines[i][:1] in (b" ", b"\t"):
+            i += 1
+        if own:
+            break
+    return b"\n".join(lines[i:])
+
+
+def phase_inbound(tap, sink):
+    """The milter in smtpd_milters: Microsoft NDRs coming in over SMTP for a
+    local sender are enriched; ordinary inbound mail passes untouched."""
+    note("inbound: Microsoft NDRs and ordinary mail over SMTP through smtpd_milters")
+    t0 = time.time()
+    sent = {}
+    for name, path, cause, code, kind in INBOUND_NDRS:
+        with open(os.path.join(SRC, path), "rb") as f:
+            raw = f.read()
+        data = crlf_to_lf(raw).replace(b"\n", b"\r\n")
+        smtp_in("", "dave@relay.example.test", data)
+        sent[name] = crlf_to_lf(raw)
+    stamp = int(time.time() * 1000) % 1000000
+    subj_plain = "inbound plain %d" % stamp
+    plain_from = "news-%d@partner.example" % stamp
+    plain = send("carol@relay.example.test", subj_plain, sender=plain_from,
+                 body="Ordinary inbound mail.\r\nLine two.\r\n")
+    subj_null = "inbound null-sender text %d" % stamp
+    null = send("carol@relay.example.test", subj_null, sender="",
+                extra_headers="Auto-Submitted: auto-replied\r\n",
+                body="Out of office until Monday.\r\n")
+    subj_mdn = "inbound read receipt %d" % stamp
+    mdn_body = ("--mdn{s}\r\nContent-Type: text/plain\r\n\r\nYour message was read.\r\n"
+                "--mdn{s}\r\nContent-Type: message/disposition-notification\r\n\r\n"
+                "Reporting-UA: mail.partner.example; Outlook\r\nFinal-Recipient: rfc822;"
+                "x@partner.example\r\nDisposition: manual-action/MDN-sent-manually; displayed"
+                "\r\n\r\n--mdn{s}--\r\n").format(s=stamp)
+    mdn = send("carol@relay.example.test", subj_mdn, sender="", body=mdn_body,
+               ctype="multipart/report; report-type=disposition-notification;\r\n"
+                     '\tboundary="mdn%d"' % stamp)
+
+    for name, path, cause, code, kind in INBOUND_NDRS:
+        what = "inbound %s" % name
+        msgid = email.message_from_bytes(sent[name]).get("Message-ID", "").strip()
+        got = wait_mail("dave", msgid, timeout=30)
+        if not check("%s: delivered to the local sender's mailbox" % what, got,
+                     "dave has %d messages, none with %s" % (len(maildir("dave")), msgid)):
+            continue
+        raw = got[0]
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+        check("%s: X-Relayhint-Cause" % what, msg.get_all("X-Relayhint-Cause") == [cause],
+              "got %r, want [%r]" % (msg.get_all("X-Relayhint-Cause"), cause))
+        check("%s: X-Relayhint-Code" % what, msg.get("X-Relayhint-Code") == code,
+              "got %r, want %r" % (msg.get("X-Relayhint-Code"), code))
+        text = notification_text(msg)
+        summary = CATALOGS.get("en", {}).get(cause, {}).get("summary")
+        title = CATALOGS.get("en", {}).get("_ui", {}).get("title")
+        check("%s: hint in the text part" % what,
+              summary and title and squash(summary) in squash(text) and squash(title) in squash(text),
+              "summary of %s not in %r" % (cause, text[:300]))
+        boundary = msg.get_boundary()
+        want_tail = tail_from_dsn(body_of(sent[name]), boundary)
+        got_tail = tail_from_dsn(body_of(raw), boundary)
+        check("%s: delivery-status part and everything after byte-identical" % what,
+              want_tail is not None and want_tail == got_tail,
+              "sent %d bytes from the DSN delimiter on, mailbox has %s"
+              % (len(want_tail or b""), len(got_tail) if got_tail is not None else "none"))
+        qid = inbound_qid(raw)
+        rec = tap.find(qid) if qid else None
+        check("%s: the milter saw it through smtpd_milters, null sender" % what,
+              rec and rec["sender"] in ("<>", "") and rec["body_out"] is not None,
+              "tap record %s" % ({k: rec[k] for k in ("sender", "replies")} if rec else None))
+        line = syslog_line(sink, qid) if qid else None
+        if check("%s: one syslog line with the Postfix queue id" % what,
+                 line and len(sink.grep(r": %s: relayhint: " % re.escape(qid or "-"))) == 1,
+                 "queue id %s, line %r" % (qid, line)):
+            f = log_fields(line)
+            want = {"cause": cause, "dsn": code, "provider": "m365", "action": "hinted",
+                    "kind": "ms-ndr", "ndr": kind}
+            diff = {k: (f.get(k), v) for k, v in want.items() if f.get(k) != v}
+            check("%s: syslog fields (kind=ms-ndr ndr=%s)" % (what, kind),
+                  not diff and f.get("orig_message_id", "none").startswith("<"),
+                  "got/want %s in %r" % (diff, line))
+
+    # ordinary mail, a null-sender notice and a read receipt: untouched
+    for what, subj, msg_sent, step, env in (
+            ("inbound ordinary message", subj_plain, plain, ("MAIL", "ACCEPT"), plain_from),
+            ("inbound null-sender text/plain", subj_null, null, ("HEADER", "ACCEPT"), None),
+            ("inbound read receipt (report-type=disposition-notification)", subj_mdn, mdn,
+             ("HEADER", "ACCEPT"), None)):
+        got = wait_mail("carol", subj, timeout=30)
+        if not check("%s: delivered" % what, got, "carol has nothing with %r" % subj):
+            continue
+        check("%s: byte-identical apart from Postfix's own Received header" % what,
+              strip_delivery_headers(got[0]) == crlf_to_lf(msg_sent),
+              "delivered:\n%r\nsent:\n%r" % (strip_delivery_headers(got[0])[:400],
+                                              crlf_to_lf(msg_sent)[:400]))
+        check("%s: no X-Relayhint header" % what, b"X-Relayhint" not in got[0], "header added")
+        qid = inbound_qid(got[0])
+        rec = tap.find(qid) if qid else None
+        if env is not None:
+            # accepted at MAIL FROM: Postfix has sent no queue id yet
+            rec = ([r for r in tap.snapshot() if r["sender"] and env in r["sender"]] or [None])[-1]
+        check("%s: accepted at %s, no body sent to the milter" % (what, step[0]),
+              rec and rec["replies"] and rec["replies"][-1] == step and rec["body_in"] == b""
+              and rec["body_out"] is None and not rec["added"],
+              "tap record %s" % ({k: rec[k] for k in ("sender", "replies")} if rec else qid))
+    note("inbound phase: %.1f s" % (time.time() - t0))
+
+
 def phase_soft(tap, sink):
     note("soft bounce (default smtp_sasl_auth_soft_bounce = yes): delay notice, then expiry")
     postconf("smtp_sasl_auth_soft_bounce = yes", "delay_warning_time = 8s",
@@ -835,7 +985,7 @@ def spooled_alerts():
 def phase_alerts(sink):
     note("webhook alerts: one per cause, drained to an HTTPS receiver; unwritable spool")
     want = set()
-    for user in ("alice", "postmaster"):
+    for user in ("alice", "postmaster", "dave"):
         for path in maildir(user):
             with open(path, "rb") as f:
                 m = email.message_from_bytes(f.read())
@@ -979,6 +1129,7 @@ def main():
     phase_language(tap, sink)
     phase_ratelimit(tap, sink)
     phase_passthrough(tap, sink)
+    phase_inbound(tap, sink)
     if os.environ.get("RELAYHINT_QUICK") != "1":
         phase_soft(tap, sink)
     phase_fail_open(tap, sink, enriched)

@@ -6,7 +6,10 @@
 # pfxtest.py, which builds a PRIVATE Postfix instance under a fresh
 # directory in /var/tmp (own config, queue and data directories, loopback
 # ports chosen at run time), a fake Microsoft 365 server and the milter.
-# The system's own /etc/postfix is neither read nor changed.
+# The system's own /etc/postfix is neither read nor changed.  The milter
+# is in non_smtpd_milters (Postfix's own bounces) and smtpd_milters
+# (Microsoft NDRs received over SMTP, and ordinary mail that must pass
+# untouched); see pfxtest.py.
 #
 # Output: one "PASS: name", "FAIL: name: why" or "SKIP: name: why" line
 # per assertion (SKIP only when not root or the packages cannot be
