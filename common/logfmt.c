@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "explain.h"
 #include "logfmt.h"
+#include "ndr.h"
 #include "text.h"
 
 /* logfmt_value - a censored, bounded, never empty value */
@@ -90,5 +91,24 @@ logfmt_verdict(struct buf *out, const char *queue_id,
 	    act);
 	if (suppressed > 0)
 		buf_printf(out, " suppressed=%lu", suppressed);
+	return (out->overflow ? -1 : 0);
+}
+
+/* logfmt_kind - what kind of report the line is about */
+int
+logfmt_kind(struct buf *out, const struct verdict *v, const char *other_kind)
+{
+	char	 val[LOGFMT_VALUE_MAX + 4];
+
+	if (v->form != FORM_NDR) {
+		logfmt_value(val, sizeof(val), other_kind);
+		buf_printf(out, " kind=%s", val);
+		return (out->overflow ? -1 : 0);
+	}
+	buf_printf(out, " kind=ms-ndr");
+	logfmt_value(val, sizeof(val), ndr_kind_name(v->ndr_kind));
+	buf_printf(out, " ndr=%s", val);
+	logfmt_value(val, sizeof(val), v->orig_msgid);
+	buf_printf(out, " orig_message_id=%s", val);
 	return (out->overflow ? -1 : 0);
 }

@@ -35,6 +35,15 @@ int	logfmt_verdict(struct buf *out, const char *queue_id,
 	    const struct verdict *v, const char *lang, const char *action,
 	    unsigned long suppressed);
 
+/*
+ * logfmt_kind - append " kind=K": "ms-ndr" for a report Microsoft wrote,
+ * then also " ndr=" (who: exchange-online, outlook.com, exchange-onprem)
+ * and " orig_message_id=" (what bounced); other_kind for anything else
+ * ("postfix-bounce", "dsn").  Returns 0, or -1 when out overflowed.
+ */
+int	logfmt_kind(struct buf *out, const struct verdict *v,
+	    const char *other_kind);
+
 /* logfmt_provider - "m365" or "none" */
 const char *logfmt_provider(int provider);
 

@@ -158,6 +158,14 @@ skip_quoted(const char *s, size_t i)
 	return (s[i] == '"' ? i + 1 : i);
 }
 
+/* is_pwsp - white space between parameters: a raw folded header value
+ * (as a milter gets it) keeps its CR and LF */
+static inline int
+is_pwsp(int c)
+{
+	return (is_wsp(c) || c == '\r' || c == '\n');
+}
+
 /* param_next - the next "name=value" at or after *pos; 0 at the end */
 static int
 param_next(const char *s, size_t *pos, struct mime_pspan *p)
@@ -165,7 +173,7 @@ param_next(const char *s, size_t *pos, struct mime_pspan *p)
 	size_t	 i = *pos;
 
 	for (;;) {
-		while (s[i] == ';' || is_wsp(s[i]))
+		while (s[i] == ';' || is_pwsp(s[i]))
 			i++;
 		if (s[i] == '\0') {
 			*pos = i;
@@ -173,13 +181,13 @@ param_next(const char *s, size_t *pos, struct mime_pspan *p)
 		}
 		p->name = i;
 		while (s[i] != '\0' && s[i] != '=' && s[i] != ';' &&
-		    s[i] != '"' && !is_wsp(s[i]))
+		    s[i] != '"' && !is_pwsp(s[i]))
 			i++;
 		p->name_len = i - p->name;
-		while (is_wsp(s[i]))
+		while (is_pwsp(s[i]))
 			i++;
 		if (s[i] == '=' && p->name_len > 0) {
-			for (i++; is_wsp(s[i]); i++)
+			for (i++; is_pwsp(s[i]); i++)
 				;
 			if (s[i] == '"') {
 				p->quoted = 1;
@@ -192,7 +200,7 @@ param_next(const char *s, size_t *pos, struct mime_pspan *p)
 				p->quoted = 0;
 				p->val = i;
 				while (s[i] != '\0' && s[i] != ';' &&
-				    !is_wsp(s[i]) && s[i] != '"')
+				    !is_pwsp(s[i]) && s[i] != '"')
 					i++;
 				p->val_len = i - p->val;
 			}

@@ -770,13 +770,6 @@ relayhint_hint(uschar **yield, int argc, uschar *argv[])
 	return (OK);
 }
 
-/* bounce_kind - the kind= word: a Microsoft NDR or some MTA's DSN */
-static const char *
-bounce_kind(const struct verdict *v)
-{
-	return (v->form == FORM_NDR ? "ms-ndr" : "dsn");
-}
-
 /* bounce_log - main log and rate-limited syslog line for a received bounce */
 static void
 bounce_log(const struct rhx_opts *o, const struct kb *kb,
@@ -784,7 +777,7 @@ bounce_log(const struct rhx_opts *o, const struct kb *kb,
 {
 	struct buf b;
 	const char *id = expand_var("$message_exim_id");
-	char	 val[LOGFMT_VALUE_MAX + 4], rkey[400], spath[PATH_MAX + 32];
+	char	 rkey[400], spath[PATH_MAX + 32];
 	unsigned long suppressed = 0;
 	int	 uid, gid, pass;
 
@@ -802,14 +795,7 @@ bounce_log(const struct rhx_opts *o, const struct kb *kb,
 		buf_reset(&b);
 		(void)logfmt_verdict(&b, id, &a->v, lang, "header",
 		    suppressed);
-		buf_printf(&b, " kind=%s", bounce_kind(&a->v));
-		if (a->v.form == FORM_NDR) {
-			(void)logfmt_value(val, sizeof(val),
-			    ndr_kind_name(a->v.ndr_kind));
-			buf_printf(&b, " ndr=%s", val);
-			(void)logfmt_value(val, sizeof(val), a->v.orig_msgid);
-			buf_printf(&b, " orig_message_id=%s", val);
-		}
+		(void)logfmt_kind(&b, &a->v, "dsn");
 		if (b.overflow)
 			break;
 		/* Exim's main log style: "ID relayhint: ...", Exim adds ID */

@@ -41,7 +41,7 @@
  * spool that cannot be written costs the alert only.
  *
  * Logs: per enriched message, one info line (logfmt.c) with "kind=" at
- * the end (ms-ndr, postfix-bounce or dsn; see bounce_kind), at most one per
+ * the end (ms-ndr, postfix-bounce or dsn; see dsn_kind), at most one per
  * cause per log_repeat_window; a warning when a bounce with a cause
  * could not be enriched; a warning per alert the spool bound drops, and
  * at most one per MLFI_ALERT_WARN_WINDOW when alerts cannot be spooled;
@@ -378,23 +378,15 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct msg *m = rh_getpriv(ctx);
 	const char *p;
-	char	 ctype[1024], rtype[64];
-	size_t	 n;
+	char	 rtype[64];
 
 	if (m == NULL || m->rt == NULL)
 		return (SMFIS_ACCEPT);
 	if (strcasecmp(name, "Content-Type") == 0) {
 		if (!mime_type_is(value, "multipart/report"))
 			return (pass(m, "not multipart/report"));
-		/*
-		 * No report-type at all: let bounce_rewrite() judge.  The
-		 * value is unfolded first (mime_param stops at a line end);
-		 * one cut short keeps the message as a candidate.
-		 */
-		for (p = value, n = 0; *p && n < sizeof(ctype) - 1; p++)
-			ctype[n++] = *p == '\r' || *p == '\n' ? ' ' : *p;
-		ctype[n] = '\0';
-		if (mime_param(ctype, "report-type", rtype, sizeof(rtype)) >= 0 &&
+		/* no report-type at all: let bounce_rewrite() judge */
+		if (mime_param(value, "report-type", rtype, sizeof(rtype)) >= 0 &&
 		    strcasecmp(rtype, "delivery-status") != 0 &&
 		    strcasecmp(rtype, "global-delivery-status") != 0)
 			return (pass(m, "not a delivery report"));
@@ -481,33 +473,14 @@ returned_language(const struct runtime *rt, const char *hdrs, size_t hlen,
 }
 
 /*
- * bounce_kind - what the admin is looking at: a Microsoft NDR that came
- * in over SMTP, a bounce written by Postfix (its DSN names the queue id,
- * X-Postfix-Queue-ID), or some other MTA's DSN.
+ * dsn_kind - what the admin is looking at when it is not Microsoft's own
+ * report (logfmt_kind): a bounce written by Postfix (its DSN names the
+ * queue id, X-Postfix-Queue-ID), or some other MTA's DSN
  */
 static const char *
-bounce_kind(const struct verdict *v)
+dsn_kind(const struct verdict *v)
 {
-	if (v->form == FORM_NDR)
-		return ("ms-ndr");
-	if (v->queue_id[0] != '\0')
-		return ("postfix-bounce");
-	return ("dsn");
-}
-
-/* log_kind - " kind=K", and for an NDR who wrote it and what bounced */
-static void
-log_kind(struct buf *line, const struct verdict *v)
-{
-	char	 val[LOGFMT_VALUE_MAX + 4];
-
-	buf_printf(line, " kind=%s", bounce_kind(v));
-	if (v->form != FORM_NDR)
-		return;
-	logfmt_value(val, sizeof(val), ndr_kind_name(v->ndr_kind));
-	buf_printf(line, " ndr=%s", val);
-	logfmt_value(val, sizeof(val), v->orig_msgid);
-	buf_printf(line, " orig_message_id=%s", val);
+	return (v->queue_id[0] != '\0' ? "postfix-bounce" : "dsn");
 }
 
 /* log_result - the syslog line, rate-limited per cause */
@@ -528,7 +501,7 @@ log_result(const char *qid, const struct bounce_result *res, const char *lang,
 	buf_init(&line, 4096);
 	logfmt_verdict(&line, qid, &res->v, lang, hinted ? "hinted" :
 	    "unchanged", held);
-	log_kind(&line, &res->v);
+	(void)logfmt_kind(&line, &res->v, dsn_kind(&res->v));
 	if (hinted)
 		log_info("%s", line.data ? line.data : "");
 	else {

@@ -127,6 +127,11 @@ test_param(void **state)
 		{ "multipart/mixed; boundary=\"first\"; boundary=second",
 		  "boundary", 71, "first" },
 		{ "multipart/mixed; boundary=\"\"", "boundary", 71, "" },
+		/* a raw folded value, as a milter gets the header */
+		{ "multipart/report;\r\n\treport-type=delivery-status;\n "
+		  "boundary=\"b1\"", "report-type", 64, "delivery-status" },
+		{ "multipart/report;\r\n\treport-type=delivery-status;\n "
+		  "boundary=\"b1\"", "boundary", 71, "b1" },
 		{ "multipart/mixed; boundary=\"a  b\"", "boundary", 71, "a  b" },
 		{ "multipart/mixed; xboundary=a", "boundary", 71, NULL },
 		{ "multipart/mixed; boundary", "boundary", 71, NULL },
