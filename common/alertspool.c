@@ -72,24 +72,6 @@ put(char *dst, size_t dstlen, const char *src)
 	text_printable(dst, dstlen, src, strlen(src));
 }
 
-/* seterr - the reason for the caller */
-static int
-seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
-
 /* say - a notice through the caller's logger, or stderr */
 static void
 say(alert_log_fn *log, void *ctx, const char *msg)
@@ -328,7 +310,7 @@ alertspool_put(const char *dir, int max, const struct alert *a,
 		max = ALERT_SPOOL_DEFAULT_MAX;
 	buf_init(&b, ALERT_FILE_MAX);
 	if (alertspool_serialize(a, &b) < 0) {
-		seterr(err, errlen, "alert for %s too large; not spooled",
+		text_seterr(err, errlen, "alert for %s too large; not spooled",
 		    a->cause);
 		goto out;
 	}
@@ -341,7 +323,7 @@ alertspool_put(const char *dir, int max, const struct alert *a,
 	    n_seq);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC | O_NOCTTY, 0640)) < 0) {
-		seterr(err, errlen, "alert spool %s: %s", dir, strerror(errno));
+		text_seterr(err, errlen, "alert spool %s: %s", dir, strerror(errno));
 		goto out;
 	}
 	/* whatever the umask: the drainer reads it through the group */
@@ -350,13 +332,13 @@ alertspool_put(const char *dir, int max, const struct alert *a,
 		e = errno;
 		close(fd);
 		unlink(tmp);
-		seterr(err, errlen, "alert spool %s: %s", dir, strerror(e));
+		text_seterr(err, errlen, "alert spool %s: %s", dir, strerror(e));
 		goto out;
 	}
 	if (close(fd) < 0 || rename(tmp, final) < 0) {
 		e = errno;
 		unlink(tmp);
-		seterr(err, errlen, "alert spool %s: %s", dir, strerror(e));
+		text_seterr(err, errlen, "alert spool %s: %s", dir, strerror(e));
 		goto out;
 	}
 	rc = 0;
@@ -407,7 +389,7 @@ state_open(const char *dir, const char *cause, char *err, size_t errlen)
 
 	if ((size_t)snprintf(sdir, sizeof(sdir), "%s/%s", dir, STATE_DIR) >=
 	    sizeof(sdir))
-		return (seterr(err, errlen, "alert spool path too long"));
+		return (text_seterr(err, errlen, "alert spool path too long"));
 	snprintf(path, sizeof(path), "%s/%s", sdir, cause);
 	if ((fd = open(path, flags)) >= 0 || errno != ENOENT)
 		goto opened;
@@ -415,23 +397,23 @@ state_open(const char *dir, const char *cause, char *err, size_t errlen)
 	if (mkdir(sdir, 0770) == 0)
 		(void)chmod(sdir, 02770);	/* umask; the group's setgid */
 	else if (errno != EEXIST)
-		return (seterr(err, errlen, "alert spool %s: %s", sdir,
+		return (text_seterr(err, errlen, "alert spool %s: %s", sdir,
 		    strerror(errno)));
 	if ((n = count_states(sdir)) < 0)
-		return (seterr(err, errlen, "alert spool %s: %s", sdir,
+		return (text_seterr(err, errlen, "alert spool %s: %s", sdir,
 		    strerror(errno)));
 	if (n >= ALERT_STATE_MAX)
-		return (seterr(err, errlen, "alert spool %s: more than %d "
+		return (text_seterr(err, errlen, "alert spool %s: more than %d "
 		    "causes; not counting %s", sdir, ALERT_STATE_MAX, cause));
 	if ((fd = open(path, flags | O_CREAT, 0660)) >= 0)
 		(void)fchmod(fd, 0660);	/* another user updates it too */
 opened:
 	if (fd < 0)
-		return (seterr(err, errlen, "alert spool %s: %s", path,
+		return (text_seterr(err, errlen, "alert spool %s: %s", path,
 		    strerror(errno)));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return (seterr(err, errlen, "alert spool %s: not a regular "
+		return (text_seterr(err, errlen, "alert spool %s: not a regular "
 		    "file", path));
 	}
 	return (fd);
@@ -518,13 +500,13 @@ alertspool_note(const struct alertspool *sp, const struct verdict *v,
 		char	 shown[64];
 
 		put(shown, sizeof(shown), v->cause);
-		return (seterr(err, errlen, "cause id \"%s\" is not "
+		return (text_seterr(err, errlen, "cause id \"%s\" is not "
 		    "[a-z0-9._-]; no alert", shown));
 	}
 	if ((fd = state_open(sp->dir, v->cause, err, errlen)) < 0)
 		return (-1);
 	if (state_lock(fd) < 0) {
-		seterr(err, errlen, "alert spool %s: lock for %s: %s",
+		text_seterr(err, errlen, "alert spool %s: lock for %s: %s",
 		    sp->dir, v->cause, strerror(errno));
 		close(fd);
 		return (-1);
@@ -542,7 +524,7 @@ alertspool_note(const struct alertspool *sp, const struct verdict *v,
 	} else
 		s.held++;
 	if (state_write(fd, &s) < 0) {
-		seterr(err, errlen, "alert spool %s: state for %s: %s",
+		text_seterr(err, errlen, "alert spool %s: state for %s: %s",
 		    sp->dir, v->cause, strerror(errno));
 		close(fd);
 		return (-1);

@@ -97,24 +97,6 @@ static const struct facility {
 	{"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
 };
 
-/* seterr - format an error into the caller's buffer */
-static int
-seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
-
 /* config_init - defaults, as documented in relayhint.conf(5) */
 void
 config_init(struct config *c)
@@ -342,7 +324,7 @@ parse_line(struct config *c, char *line, const char *name, int lineno,
 	if (*p == '\0' || *p == '#')
 		return (0);
 	if ((eq = strchr(p, '=')) == NULL)
-		return (seterr(err, errlen, "%s:%d: expected \"name = value\"",
+		return (text_seterr(err, errlen, "%s:%d: expected \"name = value\"",
 		    name, lineno));
 	for (end = eq; end > p && (end[-1] == ' ' || end[-1] == '\t'); end--)
 		;
@@ -361,14 +343,14 @@ parse_line(struct config *c, char *line, const char *name, int lineno,
 		char	 shown[64];
 
 		text_printable(shown, sizeof(shown), p, klen);
-		return (seterr(err, errlen, "%s:%d: unknown setting \"%s\"",
+		return (text_seterr(err, errlen, "%s:%d: unknown setting \"%s\"",
 		    name, lineno, shown));
 	}
 	if (c->line[i] != 0)
-		return (seterr(err, errlen, "%s:%d: %s: already set at line %d",
+		return (text_seterr(err, errlen, "%s:%d: %s: already set at line %d",
 		    name, lineno, keys[i].name, c->line[i]));
 	if ((why = set_value(c, &keys[i], val)) != NULL)
-		return (seterr(err, errlen, "%s:%d: %s: %s", name, lineno,
+		return (text_seterr(err, errlen, "%s:%d: %s: %s", name, lineno,
 		    keys[i].name, why));
 	c->line[i] = lineno;
 	return (0);
@@ -384,7 +366,7 @@ config_load_buf(struct config *c, const char *text, size_t len,
 	int	 lineno = 0;
 
 	if (len > CONFIG_FILE_MAX)
-		return (seterr(err, errlen, "%s: file larger than %d bytes",
+		return (text_seterr(err, errlen, "%s: file larger than %d bytes",
 		    name, CONFIG_FILE_MAX));
 	while (i < len) {
 		lineno++;
@@ -394,10 +376,10 @@ config_load_buf(struct config *c, const char *text, size_t len,
 		if (n > 0 && text[i + n - 1] == '\r')
 			n--;
 		if (n > CONFIG_LINE_MAX)
-			return (seterr(err, errlen, "%s:%d: line too long",
+			return (text_seterr(err, errlen, "%s:%d: line too long",
 			    name, lineno));
 		if (memchr(text + i, '\0', n) != NULL)
-			return (seterr(err, errlen, "%s:%d: NUL byte", name,
+			return (text_seterr(err, errlen, "%s:%d: NUL byte", name,
 			    lineno));
 		memcpy(line, text + i, n);
 		line[n] = '\0';
@@ -419,29 +401,29 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	int	 fd, rc;
 
 	if ((fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) < 0)
-		return (seterr(err, errlen, "%s: %s", path, strerror(errno)));
+		return (text_seterr(err, errlen, "%s: %s", path, strerror(errno)));
 	if (fstat(fd, &st) < 0) {
 		rc = errno;
 		close(fd);
-		return (seterr(err, errlen, "%s: %s", path, strerror(rc)));
+		return (text_seterr(err, errlen, "%s: %s", path, strerror(rc)));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return (seterr(err, errlen, "%s: not a regular file", path));
+		return (text_seterr(err, errlen, "%s: not a regular file", path));
 	}
 	if (st.st_mode & S_IWOTH) {
 		close(fd);
-		return (seterr(err, errlen, "%s: refusing a world-writable "
+		return (text_seterr(err, errlen, "%s: refusing a world-writable "
 		    "configuration file (chmod o-w)", path));
 	}
 	if (st.st_size > CONFIG_FILE_MAX) {
 		close(fd);
-		return (seterr(err, errlen, "%s: file larger than %d bytes",
+		return (text_seterr(err, errlen, "%s: file larger than %d bytes",
 		    path, CONFIG_FILE_MAX));
 	}
 	if ((text = malloc(CONFIG_FILE_MAX + 1)) == NULL) {
 		close(fd);
-		return (seterr(err, errlen, "%s: out of memory", path));
+		return (text_seterr(err, errlen, "%s: out of memory", path));
 	}
 	while (len <= CONFIG_FILE_MAX &&
 	    (r = read(fd, text + len, CONFIG_FILE_MAX + 1 - len)) != 0) {
@@ -451,7 +433,7 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 			rc = errno;
 			free(text);
 			close(fd);
-			return (seterr(err, errlen, "%s: %s", path,
+			return (text_seterr(err, errlen, "%s: %s", path,
 			    strerror(rc)));
 		}
 		len += (size_t)r;

@@ -10,6 +10,8 @@
  * stands between a remote server's reply and our headers and syslog
  * lines: its output never holds CR, LF, NUL or other control bytes.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "text.h"
@@ -273,4 +275,18 @@ text_lang_ok(const char *s)
 			return (0);
 	}
 	return (i > 0);
+}
+
+/* text_seterr - a reason for the caller; always -1 */
+int
+text_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return (-1);
 }

@@ -45,4 +45,12 @@ int	text_utf8_valid(const char *s, size_t len);
 /* text_lang_ok - a language tag: letters, digits and '-', 1..15 bytes */
 int	text_lang_ok(const char *s);
 
+/*
+ * text_seterr - format a reason into the caller's err buffer (when there
+ * is one); always returns -1, so "return (text_seterr(...));" reads as
+ * the failure it is
+ */
+int	text_seterr(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 #endif
