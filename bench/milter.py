@@ -4,9 +4,9 @@
 usage: milter.py SRCDIR OUT.json      (root; bench/run.sh runs it)
 
 Builds a PRIVATE Postfix instance under a fresh directory in BENCH_TMP
-(/var/tmp): its own config, queue and data directories, loopback ports
-picked at run time; the system's /etc/postfix is neither read nor
-changed.  Three smtpd services listen on three ports and differ only in
+(/var/tmp) with tests/integration/pflab.py, as the integration tests do:
+its own config, queue and data directories, loopback ports picked at run
+time; the system's /etc/postfix is neither read nor changed.  Three smtpd services listen on three ports and differ only in
 smtpd_milters:
 
   none       no milter;
@@ -59,19 +59,22 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "integration"))
+import pflab  # noqa: E402
+from pflab import established, free_port, run, wait_for, write  # noqa: E402
+
 SRC, OUT = sys.argv[1], sys.argv[2]
 N = int(os.environ.get("BENCH_MILTER_N", "600"))
 RUNS = int(os.environ.get("BENCH_MILTER_RUNS", "3"))
 CONC = int(os.environ.get("BENCH_MILTER_CONC", "50"))
 TMP = os.environ.get("BENCH_TMP", "/var/tmp")
-MILTER = os.path.join(SRC, "build", "relayhint-milter")
 OPENDKIM = "/usr/sbin/opendkim"
 CONFIGS = ("none", "relayhint", "opendkim")
 KINDS = ("bounce", "ordinary")
 WARMUP = 2 * CONC
 HZ = os.sysconf("SC_CLK_TCK")
 T0 = time.time()
-procs = {}
 
 
 def note(text):
@@ -79,47 +82,7 @@ def note(text):
     sys.stderr.flush()
 
 
-def run(cmd, timeout=60):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       timeout=timeout)
-    if r.returncode != 0:
-        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), r.returncode,
-                                                r.stdout.decode("utf-8", "replace").strip()))
-    return r.stdout.decode("utf-8", "replace")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def port_open(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
-def wait_for(pred, timeout, step=0.05):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(step)
-    return bool(pred())
-
-
-def write(path, text, mode=0o644):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(path, mode)
-
-
-W = None
+W = LAB = None
 P_SMTP = {c: free_port() for c in CONFIGS}
 P_RH, P_DKIM = free_port(), free_port()
 MILTER_PORT = {"relayhint": P_RH, "opendkim": P_DKIM}
@@ -175,31 +138,7 @@ def ordinary_message(keyfile):
 # ---------------------------------------------------------------- setup
 
 def setup_postfix():
-    etc, spool, data = (os.path.join(W, d) for d in ("etc", "spool", "data"))
-    for d in (etc, spool, data):
-        os.makedirs(d)
-    shutil.chown(data, "postfix")
-    master = "/usr/share/postfix/master.cf.dist"
-    if not os.path.exists(master):
-        master = "/etc/postfix/master.cf"
-    shutil.copy(master, os.path.join(etc, "master.cf"))
-    write(os.path.join(etc, "main.cf"), """\
-# private Postfix instance of bench/milter.py (not the system one)
-compatibility_level = 3.6
-queue_directory = {spool}
-data_directory = {data}
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = bench.example.test
-mydomain = example.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-maillog_file = {w}/postfix.log
-smtputf8_enable = no
-alias_maps =
-alias_database =
-local_recipient_maps =
+    LAB.write_main_cf("bench/milter.py", "bench.example.test", """\
 mynetworks = 127.0.0.0/8
 smtpd_relay_restrictions = permit_mynetworks, reject
 default_transport = discard:bench-sink
@@ -210,67 +149,34 @@ milter_default_action = accept
 milter_connect_timeout = 5s
 milter_command_timeout = 10s
 milter_content_timeout = 20s
-""".format(spool=spool, data=data, w=W))
-    run(["postconf", "-c", etc, "-F", "*/*/chroot = n"])
-    run(["postconf", "-c", etc, "-MX", "smtp/inet"])
-    for c in CONFIGS:
-        m = "inet:127.0.0.1:%d" % MILTER_PORT[c] if c in MILTER_PORT else ""
-        run(["postconf", "-c", etc, "-M",
-             "127.0.0.1:{p}/inet=127.0.0.1:{p} inet n - n - - smtpd -o smtpd_milters={m}"
-             .format(p=P_SMTP[c], m=m)])
-    run(["postfix", "-c", etc, "check"])
-    run(["postfix", "-c", etc, "start"])
-    procs["postfix_etc"] = etc
-    for c in CONFIGS:
-        if not wait_for(lambda: port_open(P_SMTP[c]), 20):
-            raise RuntimeError("private Postfix does not listen on 127.0.0.1:%d" % P_SMTP[c])
+""")
+    LAB.start_postfix([(P_SMTP[c], "-o smtpd_milters=" +
+                        ("inet:127.0.0.1:%d" % MILTER_PORT[c] if c in MILTER_PORT else ""))
+                       for c in CONFIGS])
 
 
-class SyslogSink:
+class HintCounter(pflab.SyslogSink):
     """The unix datagram socket relayhint-milter logs to; counts lines."""
 
     def __init__(self, path):
         self.hinted = 0
         self.other = []
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(path)
-        os.chmod(path, 0o666)
-        threading.Thread(target=self._loop, daemon=True).start()
+        super().__init__(path)
 
-    def _loop(self):
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                return
-            if b"action=hinted" in data:
-                self.hinted += 1
-            elif len(self.other) < 20:
-                self.other.append(data.decode("utf-8", "replace"))
+    def take(self, data):
+        if b"action=hinted" in data:
+            self.hinted += 1
+        elif len(self.other) < 20:
+            self.other.append(data.decode("utf-8", "replace"))
 
 
 def start_relayhint():
-    run_dir = os.path.join(W, "rh")
-    hints = os.path.join(run_dir, "hints")
-    os.makedirs(hints)
-    for path in glob.glob(os.path.join(SRC, "conf", "hints", "*.catalog")):
-        shutil.copy(path, hints)
-    for d in (run_dir, hints):
-        os.chmod(d, 0o755)
-    for f in os.listdir(hints):
-        os.chmod(os.path.join(hints, f), 0o644)
-    sink = SyslogSink(os.path.join(run_dir, "log.sock"))
-    conf = os.path.join(run_dir, "relayhint.conf")
-    write(conf, "# written by bench/milter.py\n"
-          "socket = inet:%d@127.0.0.1\nuser = nobody\nsyslog_socket = %s\n"
-          "log_repeat_window = 0\nlanguage = en\nuse_content_language = yes\n"
-          "hints_dir = %s\n" % (P_RH, os.path.join(run_dir, "log.sock"), hints))
-    out = open(os.path.join(W, "relayhint-milter.out"), "w")
-    procs["relayhint"] = subprocess.Popen([MILTER, "-f", "-c", conf], stdin=subprocess.DEVNULL,
-                                          stdout=out, stderr=out, start_new_session=True)
-    if not wait_for(lambda: port_open(P_RH), 15) or procs["relayhint"].poll() is not None:
-        raise RuntimeError("relayhint-milter did not start: " +
-                           open(os.path.join(W, "relayhint-milter.out")).read()[:300])
+    sink = HintCounter(LAB.logsock)
+    conf = os.path.join(LAB.rundir, "relayhint.conf")
+    write(conf, LAB.milter_conf("bench/milter.py", P_RH, use_content_language="yes"))
+    out = os.path.join(W, "relayhint-milter.out")
+    if not LAB.start_milter(conf, P_RH, "relayhint", out=out):
+        raise RuntimeError("relayhint-milter did not start: " + open(out).read()[:300])
     return sink
 
 
@@ -292,41 +198,23 @@ def start_opendkim():
           "Mode v\nSocket inet:%d@127.0.0.1\nUserID opendkim\nSyslog no\n"
           "Canonicalization relaxed/simple\nPidFile %s/opendkim.pid\n"
           "TestPublicKeys %s/keys\n" % (P_DKIM, d, d))
-    out = open(os.path.join(W, "opendkim.out"), "w")
-    procs["opendkim"] = subprocess.Popen([OPENDKIM, "-f", "-x", conf], stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=out, start_new_session=True)
-    if not wait_for(lambda: port_open(P_DKIM), 15) or procs["opendkim"].poll() is not None:
-        raise RuntimeError("opendkim did not start: " +
-                           open(os.path.join(W, "opendkim.out")).read()[:300])
+    out = os.path.join(W, "opendkim.out")
+    if not LAB.start_milter(conf, P_DKIM, "opendkim", cmd=[OPENDKIM, "-f", "-x", conf], out=out):
+        raise RuntimeError("opendkim did not start: " + open(out).read()[:300])
     return key
 
 
 # ---------------------------------------------------------------- /proc
 
-def children(pid):
-    kids = []
-    for stat in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            with open(stat) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(stat.split("/")[2]))
-    return kids
-
-
 def milter_pids(c):
-    p = procs[c]
-    return [p.pid] + children(p.pid)
+    return LAB.daemon_pids(c)
 
 
 def cpu_ticks(pids):
     t = 0
     for pid in pids:
         try:
-            with open("/proc/%d/stat" % pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+            fields = pflab.proc_stat(pid)
             t += int(fields[11]) + int(fields[12])  # utime, stime
         except (OSError, IndexError, ValueError):
             pass
@@ -335,16 +223,7 @@ def cpu_ticks(pids):
 
 def status_kb(pids, key):
     """The largest KEY (VmRSS, VmHWM) among pids, in kB."""
-    best = 0
-    for pid in pids:
-        try:
-            with open("/proc/%d/status" % pid) as f:
-                for line in f:
-                    if line.startswith(key + ":"):
-                        best = max(best, int(line.split()[1]))
-        except OSError:
-            pass
-    return best
+    return max((pflab.status_kb(pid, key) for pid in pids), default=0)
 
 
 def sys_busy():
@@ -352,19 +231,6 @@ def sys_busy():
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:]]
     return sum(v[:8]) - v[3] - v[4]  # all but idle and iowait
-
-
-def sessions(port):
-    """Established TCP connections whose local port is the milter's."""
-    n = 0
-    want = ":%04X" % port
-    with open("/proc/net/tcp") as f:
-        next(f)
-        for line in f:
-            fields = line.split()
-            if fields[1].endswith(want) and fields[3] == "01":
-                n += 1
-    return n
 
 
 class Sampler:
@@ -380,7 +246,7 @@ class Sampler:
 
     def _loop(self):
         while not self.stop.is_set():
-            self.max_sessions = max(self.max_sessions, sessions(self.port))
+            self.max_sessions = max(self.max_sessions, established(self.port))
             self.max_rss = max(self.max_rss, status_kb(self.pids, "VmRSS"))
             self.stop.wait(0.05)
 
@@ -393,7 +259,7 @@ class Sampler:
 # ---------------------------------------------------------------- injection
 
 def queue_files():
-    spool = os.path.join(W, "spool")
+    spool = LAB.spool
     n = 0
     for q in ("maildrop", "incoming", "active", "deferred", "hold"):
         for _root, _dirs, files in os.walk(os.path.join(spool, q)):
@@ -471,20 +337,8 @@ def inject(config, kind, n, msgs):
 # ---------------------------------------------------------------- main
 
 def cleanup():
-    for c in ("relayhint", "opendkim"):
-        p = procs.pop(c, None)
-        if p is None:
-            continue
-        p.terminate()
-        try:
-            p.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait(5)
-    etc = procs.pop("postfix_etc", None)
-    if etc:
-        subprocess.run(["postfix", "-c", etc, "stop"], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=30)
+    if LAB:
+        LAB.cleanup(("relayhint", "opendkim"))
     if W and os.environ.get("KEEP") != "1":
         shutil.rmtree(W, ignore_errors=True)
     elif W:
@@ -492,9 +346,11 @@ def cleanup():
 
 
 def main():
-    global W
+    global W, LAB
     W = __import__("tempfile").mkdtemp(prefix="relayhint-bench-milter.", dir=TMP)
     os.chmod(W, 0o755)
+    LAB = pflab.Lab(W, SRC)
+    LAB.prepare()
     sink = start_relayhint()
     key = start_opendkim()
     setup_postfix()

@@ -3,8 +3,8 @@
 
 usage: loadtest.py WORKDIR SRCDIR      (run by run.sh, as root)
 
-Builds a private Postfix instance under WORKDIR the way
-tests/integration/postfix/pfxtest.py does (own config, queue and data
+Builds a private Postfix instance under WORKDIR with
+tests/integration/pflab.py, as pfxtest.py does (own config, queue and data
 directories, loopback ports picked free at start, the milter as user
 nobody, the fake Microsoft 365 server tests/integration/postfix/fake_m365.py), with the milter in
 smtpd_milters and non_smtpd_milters (default_action=accept) and
@@ -42,19 +42,20 @@ import glob
 import json
 import os
 import re
-import shutil
 import signal
 import smtplib
-import socket
-import subprocess
 import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import pflab  # noqa: E402
+from pflab import (SyslogSink, established, free_port, note, port_open, run, say,  # noqa: E402
+                   status_kb, wait_for, write)
+
 W, SRC = sys.argv[1], sys.argv[2]
-HERE = os.path.dirname(os.path.abspath(__file__))
-MILTER = os.path.join(SRC, "build", "relayhint-milter")
-T0 = time.time()
+LAB = pflab.Lab(W, SRC)
+T0 = pflab.T0
 N = int(os.environ.get("RH_LOAD_N", "10000"))
 CONC = int(os.environ.get("RH_LOAD_CONC", "60"))
 NFAULT = int(os.environ.get("RH_LOAD_FAULT_N", str(max(300, N // 30))))
@@ -66,286 +67,63 @@ RSS_GROWTH_MAX_KB = 16 * 1024   # main phase: supervisor+worker RSS growth
 STOP_SECONDS = 8                # SIGSTOP length, > the 5 s milter timeouts
 BODY_MARKER = "RHLOADBODYMARKER"
 SECRET = "password=Xy7-LoadTestSecret-Q9"
-npass = nfail = 0
-procs = {}
+T = pflab.Checks("load: ")
+check = T.check
+procs = LAB.procs
 
 
 # ---------------------------------------------------------------- output
-
-def say(line):
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def check(name, cond, why=""):
-    global npass, nfail
-    if cond:
-        npass += 1
-        say("PASS: load: " + name)
-    else:
-        nfail += 1
-        say("FAIL: load: %s: %s" % (name, " ".join(str(why or "assertion failed").split())[:400]))
-    return bool(cond)
-
-
-def note(text):
-    say("# [%5.1fs] %s" % (time.time() - T0, text))
-
 
 def figure(text):
     say("# figure: " + text)
 
 
-def run(cmd, timeout=60, check_rc=True):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
-    out = r.stdout.decode("utf-8", "replace")
-    if check_rc and r.returncode != 0:
-        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), r.returncode, out.strip()))
-    return out
-
-
-def wait_for(pred, timeout, step=0.2):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def port_open(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
-def write(path, text, mode=0o644):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(path, mode)
-
-
 # ---------------------------------------------------------------- layout
 
-ETC, SPOOL, DATA, MAIL, RUN = (os.path.join(W, d) for d in ("etc", "spool", "data", "mail", "run"))
-PFLOG = os.path.join(W, "postfix.log")
+ETC, MAIL, RUN, PFLOG = LAB.etc, LAB.mail, LAB.rundir, LAB.pflog
 M365_CFG = os.path.join(RUN, "m365.json")
 CONF = os.path.join(RUN, "relayhint.conf")
-LOGSOCK = os.path.join(RUN, "log.sock")
+LOGSOCK = LAB.logsock
 P_SMTP, P_M365, P_MILTER = (free_port() for _ in range(3))
 SINK = "sink"                   # the Maildir every message ends in
 
 
-class SyslogSink:
-    """A unix datagram socket the milter sends its syslog lines to."""
-
-    def __init__(self, path):
-        self.lines = []
-        self.lock = threading.Lock()
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        self.sock.bind(path)
-        os.chmod(path, 0o666)
-        threading.Thread(target=self._loop, daemon=True).start()
-
-    def _loop(self):
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                return
-            with self.lock:
-                self.lines.append(data)
-
-    def all(self):
-        with self.lock:
-            return list(self.lines)
-
-
 def milter_conf(**over):
-    conf = {
-        "socket": "inet:%d@127.0.0.1" % P_MILTER,
-        "user": "nobody",
-        "syslog_socket": LOGSOCK,
-        "log_repeat_window": "0",
-        "language": "en",
-        "hints_dir": os.path.join(RUN, "hints"),
-    }
-    conf.update(over)
-    return "# written by tests/integration/load/loadtest.py\n" + \
-        "".join("%s = %s\n" % kv for kv in conf.items())
+    return LAB.milter_conf("tests/integration/load/loadtest.py", P_MILTER, **over)
 
 
 def setup_postfix():
-    for d in (ETC, SPOOL, DATA, MAIL, RUN):
-        os.makedirs(d, exist_ok=True)
-    os.chmod(RUN, 0o755)
-    hints = os.path.join(RUN, "hints")
-    os.makedirs(hints, exist_ok=True)
-    for path in glob.glob(os.path.join(SRC, "conf", "hints", "*.catalog")):
-        shutil.copy(path, hints)
-        os.chmod(os.path.join(hints, os.path.basename(path)), 0o644)
-    os.chmod(hints, 0o755)
-    shutil.chown(DATA, "postfix")
-    shutil.chown(MAIL, "nobody", "nogroup")
-    master = "/usr/share/postfix/master.cf.dist"
-    if not os.path.exists(master):
-        master = "/etc/postfix/master.cf"
-    shutil.copy(master, os.path.join(ETC, "master.cf"))
-    write(os.path.join(ETC, "sasl_passwd"),
-          "[127.0.0.1]:%d relay@contoso.onmicrosoft.com:NotTheRealPassword1\n" % P_M365, 0o600)
+    LAB.prepare()
+    LAB.write_sasl(P_M365)
     milter = "{ inet:127.0.0.1:%d, default_action=accept }" % P_MILTER
-    main = """\
-# private Postfix instance of tests/integration/load (not the system one)
-compatibility_level = 3.6
-queue_directory = {spool}
-data_directory = {data}
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = relay.example.test
-mydomain = example.test
-myorigin = relay.example.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
+    LAB.write_main_cf("tests/integration/load", "relay.example.test", LAB.m365_cf(P_M365, milter) + """\
 mynetworks = 127.0.0.0/8
-maillog_file = {log}
-smtputf8_enable = no
-alias_maps =
-alias_database =
-local_recipient_maps =
-virtual_mailbox_domains = relay.example.test
-virtual_mailbox_base = {mail}
 virtual_mailbox_maps = inline:{{ {sink}@relay.example.test={sink}/ }}
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
-relayhost = [127.0.0.1]:{m365}
-smtp_sasl_auth_enable = yes
-smtp_sasl_password_maps = texthash:{etc}/sasl_passwd
-smtp_sasl_security_options = noanonymous
-smtp_sasl_tls_security_options = noanonymous
-smtp_tls_security_level = encrypt
-smtp_sasl_auth_soft_bounce = no
-smtp_connect_timeout = 5s
 notify_classes = resource, software
-internal_mail_filter_classes = bounce
-non_smtpd_milters = {milter}
-smtpd_milters = {milter}
-milter_connect_timeout = 5s
-milter_command_timeout = 5s
 milter_content_timeout = 5s
-queue_run_delay = 5s
-minimal_backoff_time = 5s
-maximal_backoff_time = 10s
 default_process_limit = 150
 smtpd_client_connection_count_limit = 0
 smtpd_client_connection_rate_limit = 0
 smtpd_client_message_rate_limit = 0
 in_flow_delay = 0
 smtpd_recipient_restrictions = permit_mynetworks, reject
-""".format(spool=SPOOL, data=DATA, log=PFLOG, mail=MAIL, m365=P_M365, etc=ETC,
-           milter=milter, sink=SINK)
-    write(os.path.join(ETC, "main.cf"), main)
-    run(["postconf", "-c", ETC, "-F", "*/*/chroot = n"])
-    run(["postconf", "-c", ETC, "-MX", "smtp/inet"])
-    run(["postconf", "-c", ETC, "-M",
-         "127.0.0.1:%d/inet=127.0.0.1:%d inet n - n - - smtpd" % (P_SMTP, P_SMTP)])
-    run(["postfix", "-c", ETC, "check"])
-    run(["postfix", "-c", ETC, "start"])
-    if not wait_for(lambda: port_open(P_SMTP), 20):
-        raise RuntimeError("private Postfix smtpd does not listen on 127.0.0.1:%d" % P_SMTP)
+""".format(sink=SINK))
+    LAB.start_postfix([(P_SMTP, "")])
 
 
 def start_m365():
-    key, cert = os.path.join(RUN, "key.pem"), os.path.join(RUN, "cert.pem")
-    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", key,
-         "-out", cert, "-days", "2", "-subj", "/CN=smtp.office365.com"])
     write(M365_CFG, json.dumps({"auth_reply": "535 5.7.3 Authentication unsuccessful "
                                 "[SN4PR0501CA0054.namprd05.prod.outlook.com]"}))
-    procs["m365"] = subprocess.Popen(
-        [sys.executable, os.path.join(HERE, "..", "postfix", "fake_m365.py"), "--port", str(P_M365),
-         "--cert", cert, "--key", key, "--config", M365_CFG,
-         "--log", os.path.join(W, "m365-transcript.log")],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=open(os.path.join(W, "m365.err"), "w"), start_new_session=True)
-    if not wait_for(lambda: port_open(P_M365), 15):
-        raise RuntimeError("fake Microsoft 365 server did not start")
+    LAB.start_m365(P_M365, M365_CFG, ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"))
 
 
 # ---------------------------------------------------------------- the milter
 
 def start_milter(name="milter", conf=CONF, port=P_MILTER):
-    out = open(os.path.join(W, name + ".out"), "a")
-    procs[name] = subprocess.Popen([MILTER, "-f", "-c", conf], stdin=subprocess.DEVNULL,
-                                   stdout=out, stderr=out, start_new_session=True)
-    ok = wait_for(lambda: (port is not None and port_open(port)) or procs[name].poll() is not None
-                  or (port is None and worker_pids(name)), 15)
-    return ok and procs[name].poll() is None
+    return LAB.start_milter(conf, port, name)
 
 
-def children(pid):
-    kids = []
-    for stat in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            with open(stat) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(stat.split("/")[2]))
-    return kids
-
-
-def worker_pids(name="milter"):
-    p = procs.get(name)
-    if p is None or p.poll() is not None:
-        return []
-    return children(p.pid)
-
-
-def daemon_pids(name="milter"):
-    p = procs.get(name)
-    return ([p.pid] if p and p.poll() is None else []) + worker_pids(name)
-
-
-def stop_milter(name="milter"):
-    p = procs.pop(name, None)
-    if p is None:
-        return
-    for pid in [p.pid] + children(p.pid):
-        try:
-            os.kill(pid, signal.SIGCONT)
-        except OSError:
-            pass
-    p.terminate()
-    try:
-        p.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait(5)
-
-
-def status_kb(pid, field):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+worker_pids, daemon_pids, stop_milter = LAB.worker_pids, LAB.daemon_pids, LAB.stop_milter
 
 
 def nfds(pid):
@@ -360,21 +138,6 @@ def mem_figures():
     return {"pids": pids, "rss": sum(status_kb(p, "VmRSS") for p in pids),
             "hwm": sum(status_kb(p, "VmHWM") for p in pids),
             "fds": sum(nfds(p) for p in pids)}
-
-
-def established(port):
-    """Server-side ESTABLISHED TCP connections on 127.0.0.1:port (/proc/net/tcp, as ss)."""
-    n = 0
-    try:
-        with open("/proc/net/tcp") as f:
-            next(f)
-            for line in f:
-                fl = line.split()
-                if fl[3] == "01" and int(fl[1].split(":")[1], 16) == port:
-                    n += 1
-    except OSError:
-        pass
-    return n
 
 
 class Sampler:
@@ -549,8 +312,7 @@ class Mailbox:
         return missing, dup, enr
 
 
-def queue_empty():
-    return run(["postqueue", "-c", ETC, "-j"], check_rc=False).strip() == ""
+queue_empty = LAB.queue_empty
 
 
 def sessions_gone(port):
@@ -761,19 +523,7 @@ def phase_syslog(sink):
 
 
 def cleanup():
-    for name in ("milter", "umilter"):
-        stop_milter(name)
-    try:
-        run(["postfix", "-c", ETC, "stop"], timeout=30, check_rc=False)
-    except Exception:  # noqa: BLE001 - best effort at exit
-        pass
-    for p in procs.values():
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    LAB.cleanup(("milter", "umilter"))
 
 
 def main():
@@ -781,7 +531,7 @@ def main():
     note("private Postfix on 127.0.0.1:%d, fake M365 on :%d, milter on :%d"
          % (P_SMTP, P_M365, P_MILTER))
     start_m365()
-    sink = SyslogSink(LOGSOCK)
+    sink = SyslogSink(LOGSOCK, raw=True, rcvbuf=4 << 20)
     write(CONF, milter_conf())
     if not check("milter starts as nobody", start_milter(),
                  open(os.path.join(W, "milter.out")).read()[-300:]):
@@ -801,12 +551,4 @@ def main():
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(3))
-    try:
-        main()
-    except Exception as e:  # noqa: BLE001 - report, then clean up
-        check("load-integration", False, "%s: %s" % (type(e).__name__, e))
-    finally:
-        cleanup()
-        note("%d passed, %d failed" % (npass, nfail))
-    sys.exit(1 if nfail else 0)
+    T.run_main(main, cleanup, "load-integration")

@@ -52,99 +52,32 @@ import re
 import shutil
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import pflab  # noqa: E402
 from milter_tap import Tap  # noqa: E402
+from pflab import SyslogSink, free_port, note, run, wait_for, write  # noqa: E402
 
 W, SRC = sys.argv[1], sys.argv[2]
-HERE = os.path.dirname(os.path.abspath(__file__))
-MILTER = os.path.join(SRC, "build", "relayhint-milter")
+LAB = pflab.Lab(W, SRC)
+MILTER = LAB.milter
 RELAYHINT = os.path.join(SRC, "build", "relayhint")
 ALERT_DIR = os.path.join(SRC, "tests", "integration", "alert")
-T0 = time.time()
-npass = nfail = 0
-procs = {}
-
-
-# ---------------------------------------------------------------- output
-
-def say(line):
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def ok(name):
-    global npass
-    npass += 1
-    say("PASS: " + name)
-
-
-def bad(name, why):
-    global nfail
-    nfail += 1
-    say("FAIL: %s: %s" % (name, " ".join(str(why).split())[:400]))
-
-
-def check(name, cond, why=""):
-    if cond:
-        ok(name)
-    else:
-        bad(name, why or "assertion failed")
-    return bool(cond)
-
-
-def note(text):
-    say("# [%5.1fs] %s" % (time.time() - T0, text))
-
-
-def run(cmd, timeout=60, check_rc=True):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       timeout=timeout)
-    out = r.stdout.decode("utf-8", "replace")
-    if check_rc and r.returncode != 0:
-        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), r.returncode, out.strip()))
-    return out
-
-
-def wait_for(pred, timeout, step=0.2):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def port_open(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
+T = pflab.Checks()
+ok, bad, check = T.ok, T.bad, T.check
+procs = LAB.procs
 
 
 # ---------------------------------------------------------------- layout
 
-ETC, SPOOL, DATA, MAIL = (os.path.join(W, d) for d in ("etc", "spool", "data", "mail"))
-RUN = os.path.join(W, "run")
-PFLOG = os.path.join(W, "postfix.log")
+ETC, MAIL, RUN = LAB.etc, LAB.mail, LAB.rundir
 M365_CFG = os.path.join(RUN, "m365.json")
 CONF = os.path.join(RUN, "relayhint.conf")
-LOGSOCK = os.path.join(RUN, "log.sock")
+LOGSOCK = LAB.logsock
 ALERTS = os.path.join(W, "alerts")
 ALERT_SECRET = "whsec-postfix-test-key-do-not-print"
 P_SMTP, P_M365, P_MILTER, P_TAP = (free_port() for _ in range(4))
@@ -215,44 +148,7 @@ def squash(s):
     return re.sub(r"\s+", "", s or "")
 
 
-# ---------------------------------------------------------------- syslog sink
-
-class SyslogSink:
-    """A unix datagram socket the milter sends its syslog lines to."""
-
-    def __init__(self, path):
-        self.lines = []
-        self.lock = threading.Lock()
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(path)
-        os.chmod(path, 0o666)
-        threading.Thread(target=self._loop, daemon=True).start()
-
-    def _loop(self):
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                return
-            with self.lock:
-                self.lines.append(data.decode("utf-8", "replace"))
-
-    def all(self):
-        with self.lock:
-            return list(self.lines)
-
-    def grep(self, pattern):
-        rx = re.compile(pattern)
-        return [l for l in self.all() if rx.search(l)]
-
-
 # ---------------------------------------------------------------- setup
-
-def write(path, text, mode=0o644):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(path, mode)
-
 
 def set_reply(auth_reply, mechs="LOGIN PLAIN XOAUTH2"):
     write(M365_CFG + ".tmp", json.dumps({"auth_reply": auth_reply, "unauth_mail_reply": UNAUTH,
@@ -261,24 +157,13 @@ def set_reply(auth_reply, mechs="LOGIN PLAIN XOAUTH2"):
 
 
 def milter_conf(**over):
-    conf = {
-        "socket": "inet:%d@127.0.0.1" % P_MILTER,
-        "user": "nobody",
-        "syslog_socket": LOGSOCK,
-        "log_repeat_window": "0",
-        "language": "en",
-        "use_content_language": "yes",
-        "hints_dir": os.path.join(RUN, "hints"),
-        "alert_spool": ALERTS,
-        "alert_quiet": "1h",
-    }
+    conf = {"use_content_language": "yes", "alert_spool": ALERTS, "alert_quiet": "1h"}
     conf.update(over)
-    return "# written by tests/integration/postfix/pfxtest.py\n" + \
-        "".join("%s = %s\n" % kv for kv in conf.items())
+    return LAB.milter_conf("tests/integration/postfix/pfxtest.py", P_MILTER, **conf)
 
 
 def postconf(*settings):
-    run(["postconf", "-c", ETC, "-e"] + list(settings))
+    LAB.postconf("-e", *settings)
 
 
 def postfix_reload():
@@ -287,155 +172,42 @@ def postfix_reload():
 
 
 def setup_postfix():
-    for d in (ETC, SPOOL, DATA, MAIL, RUN):
-        os.makedirs(d, exist_ok=True)
-    os.chmod(RUN, 0o755)
-    # the milter runs as nobody, who may not be able to read the checkout
-    hints = os.path.join(RUN, "hints")
-    os.makedirs(hints, exist_ok=True)
-    for path in glob.glob(os.path.join(SRC, "conf", "hints", "*.catalog")):
-        shutil.copy(path, hints)
-        os.chmod(os.path.join(hints, os.path.basename(path)), 0o644)
-    os.chmod(hints, 0o755)
-    shutil.chown(DATA, "postfix")
-    shutil.chown(MAIL, "nobody", "nogroup")
+    LAB.prepare()
     # the alert spool as documented: the writers' group, setgid, 2770
     os.makedirs(ALERTS)
     shutil.chown(ALERTS, "nobody", "nogroup")
     os.chmod(ALERTS, 0o2770)
-    master = "/usr/share/postfix/master.cf.dist"
-    if not os.path.exists(master):
-        master = "/etc/postfix/master.cf"
-    shutil.copy(master, os.path.join(ETC, "master.cf"))
-    write(os.path.join(ETC, "sasl_passwd"),
-          "[127.0.0.1]:%d relay@contoso.onmicrosoft.com:NotTheRealPassword1\n" % P_M365, 0o600)
+    LAB.write_sasl(P_M365)
     milter = "{ inet:127.0.0.1:%d, default_action=accept }" % P_TAP
-    main = """\
-# private Postfix instance of tests/integration/postfix (not the system one)
-compatibility_level = 3.6
-queue_directory = {spool}
-data_directory = {data}
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = relay.example.test
-mydomain = example.test
-myorigin = relay.example.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-maillog_file = {log}
-smtputf8_enable = no
-alias_maps =
-alias_database =
-local_recipient_maps =
-virtual_mailbox_domains = relay.example.test
-virtual_mailbox_base = {mail}
+    LAB.write_main_cf("tests/integration/postfix", "relay.example.test", LAB.m365_cf(P_M365, milter) + """\
 virtual_mailbox_maps = inline:{{ alice@relay.example.test=alice/, postmaster@relay.example.test=postmaster/, carol@relay.example.test=carol/, dave@relay.example.test=dave/ }}
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
-relayhost = [127.0.0.1]:{m365}
 transport_maps = inline:{{ noauth@customer.example=noauth:[127.0.0.1]:{m365} }}
-smtp_sasl_auth_enable = yes
-smtp_sasl_password_maps = texthash:{etc}/sasl_passwd
-smtp_sasl_security_options = noanonymous
-smtp_sasl_tls_security_options = noanonymous
-smtp_tls_security_level = encrypt
-smtp_sasl_auth_soft_bounce = no
-smtp_connect_timeout = 5s
 notify_classes = resource, software, bounce, delay
-internal_mail_filter_classes = bounce
-non_smtpd_milters = {milter}
-smtpd_milters = {milter}
-milter_connect_timeout = 5s
-milter_command_timeout = 5s
 milter_content_timeout = 10s
-queue_run_delay = 5s
-minimal_backoff_time = 5s
-maximal_backoff_time = 10s
-""".format(spool=SPOOL, data=DATA, log=PFLOG, mail=MAIL, m365=P_M365, etc=ETC, milter=milter)
-    write(os.path.join(ETC, "main.cf"), main)
-    run(["postconf", "-c", ETC, "-F", "*/*/chroot = n"])
-    run(["postconf", "-c", ETC, "-MX", "smtp/inet"])
-    run(["postconf", "-c", ETC, "-M",
-         "127.0.0.1:%d/inet=127.0.0.1:%d inet n - n - - smtpd" % (P_SMTP, P_SMTP)])
-    run(["postconf", "-c", ETC, "-M",
-         "noauth/unix=noauth unix - - n - - smtp -o smtp_sasl_auth_enable=no"])
-    run(["postfix", "-c", ETC, "check"])
-    run(["postfix", "-c", ETC, "start"])
-    if not wait_for(lambda: port_open(P_SMTP), 20):
-        raise RuntimeError("private Postfix smtpd does not listen on 127.0.0.1:%d" % P_SMTP)
+""".format(m365=P_M365))
+    LAB.start_postfix([(P_SMTP, "")],
+                      ["noauth/unix=noauth unix - - n - - smtp -o smtp_sasl_auth_enable=no"])
 
 
 def start_m365():
-    key, cert = os.path.join(RUN, "key.pem"), os.path.join(RUN, "cert.pem")
-    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-         "-out", cert, "-days", "2", "-subj", "/CN=smtp.office365.com"])
     set_reply(CASES[0][2])
-    procs["m365"] = subprocess.Popen(
-        [sys.executable, os.path.join(HERE, "fake_m365.py"), "--port", str(P_M365),
-         "--cert", cert, "--key", key, "--config", M365_CFG,
-         "--log", os.path.join(W, "m365-transcript.log")],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(os.path.join(W, "m365.err"), "w"),
-        start_new_session=True)
-    if not wait_for(lambda: port_open(P_M365), 15):
-        raise RuntimeError("fake Microsoft 365 server did not start")
+    LAB.start_m365(P_M365, M365_CFG)
 
 
-def start_milter(extra_args=()):
-    out = open(os.path.join(W, "milter.out"), "a")
-    procs["milter"] = subprocess.Popen([MILTER, "-f", "-c", CONF] + list(extra_args),
-                                       stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                       start_new_session=True)
-    return wait_for(lambda: port_open(P_MILTER) or procs["milter"].poll() is not None, 15) \
-        and procs["milter"].poll() is None
+def start_milter():
+    return LAB.start_milter(CONF, P_MILTER)
 
 
 def milter_worker_pids():
-    p = procs.get("milter")
-    if p is None or p.poll() is not None:
-        return []
-    kids = []
-    for stat in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            with open(stat) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == p.pid:
-            kids.append(int(stat.split("/")[2]))
-    return kids
+    return LAB.worker_pids()
 
 
 def stop_milter():
-    p = procs.pop("milter", None)
-    if p is None:
-        return
-    for pid in milter_worker_pids() + [p.pid]:
-        try:
-            os.kill(pid, signal.SIGCONT)
-        except OSError:
-            pass
-    p.terminate()
-    try:
-        p.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait(5)
+    LAB.stop_milter()
 
 
 def cleanup():
-    stop_milter()
-    try:
-        run(["postfix", "-c", ETC, "stop"], timeout=30, check_rc=False)
-    except Exception:  # noqa: BLE001 - best effort at exit
-        pass
-    for name, p in list(procs.items()):
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    LAB.cleanup()
 
 
 # ---------------------------------------------------------------- mail
@@ -1141,12 +913,4 @@ def main():
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(3))
-    try:
-        main()
-    except Exception as e:  # noqa: BLE001 - report, then clean up
-        bad("postfix-integration", "%s: %s" % (type(e).__name__, e))
-    finally:
-        cleanup()
-        note("%d passed, %d failed" % (npass, nfail))
-    sys.exit(1 if nfail else 0)
+    T.run_main(main, cleanup, "postfix-integration")
