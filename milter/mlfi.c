@@ -17,8 +17,10 @@
  * Any other sender is accepted at MAIL FROM; a Content-Type other than
  * multipart/report, or a report that is not about delivery (read
  * receipts: report-type=disposition-notification), is accepted at that
- * header; so ordinary inbound mail costs one MAIL FROM round trip per
- * message and never sends its headers or body.  Connect, HELO, RCPT,
+ * header, or at the end of the headers when the MTA sends them without
+ * a reply each (SMFIP_NR_HDR, Postfix); so ordinary inbound mail costs
+ * one MAIL FROM round trip per message and never sends its headers or
+ * body, and a null-sender message never sends its body.  Connect, HELO, RCPT,
  * DATA and unknown commands are negotiated away.
  *
  * For a candidate, the header block is rebuilt as "Name: value" CRLF
@@ -82,6 +84,7 @@ struct msg {
 	struct runtime	*rt;		/* counted reference, NULL when idle */
 	int		 postmaster;	/* sender is the double-bounce address */
 	int		 is_report;	/* Content-Type: multipart/report seen */
+	int		 nr_hdr;	/* SMFIP_NR_HDR: headers get no reply */
 	struct buf	 hdrs;		/* "Name: value\r\n" ... */
 	struct buf	 body;
 };
@@ -319,7 +322,21 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
 	unsigned long want = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NORCPT |
 	    SMFIP_NODATA | SMFIP_NOUNKNOWN;
+	struct msg *m;
 
+	/*
+	 * No reply per header: a bounce has a dozen header lines, and a
+	 * round trip for each was most of the milter's CPU per bounce.
+	 * The early accept at a non-report Content-Type then waits for
+	 * the end of the headers.
+	 */
+	if ((f1 & SMFIP_NR_HDR) && (m = calloc(1, sizeof(*m))) != NULL) {
+		if (rh_setpriv(ctx, m) == MI_SUCCESS) {
+			m->nr_hdr = 1;
+			want |= SMFIP_NR_HDR;
+		} else
+			free(m);
+	}
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY);
 	*pf1 = f1 & want;
 	*pf2 = *pf3 = 0;
@@ -372,6 +389,19 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	return (SMFIS_CONTINUE);
 }
 
+/*
+ * hdr_pass - done with this message at a header: accept now, or, when
+ * headers get no reply, at the end of the headers (mlfi_eoh)
+ */
+static sfsistat
+hdr_pass(struct msg *m, const char *why)
+{
+	if (!m->nr_hdr)
+		return (pass(m, why));
+	(void)pass(m, why);
+	return (SMFIS_NOREPLY);
+}
+
 /* mlfi_header - keep the header; give up on a non-report Content-Type */
 static sfsistat
 mlfi_header(SMFICTX *ctx, char *name, char *value)
@@ -380,16 +410,18 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	const char *p;
 	char	 rtype[64];
 
-	if (m == NULL || m->rt == NULL)
+	if (m == NULL)
 		return (SMFIS_ACCEPT);
+	if (m->rt == NULL)
+		return (m->nr_hdr ? SMFIS_NOREPLY : SMFIS_ACCEPT);
 	if (strcasecmp(name, "Content-Type") == 0) {
 		if (!mime_type_is(value, "multipart/report"))
-			return (pass(m, "not multipart/report"));
+			return (hdr_pass(m, "not multipart/report"));
 		/* no report-type at all: let bounce_rewrite() judge */
 		if (mime_param(value, "report-type", rtype, sizeof(rtype)) >= 0 &&
 		    strcasecmp(rtype, "delivery-status") != 0 &&
 		    strcasecmp(rtype, "global-delivery-status") != 0)
-			return (pass(m, "not a delivery report"));
+			return (hdr_pass(m, "not a delivery report"));
 		m->is_report = 1;
 	}
 	buf_printf(&m->hdrs, "%s: ", name);
@@ -401,8 +433,8 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	}
 	buf_puts(&m->hdrs, "\r\n");
 	if (m->hdrs.overflow)
-		return (pass(m, "header block too large"));
-	return (SMFIS_CONTINUE);
+		return (hdr_pass(m, "header block too large"));
+	return (m->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
 /* mlfi_eoh - no Content-Type at all: not a report */

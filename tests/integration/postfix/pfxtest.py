@@ -496,13 +496,15 @@ def phase_passthrough(tap, sink):
         check("plain message body untouched", body_of(crlf_to_lf(sent)) == body_of(got[0]),
               "body differs")
         check("plain message has no X-Relayhint header", b"X-Relayhint" not in got[0], "header added")
-    # null sender, but not a report: accepted at the Content-Type header
+    # null sender, but not a report: accepted at the end of the headers,
+    # with no reply per header (SMFIP_NR_HDR) and no body sent
     subj = "autoreply %d" % int(time.time())
     sent = send("carol@relay.example.test", subj, sender="", extra_headers="Auto-Submitted: auto-replied\r\n")
     got = wait_mail("carol", subj)
     rec = [r for r in tap.snapshot() if any(subj in v for _, v in r["headers_in"])]
-    check("null-sender text/plain: accepted at the Content-Type header",
-          rec and ("HEADER", "ACCEPT") in rec[-1]["replies"] and rec[-1]["body_out"] is None,
+    check("null-sender text/plain: accepted at the end of the headers, no reply per header",
+          rec and rec[-1]["replies"][-1] == ("EOH", "ACCEPT") and
+          not any(c == "HEADER" for c, _ in rec[-1]["replies"]) and rec[-1]["body_out"] is None,
           "replies %s" % (rec[-1]["replies"] if rec else None))
     check("null-sender text/plain: delivered untouched",
           got and body_of(crlf_to_lf(sent)) == body_of(got[0]) and b"X-Relayhint" not in got[0],
@@ -639,9 +641,9 @@ def phase_inbound(tap, sink):
     # ordinary mail, a null-sender notice and a read receipt: untouched
     for what, subj, msg_sent, step, env in (
             ("inbound ordinary message", subj_plain, plain, ("MAIL", "ACCEPT"), plain_from),
-            ("inbound null-sender text/plain", subj_null, null, ("HEADER", "ACCEPT"), None),
+            ("inbound null-sender text/plain", subj_null, null, ("EOH", "ACCEPT"), None),
             ("inbound read receipt (report-type=disposition-notification)", subj_mdn, mdn,
-             ("HEADER", "ACCEPT"), None)):
+             ("EOH", "ACCEPT"), None)):
         got = wait_mail("carol", subj, timeout=30)
         if not check("%s: delivered" % what, got, "carol has nothing with %r" % subj):
             continue
