@@ -35,6 +35,7 @@
  * older one's held trace).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alert.h"
 #include "buf.h"
@@ -51,6 +53,7 @@
 #include "text.h"
 
 #define SCAN_LINE_MAX		65536
+#define SCAN_READ_MAX		(1024 * 1024)	/* scan_fd's block buffer */
 #define SCAN_MAX_ENTRIES	200000
 #define SCAN_HASH		(1u << 18)
 #define SCAN_PID_SLOTS		1024
@@ -442,6 +445,64 @@ scan_stream(struct scan *s, FILE *fp, char *line)
 	}
 }
 
+/*
+ * scan_piece - one line as scan_stream would have passed it: at most
+ * SCAN_LINE_MAX - 1 bytes, and only up to a NUL (fgets and strlen did so)
+ */
+static void
+scan_piece(struct scan *s, const char *p, size_t len)
+{
+	const char *nul;
+
+	if (len > SCAN_LINE_MAX - 1)
+		len = SCAN_LINE_MAX - 1;
+	if ((nul = memchr(p, '\0', len)) != NULL)
+		len = (size_t)(nul - p);
+	scan_line(s, p, len);
+}
+
+/*
+ * scan_fd - the lines of a file read to its end in large blocks, each
+ * line handed over in place: fgets copied every line once more and
+ * strlen read it again, a tenth of a scan.  Same cuts as scan_stream.
+ */
+static void
+scan_fd(struct scan *s, int fd, char *buf)
+{
+	const char *nl;
+	size_t	 have = 0, start;
+	ssize_t	 r;
+	int	 skipping = 0;
+
+	while (!scan_stop) {
+		r = read(fd, buf + have, SCAN_READ_MAX - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		for (start = 0; (nl = memchr(buf + start, '\n', have - start)) !=
+		    NULL && !scan_stop; start = (size_t)(nl - buf) + 1) {
+			if (!skipping)
+				scan_piece(s, buf + start,
+				    (size_t)(nl - buf) - start);
+			skipping = 0;
+		}
+		if (start > 0) {
+			memmove(buf, buf + start, have - start);
+			have -= start;
+		} else if (have == SCAN_READ_MAX) {
+			/* one line fills the buffer: its start, then skip */
+			if (!skipping)
+				scan_piece(s, buf, have);
+			skipping = 1;
+			have = 0;
+		}
+	}
+	if (have > 0 && !skipping && !scan_stop)
+		scan_piece(s, buf, have);	/* last line without newline */
+}
+
 /* scan_follow - "tail -F" one file until a signal */
 static int
 scan_follow(struct scan *s, const char *path, char *line)
@@ -560,9 +621,8 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	int	 quiet = 3600, amax = ALERT_SPOOL_DEFAULT_MAX;
 	struct scan s;
 	struct sigaction sa;
-	char	*line;
-	int	 ch, i, rc = 0;
-	FILE	*fp;
+	char	*line, *block = NULL;
+	int	 ch, i, fd, rc = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.c = c;
@@ -632,23 +692,29 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (s.follow && optind < argc && strcmp(argv[optind], "-") != 0)
 		rc = scan_follow(&s, argv[optind], line);
-	else if (optind >= argc)
+	else if (s.follow)
 		scan_stream(&s, stdin, line);
+	else if ((block = malloc(SCAN_READ_MAX)) == NULL) {
+		fprintf(stderr, "relayhint: out of memory\n");
+		rc = EXIT_USAGE;
+	} else if (optind >= argc)
+		scan_fd(&s, STDIN_FILENO, block);
 	else {
 		for (i = optind; i < argc && !scan_stop; i++) {
 			if (strcmp(argv[i], "-") == 0)
-				fp = stdin;
-			else if ((fp = fopen(argv[i], "r")) == NULL) {
+				fd = STDIN_FILENO;
+			else if ((fd = open(argv[i], O_RDONLY)) < 0) {
 				fprintf(stderr, "relayhint: %s: %s\n", argv[i],
 				    strerror(errno));
 				rc = EXIT_USAGE;
 				continue;
 			}
-			scan_stream(&s, fp, line);
-			if (fp != stdin)
-				fclose(fp);
+			scan_fd(&s, fd, block);
+			if (fd != STDIN_FILENO)
+				close(fd);
 		}
 	}
+	free(block);
 	if (!s.follow)
 		scan_report(&s);
 	if (s.dropped > 0)

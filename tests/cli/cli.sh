@@ -83,6 +83,25 @@ for r in rows:
 PY
 $RH scan "$tmp/mail.log" | grep -q 'm365.auth.bad_credentials: ' && ok "scan: human report" || bad "scan human" "no group line"
 
+# a NUL, a line longer than any buffer and a last line without a newline
+# hide nothing around them (the line after a NUL used to be skipped)
+python3 - "$D/postfix/logs/hard-535-5.7.3.log" "$tmp/odd.log" <<'PY'
+import sys
+fail = [l for l in open(sys.argv[1], "rb").read().split(b"\n") if b"status=bounced" in l][0]
+other = fail.replace(b"702311022E8", b"70231102AAA")
+last = fail.replace(b"702311022E8", b"70231102BBB")
+open(sys.argv[2], "wb").write(b"junk\x00more junk\n" + fail + b"\n" +
+    b"Y" * (2 * 1024 * 1024) + b"\n" + other + b"\n" + last)
+PY
+$RH scan --json "$tmp/odd.log" > "$tmp/odd.json"
+$RH scan --json < "$tmp/odd.log" > "$tmp/odd2.json"
+python3 - "$tmp/odd.json" "$tmp/odd2.json" <<'PY' && ok "scan: NUL bytes, a 2 MiB line and a last line without newline hide nothing" || bad "scan odd lines" "$(cat "$tmp/odd.json")"
+import json, sys
+for f in sys.argv[1:]:
+    ids = sorted(json.loads(l)["queue_id"] for l in open(f))
+    assert ids == ["702311022E8", "70231102AAA", "70231102BBB"], (f, ids)
+PY
+
 # scan --follow across a rotation
 : > "$tmp/live.log"
 $RH scan --follow --json "$tmp/live.log" > "$tmp/follow.out" 2>&1 &
