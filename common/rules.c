@@ -194,20 +194,17 @@ rules_cause_index(const struct rules *rs, const char *id)
 	return (-1);
 }
 
-/* rules_local - "local ID TEXT...": a relay-local rule, patterns only */
+/* rule_new - the next free rule for a declared cause; -1 with err */
 static int
-rules_local(struct rules *rs, struct token *t, int n, const char *name,
-    int line, char *err, size_t errlen)
+rule_new(struct rules *rs, const char *cause, const char *name, int line,
+    char *err, size_t errlen, struct rule **rp)
 {
 	struct rule *r;
-	int	 i, ci;
+	int	 ci;
 
-	if (n < 3)
+	if ((ci = rules_cause_index(rs, cause)) < 0)
 		return (rules_err(err, errlen, name, line,
-		    "local: want: local ID \"TEXT\"...", NULL));
-	if ((ci = rules_cause_index(rs, t[1].text)) < 0)
-		return (rules_err(err, errlen, name, line,
-		    "rule for undeclared cause", t[1].text));
+		    "rule for undeclared cause", cause));
 	if (rs->nrules >= RULES_MAX_RULES)
 		return (rules_err(err, errlen, name, line, "too many rules",
 		    NULL));
@@ -216,21 +213,57 @@ rules_local(struct rules *rs, struct token *t, int n, const char *name,
 	r->cause = ci;
 	r->line = line;
 	r->subject = -1;
+	*rp = r;
+	return (0);
+}
+
+/*
+ * rule_pattern - add one quoted pattern of at least minlen bytes (else
+ * the reason "short", naming shortarg); its length and search anchor are
+ * worked out here, once, for text_casestr_nk
+ */
+static int
+rule_pattern(struct rule *r, const struct token *t, size_t minlen,
+    const char *shortwhy, const char *shortarg, const char *name, int line,
+    char *err, size_t errlen)
+{
+	size_t	 k;
+
+	if (!t->quoted)
+		return (rules_err(err, errlen, name, line,
+		    "pattern must be quoted", t->text));
+	if (strlen(t->text) < minlen)
+		return (rules_err(err, errlen, name, line, shortwhy,
+		    shortarg));
+	if (r->npat >= RULES_MAX_PATTERNS)
+		return (rules_err(err, errlen, name, line,
+		    "too many patterns", NULL));
+	k = (size_t)r->npat++;
+	r->plen[k] = text_copy(r->pat[k], RULES_PATTERN_MAX, t->text,
+	    strlen(t->text));
+	r->panchor[k] = text_anchor(r->pat[k], r->plen[k]);
+	return (0);
+}
+
+/* rules_local - "local ID TEXT...": a relay-local rule, patterns only */
+static int
+rules_local(struct rules *rs, struct token *t, int n, const char *name,
+    int line, char *err, size_t errlen)
+{
+	struct rule *r;
+	int	 i;
+
+	if (n < 3)
+		return (rules_err(err, errlen, name, line,
+		    "local: want: local ID \"TEXT\"...", NULL));
+	if (rule_new(rs, t[1].text, name, line, err, errlen, &r) < 0)
+		return (-1);
 	r->local = 1;
-	for (i = 2; i < n; i++) {
-		if (!t[i].quoted)
-			return (rules_err(err, errlen, name, line,
-			    "pattern must be quoted", t[i].text));
-		/* short patterns would match ordinary words of any reply */
-		if (strlen(t[i].text) < 4)
-			return (rules_err(err, errlen, name, line,
-			    "local pattern too short", t[i].text));
-		if (r->npat >= RULES_MAX_PATTERNS)
-			return (rules_err(err, errlen, name, line,
-			    "too many patterns", NULL));
-		text_copy(r->pat[r->npat++], RULES_PATTERN_MAX, t[i].text,
-		    strlen(t[i].text));
-	}
+	/* short patterns would match ordinary words of any reply */
+	for (i = 2; i < n; i++)
+		if (rule_pattern(r, &t[i], 4, "local pattern too short",
+		    t[i].text, name, line, err, errlen) < 0)
+			return (-1);
 	rs->nrules++;
 	return (0);
 }
@@ -241,7 +274,7 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
     int line, char *err, size_t errlen)
 {
 	struct rule *r;
-	int	 i, ci;
+	int	 i;
 
 	if (strcmp(t[0].text, "provider") == 0) {
 		struct rule_sig *sg;
@@ -273,8 +306,9 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 		    strlen(t[3].text) < 4))
 			return (rules_err(err, errlen, name, line,
 			    "signature too short", t[3].text));
-		text_copy(sg->text, sizeof(sg->text), t[3].text,
+		sg->len = text_copy(sg->text, sizeof(sg->text), t[3].text,
 		    strlen(t[3].text));
+		sg->anchor = text_anchor(sg->text, sg->len);
 		rs->nsigs++;
 		return (0);
 	}
@@ -315,17 +349,8 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 		return (rules_err(err, errlen, name, line,
 		    "rule: want: rule ID CODE STATUS [host SUFFIX] "
 		    "[\"TEXT\"...]", NULL));
-	if ((ci = rules_cause_index(rs, t[1].text)) < 0)
-		return (rules_err(err, errlen, name, line,
-		    "rule for undeclared cause", t[1].text));
-	if (rs->nrules >= RULES_MAX_RULES)
-		return (rules_err(err, errlen, name, line, "too many rules",
-		    NULL));
-	r = &rs->rules[rs->nrules];
-	memset(r, 0, sizeof(*r));
-	r->cause = ci;
-	r->line = line;
-	r->subject = -1;
+	if (rule_new(rs, t[1].text, name, line, err, errlen, &r) < 0)
+		return (-1);
 	if (strcmp(t[2].text, "*") != 0) {
 		const char *p;
 
@@ -351,19 +376,10 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 		    strlen(t[i + 1].text));
 		i += 2;
 	}
-	for (; i < n; i++) {
-		if (!t[i].quoted)
-			return (rules_err(err, errlen, name, line,
-			    "pattern must be quoted", t[i].text));
-		if (t[i].text[0] == '\0')
-			return (rules_err(err, errlen, name, line,
-			    "empty pattern", NULL));
-		if (r->npat >= RULES_MAX_PATTERNS)
-			return (rules_err(err, errlen, name, line,
-			    "too many patterns", NULL));
-		text_copy(r->pat[r->npat++], RULES_PATTERN_MAX, t[i].text,
-		    strlen(t[i].text));
-	}
+	for (; i < n; i++)
+		if (rule_pattern(r, &t[i], 1, "empty pattern", NULL, name,
+		    line, err, errlen) < 0)
+			return (-1);
 	/* a host qualifier alone is enough: "anything this server says" */
 	if (r->code == 0 && r->subject < 0 && r->npat == 0 &&
 	    r->host[0] == '\0')
@@ -371,28 +387,6 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 		    "rule matches everything", t[1].text));
 	rs->nrules++;
 	return (0);
-}
-
-/* rules_prepare - each pattern's length and search anchor, once */
-static void
-rules_prepare(struct rules *rs)
-{
-	struct rule *r;
-	struct rule_sig *sg;
-	int	 i, k;
-
-	for (i = 0; i < rs->nrules; i++) {
-		r = &rs->rules[i];
-		for (k = 0; k < r->npat; k++) {
-			r->plen[k] = strlen(r->pat[k]);
-			r->panchor[k] = text_anchor(r->pat[k], r->plen[k]);
-		}
-	}
-	for (i = 0; i < rs->nsigs; i++) {
-		sg = &rs->sigs[i];
-		sg->len = strlen(sg->text);
-		sg->anchor = text_anchor(sg->text, sg->len);
-	}
 }
 
 /* rules_load_buf - parse a whole rule text; all or nothing */
@@ -434,7 +428,6 @@ rules_load_buf(struct rules *rs, const char *text, size_t len,
 	if (rs->unknown_cause < 0)
 		return (rules_err(err, errlen, name, line,
 		    "cause m365.unknown is not declared", NULL));
-	rules_prepare(rs);
 	return (0);
 }
 
