@@ -416,38 +416,8 @@ scan_line(struct scan *s, const char *line, size_t len)
 }
 
 /*
- * scan_stream - lines of one stream; a line longer than the buffer is
- * classified on its first SCAN_LINE_MAX bytes and the rest is skipped.
- * Returns 0 at EOF.
- */
-static void
-scan_stream(struct scan *s, FILE *fp, char *line)
-{
-	size_t	 n;
-	int	 skipping = 0;
-
-	while (!scan_stop && fgets(line, SCAN_LINE_MAX, fp) != NULL) {
-		n = strlen(line);
-		if (n > 0 && line[n - 1] == '\n') {
-			if (!skipping)
-				scan_line(s, line, n - 1);
-			skipping = 0;
-			continue;
-		}
-		if (feof(fp)) {		/* last line without newline */
-			if (!skipping)
-				scan_line(s, line, n);
-			break;
-		}
-		if (!skipping)
-			scan_line(s, line, n);
-		skipping = 1;
-	}
-}
-
-/*
- * scan_piece - one line as scan_stream would have passed it: at most
- * SCAN_LINE_MAX - 1 bytes, and only up to a NUL (fgets and strlen did so)
+ * scan_piece - one line as classified: at most SCAN_LINE_MAX - 1 bytes,
+ * and only up to a NUL (log text has none; what follows one is noise)
  */
 static void
 scan_piece(struct scan *s, const char *p, size_t len)
@@ -462,9 +432,11 @@ scan_piece(struct scan *s, const char *p, size_t len)
 }
 
 /*
- * scan_fd - the lines of a file read to its end in large blocks, each
- * line handed over in place: fgets copied every line once more and
- * strlen read it again, a tenth of a scan.  Same cuts as scan_stream.
+ * scan_fd - the lines of a file, read to its current end in large
+ * blocks, each line handed over in place (fgets copied every line once
+ * more and strlen read it again, a tenth of a scan).  A line longer than
+ * the block is classified on its start and the rest skipped; a last line
+ * without a newline counts as a line.
  */
 static void
 scan_fd(struct scan *s, int fd, char *buf)
@@ -505,39 +477,37 @@ scan_fd(struct scan *s, int fd, char *buf)
 
 /* scan_follow - "tail -F" one file until a signal */
 static int
-scan_follow(struct scan *s, const char *path, char *line)
+scan_follow(struct scan *s, const char *path, char *block)
 {
 	struct stat st, fst;
 	struct timespec ts = { 0, 250 * 1000 * 1000 };
-	FILE	*fp = NULL;
-	int	 at_end = 1;
+	int	 fd = -1, at_end = 1;
 
 	while (!scan_stop) {
-		if (fp == NULL) {
-			if ((fp = fopen(path, "r")) == NULL) {
+		if (fd < 0) {
+			if ((fd = open(path, O_RDONLY)) < 0) {
 				nanosleep(&ts, NULL);
 				continue;
 			}
 			/* first open: start at the end like tail -F;
 			 * after a rotation: read the new file from the start */
 			if (at_end)
-				fseek(fp, 0, SEEK_END);
+				(void)lseek(fd, 0, SEEK_END);
 			at_end = 0;
 		}
-		scan_stream(s, fp, line);
-		clearerr(fp);
+		scan_fd(s, fd, block);
 		nanosleep(&ts, NULL);
-		if (stat(path, &st) < 0 || fstat(fileno(fp), &fst) < 0 ||
+		if (stat(path, &st) < 0 || fstat(fd, &fst) < 0 ||
 		    st.st_ino != fst.st_ino || st.st_dev != fst.st_dev ||
-		    st.st_size < ftell(fp)) {
+		    st.st_size < lseek(fd, 0, SEEK_CUR)) {
 			/* rotated or truncated: drain what is left, reopen */
-			scan_stream(s, fp, line);
-			fclose(fp);
-			fp = NULL;
+			scan_fd(s, fd, block);
+			close(fd);
+			fd = -1;
 		}
 	}
-	if (fp != NULL)
-		fclose(fp);
+	if (fd >= 0)
+		close(fd);
 	return (0);
 }
 
@@ -621,7 +591,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	int	 quiet = 3600, amax = ALERT_SPOOL_DEFAULT_MAX;
 	struct scan s;
 	struct sigaction sa;
-	char	*line, *block = NULL;
+	char	*block;
 	int	 ch, i, fd, rc = 0;
 
 	memset(&s, 0, sizeof(s));
@@ -669,14 +639,14 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "relayhint: --follow takes one file\n");
 		return (EXIT_USAGE);
 	}
-	line = malloc(SCAN_LINE_MAX);
+	block = malloc(SCAN_READ_MAX);
 	s.hash = malloc(SCAN_HASH * sizeof(*s.hash));
 	s.pids = calloc(SCAN_PID_SLOTS, sizeof(*s.pids));
 	s.local = calloc((size_t)c->kb.rules->ncauses + 1, 1);
-	if (line == NULL || s.hash == NULL || s.pids == NULL ||
+	if (block == NULL || s.hash == NULL || s.pids == NULL ||
 	    s.local == NULL) {
 		fprintf(stderr, "relayhint: out of memory\n");
-		free(line);
+		free(block);
 		free(s.hash);
 		free(s.pids);
 		free(s.local);
@@ -691,13 +661,8 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (s.follow && optind < argc && strcmp(argv[optind], "-") != 0)
-		rc = scan_follow(&s, argv[optind], line);
-	else if (s.follow)
-		scan_stream(&s, stdin, line);
-	else if ((block = malloc(SCAN_READ_MAX)) == NULL) {
-		fprintf(stderr, "relayhint: out of memory\n");
-		rc = EXIT_USAGE;
-	} else if (optind >= argc)
+		rc = scan_follow(&s, argv[optind], block);
+	else if (optind >= argc)
 		scan_fd(&s, STDIN_FILENO, block);
 	else {
 		for (i = optind; i < argc && !scan_stop; i++) {
@@ -727,6 +692,5 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	free(s.hash);
 	free(s.pids);
 	free(s.local);
-	free(line);
 	return (rc);
 }
