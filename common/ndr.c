@@ -635,16 +635,15 @@ decide_kind(const struct ndr *n, const struct ndr_ctx *c, const char *hdrs,
 	return (NDR_ONPREM);
 }
 
-#define NDR_GATE_WINDOW	(32 * 1024)	/* body bytes maybe_ndr reads */
-
 /*
  * maybe_ndr - can this message be a Microsoft NDR at all?  Most bounces
  * the milter and "relayhint bounce" see are the MTA's own, and decoding
  * and scanning their parts line by line cost more than the rest of the
  * classification.  Every NDR decide_kind() accepts carries one of these
  * in its header block (Exchange's X-MS-Exchange-* and X-DSNContext
- * headers, Microsoft's Received lines) or one of scan_line()'s markers
- * in its body.
+ * headers, Microsoft's Received lines) or, in its body, one of the
+ * markers scan_line() counts: marker[] from "Generating server:" on, or
+ * the "##" that ends an Exchange 2007/2010 reason line.
  */
 static int
 maybe_ndr(const char *hdrs, size_t hlen, const char *body, size_t blen)
@@ -653,24 +652,15 @@ maybe_ndr(const char *hdrs, size_t hlen, const char *body, size_t blen)
 		"X-MS-Exchange", "X-DSNContext", "Microsoft", "hotmail",
 		"outlook.com", "exchangelabs",
 	};
-	static const char *const inbody[] = {
-		"Generating server", "Diagnostic information for admin",
-		"Sent by Microsoft Exchange", "MSEXCH:", "Remote Server ",
-		"could not be reached", "did not reach the following recip",
-		"##",
-	};
 	size_t	 i;
 
 	for (i = 0; i < sizeof(inhdr) / sizeof(inhdr[0]); i++)
 		if (text_casestr(hdrs, hlen, inhdr[i]) != NULL)
 			return (1);
-	/* the human-readable part comes first: its start is enough */
-	if (blen > NDR_GATE_WINDOW)
-		blen = NDR_GATE_WINDOW;
-	for (i = 0; i < sizeof(inbody) / sizeof(inbody[0]); i++)
-		if (text_casestr(body, blen, inbody[i]) != NULL)
+	for (i = M_GEN; i < M_COUNT; i++)
+		if (text_casestr(body, blen, marker[i]) != NULL)
 			return (1);
-	return (0);
+	return (text_casestr(body, blen, "##") != NULL);
 }
 
 /* ndr_clear - an empty NDR; rcpt_get() clears each recipient it hands out */
