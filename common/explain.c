@@ -198,19 +198,6 @@ explain_local(const struct kb *kb, const char *text, size_t len,
 	return (1);
 }
 
-/*
- * consumer_host - an inbound server of consumer Outlook.com (Hotmail):
- * a reply from it is Microsoft's, and never about the sender's tenant
- */
-static int
-consumer_host(const char *h)
-{
-	size_t	 n = strlen(h);
-
-	return (text_has_suffix(h, n, ".hotmail.com") ||
-	    text_has_suffix(h, n, ".olc.protection.outlook.com"));
-}
-
 /* explain_reply - provider and cause of one reply text */
 int
 explain_reply(const struct kb *kb, const char *text, size_t len,
@@ -235,14 +222,10 @@ explain_reply(const struct kb *kb, const char *text, size_t len,
 		    strlen(relay));
 	v->provider = rules_provider(kb->rules, v->relay, v->server_id,
 	    v->reply);
-	if (consumer_host(v->relay))
-		v->provider = PROVIDER_M365;
 	if (v->provider != PROVIDER_M365)
 		return (0);
-	/* Outlook.com's own refusal no rule knows: its fallback cause */
 	if ((ci = rules_match_host(kb->rules, v->smtp_code, v->status,
-	    v->reply, v->relay)) < 0 && (!consumer_host(v->relay) ||
-	    (ci = rules_cause_index(kb->rules, "outlookcom.rejected")) < 0))
+	    v->reply, v->relay)) < 0)
 		ci = kb->rules->unknown_cause;
 	v->cause = kb->rules->causes[ci].id;
 	v->area = kb->rules->causes[ci].area;

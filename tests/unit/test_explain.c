@@ -256,6 +256,42 @@ test_not_your_tenant(void **state)
 	buf_free(&b);
 }
 
+/*
+ * consumer_fallback - what consumer Outlook.com's servers say and no rule
+ * knows is outlookcom.rejected (the host lines of the rules file), and
+ * the same words from anyone else's server are not Microsoft's
+ */
+static void
+test_consumer_fallback(void **state)
+{
+	static const char reply[] = "550 5.9.9 Nothing any rule knows";
+	static const struct {
+		const char *host, *want;
+	} t[] = {
+		{ "mx4.hotmail.com", "outlookcom.rejected" },
+		{ "BAY004-MC1F12.hotmail.com", "outlookcom.rejected" },
+		{ "eur.olc.protection.outlook.com", "outlookcom.rejected" },
+		{ "mx.example.net", NULL },
+		{ "hotmail.com.example.net", NULL },
+	};
+	struct verdict v;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		verdict_init(&v);
+		(void)explain_reply(&kb, reply, strlen(reply), t[i].host, &v);
+		if (t[i].want == NULL) {
+			assert_null(v.cause);
+			assert_int_equal(v.provider, PROVIDER_NONE);
+		} else {
+			assert_non_null(v.cause);
+			assert_string_equal(v.cause, t[i].want);
+			assert_int_equal(v.provider, PROVIDER_M365);
+		}
+	}
+}
+
 /* fields - code, status, server id and queue id come out right */
 static void
 test_fields(void **state)
@@ -384,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_m365_rows),
 		cmocka_unit_test(test_other_rows),
 		cmocka_unit_test(test_not_your_tenant),
+		cmocka_unit_test(test_consumer_fallback),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_soft_bounce),
 		cmocka_unit_test(test_corpus_logs),
