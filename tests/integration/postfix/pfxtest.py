@@ -866,6 +866,16 @@ def phase_daemon():
     r = subprocess.run([MILTER, "-n", "-c", ww], capture_output=True, timeout=10)
     check("world-writable configuration refused", r.returncode == 78 and b"world-writable" in r.stderr,
           "exit %d: %r" % (r.returncode, r.stderr))
+    # alerts fail open at run time, so -n is where a missing spool shows
+    for what, spool, warned in (("missing alert_spool", os.path.join(RUN, "no-such-spool"), True),
+                                ("existing alert_spool", RUN, False)):
+        sp = os.path.join(RUN, "spool-check.conf")
+        write(sp, "alert_spool = %s\n" % spool)
+        r = subprocess.run([MILTER, "-n", "-c", sp], capture_output=True, timeout=10)
+        check("-n, %s: exit 0%s" % (what, ", one warning" if warned else ", no warning"),
+              r.returncode == 0 and r.stdout.strip() == b"configuration OK" and
+              (b"alert_spool" in r.stderr and b"no webhook alert will be spooled" in r.stderr) == warned,
+              "exit %d: %r %r" % (r.returncode, r.stdout, r.stderr))
     noroot = os.path.join(RUN, "noroot.conf")
     write(noroot, "socket = inet:%d@127.0.0.1\n" % free_port())
     r = subprocess.run([MILTER, "-f", "-c", noroot], capture_output=True, timeout=10)
