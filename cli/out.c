@@ -7,7 +7,8 @@
  * The JSON object always has the same members (null when unknown) so
  * that scripts can rely on them: form, provider, cause, area, smtp_code,
  * enhanced_code, server_id, relay, queue_id, recipient, reply, ndr,
- * ndr_server, original_message_id, lang, summary, steps, user_note.
+ * ndr_server, original_message_id, lang, summary, steps, sources,
+ * user_note (sources: the documentation links the steps rest on).
  * The three ndr members are set for a Microsoft-generated NDR: who wrote
  * it ("exchange-online", "outlook.com", "exchange-onprem"), its
  * generating server and the Message-ID of the message that bounced.
@@ -69,10 +70,13 @@ out_hint_json_members(struct buf *b, const struct cli *c, const char *cause)
 {
 	const struct hint_entry *e = NULL;
 	const char *used = NULL;
-	int	 k;
+	char *const *src = NULL;
+	int	 k, nsrc = 0;
 
 	if (cause != NULL)
 		e = hints_find(&c->kb.hints, c->lang, cause, &used);
+	if (e != NULL)
+		src = hints_sources(&c->kb.hints, used, cause, &nsrc);
 	opt_str(b, "lang", e ? used : NULL);
 	opt_str(b, "summary", e ? e->summary : NULL);
 	jsonw_key(b, "steps");
@@ -81,6 +85,14 @@ out_hint_json_members(struct buf *b, const struct cli *c, const char *cause)
 		if (k > 0)
 			buf_putc(b, ',');
 		jsonw_str(b, e->step[k]);
+	}
+	buf_puts(b, "],");
+	jsonw_key(b, "sources");
+	buf_putc(b, '[');
+	for (k = 0; k < nsrc; k++) {
+		if (k > 0)
+			buf_putc(b, ',');
+		jsonw_str(b, src[k]);
 	}
 	buf_puts(b, "],");
 	jsonw_key(b, "user_note");
@@ -124,7 +136,8 @@ void
 out_verdict_text(FILE *fp, const struct cli *c, const struct verdict *v)
 {
 	const struct hint_entry *e = NULL;
-	int	 k;
+	char *const *src;
+	int	 k, nsrc;
 
 	fprintf(fp, "Provider:     %s\n", v->provider == PROVIDER_M365 ?
 	    "Microsoft 365 / Exchange Online" : "not Microsoft 365");
@@ -165,6 +178,13 @@ out_verdict_text(FILE *fp, const struct cli *c, const struct verdict *v)
 	fprintf(fp, "%s:\n", hints_ui(&c->kb.hints, c->lang, "admin_heading"));
 	for (k = 0; k < e->nsteps; k++)
 		fprintf(fp, "  %d. %s\n", k + 1, e->step[k]);
+	if ((src = hints_sources(&c->kb.hints, c->lang, v->cause, &nsrc)) !=
+	    NULL) {
+		fprintf(fp, "\n%s:\n", hints_ui(&c->kb.hints, c->lang,
+		    "sources_label"));
+		for (k = 0; k < nsrc; k++)
+			fprintf(fp, "  %s\n", src[k]);
+	}
 	fprintf(fp, "\n%s:\n  %s\n", hints_ui(&c->kb.hints, c->lang,
 	    "user_heading"), e->user);
 }
