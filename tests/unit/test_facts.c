@@ -371,6 +371,13 @@ test_issue21_defects(void **state)
 		if (has(entry(lang, "m365.auth.xoauth2_invalid_user"),
 		    "-AppIds <app-id>") != NULL)
 			fail_msg("%s: -AppIds <app-id>", lang);
+		/* second review: sasl-xoauth2 has no "use_client_credentials";
+		 * client credentials are an unreleased change */
+		for (i = 0; i < kb.hints.cat[l].nentries; i++)
+			if (has(&kb.hints.cat[l].entries[i],
+			    "use_client_credentials") != NULL)
+				fail_msg("%s %s: use_client_credentials", lang,
+				    kb.hints.cat[l].entries[i].id);
 		/* 1: 5.7.520 is not outbound spam any more */
 		if (has(entry(lang, "m365.blocked.outbound_spam"), "5.7.520"))
 			fail_msg("%s: outbound_spam still names 5.7.520", lang);
