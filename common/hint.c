@@ -12,7 +12,8 @@
  * half-translated site catalog still renders.
  *
  * Limits: HINT_MAX_LANGS catalogs, 512 entries each, HINT_MAX_STEPS steps
- * and HINT_MAX_SOURCES documentation links (https only) per cause, values of at most HINT_VALUE_MAX bytes, files of 1 MiB.
+ * and HINT_MAX_SOURCES documentation links (https only) per cause,
+ * values of at most HINT_VALUE_MAX bytes, files of 1 MiB.
  * Rendered text is word-wrapped at 76 columns (East Asian wide characters
  * count two) and is bounded by the caller's buffer.
  */

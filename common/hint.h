@@ -113,7 +113,7 @@ const struct hint_entry *hints_find(const struct hints *, const char *lang,
 char *const *hints_sources(const struct hints *, const char *lang,
 	    const char *cause, int *n);
 
-/* hint_url_ok - "https://HOST/..." with a plausible host, printable ASCII, no blanks */
+/* hint_url_ok - "https://HOST/...": a plausible host, printable ASCII, no blanks */
 int	hint_url_ok(const char *url);
 
 /* hints_ui - a UI label in lang with fallback to "en"; "" if none */
