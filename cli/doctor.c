@@ -178,16 +178,16 @@ cmd_doctor(struct cli *c, int argc, char **argv)
 			mta = "exim";
 			break;
 		case 'h':
-			usage(stdout);
+			usage_cmd(stdout, "doctor");
 			return (0);
 		default:
-			usage(stderr);
+			usage_cmd(stderr, "doctor");
 			return (EXIT_USAGE);
 		}
 	}
 	if (optind != argc || (mta != NULL && strcmp(mta, "postfix") != 0 &&
 	    strcmp(mta, "exim") != 0)) {
-		usage(stderr);
+		usage_cmd(stderr, "doctor");
 		return (EXIT_USAGE);
 	}
 	if (mta == NULL)

@@ -73,13 +73,13 @@ cmd_explain(struct cli *c, int argc, char **argv)
 			c->json = 1;
 			break;
 		case 'l':
-			c->lang = optarg;
+			cli_set_lang(c, optarg);
 			break;
 		case 'h':
-			usage(stdout);
+			usage_cmd(stdout, "explain");
 			return (0);
 		default:
-			usage(stderr);
+			usage_cmd(stderr, "explain");
 			return (EXIT_USAGE);
 		}
 	}
@@ -139,7 +139,7 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 			c->json = 1;
 			break;
 		case 'l':
-			c->lang = optarg;
+			cli_set_lang(c, optarg);
 			break;
 		case 'm':
 			bo.max_size = strtoul(optarg, &end, 10);
@@ -149,15 +149,15 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 			}
 			break;
 		case 'h':
-			usage(stdout);
+			usage_cmd(stdout, "bounce");
 			return (0);
 		default:
-			usage(stderr);
+			usage_cmd(stderr, "bounce");
 			return (EXIT_USAGE);
 		}
 	}
 	if (optind != argc - 1) {
-		usage(stderr);
+		usage_cmd(stderr, "bounce");
 		return (EXIT_USAGE);
 	}
 	bo.lang = c->lang;
@@ -252,17 +252,52 @@ version(struct cli *c)
 	}
 }
 
+/* wants_help - "check --help" and "causes --help" print help, not run */
+static int
+wants_help(int argc, char **argv)
+{
+	return (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0));
+}
+
 /* cmd_check_argv, cmd_causes_argv - the table's signature for argument-less commands */
 static int
 cmd_check_argv(struct cli *c, int argc, char **argv)
 {
+	if (argc == 2 && wants_help(argc, argv)) {
+		usage_cmd(stdout, "check");
+		return (0);
+	}
+	if (argc > 1) {
+		usage_cmd(stderr, "check");
+		return (EXIT_USAGE);
+	}
 	return (cmd_check(c));
 }
 
 static int
 cmd_causes_argv(struct cli *c, int argc, char **argv)
 {
+	if (argc == 2 && wants_help(argc, argv)) {
+		usage_cmd(stdout, "causes");
+		return (0);
+	}
+	if (argc > 1) {
+		usage_cmd(stderr, "causes");
+		return (EXIT_USAGE);
+	}
 	return (cmd_causes(c));
+}
+
+/* cli_set_lang - --lang TAG; POSIX forms (zh_TW.UTF-8) accepted */
+void
+cli_set_lang(struct cli *c, const char *tag)
+{
+	c->lang_explicit = 1;
+	if (langtag_from_locale(tag, c->langbuf, sizeof(c->langbuf)) == 0)
+		c->lang = c->langbuf;
+	else
+		c->lang = tag;	/* refused later, with a warning */
 }
 
 /* the commands; an unknown one is refused before the rules are loaded */
@@ -291,7 +326,9 @@ main(int argc, char **argv)
 	int	 i, k, rc;
 
 	memset(&c, 0, sizeof(c));
-	c.lang = "en";
+	/* LC_ALL, LC_MESSAGES, LANG choose the language when --lang is absent */
+	if (langtag_from_env(c.langbuf, sizeof(c.langbuf)) == 0)
+		c.lang = c.langbuf;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
@@ -333,7 +370,7 @@ main(int argc, char **argv)
 		return (EX_CONFIG_);
 	}
 	rc = commands[k].run(&c, argc - i, argv + i);
-	if (c.lang != NULL && strcmp(c.lang, "en") != 0 &&
+	if (c.lang_explicit && strcmp(c.lang, "en") != 0 &&
 	    hints_match_lang(&c.kb.hints, c.lang) == NULL)
 		fprintf(stderr, "relayhint: warning: no catalog for language "
 		    "\"%.16s\"; used English\n", c.lang);

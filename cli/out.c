@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -25,6 +26,7 @@
 int
 cli_read_all(const char *path, struct buf *b)
 {
+	struct stat st;
 	FILE	*f;
 	char	 chunk[65536];
 	size_t	 n;
@@ -34,6 +36,10 @@ cli_read_all(const char *path, struct buf *b)
 		f = stdin;
 	else if ((f = fopen(path, "rb")) == NULL) {
 		fprintf(stderr, "relayhint: %s: %s\n", path, strerror(errno));
+		return (-1);
+	} else if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "relayhint: %s: is a directory\n", path);
+		fclose(f);
 		return (-1);
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)

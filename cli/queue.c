@@ -253,7 +253,7 @@ cmd_queue(struct cli *c, int argc, char **argv)
 			file = optarg;
 			break;
 		case 'l':
-			c->lang = optarg;
+			cli_set_lang(c, optarg);
 			break;
 		case 'L':
 		case 'B':
@@ -275,10 +275,10 @@ cmd_queue(struct cli *c, int argc, char **argv)
 			}
 			break;
 		case 'h':
-			usage(stdout);
+			usage_cmd(stdout, "queue");
 			return (0);
 		default:
-			usage(stderr);
+			usage_cmd(stderr, "queue");
 			return (EXIT_USAGE);
 		}
 	}
