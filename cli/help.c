@@ -63,7 +63,7 @@ static const struct {
 	{ "doctor",
 	"usage: relayhint doctor [--json] [--mta postfix|exim] [--config-dir DIR]\n"
 	"                        [--xoauth2-conf FILE] [--passwd-client FILE]\n"
-	"                        [--exim PATH]\n"
+	"                        [--exim PATH] [--metrics FILE]\n"
 	"Audit the MTA's Microsoft 365 set-up.\n"
 	"  --json               one JSON object\n"
 	"  --mta postfix|exim   which MTA to audit (default: the one installed)\n"
@@ -71,6 +71,8 @@ static const struct {
 	"  --xoauth2-conf FILE  sasl-xoauth2 configuration file\n"
 	"  --passwd-client FILE Exim's passwd.client\n"
 	"  --exim PATH          the Exim binary to ask for its configuration\n"
+	"  --metrics FILE       write Prometheus metrics: check results and the\n"
+	"                       date Basic authentication for SMTP AUTH goes off\n"
 	"Exit: 0 OK, 1 WARN, 2 FAIL, 3 could not check.\n" },
 	{ "probe",
 	"usage: relayhint probe [--server HOST:PORT] --user U\n"
@@ -79,6 +81,7 @@ static const struct {
 	"          (--oauth-secret-file F | --oauth-secret-env VAR))\n"
 	"         [--send-to R] [--from A] [--ca-file F] [--timeout S]\n"
 	"         [-H HOST] [-p PORT] [-w S] [-c S] [--lang L] [--verbose]\n"
+	"         [--metrics FILE]\n"
 	"Log in to Microsoft 365 now, as a monitoring plugin.\n"
 	"  --server HOST:PORT      default smtp.office365.com:587\n"
 	"  -H, --hostname HOST     the server's host name (port 587 unless -p)\n"
@@ -101,6 +104,7 @@ static const struct {
 	"  --lang L                hint language\n"
 	"  -v, --verbose           show the SMTP dialogue (secrets masked)\n"
 	"  -V, --version           print the version\n"
+	"  --metrics FILE          write Prometheus metrics (textfile collector)\n"
 	"Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n" },
 	{ "alert-drain",
 	"usage: relayhint alert-drain [--spool DIR] [--once]\n"

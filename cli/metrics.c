@@ -60,7 +60,10 @@ static const struct {
 	  "When Microsoft turns Basic authentication for SMTP AUTH off by "
 	  "default for existing tenants (end of December 2026)." },
 	{ "relayhint_doctor_checks", "gauge",
-	  "doctor checks by result (ok, info, warn, fail)." },
+	  "doctor checks by result (ok, info, warn, fail, skip)." },
+	{ "relayhint_doctor_check_result", "gauge",
+	  "Worst result of each doctor check: 0 ok, 1 info, 2 warn, 3 fail, "
+	  "4 skip." },
 	{ "relayhint_metrics_series_dropped_total", "counter",
 	  "Series not kept because the series limit was reached." },
 };

@@ -100,7 +100,7 @@ out_verdict_json(FILE *fp, const struct cli *c, const struct verdict *v)
 	struct buf b;
 
 	buf_init(&b, 1024 * 1024);
-	buf_putc(&b, '{');
+	buf_puts(&b, "{\"schema\":\"" JSONW_SCHEMA "\",");
 	opt_str(&b, "form", form_name(v->form));
 	opt_str(&b, "provider", v->provider == PROVIDER_M365 ? "m365" : NULL);
 	opt_str(&b, "cause", v->cause);

@@ -29,6 +29,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "metrics.h"
 #include "text.h"
 
 #define PROBE_SECRET_MAX	16384
@@ -336,10 +337,39 @@ smtp_run(struct probe *p, char *errbuf)
 	return (rc);
 }
 
+/* --metrics: where, and the session's duration once measured (< 0: none) */
+static const char *probe_metrics_path;
+static double probe_secs = -1;
+
+/* probe_metrics - the outcome as Prometheus gauges; a failure is noted */
+static void
+probe_metrics(int state, const struct verdict *v)
+{
+	struct metrics m;
+	char	 err[512];
+
+	if (probe_metrics_path == NULL || metrics_init(&m) < 0)
+		return;
+	metrics_put(&m, METRICS_SET, "relayhint_probe_success",
+	    state == PROBE_OK ? 1 : 0, (char *)NULL);
+	metrics_put(&m, METRICS_SET, "relayhint_probe_state", state,
+	    "cause", v != NULL && v->cause != NULL ? v->cause : "",
+	    (char *)NULL);
+	if (probe_secs >= 0)
+		metrics_put(&m, METRICS_SET, "relayhint_probe_duration_seconds",
+		    probe_secs, (char *)NULL);
+	metrics_put(&m, METRICS_SET, "relayhint_probe_last_run_timestamp_seconds",
+	    (double)time(NULL), (char *)NULL);
+	if (metrics_write(&m, probe_metrics_path, err, sizeof(err)) < 0)
+		fprintf(stderr, "relayhint: metrics: %s\n", err);
+	metrics_free(&m);
+}
+
 /* report - the status line, then the hint; returns the exit code */
 static int
 report(struct cli *c, int state, const char *text, const struct verdict *v)
 {
+	probe_metrics(state, v);
 	printf("PROBE %s - %s\n", probe_state[state], text);
 	if (v != NULL && v->cause != NULL) {
 		printf("\n");
@@ -402,6 +432,7 @@ cmd_probe(struct cli *c, int argc, char **argv)
 		{ "lang", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -456,6 +487,9 @@ cmd_probe(struct cli *c, int argc, char **argv)
 			break;
 		case 'W':
 			pwfile = optarg;
+			break;
+		case 'M':
+			probe_metrics_path = optarg;
 			break;
 		case 'P':
 			pwenv = optarg;
@@ -597,6 +631,7 @@ cmd_probe(struct cli *c, int argc, char **argv)
 	curl_global_cleanup();
 	secs = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	probe_secs = secs;
 	if (rc == CURLE_OK && !p->authed) {
 		/* libcurl goes on without AUTH when the server offers none */
 		snprintf(text, sizeof(text), "%s offered no AUTH mechanism "

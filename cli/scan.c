@@ -129,6 +129,28 @@ key_hash(const char *qid, const char *cause)
 	return (h & (SCAN_HASH - 1));
 }
 
+/*
+ * when_json - a log stamp as RFC 3339 UTC with the year ("key":null when
+ * the line had none we can read), and the stamp as logged in key_log
+ */
+static void
+when_json(struct buf *b, const char *key, const char *when)
+{
+	char	 t[LOGTIME_RFC3339_MAX], k[32];
+	time_t	 tt;
+
+	t[0] = '\0';
+	if (logtime_parse(when, strlen(when), time(NULL), &tt) == 0)
+		logtime_rfc3339(tt, t, sizeof(t));
+	jsonw_key(b, key);
+	jsonw_str(b, t[0] ? t : NULL);
+	buf_putc(b, ',');
+	snprintf(k, sizeof(k), "%s_log", key);
+	jsonw_key(b, k);
+	jsonw_str(b, when[0] ? when : NULL);
+	buf_putc(b, ',');
+}
+
 /* print_json - one (queue id, cause) as a JSON line */
 static void
 print_json(struct scan *s, const struct entry *e)
@@ -136,19 +158,25 @@ print_json(struct scan *s, const struct entry *e)
 	struct buf b;
 
 	buf_init(&b, 1024 * 1024);
-	buf_putc(&b, '{');
+	buf_puts(&b, "{\"schema\":\"" JSONW_SCHEMA "\",");
 	jsonw_key(&b, "queue_id");
 	jsonw_str(&b, e->qid[0] ? e->qid : NULL);
 	buf_putc(&b, ',');
+	jsonw_key(&b, "provider");
+	jsonw_str(&b, e->v->provider == PROVIDER_M365 ? "m365" : NULL);
+	buf_putc(&b, ',');
 	jsonw_key(&b, "cause");
 	jsonw_str(&b, e->cause);
+	buf_putc(&b, ',');
+	jsonw_key(&b, "area");
+	jsonw_str(&b, e->v->area);
 	buf_printf(&b, ",\"count\":%lu,", e->count);
-	jsonw_key(&b, "first_seen");
-	jsonw_str(&b, e->first);
-	buf_putc(&b, ',');
-	jsonw_key(&b, "last_seen");
-	jsonw_str(&b, e->last);
-	buf_putc(&b, ',');
+	if (e->v->smtp_code)
+		buf_printf(&b, "\"smtp_code\":%d,", e->v->smtp_code);
+	else
+		buf_puts(&b, "\"smtp_code\":null,");
+	when_json(&b, "first_seen", e->first);
+	when_json(&b, "last_seen", e->last);
 #define MEMBER(k, val) do {						\
 	jsonw_key(&b, k);						\
 	jsonw_str(&b, (val)[0] ? (val) : NULL);				\
