@@ -277,6 +277,22 @@ p_prom = open(metric_files["probe"]).read() if os.path.exists(metric_files["prob
 (ok if "relayhint_probe_success 0" in p_prom and "relayhint_probe_state{" in p_prom else bad)(
     "metrics: a failed probe exports success 0 and its state", p_prom[:300])
 
+# sample rules load, and the dashboard asks only for metrics we write
+known = set(re.findall(r'\{ "(relayhint_[a-z_]+)"', open("cli/metrics.c").read()))
+if promtool is not None:
+    p = subprocess.run([promtool, "check", "rules", "conf/monitoring/relayhint.rules.yml"],
+                       capture_output=True, text=True)
+    (ok if p.returncode == 0 else bad)("monitoring: promtool check rules accepts the sample alerts", p.stdout + p.stderr)
+for f in ("conf/monitoring/relayhint.rules.yml", "conf/monitoring/relayhint-dashboard.json"):
+    used = set(re.findall(r"relayhint_[a-z_]+", open(f).read())) - {"relayhint_"}
+    unknown = sorted(n for n in used if n not in known)
+    if f.endswith(".json"):
+        try:
+            json.load(open(f))
+        except ValueError as e:
+            unknown.append("not JSON: %s" % e)
+    (ok if used and not unknown else bad)("monitoring: %s uses only relayhint's metrics" % os.path.basename(f), unknown)
+
 # --- the probe as a monitoring plugin ----------------------------------------
 # Monitoring Plugins guidelines: first line "SERVICE STATUS - text | perfdata",
 # perfdata 'label'=value[UOM];[warn];[crit];[min];[max]
