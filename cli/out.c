@@ -132,7 +132,10 @@ out_verdict_text(FILE *fp, const struct cli *c, const struct verdict *v)
 	const struct hint_entry *e = NULL;
 	int	 k;
 
-	fprintf(fp, "Provider:     %s\n", v->provider == PROVIDER_M365 ?
+	/* relay.* causes failed on this host, before any server answered */
+	fprintf(fp, "Provider:     %s\n", v->cause != NULL &&
+	    strncmp(v->cause, "relay.", 6) == 0 ? "this relay (local failure; "
+	    "no reply from the server)" : v->provider == PROVIDER_M365 ?
 	    "Microsoft 365 / Exchange Online" : "not Microsoft 365");
 	fprintf(fp, "Cause:        %s\n", v->cause ? v->cause : "(none)");
 	if (v->smtp_code || v->status[0]) {

@@ -181,6 +181,16 @@ if rc == 2 and out == "" and "missing.log" in err:
 else:
     bad("scan missing.log: only the error, exit 2", "rc=%d out=%r" % (rc, out[:80]))
 
+# a relay-local failure is not blamed on Microsoft 365
+rc, out, _ = run(["explain", "Dec  7 10:00:00 mx postfix/smtp[123]: 1A2B3C4D5E: to=<a@b.example>, "
+                  "relay=smtp.office365.com[52.96.1.1]:587, delay=1, status=deferred (SASL authentication "
+                  "failed; cannot authenticate to server smtp.office365.com[52.96.1.1]: no mechanism available)"])
+prov = [l for l in out.splitlines() if l.startswith("Provider:")]
+if "Cause:        relay.sasl." in out and prov and "Microsoft" not in prov[0]:
+    ok("explain: a relay-local cause does not say 'Provider: Microsoft 365'")
+else:
+    bad("explain: a relay-local cause does not say 'Provider: Microsoft 365'", out[:200])
+
 # --- language from the locale --------------------------------------------------
 REPLY = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."
 cases = [
