@@ -24,14 +24,18 @@ static const struct {
 	"  --lang L     hint language (default: LC_ALL, LC_MESSAGES, LANG, en)\n"
 	"Exit: 0 cause found, 1 no cause, 2 usage or input error.\n" },
 	{ "bounce",
-	"usage: relayhint bounce [--rewrite] [--postmaster] [--lang L] [--json]\n"
-	"                        [--max-size BYTES] FILE|-\n"
-	"Classify a bounce or delay notice.\n"
+	"usage: relayhint bounce [--rewrite [--output-dir DIR]] [--postmaster]\n"
+	"                        [--lang L] [--json] [--max-size BYTES]\n"
+	"                        FILE|DIR|MBOX|- ...\n"
+	"Classify a bounce or delay notice; many of them from several files,\n"
+	"a directory, a Maildir or an mbox (also on standard input): one line\n"
+	"or JSON record per message with its source, then a summary by cause.\n"
 	"  --rewrite        print the message enriched, as the milter leaves it\n"
 	"  --postmaster     put the administrator's steps first\n"
 	"  --json           one JSON object on one line\n"
 	"  --lang L         hint language (default: LC_ALL, LC_MESSAGES, LANG, en)\n"
 	"  --max-size BYTES larger messages pass unchanged (default 4 MiB)\n"
+	"  --output-dir DIR with --rewrite over many messages: write each there\n"
 	"Exit: 0 cause found, 1 no cause, 2 usage or input error.\n" },
 	{ "scan",
 	"usage: relayhint scan [--json] [--lang L] [--metrics FILE]\n"

@@ -116,6 +116,7 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "lang", required_argument, NULL, 'l' },
 		{ "max-size", required_argument, NULL, 'm' },
+		{ "output-dir", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -123,11 +124,12 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 	struct bounce_result *res;
 	struct buf in, out;
 	int	 ch, rewrite = 0, rc;
+	const char *outdir = NULL;
 	char	*end;
 
 	memset(&bo, 0, sizeof(bo));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "rpjl:m:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "rpjl:m:o:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			rewrite = 1;
@@ -140,6 +142,9 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 			break;
 		case 'l':
 			cli_set_lang(c, optarg);
+			break;
+		case 'o':
+			outdir = optarg;
 			break;
 		case 'm':
 			bo.max_size = strtoul(optarg, &end, 10);
@@ -156,12 +161,27 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind >= argc) {
 		usage_cmd(stderr, "bounce");
 		return (EXIT_USAGE);
 	}
 	bo.lang = c->lang;
+	if (batch_wanted(argc - optind, argv + optind, outdir))
+		return (batch_run(c, &bo, rewrite, outdir, argc - optind,
+		    argv + optind));
 	buf_init(&in, CLI_INPUT_MAX);
+	if (strcmp(argv[optind], "-") == 0) {
+		/* an mbox on standard input is a batch too */
+		char	 head[8];
+		size_t	 hl;
+
+		if (batch_stdin(head, &hl)) {
+			buf_free(&in);
+			return (batch_run(c, &bo, rewrite, outdir, 1,
+			    argv + optind));
+		}
+		(void)buf_append(&in, head, hl);
+	}
 	if (cli_read_all(argv[optind], &in) < 0) {
 		buf_free(&in);
 		return (EXIT_USAGE);
@@ -326,6 +346,7 @@ main(int argc, char **argv)
 	int	 i, k, rc;
 
 	memset(&c, 0, sizeof(c));
+	c.offset = -1;
 	/* LC_ALL, LC_MESSAGES, LANG choose the language when --lang is absent */
 	if (langtag_from_env(c.langbuf, sizeof(c.langbuf)) == 0)
 		c.lang = c.langbuf;

@@ -101,6 +101,12 @@ out_verdict_json(FILE *fp, const struct cli *c, const struct verdict *v)
 
 	buf_init(&b, 1024 * 1024);
 	buf_puts(&b, "{\"schema\":\"" JSONW_SCHEMA "\",");
+	if (c->source != NULL) {
+		/* batch: where the message came from */
+		opt_str(&b, "source", c->source);
+		if (c->offset >= 0)
+			buf_printf(&b, "\"offset\":%lld,", c->offset);
+	}
 	opt_str(&b, "form", form_name(v->form));
 	opt_str(&b, "provider", v->provider == PROVIDER_M365 ? "m365" : NULL);
 	opt_str(&b, "cause", v->cause);

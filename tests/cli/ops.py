@@ -169,7 +169,8 @@ rc, out, _ = run(["scan", clean])
 (ok if rc == 0 else bad)("scan: exit 0 when no Microsoft 365 failure", "" if rc == 0 else "rc=%d" % rc)
 rc, out, _ = run(["scan"] + logs)
 (ok if rc == 1 else bad)("scan: exit 1 when failures are found", "" if rc == 1 else "rc=%d" % rc)
-for cmd in ("scan", "bounce"):
+# (bounce DIR reads the directory's messages: see batch.py)
+for cmd in ("scan",):
     rc, out, err = run([cmd, tmp])
     if rc == 2 and "is a directory" in err and out == "":
         ok("%s DIR: 'is a directory', exit 2" % cmd)
