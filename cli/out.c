@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -26,6 +27,7 @@
 int
 cli_read_all(const char *path, struct buf *b)
 {
+	struct stat st;
 	FILE	*f;
 	char	 chunk[65536];
 	size_t	 n;
@@ -35,6 +37,10 @@ cli_read_all(const char *path, struct buf *b)
 		f = stdin;
 	else if ((f = fopen(path, "rb")) == NULL) {
 		fprintf(stderr, "relayhint: %s: %s\n", path, strerror(errno));
+		return (-1);
+	} else if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "relayhint: %s: is a directory\n", path);
+		fclose(f);
 		return (-1);
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
@@ -106,7 +112,13 @@ out_verdict_json(FILE *fp, const struct cli *c, const struct verdict *v)
 	struct buf b;
 
 	buf_init(&b, 1024 * 1024);
-	buf_putc(&b, '{');
+	buf_puts(&b, "{\"schema\":\"" JSONW_SCHEMA "\",");
+	if (c->source != NULL) {
+		/* batch: where the message came from */
+		opt_str(&b, "source", c->source);
+		if (c->offset >= 0)
+			buf_printf(&b, "\"offset\":%lld,", c->offset);
+	}
 	opt_str(&b, "form", form_name(v->form));
 	opt_str(&b, "provider", v->provider == PROVIDER_M365 ? "m365" : NULL);
 	opt_str(&b, "cause", v->cause);
@@ -139,7 +151,10 @@ out_verdict_text(FILE *fp, const struct cli *c, const struct verdict *v)
 	char *const *src;
 	int	 k, nsrc;
 
-	fprintf(fp, "Provider:     %s\n", v->provider == PROVIDER_M365 ?
+	/* relay.* causes failed on this host, before any server answered */
+	fprintf(fp, "Provider:     %s\n", v->cause != NULL &&
+	    strncmp(v->cause, "relay.", 6) == 0 ? "this relay (local failure; "
+	    "no reply from the server)" : v->provider == PROVIDER_M365 ?
 	    "Microsoft 365 / Exchange Online" : "not Microsoft 365");
 	fprintf(fp, "Cause:        %s\n", v->cause ? v->cause : "(none)");
 	if (v->smtp_code || v->status[0]) {
