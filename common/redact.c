@@ -183,8 +183,10 @@ is_blob(const char *s, size_t len)
 	int	 up = 0, low = 0, dig = 0;
 
 	/* quotes and brackets around it, a comma or a stop after it */
-	while (len > 0 && strchr("\"'([{<", s[0]) != NULL)
-		s++, len--;
+	while (len > 0 && strchr("\"'([{<", s[0]) != NULL) {
+		s++;
+		len--;
+	}
 	while (len > 0 && strchr("\"')]}>,.;:", s[len - 1]) != NULL)
 		len--;
 	if (len >= 16 && s[0] == 'e' && s[1] == 'y' && s[2] == 'J') {
@@ -276,15 +278,14 @@ value_end(const struct rd *d, size_t i)
 static void
 mask_value(struct rd *d, int scheme)
 {
-	size_t	 e, i;
+	size_t	 e, i, esc;
 	char	 q;
-	int	 esc = 0;
 
 	if (d->r < d->n && (d->s[d->r] == '"' || d->s[d->r] == '\'' ||
 	    (d->s[d->r] == '\\' && d->r + 1 < d->n &&
 	    (d->s[d->r + 1] == '"' || d->s[d->r + 1] == '\'')))) {
 		/* "v", 'v', or \"v\" inside a JSON string */
-		esc = d->s[d->r] == '\\';
+		esc = d->s[d->r] == '\\' ? 1 : 0;
 		q = d->s[d->r + esc];
 		copy(d, d->r + 1 + esc);
 		for (i = d->r; i < d->n; i++) {
