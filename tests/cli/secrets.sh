@@ -205,66 +205,51 @@ if [ $rows -ge 40 ]; then pass "secret table: $rows shapes"
 else fail "secret table" "$rows shapes, want at least 40"; fi
 
 # --- secret files others may read are refused, with a message
+# expect NAME RC PATTERN CMD... - CMD exits RC, says PATTERN (grep, "" for
+# nothing), and prints neither the password nor the webhook file's token
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 3
+	"$@" > "$w/out" 2>&1
+	rc=$?
+	if [ $rc = "$want" ] && { [ -z "$pat" ] || grep -q -e "$pat" "$w/out"; } &&
+	    [ "$(count "$w/out" "$pw")" = 0 ] && [ "$(count "$w/out" HookFileTok)" = 0 ]; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc, want $want: $(tr '\n' ' ' < "$w/out")"
+	fi
+}
 pw='Grp-Readable-Pw-77'
 printf '%s\n' "$pw" > "$w/pw"
+mkdir -p "$w/emptyspool"
 for mode in 640 604; do
 	chmod $mode "$w/pw"
-	"$rh" probe --user relay@contoso.example --password-file "$w/pw" \
-	    --server 127.0.0.1:9 > "$w/out" 2>&1
-	rc=$?
-	if [ $rc = 3 ] && grep -q "refusing a password file that .* may read (mode 0$mode): run chmod go-rwx" "$w/out" &&
-	    [ "$(count "$w/out" "$pw")" = 0 ]; then
-		pass "probe refuses a password file of mode $mode"
-	else
-		fail "probe refuses a password file of mode $mode" "exit $rc: $(tr '\n' ' ' < "$w/out")"
-	fi
-	"$rh" probe --user relay@contoso.example --oauth-client 00000000-0000-0000-0000-000000000001 \
-	    --oauth-tenant contoso.example --oauth-secret-file "$w/pw" \
-	    --server 127.0.0.1:9 > "$w/out" 2>&1
-	rc=$?
-	if [ $rc = 3 ] && grep -q "refusing a client secret file that .* may read (mode 0$mode)" "$w/out"; then
-		pass "probe refuses a client-secret file of mode $mode"
-	else
-		fail "probe refuses a client-secret file of mode $mode" "exit $rc: $(tr '\n' ' ' < "$w/out")"
-	fi
-	mkdir -p "$w/emptyspool"
-	"$rh" alert-drain --once --spool "$w/emptyspool" --secret-file "$w/pw" \
-	    --webhook "json,https://127.0.0.1:9/x" > "$w/out" 2>&1
-	rc=$?
-	if [ $rc = 2 ] && grep -q "refusing a webhook signing key file that .* may read (mode 0$mode)" "$w/out"; then
-		pass "alert-drain refuses a signing key file of mode $mode"
-	else
-		fail "alert-drain refuses a signing key file of mode $mode" "exit $rc: $(tr '\n' ' ' < "$w/out")"
-	fi
+	expect "probe refuses a password file of mode $mode" 3 \
+	    "refusing a password file that .* may read (mode 0$mode): run chmod go-rwx" \
+	    "$rh" probe --user relay@contoso.example --password-file "$w/pw" --server 127.0.0.1:9
+	expect "probe refuses a client-secret file of mode $mode" 3 \
+	    "refusing a client secret file that .* may read (mode 0$mode)" \
+	    "$rh" probe --user relay@contoso.example --oauth-client 00000000-0000-0000-0000-000000000001 \
+	    --oauth-tenant contoso.example --oauth-secret-file "$w/pw" --server 127.0.0.1:9
+	expect "alert-drain refuses a signing key file of mode $mode" 2 \
+	    "refusing a webhook signing key file that .* may read (mode 0$mode)" \
+	    "$rh" alert-drain --once --spool "$w/emptyspool" --secret-file "$w/pw" \
+	    --webhook "json,https://127.0.0.1:9/x"
 done
 chmod 600 "$w/pw"
-"$rh" alert-drain --once --spool "$w/emptyspool" --secret-file "$w/pw" \
-    --webhook "json,https://127.0.0.1:9/x" > "$w/out" 2>&1
-rc=$?
-if [ $rc = 0 ] && ! grep -q refusing "$w/out"; then
-	pass "alert-drain takes a signing key file of mode 600"
-else
-	fail "alert-drain takes a signing key file of mode 600" "exit $rc: $(tr '\n' ' ' < "$w/out")"
-fi
+expect "alert-drain takes a signing key file of mode 600" 0 "" \
+    "$rh" alert-drain --once --spool "$w/emptyspool" --secret-file "$w/pw" \
+    --webhook "json,https://127.0.0.1:9/x"
 
 # --- plain http:// only with --allow-http
 for url in "http://127.0.0.1:9/x" "HTTP://hooks.example.test/x" "ftp://x/y"; do
-	"$rh" alert-drain --once --spool "$w/emptyspool" --webhook "json,$url" > "$w/out" 2>&1
-	rc=$?
-	if [ $rc = 2 ] && grep -q "refused unless --allow-http" "$w/out"; then
-		pass "alert-drain refuses webhook $url"
-	else
-		fail "alert-drain refuses webhook $url" "exit $rc: $(tr '\n' ' ' < "$w/out")"
-	fi
+	expect "alert-drain refuses webhook $url" 2 "refused unless --allow-http" \
+	    "$rh" alert-drain --once --spool "$w/emptyspool" --webhook "json,$url"
 done
 printf 'json,http://127.0.0.1:9/hook?token=HookFileTok\n' > "$w/hooks"; chmod 600 "$w/hooks"
-"$rh" alert-drain --once --spool "$w/emptyspool" --webhook-file "$w/hooks" > "$w/out" 2>&1
-rc=$?
-if [ $rc = 2 ] && grep -q "refused unless --allow-http" "$w/out" && ! grep -q HookFileTok "$w/out"; then
-	pass "alert-drain refuses an http:// webhook from a file, without echoing it"
-else
-	fail "alert-drain refuses an http:// webhook from a file" "exit $rc: $(tr '\n' ' ' < "$w/out")"
-fi
+expect "alert-drain refuses an http:// webhook from a file, without echoing it" 2 \
+    "refused unless --allow-http" \
+    "$rh" alert-drain --once --spool "$w/emptyspool" --webhook-file "$w/hooks"
 if "$rh" alert-drain --help 2>&1 | grep -q -- '--allow-http' &&
     grep -q 'allow-http' "$top/man/relayhint.1"; then
 	pass "--allow-http in --help and relayhint(1)"
