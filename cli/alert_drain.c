@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -55,6 +56,7 @@ struct drain {
 	char		 secret[DRAIN_SECRET_MAX];
 	size_t		 secretlen;
 	const char	*ca_file;
+	int		 allow_http;	/* --allow-http: plain http:// too */
 	long		 connect_timeout, timeout;
 	int		 retries, backoff;
 	unsigned long	 sent, dropped;
@@ -132,7 +134,9 @@ post_once(struct drain *d, const struct hook *h, const char *body,
 	}
 	hdr = curl_slist_append(hdr, "Expect:");
 	curl_easy_setopt(curl, CURLOPT_URL, h->url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* redirects too: no https:// webhook ends up in clear text */
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, d->allow_http ?
+	    "http,https" : "https");
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
@@ -267,7 +271,8 @@ load_secret(struct drain *d, const char *file, const char *env)
 
 	if (file != NULL) {
 		buf_init(&b, DRAIN_SECRET_MAX - 1);
-		if (buf_load_file(&b, file, err, sizeof(err)) < 0) {
+		if (buf_load_secret(&b, file, "webhook signing key", err,
+		    sizeof(err)) < 0) {
 			fprintf(stderr, "relayhint: %s\n", err);
 			buf_free(&b);
 			return (-1);
@@ -398,6 +403,7 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 		{ "connect-timeout", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "allow-http", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -417,7 +423,7 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 	d->retries = 3;
 	d->backoff = 1;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "s:1w:W:k:e:C:r:b:c:t:i:h", opts,
+	while ((ch = getopt_long(argc, argv, "s:1w:W:k:e:C:r:b:c:t:i:Hh", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -470,6 +476,9 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 				goto bad;
 			interval = v;
 			break;
+		case 'H':
+			d->allow_http = 1;
+			break;
 		case 'h':
 			usage_cmd(stdout, "alert-drain");
 			drain_free(d);
@@ -483,6 +492,17 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 		    "--webhook FORMAT,URL or a --webhook-file\n");
 		goto bad;
 	}
+	for (v = 0; v < d->nhooks; v++)
+		if (!d->allow_http && strncasecmp(d->hook[v].url, "https://",
+		    8) != 0) {
+			/* the alert, the signature and a Slack or Teams URL's
+			 * credential would cross the network in clear */
+			fprintf(stderr, "relayhint: webhook %s: not https://; "
+			    "plain http:// is refused unless --allow-http "
+			    "(a receiver on loopback)\n", d->hook[v].shown);
+			drain_free(d);
+			return (EXIT_USAGE);
+		}
 	if (load_secret(d, secret_file, secret_env) < 0) {
 		drain_free(d);
 		return (EXIT_USAGE);

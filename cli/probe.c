@@ -60,9 +60,13 @@ struct probe {
 	size_t		 bodyleft;
 };
 
-/* secret_load - a secret from a file (first line) or the environment */
+/*
+ * secret_load - a secret from a file (first line) or the environment; a
+ * password or client-secret file (what) that others may read is refused
+ */
 static int
-secret_load(char *dst, size_t dstlen, const char *file, const char *env)
+secret_load(char *dst, size_t dstlen, const char *file, const char *what,
+    const char *env)
 {
 	struct buf b;
 	char	 err[512];
@@ -71,7 +75,9 @@ secret_load(char *dst, size_t dstlen, const char *file, const char *env)
 
 	if (file != NULL) {
 		buf_init(&b, dstlen - 1);
-		if (buf_load_file(&b, file, err, sizeof(err)) < 0) {
+		if ((what != NULL ? buf_load_secret(&b, file, what, err,
+		    sizeof(err)) : buf_load_file(&b, file, err,
+		    sizeof(err))) < 0) {
 			fprintf(stderr, "relayhint: %s\n", err);
 			buf_free(&b);
 			return (-1);
@@ -586,7 +592,8 @@ cmd_probe(struct cli *c, int argc, char **argv)
 	p->xoauth2 = tokfile != NULL || client != NULL;
 	if (client != NULL) {
 		if ((csecret = calloc(1, PROBE_SECRET_MAX)) == NULL ||
-		    secret_load(csecret, PROBE_SECRET_MAX, csfile, csenv) < 0) {
+		    secret_load(csecret, PROBE_SECRET_MAX, csfile,
+		    "client secret", csenv) < 0) {
 			free(csecret);
 			free(p);
 			return (report(c, PROBE_UNKNOWN, "cannot read the "
@@ -617,7 +624,7 @@ cmd_probe(struct cli *c, int argc, char **argv)
 		free(csecret);
 	} else {
 		if (secret_load(p->secret, sizeof(p->secret), pwfile ? pwfile :
-		    tokfile, pwenv) < 0) {
+		    tokfile, pwfile ? "password" : NULL, pwenv) < 0) {
 			free(p);
 			return (report(c, PROBE_UNKNOWN, "cannot read the "
 			    "secret", NULL));

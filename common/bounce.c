@@ -129,9 +129,11 @@ classify_ndr_rcpt(const struct kb *kb, const struct ndr *n,
 	else {
 		v->cause = v->area = NULL;
 		v->local = 0;
-		if (v->reply[0] == '\0')
+		if (v->reply[0] == '\0') {
 			text_copy(v->reply, sizeof(v->reply), r->reply,
 			    strlen(r->reply));
+			explain_redact(v->reply);
+		}
 		if ((fb = ndr_fallback(n, r, v->status)) != NULL &&
 		    (ci = rules_cause_index(kb->rules, fb)) >= 0) {
 			v->cause = kb->rules->causes[ci].id;

@@ -2,7 +2,7 @@
  * buf.c - bounded, growable byte buffer
  *
  * Functions: buf_init, buf_free, buf_reset, buf_append, buf_puts,
- * buf_putc, buf_printf, buf_load_file.
+ * buf_putc, buf_printf, buf_load_file, buf_load_secret.
  *
  * Limits: a buffer never holds more than the max given to buf_init.
  * Appends that would exceed it, or that fail to allocate, return -1,
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 
@@ -132,19 +133,15 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	return (rc);
 }
 
-/* buf_load_file - a whole configuration file, bounded by the buffer's max */
-int
-buf_load_file(struct buf *b, const char *path, char *err, size_t errlen)
+/* load_stream - the rest of f into b; -1 with "path: reason" in err */
+static int
+load_stream(struct buf *b, FILE *f, const char *path, char *err,
+    size_t errlen)
 {
-	FILE	*f;
 	char	 chunk[8192];
 	size_t	 n;
 	int	 rc = 0;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return (-1);
-	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if (buf_append(b, chunk, n) < 0) {
 			snprintf(err, errlen, "%s: file too large (limit %zu "
@@ -152,6 +149,7 @@ buf_load_file(struct buf *b, const char *path, char *err, size_t errlen)
 			rc = -1;
 			break;
 		}
+	explicit_bzero(chunk, sizeof(chunk));
 	if (rc == 0 && ferror(f)) {
 		snprintf(err, errlen, "%s: read error", path);
 		rc = -1;
@@ -160,4 +158,49 @@ buf_load_file(struct buf *b, const char *path, char *err, size_t errlen)
 	if (rc == 0 && b->data == NULL)
 		rc = buf_append(b, "", 0);
 	return (rc);
+}
+
+/* buf_load_file - a whole configuration file, bounded by the buffer's max */
+int
+buf_load_file(struct buf *b, const char *path, char *err, size_t errlen)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	return (load_stream(b, f, path, err, errlen));
+}
+
+/*
+ * buf_load_secret - a password, client secret or key file; refused when
+ * its group or others may read it, checked on the open file (fstat), so
+ * a swap after the check cannot slip a readable file in
+ */
+int
+buf_load_secret(struct buf *b, const char *path, const char *what,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	FILE	*f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (fstat(fileno(f), &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return (-1);
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		snprintf(err, errlen, "%s: refusing a %s file that %s may read "
+		    "(mode %04o): run chmod go-rwx %s", path, what,
+		    (st.st_mode & S_IROTH) ? "every local user" :
+		    "its group", (unsigned)(st.st_mode & 07777), path);
+		fclose(f);
+		return (-1);
+	}
+	return (load_stream(b, f, path, err, errlen));
 }

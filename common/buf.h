@@ -32,4 +32,12 @@ int	buf_printf(struct buf *, const char *, ...)
  */
 int	buf_load_file(struct buf *, const char *path, char *err, size_t errlen);
 
+/*
+ * buf_load_secret - buf_load_file for a file that holds a credential
+ * ("password", "client secret", ...: what): -1 with a message naming
+ * the mode and the chmod when its group or others may read it
+ */
+int	buf_load_secret(struct buf *, const char *path, const char *what,
+	    char *err, size_t errlen);
+
 #endif

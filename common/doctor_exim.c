@@ -27,13 +27,16 @@
  * Microsoft's reverse names means Exim sends no AUTH and Microsoft answers
  * 530 5.7.57.  Doctor never resolves names (it needs no network); it
  * reports the entries it finds and which of them can match.  Passwords
- * are never copied: only the first two fields of a line are read.
+ * are never copied: only the first two fields of a three-field line are
+ * read; of a two-field line (host:password, the login left out) only the
+ * host.  A passwd.client that users other than Exim may read is a WARN.
  *
  * Limits: command output bounded to DOCTOR_EXIM_OUT; passwd.client to
  * DOCTOR_EXIM_FILE bytes and DOCTOR_EXIM_LINES lines; option values cut at
  * DOCTOR_EXIM_VALUE bytes.
  */
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +201,35 @@ pc_match(const char *key, const char *name)
 	return (kl == nl && text_casecmp_n(key, name, kl) == 0);
 }
 
+/*
+ * check_pc_mode - passwd.client holds the relay's password: Exim reads
+ * it as Debian-exim (root:Debian-exim, mode 640), nobody else should
+ */
+static void
+check_pc_mode(struct ex *e, const char *path)
+{
+	struct doctor_check *c;
+	struct stat st;
+	struct group *gr;
+	char	 real[4096];
+	int	 others, group;
+
+	if (doctor_file(e->io, path, real, sizeof(real)) < 0 ||
+	    stat(real, &st) < 0)
+		return;
+	others = (st.st_mode & 004) != 0;
+	group = (st.st_mode & 040) != 0 && ((gr = getgrgid(st.st_gid)) ==
+	    NULL || (strcmp(gr->gr_name, "Debian-exim") != 0 &&
+	    strcmp(gr->gr_name, "exim") != 0));
+	if (!others && !group)
+		return;
+	c = doctor_add(e->r, DOCTOR_WARN, "exim.passwd_client_mode", path);
+	doctor_reason(c, "%s holds the relay's password and %s may read it "
+	    "(mode %04o).", path, others ? "every local user" :
+	    "a group other than Exim's", (unsigned)(st.st_mode & 07777));
+	doctor_fix(c, "chown root:Debian-exim %s; chmod 640 %s", path, path);
+}
+
 /* check_passwd_client - which entries Exim can match for the smarthost */
 static void
 check_passwd_client(struct ex *e, struct doctor_hop *h, const char *path)
@@ -210,7 +242,7 @@ check_passwd_client(struct ex *e, struct doctor_hop *h, const char *path)
 	struct doctor_check *c;
 	struct buf b;
 	char	*line, *save = NULL, *f2, lit[320] = "", wild[320] = "";
-	char	 login[320] = "";
+	char	 login[320] = "", two[320] = "";
 	int	 n = 0, k;
 	size_t	 i;
 
@@ -238,6 +270,16 @@ check_passwd_client(struct ex *e, struct doctor_hop *h, const char *path)
 		    (f2 = strchr(line, ':')) == NULL)
 			continue;
 		*f2++ = '\0';
+		/*
+		 * host:login:password.  With two fields the second is most
+		 * likely the password with the login left out: it is never
+		 * taken for a login (nor shown), only the host is named.
+		 */
+		if (strchr(f2, ':') == NULL) {
+			if (two[0] == '\0')
+				text_copy(two, sizeof(two), line, strlen(line));
+			continue;
+		}
 		/* the login is the second field; the third, a secret, stays */
 		f2[strcspn(f2, ":")] = '\0';
 		if (pc_match(line, h->host) && line[0] != '*' && lit[0] == '\0') {
@@ -254,6 +296,18 @@ check_passwd_client(struct ex *e, struct doctor_hop *h, const char *path)
 	}
 	memset(b.data, 0, b.len);
 	buf_free(&b);
+	check_pc_mode(e, path);
+	if (two[0] != '\0') {
+		c = doctor_add(e->r, DOCTOR_FAIL, "exim.passwd_client_fields",
+		    path);
+		doctor_reason(c, "The entry for \"%s\" in %s has two fields, "
+		    "not three: Exim expects host:login:password "
+		    "(exim4_passwd_client(5)) and has no password to send (the "
+		    "second field is not shown, it may be the password).",
+		    two, path);
+		doctor_fix(c, "Write the line as \"%s:<mailbox>:<password>\", "
+		    "then update-exim4.conf and systemctl restart exim4", two);
+	}
 	text_copy(h->mailbox, sizeof(h->mailbox), login, strlen(login));
 	if (wild[0] != '\0') {
 		c = doctor_add(e->r, DOCTOR_OK, "exim.passwd_client", path);

@@ -472,12 +472,30 @@ check_login(struct pf *p, struct doctor_hop *h)
 		}
 		return;
 	}
-	/* the login name is before the first ':'; the rest is a secret */
-	if ((colon = strchr(val, ':')) != NULL)
-		*colon = '\0';
+	/*
+	 * The login name is before the first ':'; the rest is a secret.
+	 * Without a ':' Postfix sends the whole value as the user name and
+	 * an empty password (smtp_sasl_glue.c), and the value is most
+	 * likely the password itself: it is not shown.
+	 */
+	if ((colon = strchr(val, ':')) == NULL) {
+		memset(val, 0, sizeof(val));
+		c = doctor_add(p->r, DOCTOR_FAIL, "sasl.password_map",
+		    h->nexthop);
+		doctor_reason(c, "The entry \"%s\" has no \"<mailbox>:\" "
+		    "part: Postfix sends the whole value as the user name with "
+		    "an empty password, and Microsoft 365 refuses the login "
+		    "(the value is not shown, it may be the password).",
+		    keys[hit]);
+		doctor_fix(c, "Write \"%s <mailbox>:<token-file-or-password>\" "
+		    "in the map source, then postmap it and postfix reload.",
+		    h->nexthop);
+		return;
+	}
+	*colon = '\0';
 	text_copy(h->mailbox, sizeof(h->mailbox), val, strlen(val));
 	text_copy(h->key, sizeof(h->key), keys[hit], strlen(keys[hit]));
-	if (colon != NULL && colon[1] == '/' && word_in(filter, "xoauth2") &&
+	if (colon[1] == '/' && word_in(filter, "xoauth2") &&
 	    strchr(colon + 1, ' ') == NULL)
 		text_copy(h->token, sizeof(h->token), colon + 1,
 		    strlen(colon + 1));

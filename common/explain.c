@@ -40,6 +40,7 @@
 #include "logline.h"
 #include "mime.h"
 #include "pqjson.h"
+#include "redact.h"
 #include "text.h"
 
 #define EXPLAIN_MAX_LINES	1000
@@ -130,39 +131,8 @@ text_host(const char *text, size_t len, char *out, size_t outlen)
 void
 explain_redact(char *s)
 {
-	static const char *const keys[] = {
-		"client_secret", "refresh_token", "access_token", "password",
-		"refresh=", "access=", "Bearer ", "auth=",
-	};
-	char	*p, *q;
-	size_t	 i, k, kl;
-	int	 sep;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		kl = strlen(keys[i]);
-		p = s;
-		while ((q = (char *)text_casestr(p, strlen(p), keys[i])) !=
-		    NULL) {
-			p = q + kl;
-			/* "key=value", "key": "value"; a key that ends in '='
-			 * or ' ' carries its own separator */
-			sep = keys[i][kl - 1] == '=' || keys[i][kl - 1] == ' ';
-			for (k = 0; k < 4 && (*p == '=' || *p == ':' ||
-			    *p == '"' || *p == ' '); k++, p++)
-				if (*p == '=' || *p == ':')
-					sep = 1;
-			if (!sep)
-				continue;
-			for (q = p; *q != '\0' && *q != '&' && *q != '"' &&
-			    *q != ',' && *q != ' ' && *q != '}'; q++)
-				*q = '*';
-			if (q > p + 3) {
-				memmove(p + 3, q, strlen(q) + 1);
-				q = p + 3;
-			}
-			p = q;
-		}
-	}
+	/* the shapes live in redact.c, one concern per file */
+	redact_text(s);
 }
 
 /* explain_local - relay-local text; -1 when no local rule matches */

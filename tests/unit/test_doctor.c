@@ -41,6 +41,8 @@ static const char *const cases[] = {
 	"milter-no-accept", "milter-relayhint-conf",
 	"exim-literal-tryauth-light", "exim-wildcard-require-heavy",
 	"exim-plain-only-nofile", "exim-no-smarthost", "exim-not-installed",
+	"sasl-passwd-nouser", "exim-passwd-two-fields",
+	"exim-passwd-world-readable",
 };
 
 struct fx {

@@ -431,7 +431,7 @@ test_redact(void **state)
 		{ "{\"access_token\": \"eyJhbGciOi\", \"expiry\": \"1\"}",
 		  "{\"access_token\": \"***\", \"expiry\": \"1\"}" },
 		{ "refresh=abc, access=def", "refresh=***, access=***" },
-		{ "auth=Bearer eyJ0eXAi", "auth=*** ***" },
+		{ "auth=Bearer eyJ0eXAi", "auth=Bearer ***" },
 		{ "Bearer eyJ0eXAi.x", "Bearer ***" },
 		{ "user might have changed or reset their password.",
 		  "user might have changed or reset their password." },

@@ -61,6 +61,8 @@ printf '%s\n' "$secret" > "$w/secret"
 printf '%s\n' "wrong-key" > "$w/badsecret"
 client_secret=cs~CLIENT-SECRET-do-not-print
 printf '%s\n' "$client_secret" > "$w/client_secret"
+# secret files that others may read are refused
+chmod 600 "$w/secret" "$w/badsecret" "$w/client_secret"
 token=eyJ0eXAiOiJKV1QiTOKEN-do-not-print
 password='P@ssw0rd-do-not-print'
 
@@ -249,6 +251,7 @@ fi
 sp=$(cat "$w/smtp.port")
 printf '%s\n' "$password" > "$w/password"
 printf '%s\n' "$token" > "$w/token"
+chmod 600 "$w/password" "$w/token"
 sid=SN4PR0501CA0054.namprd05.prod.outlook.com
 
 # scenario NAME AUTH_REPLY MECHS - write the fake server's answers
@@ -280,7 +283,7 @@ probe_case "test message sent" 0 "test message queued" --password-file "$w/passw
     --send-to alice@fabrikam.example
 grep -q "MESSAGE accepted" "$w/smtp.log" && pass "probe: --send-to reached DATA" ||
     fail "probe: --send-to reached DATA" "no message at the fake server"
-printf '%s\n' "not-the-password" > "$w/wrongpw"
+printf '%s\n' "not-the-password" > "$w/wrongpw"; chmod 600 "$w/wrongpw"
 probe_case "wrong password: 535 5.7.3" 2 "m365.auth.bad_credentials" --password-file "$w/wrongpw"
 scenario "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. [$sid]" "LOGIN XOAUTH2"
 probe_case "535 5.7.139 tenant" 2 "m365.auth.smtp_auth_disabled_tenant" --password-file "$w/password"
@@ -306,7 +309,7 @@ probe_case "wrong client secret: AADSTS7000215" 2 "m365.oauth.client_secret" \
     --token-url "https://127.0.0.1:$rx/contoso.example/oauth2/v2.0/token" \
     --oauth-secret-file "$w/badsecret" --ca-file "$w/ca.pem"
 probe_case "missing secret file: UNKNOWN" 3 "^PROBE UNKNOWN" --password-file "$w/nonexistent"
-printf '%s\n' "$password" > "$w/pw2"
+printf '%s\n' "$password" > "$w/pw2"; chmod 600 "$w/pw2"
 probe_case "unknown CA: TLS verification on" 2 "^PROBE CRITICAL" --password-file "$w/pw2" --ca-file /dev/null
 probe_case "nothing listening" 2 "^PROBE CRITICAL" --password-file "$w/password" --server "127.0.0.1:$dead"
 # -v shows server lines only

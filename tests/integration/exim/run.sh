@@ -566,6 +566,7 @@ WHY="state files: $(cat "$AL"/state/* 2>/dev/null | tr '\n' '|')"
 check alert-state-counts-sightings grep -q ' 1 [0-9]* [0-9]* [2-9] ' "$AL/state/m365.auth.bad_credentials"
 if out=$(sh "$SRC/tests/integration/alert/mkcerts.sh" "$RUN/certs" 2>&1); then
 	printf '%s\n' "whsec-exim-test-key-do-not-print" > "$RUN/certs/webhook.key"
+	chmod 600 "$RUN/certs/webhook.key"	# others may not read a key
 	python3 "$SRC/tests/integration/alert/https_rx.py" --cert "$RUN/certs/srv.pem" \
 	    --key "$RUN/certs/srv.key" --port-file "$RUN/certs/rx.port" --out "$RUN/rx.out" \
 	    --secret-file "$RUN/certs/webhook.key" </dev/null >"$RUN/rx.err" 2>&1 9>&- &
