@@ -209,7 +209,7 @@ uninstall-adapters:
 deb:
 	rm -rf $(B)/deb
 	mkdir -p $(B)/deb/relayhint-$(RH_VERSION)
-	tar -cf - --exclude=./$(B) --exclude=./build* --exclude=./.git . | \
+	tar -cf - --exclude=./$(B) --exclude=./build* --exclude=./.git --exclude=__pycache__ . | \
 	    tar -xf - -C $(B)/deb/relayhint-$(RH_VERSION)
 	cd $(B)/deb/relayhint-$(RH_VERSION) && dpkg-buildpackage -us -uc -b
 	ls -l $(B)/deb/*.deb
