@@ -71,7 +71,7 @@ else
 	step "make deb"
 	rm -f $D/.srchash
 	# the unit tests are make check's own; the packages are the same
-	if ! DEB_BUILD_OPTIONS=nocheck nice make deb > build/deb.log 2>&1; then
+	if ! DEB_BUILD_OPTIONS="nocheck parallel=2" nice make deb > build/deb.log 2>&1; then
 		tail -20 build/deb.log
 		fail "make deb: see build/deb.log"
 		exit 1
@@ -196,6 +196,10 @@ check "probe and alert-drain timers not enabled" sh -c \
     '! ls /etc/systemd/system/*.wants/relayhint-probe* /etc/systemd/system/*.wants/relayhint-alert-drain* 2>/dev/null | grep -q .'
 v=$(/usr/bin/relayhint --version 2>&1)
 check "relayhint --version says $ver (VERSION, debian/changelog)" sh -c "echo '$v' | grep -q '$ver'"
+check "dpkg says version $ver" test "$(dpkg-query -W -f='${Version}' relayhint)" = "$ver"
+for m in man1/relayhint.1 man5/relayhint.conf.5 man8/relayhint-milter.8; do
+	check "$m says relayhint $ver" sh -c "zcat /usr/share/man/$m.gz | grep -qx '.Os relayhint $ver'"
+done
 check "relayhint check against the installed rules and catalogs" /usr/bin/relayhint check
 out=$(/usr/sbin/relayhint-milter -n 2>&1)
 if echo "$out" | grep -q "configuration OK"; then pass "relayhint-milter -n: configuration OK"
