@@ -26,6 +26,7 @@
 # (with CI=true those FAIL).  KEEP=1 keeps the Postfix work directory.
 
 name=deb
+# shellcheck disable=SC2154 # here, top, py: set by postfix-prereq.sh
 # shellcheck source=tests/integration/postfix-prereq.sh
 . "$(dirname "$0")/../postfix-prereq.sh"
 pflab_prereq
@@ -83,11 +84,12 @@ else
 	step "built"
 fi
 pass "make deb built the packages"
-for p in relayhint relayhint-milter relayhint-exim; do
-	deb=$(ls $D/${p}_"${ver}"_*.deb 2>/dev/null | head -1)
-	eval "deb_$(echo $p | tr - _)=\$deb"
-	check "$p: package built" test -f "$deb"
-done
+deb_relayhint=$(ls $D/relayhint_"${ver}"_*.deb 2>/dev/null | head -1)
+deb_relayhint_milter=$(ls $D/relayhint-milter_"${ver}"_*.deb 2>/dev/null | head -1)
+deb_relayhint_exim=$(ls $D/relayhint-exim_"${ver}"_*.deb 2>/dev/null | head -1)
+check "relayhint: package built" test -f "$deb_relayhint"
+check "relayhint-milter: package built" test -f "$deb_relayhint_milter"
+check "relayhint-exim: package built" test -f "$deb_relayhint_exim"
 if grep -q '^[EW]: ' $D/lintian.txt; then
 	fail "lintian: $(grep -c '^[EW]: ' $D/lintian.txt) errors/warnings: $(grep '^[EW]: ' $D/lintian.txt | head -3)"
 else
