@@ -9,7 +9,10 @@
 # Not root: print what is missing and go on (the build says what fails).
 
 want="build-essential pkg-config libmilter-dev libcurl4-openssl-dev libssl-dev libcmocka-dev"
-[ "$1" = test ] && want="$want python3 valgrind mandoc dpkg-dev debhelper devscripts lintian exim4-dev"
+[ "$1" = test ] && want="$want python3 valgrind mandoc"
+
+# make deb and its test, tests/integration/deb
+[ "$1" = test ] && want="$want dpkg-dev debhelper devscripts lintian exim4-dev"
 
 missing=""
 for p in $want; do
