@@ -5,7 +5,9 @@
 #   make check           install test dependencies when root, build, run
 #                        every test, end with "N passed, N failed, N skipped"
 #   make demo            classify and rewrite the bundled sample bounces
-#   make install DESTDIR=... PREFIX=...
+#   make install DESTDIR=... PREFIX=...   every file, units with their paths
+#   make uninstall DESTDIR=... PREFIX=... removes them (not relayhint.conf)
+#   make deb             the Debian packages, built in $(B)/deb/ (debian/)
 #   make check-sanitize  the unit tests under ASan+UBSan and valgrind
 #   make check-load      only the load and fault test (10,000 bounces through
 #                        a private Postfix; RH_LOAD_N=... to change)
@@ -17,15 +19,25 @@ LIBDIR		?= $(PREFIX)/lib
 SYSCONFDIR	?= /etc
 DATADIR		?= $(PREFIX)/share
 MANDIR		?= $(DATADIR)/man
+SYSTEMDUNITDIR	?= $(LIBDIR)/systemd/system
 DESTDIR		?=
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
+# CPPFLAGS, CFLAGS and LDFLAGS come from the environment (dpkg-buildflags
+# puts the hardening flags there) and reach every compile and link line.
+# -Werror only in our own builds: make check, check-unit and CI set it; a
+# user's newer compiler with new warnings must not break the build.
 CFLAGS		?= -O2 -g
-WARN		 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+CPPFLAGS	?=
+LDFLAGS		?=
+WERROR		?= $(if $(CI),-Werror)
+RH_VERSION	:= $(shell cat VERSION)
+WARN		 = -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wno-unused-parameter
 RH_CFLAGS	 = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
-		   -fPIC -Icommon -I$(B) \
+		   -fPIC -Icommon -I$(B) $(CPPFLAGS) \
+		   -DRH_VERSION='"$(RH_VERSION)"' \
 		   -DRH_SYSCONFDIR='"$(SYSCONFDIR)/relayhint"' \
 		   -DRH_DATADIR='"$(DATADIR)/relayhint"'
 LDLIBS		?=
@@ -62,7 +74,7 @@ $(B)/common $(B)/tests $(B)/cli $(B)/tools:
 
 $(B)/tools/embed: tools/embed.c | $(B)/tools
 	$(SAY) "  CC      $@"
-	$(Q)$(CC) -std=c11 -O1 -Wall -Wextra -Werror -o $@ $<
+	$(Q)$(CC) -std=c11 $(CPPFLAGS) $(CFLAGS) -Wall -Wextra $(WERROR) $(LDFLAGS) -o $@ $<
 
 $(B)/common/builtin.c: $(B)/tools/embed conf/relayhint.rules $(CATALOGS) | $(B)/common
 	$(SAY) "  EMBED   $@"
@@ -76,6 +88,9 @@ $(B)/common/%.o: common/%.c $(wildcard common/*.h) | $(B)/common
 	$(SAY) "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) -c -o $@ $<
 
+# the version is compiled in: a new VERSION rebuilds everything
+$(COMMON_OBJ): VERSION
+
 $(LIB): $(COMMON_OBJ)
 	$(SAY) "  AR      $@"
 	$(Q)rm -f $@
@@ -83,19 +98,19 @@ $(LIB): $(COMMON_OBJ)
 
 $(B)/relayhint: $(wildcard cli/*.c) $(wildcard cli/*.h) $(LIB) | $(B)/cli
 	$(SAY) "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(NET_CFLAGS) -Icli -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS) $(NET_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(NET_CFLAGS) -Icli $(LDFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS) $(NET_LIBS)
 
 # test_alert also compiles cli/alert.c (OpenSSL, kept out of the library)
 $(B)/tests/test_alert: tests/unit/test_alert.c cli/alert.c cli/alert.h tests/unit/testutil.h $(LIB) | $(B)/tests
 	$(SAY) "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(NET_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -Icli \
-	    -DRH_SRCDIR='"$(CURDIR)"' -o $@ tests/unit/test_alert.c cli/alert.c $(LIB) $(CMOCKA_LIBS) $(NET_LIBS)
+	    -DRH_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ tests/unit/test_alert.c cli/alert.c $(LIB) $(CMOCKA_LIBS) $(NET_LIBS)
 
 # Unit tests: one cmocka program per tests/unit/test_*.c
 $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h tests/unit/kbfixture.h $(LIB) | $(B)/tests
 	$(SAY) "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit \
-	    -DRH_SRCDIR='"$(CURDIR)"' -o $@ $< $(LIB) $(CMOCKA_LIBS)
+	    -DRH_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(LIB) $(CMOCKA_LIBS)
 
 tests: $(UNIT_BIN)
 
@@ -108,9 +123,11 @@ adapters:
 
 check:
 	@sh tools/deps.sh test
-	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory WERROR=-Werror all tests
 	@sh tests/run.sh
 
+# our own builds treat warnings as errors (see WERROR above)
+check-unit: WERROR = -Werror
 check-unit: all tests
 	@sh tests/run.sh --unit-only
 
@@ -128,22 +145,77 @@ check-load:
 	@$(MAKE) --no-print-directory all
 	@sh tests/integration/load/run.sh
 
+# Installing: every file goes to a temporary name next to its place and is
+# then renamed over the old one, so a running milter, Exim or relayhint
+# never reads half a file.  Units, man pages and the Exim snippets get the
+# paths and version of this build (@BINDIR@, @SBINDIR@, @SYSCONFDIR@, mdoc
+# .Os).  Configuration files are installed only when missing and are left
+# by uninstall.
+RH_SED		 = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+		   -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+		   -e 's|/usr/local/lib/exim4/|$(EXIM_LIBDIR)/|g' \
+		   -e 's|/usr/local/share/relayhint|$(DATADIR)/relayhint|g' \
+		   -e '/^\.Os$$/s/$$/ relayhint $(RH_VERSION)/'
+# rh_install MODE,FILE,DEST / rh_subst MODE,FILE,DEST (through RH_SED) /
+# rh_conf MODE,FILE,DEST (only when DEST is missing)
+rh_install	 = install -m $(1) $(2) $(DESTDIR)$(3).rh-new && \
+		   mv -f $(DESTDIR)$(3).rh-new $(DESTDIR)$(3)
+rh_subst	 = $(RH_SED) $(2) > $(DESTDIR)$(3).rh-new && \
+		   chmod $(1) $(DESTDIR)$(3).rh-new && \
+		   mv -f $(DESTDIR)$(3).rh-new $(DESTDIR)$(3)
+rh_conf		 = [ -e $(DESTDIR)$(3) ] || { $(call rh_install,$(1),$(2),$(3)); }
+RH_UNITS	 = relayhint-probe.service relayhint-probe.timer \
+		   relayhint-alert-drain.service relayhint-alert-drain.timer
+BASHCOMPDIR	?= $(DATADIR)/bash-completion/completions
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/relayhint \
-	    $(DESTDIR)$(DATADIR)/relayhint/hints $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	install -m 755 $(B)/relayhint $(DESTDIR)$(BINDIR)/relayhint
-	install -m 644 conf/relayhint.rules $(DESTDIR)$(DATADIR)/relayhint/relayhint.rules
-	install -m 644 $(CATALOGS) $(DESTDIR)$(DATADIR)/relayhint/hints/
-	for m in man/*.1; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done; true
-	for m in man/*.5; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
-	for m in man/*.8; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
+	    $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(DATADIR)/relayhint/hints \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR)
+	$(call rh_install,755,$(B)/relayhint,$(BINDIR)/relayhint)
+	$(call rh_install,644,conf/relayhint.rules,$(DATADIR)/relayhint/relayhint.rules)
+	for f in $(CATALOGS); do \
+	    $(call rh_install,644,$$f,$(DATADIR)/relayhint/hints/$${f##*/}) || exit 1; \
+	done
+	$(call rh_subst,644,man/relayhint.1,$(MANDIR)/man1/relayhint.1)
+	$(call rh_subst,644,man/relayhint.conf.5,$(MANDIR)/man5/relayhint.conf.5)
+	for u in $(RH_UNITS); do \
+	    $(call rh_subst,644,conf/$$u,$(SYSTEMDUNITDIR)/$$u) || exit 1; \
+	done
+	$(call rh_conf,644,conf/default/relayhint-probe,$(SYSCONFDIR)/default/relayhint-probe)
+	$(call rh_install,644,conf/bash-completion,$(BASHCOMPDIR)/relayhint)
 	$(MAKE) --no-print-directory install-adapters
 
 install-adapters:
+
+# uninstall - remove what install put there, except the configuration
+uninstall: uninstall-adapters
+	rm -f $(DESTDIR)$(BINDIR)/relayhint \
+	    $(DESTDIR)$(DATADIR)/relayhint/relayhint.rules \
+	    $(CATALOGS:conf/hints/%=$(DESTDIR)$(DATADIR)/relayhint/hints/%) \
+	    $(DESTDIR)$(MANDIR)/man1/relayhint.1 \
+	    $(DESTDIR)$(MANDIR)/man5/relayhint.conf.5 \
+	    $(RH_UNITS:%=$(DESTDIR)$(SYSTEMDUNITDIR)/%) \
+	    $(DESTDIR)$(BASHCOMPDIR)/relayhint
+	-rmdir $(DESTDIR)$(DATADIR)/relayhint/hints $(DESTDIR)$(DATADIR)/relayhint \
+	    $(DESTDIR)$(SYSCONFDIR)/relayhint 2>/dev/null
+
+uninstall-adapters:
+
+# deb - the packages of debian/, built from a copy of the tree in
+# $(B)/deb/ so that dpkg-buildpackage's output (it writes to ..) and its
+# staging directories stay out of the source tree
+deb:
+	rm -rf $(B)/deb
+	mkdir -p $(B)/deb/relayhint-$(RH_VERSION)
+	tar -cf - --exclude=./$(B) --exclude=./build* --exclude=./.git --exclude=__pycache__ . | \
+	    tar -xf - -C $(B)/deb/relayhint-$(RH_VERSION)
+	cd $(B)/deb/relayhint-$(RH_VERSION) && dpkg-buildpackage -us -uc -b
+	ls -l $(B)/deb/*.deb
 
 clean:
 	rm -rf $(B)
 
 .PHONY: all tests adapters check check-unit demo check-sanitize check-load install \
-	install-adapters clean
+	install-adapters uninstall uninstall-adapters deb clean

@@ -13,7 +13,10 @@
 #include "ndr.h"
 #include "reply.h"
 
-#define RH_VERSION	"0.1.0"
+/* RH_VERSION: from the file VERSION, by the Makefile (RH_CFLAGS) */
+#ifndef RH_VERSION
+#define RH_VERSION	"unknown"
+#endif
 
 enum form {
 	FORM_NONE = 0,
