@@ -44,6 +44,9 @@ usage(FILE *fp)
 	    "  relayhint alert-drain [--spool DIR] [--once] (--webhook json|teams|slack,URL ... |\n"
 	    "        --webhook-file F) [--secret-file F] [--ca-file F]\n"
 	    "        post spooled alerts to webhooks\n"
+	    "  relayhint migrate [--mta postfix|exim] [--to oauth|connector] [--config-dir DIR]\n"
+	    "        [--apply | --rollback STAMP] [--login] ...  leave password logins (plan first)\n"
+	    "  relayhint token refresh|login [--config FILE]  keep an OAuth access token fresh\n"
 	    "  relayhint check      load rules and catalogs, report problems\n"
 	    "  relayhint causes     list cause ids\n"
 	    "  relayhint -h | --help | -V | --version\n"
@@ -277,6 +280,8 @@ static const struct {
 	{ "doctor", cmd_doctor },
 	{ "probe", cmd_probe },
 	{ "alert-drain", cmd_alert_drain },
+	{ "migrate", cmd_migrate },
+	{ "token", cmd_token },
 	{ "check", cmd_check_argv },
 	{ "causes", cmd_causes_argv },
 	{ NULL, NULL }
