@@ -53,6 +53,7 @@ enum mhide {
 	SHOW_ALL = MIGRATE_HIDE_NONE,
 	SHOW_MAP_KEYS = MIGRATE_HIDE_MAP,
 	SHOW_EXIM = MIGRATE_HIDE_EXIM,
+	SHOW_NEW_MAP = MIGRATE_HIDE_MAP_OLD,
 	SHOW_NOTHING
 };
 
@@ -389,27 +390,31 @@ static void
 steps_connector(struct plan *p)
 {
 	struct buf *s = &p->steps;
+	const char *dom = p->o->domain ? p->o->domain :
+	    mailbox_domain(p->mailbox);
 
+	if (dom[0] == '\0' || !safe_value(dom))
+		dom = "YOUR-DOMAIN";
 	buf_printf(s, "Microsoft side:\n");
 	buf_printf(s, "  1. Exchange Online PowerShell: an inbound connector "
-	    "from your organization's mail server, by the relay's public "
-	    "IP address or by its TLS certificate name:\n");
-	buf_printf(s, "       New-InboundConnector -Name \"relayhint %s\" "
-	    "-ConnectorType OnPremises -SenderDomains * "
+	    "that recognises this relay by its public IP address, or by the "
+	    "name in its TLS certificate:\n");
+	buf_printf(s, "       New-InboundConnector -Name \"relayhint relay\" "
+	    "-ConnectorType OnPremises -SenderDomains *.%s "
 	    "-SenderIPAddresses RELAY-PUBLIC-IP "
-	    "-RestrictDomainsToIPAddresses $true\n", p->host);
+	    "-RestrictDomainsToIPAddresses $true\n", dom);
 	buf_printf(s, "     or\n       New-InboundConnector -Name "
-	    "\"relayhint %s\" -ConnectorType OnPremises -SenderDomains * "
-	    "-RequireTls $true -TlsSenderCertificateName RELAY-CERT-NAME "
-	    "-RestrictDomainsToCertificate $true\n", p->host);
-	buf_printf(s, "  2. Mail goes to %s:25 (your domain's MX host; check "
-	    "with: dig +short mx %s).  No SMTP AUTH at all.\n", p->mxhost,
-	    mailbox_domain(p->mailbox)[0] ? mailbox_domain(p->mailbox) :
-	    "YOUR-DOMAIN");
-	buf_printf(s, "  3. Every sender domain must be an accepted domain "
-	    "of the tenant, else 550 5.7.64 TenantAttribution; Relay Access "
-	    "Denied: the connector must match the relay by IP or by "
-	    "certificate.\n");
+	    "\"relayhint relay\" -ConnectorType OnPremises -SenderDomains "
+	    "*.%s -RequireTls $true -TlsSenderCertificateName RELAY-CERT-NAME "
+	    "-RestrictDomainsToCertificate $true\n", dom);
+	buf_printf(s, "  2. Mail goes to %s:25, your domain's MX host (check: "
+	    "dig +short mx %s; newer domains use a *.mx.microsoft host: "
+	    "give it with --connector-host).  No SMTP AUTH at all: the "
+	    "password or token is no longer used.\n", p->mxhost, dom);
+	buf_printf(s, "  3. Every sender domain must be an accepted domain of "
+	    "the tenant, and the connector must match the relay (IP or "
+	    "certificate), else mail to outside recipients is refused with "
+	    "550 5.7.64 TenantAttribution; Relay Access Denied.\n");
 	buf_printf(s, "  Sources: learn.microsoft.com/exchange/mail-flow-best-"
 	    "practices/how-to-set-up-a-multifunction-device-or-application-to-"
 	    "send-email-using-microsoft-365-or-office-365 ; learn.microsoft."
@@ -513,7 +518,8 @@ plan_postfix(struct plan *p)
 	if (pathf(p->token_disk, sizeof(p->token_disk), "%s%s",
 	    strcmp(chroot, "y") == 0 ? qdir : "", p->token_path) < 0)
 		return (-1);
-	if ((map = plan_file(p, e + 1, SHOW_MAP_KEYS)) == NULL)
+	/* the new entry names a token file, no secret: show it */
+	if ((map = plan_file(p, e + 1, SHOW_NEW_MAP)) == NULL)
 		return (-1);
 	map->mode = 0600;
 	if (strncmp(c, "texthash:", 9) != 0)
@@ -671,7 +677,7 @@ plan_print(struct plan *p, FILE *fp)
 			buf_printf(&d, "(new file %s, mode %04o, owner %s)\n",
 			    f->path, (unsigned)f->mode, f->owner[0] ? f->owner :
 			    "root");
-		rc = migrate_diff(f->existed ? f->path : "/dev/null", &f->old,
+		rc = migrate_diff(f->path, &f->old,
 		    &f->new, (int)f->hide, &d);
 		if (rc < 0) {
 			buf_printf(&d, "(%s: too large to compare)\n", f->path);
@@ -690,14 +696,19 @@ plan_print(struct plan *p, FILE *fp)
 		fprintf(fp, "No file changes: the configuration already says "
 		    "this.\n");
 	fprintf(fp, "\n%s", p->steps.data ? p->steps.data : "");
-	fprintf(fp, "Verify before --apply:\n  relayhint probe --user %s %s\n"
-	    "After --apply: relayhint doctor --mta %s%s%s\n",
-	    p->mailbox[0] ? p->mailbox : "MAILBOX",
-	    strcmp(p->o->to, "connector") == 0 ? "(not for a connector: "
-	    "send a test message through the relay instead)" :
-	    "--xoauth2-token-file TOKEN-FILE", p->o->mta,
-	    p->o->config_dir ? " --config-dir " : "",
-	    p->o->config_dir ? p->o->config_dir : "");
+	if (strcmp(p->o->to, "connector") == 0)
+		fprintf(fp, "Verify after --apply: a test message through the "
+		    "relay to an outside address (mail -s test ADDRESS), then "
+		    "relayhint doctor --mta %s%s%s; the password in the map is "
+		    "no longer used: delete it once mail flows.\n", p->o->mta,
+		    p->o->config_dir ? " --config-dir " : "",
+		    p->o->config_dir ? p->o->config_dir : "");
+	else
+		fprintf(fp, "Verify before --apply: relayhint migrate ... "
+		    "--login (gets the first token and logs in with it through "
+		    "relayhint probe)\nAfter --apply: relayhint doctor --mta "
+		    "%s%s%s\n", p->o->mta, p->o->config_dir ? " --config-dir "
+		    : "", p->o->config_dir ? p->o->config_dir : "");
 	return (changes);
 }
 
@@ -823,24 +834,65 @@ reload(const char *mta, const char *config_dir, int no_reload)
  * plus a first line "mta MTA CONFIG_DIR|-".
  */
 
-/* backup_one - copy f to DIR/INDEX and describe it in the manifest */
+/*
+ * backup_path - copy path (when it exists) to DIR/INDEX and describe it in
+ * the manifest; the copy is read from disk, byte for byte
+ */
 static int
-backup_one(const char *dir, int i, const struct mfile *f, FILE *man)
+backup_path(const char *dir, int i, const char *path, const char *pm,
+    FILE *man)
 {
 	struct stat st;
-	char	 path[MIGRATE_PATH_MAX + 64];
+	struct buf b;
+	char	 bk[MIGRATE_PATH_MAX + 64], err[512];
+	int	 existed, rc = 0;
 
 	memset(&st, 0, sizeof(st));
-	if (f->existed && stat(f->path, &st) < 0)
+	existed = lstat(path, &st) == 0;
+	if (existed && !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "relayhint: %s: not a regular file; not "
+		    "changed\n", path);
 		return (-1);
-	snprintf(path, sizeof(path), "%s/%d", dir, i);
-	if (f->existed && file_put(path, f->old.data ? f->old.data : "",
-	    f->old.len, 0600, 0, 0) < 0)
-		return (-1);
-	fprintf(man, "%d\t%d\t%o\t%ld\t%ld\t%s\t%s\n", i, f->existed,
+	}
+	if (existed) {
+		buf_init(&b, 64 * MIGRATE_FILE_MAX);
+		snprintf(bk, sizeof(bk), "%s/%d", dir, i);
+		if (buf_load_file(&b, path, err, sizeof(err)) < 0) {
+			fprintf(stderr, "relayhint: %s\n", err);
+			rc = -1;
+		} else if (file_put(bk, b.data ? b.data : "", b.len, 0600, 0,
+		    0) < 0)
+			rc = -1;
+		explicit_bzero(b.data ? b.data : "", b.len);
+		buf_free(&b);
+		if (rc < 0)
+			return (-1);
+	}
+	fprintf(man, "%d\t%d\t%o\t%ld\t%ld\t%s\t%s\n", i, existed,
 	    (unsigned)(st.st_mode & 07777), (long)st.st_uid, (long)st.st_gid,
-	    f->postmap[0] ? f->postmap : "-", f->path);
+	    pm != NULL && pm[0] ? pm : "-", path);
 	return (0);
+}
+
+/* map_index - the file postmap builds for TYPE:PATH; -1 for none */
+static int
+map_index(const char *table, char *out, size_t outlen)
+{
+	static const struct {
+		const char *type, *suffix;
+	} t[] = {
+		{ "hash:", ".db" }, { "btree:", ".db" }, { "lmdb:", ".lmdb" },
+		{ "cdb:", ".cdb" },
+	};
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = strlen(t[i].type);
+		if (strncmp(table, t[i].type, n) == 0)
+			return (pathf(out, outlen, "%s%s", table + n,
+			    t[i].suffix));
+	}
+	return (-1);
 }
 
 /* new_owner - uid/gid of a new file's owner; root when unknown */
@@ -867,6 +919,10 @@ restore(const char *dir, const char *line, const char *config_dir)
 	if (sscanf(line, "%d\t%d\t%o\t%ld\t%ld\t%1039[^\t]\t%1023[^\n]", &i,
 	    &existed, &mode, &uid, &gid, pm, path) != 7)
 		return (-1);
+	if (!existed && strcmp(pm, "-") != 0) {
+		/* an index the migration's postmap created: build it again */
+		return (postmap(config_dir, pm));
+	}
 	if (!existed) {
 		if (unlink(path) < 0 && errno != ENOENT) {
 			fprintf(stderr, "relayhint: %s: %s\n", path,
@@ -893,8 +949,6 @@ restore(const char *dir, const char *line, const char *config_dir)
 	explicit_bzero(b.data ? b.data : "", b.len);
 	buf_free(&b);
 	printf("migrate: restored %s\n", path);
-	if (strcmp(pm, "-") != 0 && postmap(config_dir, pm) < 0)
-		return (-1);
 	return (0);
 }
 
@@ -956,7 +1010,7 @@ plan_apply(struct plan *p)
 	FILE	*fp;
 	uid_t	 uid;
 	gid_t	 gid;
-	int	 i, written = 0;
+	int	 i, n, fd = -1, written = 0;
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
@@ -983,19 +1037,33 @@ plan_apply(struct plan *p)
 		return (MIGRATE_EXIT_FAIL);
 	}
 	snprintf(man, sizeof(man), "%s/manifest", dir);
-	if ((fp = fopen(man, "w")) == NULL) {
+	if ((fd = open(man, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    (fp = fdopen(fd, "w")) == NULL) {
+		if (fd >= 0)
+			close(fd);
 		fprintf(stderr, "relayhint: %s: %s\n", man, strerror(errno));
 		return (MIGRATE_EXIT_FAIL);
 	}
 	fprintf(fp, "mta %s %s\n", p->o->mta, strcmp(p->o->mta, "postfix") == 0
 	    && p->o->config_dir ? p->o->config_dir : "-");
-	for (i = 0; i < p->n; i++)
-		if (backup_one(dir, i, &p->f[i], fp) < 0) {
-			fprintf(stderr, "relayhint: backup of %s: %s\n",
-			    p->f[i].path, strerror(errno));
+	/*
+	 * Each file, then the index postmap builds from it: the rollback
+	 * restores in this order, so an index is never older than its
+	 * source (Postfix warns about that) and is the same bytes as before.
+	 */
+	for (i = 0, n = 0; i < p->n; i++) {
+		char	 idx[MIGRATE_PATH_MAX];
+
+		if (backup_path(dir, n++, p->f[i].path, NULL, fp) < 0 ||
+		    (p->f[i].postmap[0] != '\0' && map_index(p->f[i].postmap,
+		    idx, sizeof(idx)) == 0 && backup_path(dir, n++, idx,
+		    p->f[i].postmap, fp) < 0)) {
+			fprintf(stderr, "relayhint: backup of %s failed; "
+			    "nothing changed\n", p->f[i].path);
 			fclose(fp);
 			return (MIGRATE_EXIT_FAIL);
 		}
+	}
 	if (fflush(fp) != 0 || fsync(fileno(fp)) < 0 || fclose(fp) != 0) {
 		fprintf(stderr, "relayhint: %s: %s\n", man, strerror(errno));
 		return (MIGRATE_EXIT_FAIL);

@@ -430,25 +430,31 @@ hidden(struct buf *out, const char *p, size_t len)
 
 /*
  * masked - a configuration line whose value may hold a password: the
- * option name and "= ********"; 0 when the line is not one of those
+ * option name and "= ********"; 0 when the line is not one of those.
+ * Secret-bearing options: client_send, *password*, *secret* (but not a
+ * *_maps parameter, which names a table), and any static: or inline:
+ * table, whose value is the data itself.
  */
 static int
 masked(struct buf *out, const char *p, size_t len)
 {
-	static const char *const words[] = { "client_send", "password",
-	    "secret", "static:", "inline:" };
-	const char *e = p + len, *s = p, *eq;
-	size_t	 i, ml = strlen(EXIM_MARK);
+	const char *e = p + len, *s = p, *eq, *ne;
+	size_t	 ml = strlen(EXIM_MARK), nl;
 
 	if (len > ml && memcmp(p, EXIM_MARK, ml) == 0)
 		s = p + ml;
 	s = skip_ws(s, e);
 	if (s == e || *s == '#' || (eq = memchr(s, '=', (size_t)(e - s))) == NULL)
 		return (0);
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (text_casestr(s, (size_t)(e - s), words[i]) != NULL)
-			break;
-	if (i == sizeof(words) / sizeof(words[0]))
+	for (ne = eq; ne > s && (ne[-1] == ' ' || ne[-1] == '\t'); ne--)
+		;
+	nl = (size_t)(ne - s);
+	if (!(text_casestr(s, nl, "client_send") != NULL ||
+	    ((text_casestr(s, nl, "password") != NULL ||
+	    text_casestr(s, nl, "secret") != NULL) &&
+	    !text_has_suffix(s, nl, "_maps")) ||
+	    text_casestr(eq, (size_t)(e - eq), "static:") != NULL ||
+	    text_casestr(eq, (size_t)(e - eq), "inline:") != NULL))
 		return (0);
 	buf_append(out, p, (size_t)(eq - p) + 1);
 	buf_puts(out, " ********\n");
@@ -460,7 +466,8 @@ static void
 diff_line(struct buf *out, int c, const char *p, size_t len, int hide)
 {
 	buf_putc(out, c);
-	if (hide == MIGRATE_HIDE_MAP)
+	if (hide == MIGRATE_HIDE_MAP || (hide == MIGRATE_HIDE_MAP_OLD &&
+	    c != '+'))
 		hidden(out, p, len);
 	else if (hide == MIGRATE_HIDE_EXIM && masked(out, p, len))
 		;
@@ -564,7 +571,8 @@ migrate_diff(const char *path, const struct buf *a, const struct buf *b,
 		oa[nops] = la.n - suf + i;
 		ob[nops] = lb.n - suf + i;
 	}
-	buf_printf(out, "--- %s\n+++ %s (relayhint migrate)\n", path, path);
+	buf_printf(out, "--- %s\n+++ %s (relayhint migrate)\n", la.n ? path :
+	    "/dev/null", path);
 	/* hunks: runs of changes with up to 2*DIFF_CONTEXT equal lines inside */
 	for (k = 0; k < nops; ) {
 		if (op[k] == '=') {

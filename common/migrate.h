@@ -64,13 +64,17 @@ int	migrate_exim_connector(const struct buf *in, const char *host_old,
  * and its second field up to the first ':' (map files: key and user,
  * never a password); with MIGRATE_HIDE_EXIM, the value of an option that
  * can hold a password (client_send, client_password, server_password...)
- * or of a main.cf static:/inline: table is replaced by ********.
+ * or of a main.cf static:/inline: table is replaced by ********;
+ * MIGRATE_HIDE_MAP_OLD hides as MIGRATE_HIDE_MAP the lines of a (context
+ * and removed) and shows the added lines, when b's new lines are known to
+ * hold no secret (a token file path).  An empty a is shown as /dev/null.
  * Returns the number of changed lines, -1 when a side has more than
  * MIGRATE_DIFF_LINES lines.
  */
 #define MIGRATE_HIDE_NONE	0
 #define MIGRATE_HIDE_MAP	1
 #define MIGRATE_HIDE_EXIM	2
+#define MIGRATE_HIDE_MAP_OLD	3
 
 int	migrate_diff(const char *path, const struct buf *a, const struct buf *b,
 	    int hide, struct buf *out);

@@ -228,7 +228,7 @@ test_diff_roundtrip(void **state)
 			fail_msg("row %zu: got %d changed lines, want %d:\n%s",
 			    i, n, t[i].changed, d.data ? d.data : "");
 		if (n > 0) {
-			assert_non_null(strstr(d.data, "--- /etc/x\n+++ /etc/x"));
+			assert_non_null(strstr(d.data, "\n+++ /etc/x (relayhint migrate)\n"));
 			got = apply_diff(t[i].a, d.data);
 			if (strcmp(got, t[i].b) != 0)
 				fail_msg("row %zu: patch gives [%s], want [%s]\n"
