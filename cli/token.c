@@ -155,12 +155,16 @@ jget(const struct buf *resp, const char *key, char *out, size_t outlen)
 static void
 endpoint_error(const struct buf *resp, long status, char *err, size_t errlen)
 {
-	char	 code[64], desc[2048], line[TOKEN_ERR_MAX + 1];
+	char	 code[64], desc[2048], line[TOKEN_ERR_MAX + 1], *t;
 
 	jget(resp, "error", code, sizeof(code));
 	jget(resp, "error_description", desc, sizeof(desc));
-	/* Entra's descriptions go on with "\r\nTrace ID: ..." */
+	/* Entra's descriptions go on with "\r\nTrace ID: ...": not ours to print */
+	if ((t = strstr(desc, "Trace ID:")) != NULL)
+		*t = '\0';
 	desc[strcspn(desc, "\r\n")] = '\0';
+	for (t = desc + strlen(desc); t > desc && t[-1] == ' '; t--)
+		t[-1] = '\0';
 	text_printable(line, sizeof(line), desc, strlen(desc));
 	snprintf(err, errlen, "token endpoint answered HTTP %ld: %s%s%s", status,
 	    code[0] ? code : "(no error code)", line[0] ? ": " : "", line);
@@ -658,8 +662,8 @@ token_refresh(struct cli *c, const char *conf, int force, int quiet)
 	if (rc < 0) {
 		fprintf(stderr, "relayhint: token refresh failed: %s\n", err);
 		verdict_init(&v);
-		if (explain_text(&c->kb, err, strlen(err), &v) == 0 &&
-		    v.cause != NULL)
+		(void)explain_text(&c->kb, err, strlen(err), &v);
+		if (v.cause != NULL)
 			fprintf(stderr, "relayhint: cause %s (relayhint "
 			    "explain '%s')\n", v.cause, v.cause);
 		rc = 1;
