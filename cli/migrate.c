@@ -622,7 +622,7 @@ plan_exim(struct plan *p)
 	buf_printf(&auth, "xoauth2_m365:\n  driver = plaintext\n"
 	    "  public_name = XOAUTH2\n"
 	    "  client_send = : user=%s\\x01auth=Bearer "
-	    "${readfile{%s}{}}\\x01\\x01\n\n", p->mailbox, p->token_path);
+	    "${readfile{%s}{}}\\x01\\x01\n", p->mailbox, p->token_path);
 	rc = migrate_exim_auth(&cf->new, auth.data, &t);
 	if (rc == 0) {
 		buf_reset(&cf->new);

@@ -469,8 +469,10 @@ diff_line(struct buf *out, int c, const char *p, size_t len, int hide)
 	if (hide == MIGRATE_HIDE_MAP || (hide == MIGRATE_HIDE_MAP_OLD &&
 	    c != '+'))
 		hidden(out, p, len);
-	else if (hide == MIGRATE_HIDE_EXIM && masked(out, p, len))
-		;
+	else if (hide == MIGRATE_HIDE_EXIM && (c != '+' ||
+	    (len > strlen(EXIM_MARK) && memcmp(p, EXIM_MARK,
+	    strlen(EXIM_MARK)) == 0)) && masked(out, p, len))
+		;	/* an added line is ours, unless it is an old one commented out */
 	else {
 		put_line(out, p, len);
 		if (len == 0 || p[len - 1] != '\n')

@@ -64,7 +64,9 @@ int	migrate_exim_connector(const struct buf *in, const char *host_old,
  * and its second field up to the first ':' (map files: key and user,
  * never a password); with MIGRATE_HIDE_EXIM, the value of an option that
  * can hold a password (client_send, client_password, server_password...)
- * or of a main.cf static:/inline: table is replaced by ********;
+ * or of a main.cf static:/inline: table is replaced by ********, on
+ * the lines of a and on added lines that comment out one of them (added
+ * lines are otherwise the caller's own text);
  * MIGRATE_HIDE_MAP_OLD hides as MIGRATE_HIDE_MAP the lines of a (context
  * and removed) and shows the added lines, when b's new lines are known to
  * hold no secret (a token file path).  An empty a is shown as /dev/null.
