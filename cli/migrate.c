@@ -548,10 +548,12 @@ plan_postfix(struct plan *p)
 	    "in Debian 12: build it from github.com/tarickb/sasl-xoauth2 "
 	    "(cmake; it installs libsasl-xoauth2.so for Cyrus SASL) or use "
 	    "its Ubuntu PPA (ppa:sasl-xoauth2/stable).\n"
-	    "  - first token: relayhint migrate ... --login writes %s "
-	    "(owner postfix, mode 0600)%s; sasl-xoauth2 refreshes it from "
-	    "then on.\n", p->token_disk, strcmp(chroot, "y") == 0 ?
-	    " inside the smtp chroot" : "");
+	    "  - first token (device flow, as the mailbox): sasl-xoauth2-tool "
+	    "get-token outlook %s --client-id=%s --tenant=%s "
+	    "--use-device-flow; then chown postfix:postfix, mode 0600%s.  "
+	    "sasl-xoauth2 refreshes it from then on.\n", p->token_disk,
+	    p->client_id, p->tenant, strcmp(chroot, "y") == 0 ?
+	    " (the path is inside the smtp chroot)" : "");
 	return (0);
 }
 
@@ -703,12 +705,22 @@ plan_print(struct plan *p, FILE *fp)
 		    "no longer used: delete it once mail flows.\n", p->o->mta,
 		    p->o->config_dir ? " --config-dir " : "",
 		    p->o->config_dir ? p->o->config_dir : "");
+	else if (strcmp(p->o->mta, "postfix") == 0)
+		fprintf(fp, "Verify before --apply: sasl-xoauth2-tool "
+		    "test-token-refresh %s (the token endpoint takes the "
+		    "refresh token)\nAfter --apply: relayhint doctor --mta "
+		    "postfix%s%s; then a test message through the relay\n",
+		    p->token_disk, p->o->config_dir ? " --config-dir " : "",
+		    p->o->config_dir ? p->o->config_dir : "");
 	else
-		fprintf(fp, "Verify before --apply: relayhint migrate ... "
-		    "--login (gets the first token and logs in with it through "
-		    "relayhint probe)\nAfter --apply: relayhint doctor --mta "
-		    "%s%s%s\n", p->o->mta, p->o->config_dir ? " --config-dir "
-		    : "", p->o->config_dir ? p->o->config_dir : "");
+		fprintf(fp, "Verify before --apply: relayhint probe --user %s "
+		    "--xoauth2-token-file ACCESS-TOKEN-FILE (a file holding "
+		    "only the access token: Exim's %s)\nAfter --apply: relayhint "
+		    "doctor --mta %s%s%s\n", p->mailbox[0] ? p->mailbox :
+		    "MAILBOX", strcmp(p->o->mta, "exim") == 0 ? p->token_path :
+		    "relayhint token login writes one", p->o->mta,
+		    p->o->config_dir ? " --config-dir " : "", p->o->config_dir ?
+		    p->o->config_dir : "");
 	return (changes);
 }
 
