@@ -724,51 +724,12 @@ plan_print(struct plan *p, FILE *fp)
 	return (changes);
 }
 
-/* file_put - replace path atomically with data, mode and owner given */
+/* file_put - replace path atomically, keeping mode and owner (token.c) */
 static int
 file_put(const char *path, const char *data, size_t len, mode_t mode,
     uid_t uid, gid_t gid)
 {
-	char	 tmp[MIGRATE_PATH_MAX + 32];
-	size_t	 off = 0;
-	ssize_t	 w;
-	int	 fd, e;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.rhtmp%ld", path,
-	    (long)getpid()) >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0)
-		return (-1);
-	while (off < len) {
-		if ((w = write(fd, data + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if ((geteuid() == 0 && fchown(fd, uid, gid) < 0) ||
-	    fchmod(fd, mode & 07777) < 0 || fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	return (0);
-fail:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	errno = e;
-	return (-1);
+	return (token_write_mode(path, data, len, mode, uid, gid));
 }
 
 /* postmap - rebuild one indexed table */

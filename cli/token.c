@@ -359,6 +359,17 @@ int
 token_write(const char *path, const char *data, size_t len, uid_t uid,
     gid_t gid)
 {
+	return (token_write_mode(path, data, len, 0600, uid, gid));
+}
+
+/*
+ * token_write_mode - replace path atomically: a temporary file in the same
+ * directory, written, owned (when root), chmod, fsync'ed, then renamed
+ */
+int
+token_write_mode(const char *path, const char *data, size_t len,
+    mode_t mode, uid_t uid, gid_t gid)
+{
 	char	 tmp[4200];
 	ssize_t	 w;
 	size_t	 off = 0;
@@ -381,7 +392,8 @@ token_write(const char *path, const char *data, size_t len, uid_t uid,
 		}
 		off += (size_t)w;
 	}
-	if (fchown(fd, uid, gid) < 0 || fchmod(fd, 0600) < 0 || fsync(fd) < 0)
+	if ((geteuid() == 0 && fchown(fd, uid, gid) < 0) ||
+	    fchmod(fd, mode & 07777) < 0 || fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;

@@ -56,6 +56,10 @@ int	oauth_refresh(const struct oauth *, const char *refresh,
 int	token_write(const char *path, const char *data, size_t len, uid_t,
 	    gid_t);
 
+/* token_write_mode - the same with another mode (relayhint migrate's files) */
+int	token_write_mode(const char *path, const char *data, size_t len,
+	    mode_t, uid_t, gid_t);
+
 /* token_wipe - zero a token set */
 void	token_wipe(struct token_set *);
 
