@@ -62,6 +62,16 @@ int	cmd_doctor(struct cli *, int, char **);
 int	cmd_probe(struct cli *, int, char **);
 int	cmd_alert_drain(struct cli *, int, char **);
 
+int	cmd_migrate(struct cli *, int, char **);
+int	cmd_token(struct cli *, int, char **);
+
+/*
+ * cli_run, cli_uid - doctor's way of running an MTA tool (no shell, clean
+ * environment, bounded output, time limit) and of finding a user's uid
+ */
+int	cli_run(void *ctx, char *const argv[], struct buf *out);
+long	cli_uid(void *ctx, const char *user);
+
 void	usage(FILE *);
 void	usage_cmd(FILE *, const char *);
 

@@ -37,9 +37,9 @@
 extern char **environ;
 #define DOCTOR_EXIT_UNCHECKED	3
 
-/* real_run - fork and exec argv with a bounded output and a deadline */
-static int
-real_run(void *ctx, char *const argv[], struct buf *out)
+/* cli_run - fork and exec argv with a bounded output and a deadline */
+int
+cli_run(void *ctx, char *const argv[], struct buf *out)
 {
 	static char *const env[] = {
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin",
@@ -105,9 +105,9 @@ real_run(void *ctx, char *const argv[], struct buf *out)
 	return (-1);
 }
 
-/* real_uid - the uid of a local user, -1 when there is none */
-static long
-real_uid(void *ctx, const char *user)
+/* cli_uid - the uid of a local user, -1 when there is none */
+long
+cli_uid(void *ctx, const char *user)
 {
 	struct passwd *pw;
 
@@ -233,8 +233,8 @@ cmd_doctor(struct cli *c, int argc, char **argv)
 		return (DOCTOR_EXIT_UNCHECKED);
 	}
 	memset(&io, 0, sizeof(io));
-	io.run = real_run;
-	io.uid = real_uid;
+	io.run = cli_run;
+	io.uid = cli_uid;
 	io.root = "";
 	io.now = time(NULL);
 	if (strcmp(mta, "exim") == 0)

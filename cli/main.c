@@ -44,6 +44,12 @@ usage(FILE *fp)
 	    "  relayhint alert-drain [--spool DIR] [--once] (--webhook json|teams|slack,URL ... |\n"
 	    "        --webhook-file F) [--secret-file F] [--ca-file F] [--allow-http]\n"
 	    "        post spooled alerts to webhooks\n"
+	    "  relayhint migrate [--mta postfix|exim] [--to oauth|connector] [--config-dir DIR]\n"
+	    "        [--mailbox A] [--tenant T] [--client-id ID] [--app-only] [--domain D]\n"
+	    "        [--apply | --rollback STAMP] [--backup-dir DIR] [--no-reload]\n"
+	    "        leave password logins: plan (default), apply with a backup, roll back\n"
+	    "  relayhint token login|refresh [--config FILE] [--force] [--quiet]\n"
+	    "        first OAuth token (device flow or client credentials), then keep it fresh\n"
 	    "  relayhint check      load rules and catalogs, report problems\n"
 	    "  relayhint causes     list cause ids\n"
 	    "  relayhint -h | --help | -V | --version\n"
@@ -332,6 +338,8 @@ static const struct {
 	{ "doctor", cmd_doctor },
 	{ "probe", cmd_probe },
 	{ "alert-drain", cmd_alert_drain },
+	{ "migrate", cmd_migrate },
+	{ "token", cmd_token },
 	{ "check", cmd_check_argv },
 	{ "causes", cmd_causes_argv },
 	{ NULL, NULL }

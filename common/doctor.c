@@ -358,16 +358,20 @@ static size_t
 json_string(const char *s, size_t i, size_t len, char *out, size_t outlen)
 {
 	size_t	 o = 0;
+	char	 c;
 
 	for (i++; i < len && s[i] != '"'; i++) {
 		if ((unsigned char)s[i] < 0x20)
 			return (0);
+		c = s[i];
 		if (s[i] == '\\') {
 			if (++i >= len)
 				return (0);
+			/* \r\n in Entra's error texts: a space, not "rn" */
+			c = strchr("nrtbf", s[i]) != NULL ? ' ' : s[i];
 		}
 		if (out != NULL && o + 1 < outlen)
-			out[o++] = s[i];
+			out[o++] = c;
 	}
 	if (out != NULL && outlen > 0)
 		out[o] = '\0';

@@ -75,6 +75,7 @@ struct pf {
 	long	 owner_uid;		/* mail_owner, -1 unknown */
 	int	 have_plugins;		/* a SASL plugin directory was found */
 	int	 has_login, has_xoauth2;
+	int	 has_kdexoauth2;	/* Debian's libsasl2-modules-kdexoauth2 */
 };
 
 /* Postfix's own defaults for what we read, when postconf does not say */
@@ -658,9 +659,41 @@ plugins_find(struct pf *p)
 				p->has_login = 1;
 			if (strncmp(d->d_name, "libsasl-xoauth2.so", 18) == 0)
 				p->has_xoauth2 = 1;
+			if (strncmp(d->d_name, "libkdexoauth2.so", 16) == 0)
+				p->has_kdexoauth2 = 1;
 		}
 		closedir(dir);
 	}
+}
+
+/*
+ * check_mech_pin - an XOAUTH2 client plugin is installed: does a
+ * mechanism filter pin this relay's method?  Without one Cyrus SASL may
+ * pick XOAUTH2 for a password login (or LOGIN for an OAuth one); with
+ * libsasl2-modules-kdexoauth2 that fails as "invalid parameter supplied"
+ * (measured), and that plugin cannot take Postfix's password at all.
+ */
+static void
+check_mech_pin(struct pf *p, const struct doctor_hop *h, const char *filter)
+{
+	struct doctor_check *c;
+	int	 xo = h->way == DOCTOR_WAY_XOAUTH2;
+
+	if (!p->has_xoauth2 && !p->has_kdexoauth2)
+		return;
+	if (filter[0] != '\0' && (xo ? !word_in(filter, "login") &&
+	    !word_in(filter, "plain") : !word_in(filter, "xoauth2")))
+		return;
+	c = doctor_add(p->r, DOCTOR_WARN, "sasl.mechanism_filter", h->nexthop);
+	doctor_reason(c, "An XOAUTH2 client plugin is installed (%s) and "
+	    "smtp_sasl_mechanism_filter = \"%s\" does not pin the %s login, "
+	    "so Cyrus SASL may pick %s and defer mail with \"cannot "
+	    "authenticate to server ...: invalid parameter supplied\" "
+	    "(relay.sasl.mechanism_unpinned).", p->has_kdexoauth2 ?
+	    "libkdexoauth2.so" : "libsasl-xoauth2.so", filter, xo ? "XOAUTH2" :
+	    "password", xo ? "LOGIN" : "XOAUTH2");
+	doctor_fix(c, "postconf -e 'smtp_sasl_mechanism_filter = %s'; postfix "
+	    "reload", xo ? "xoauth2" : "login, plain");
 }
 
 /* check_mechs - is a mechanism left that the server offers? */
@@ -701,6 +734,7 @@ check_mechs(struct pf *p, const struct doctor_hop *h)
 		doctor_reason(c, "%s = \"%s\" leaves %s, which %s offers.",
 		    pname, opts, h->way == DOCTOR_WAY_XOAUTH2 ? "XOAUTH2" :
 		    "LOGIN", h->host);
+		check_mech_pin(p, h, filter);
 		return;
 	}
 	c = doctor_add(p->r, DOCTOR_FAIL, "sasl.mechanisms", h->nexthop);

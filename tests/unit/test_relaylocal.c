@@ -70,6 +70,13 @@ static const struct row rows[] = {
 	{ DEF("smtp.office365.com", "SASL authentication failed; cannot "
 	  "authenticate to server smtp.office365.com[52.97.146.194]: bad "
 	  "protocol / cancel"), "m365.oauth.token_unavailable", 1 },
+	/* measured: libsasl2-modules-kdexoauth2 installed, no mechanism filter */
+	{ DEF("smtp.office365.com", "SASL authentication failed; cannot "
+	  "authenticate to server smtp.office365.com[52.97.146.194]: invalid "
+	  "parameter supplied"), "relay.sasl.mechanism_unpinned", 1 },
+	{ DEF("smtp.gmail.com", "SASL authentication failed; cannot "
+	  "authenticate to server smtp.gmail.com[142.250.1.1]: invalid "
+	  "parameter supplied"), NULL, 0 },
 	/* M365-RELAY-EMPTYUSER */
 	{ PF "warning: SASL authentication failure: All-whitespace username.",
 	  "relay.sasl.empty_user", 0 },

@@ -1,0 +1,1183 @@
+/*
+ * migrate.c - relayhint migrate: from a password login to XOAUTH2 or a
+ * connector, planned, applied with a backup, and rolled back
+ *
+ * Functions: cmd_migrate.
+ *
+ * relayhint migrate reads the running configuration with doctor's readers
+ * (postconf, exim -bP) and the files they name, builds the edited copy of
+ * every file it would change (common/migrate.c does the text edits) and
+ * prints, by default, only the plan: a unified diff per file, with the
+ * password column of map files and Exim's client_send values hidden, then
+ * the Microsoft-side steps and what to verify.  Nothing is written.
+ *
+ * --apply writes the files: first a copy of each one that exists into
+ * BACKUP/STAMP/ (mode 0700) with a manifest (mode, owner, whether the
+ * file existed, which lookup table to rebuild), then each new file by
+ * rename of a temporary in the same directory (the MTA sees the old file
+ * or the new one), then postmap for changed tables and a reload of a
+ * running MTA.  A failure part way restores what was already written.
+ * --rollback STAMP puts every file back byte for byte and removes the
+ * files the migration created.
+ *
+ * Facts used (each printed with its source in the plan):
+ *   sasl-xoauth2 main.cf settings and token file: github.com/tarickb/sasl-xoauth2
+ *   connector host <domain-with-dashes>.mail.protection.outlook.com:25, and
+ *   the OAuth scopes and cmdlets: learn.microsoft.com (see the plan text).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "doctor.h"
+#include "migrate.h"
+#include "text.h"
+#include "token.h"
+
+#define MIGRATE_FILES		8
+#define MIGRATE_PATH_MAX	1024
+#define MIGRATE_BACKUP_DIR	"/var/backups/relayhint/migrate"
+#define MIGRATE_EXIT_FAIL	3
+
+/* hide: what a diff of this file may show */
+enum mhide {
+	SHOW_ALL = MIGRATE_HIDE_NONE,
+	SHOW_MAP_KEYS = MIGRATE_HIDE_MAP,
+	SHOW_EXIM = MIGRATE_HIDE_EXIM,
+	SHOW_NEW_MAP = MIGRATE_HIDE_MAP_OLD,
+	SHOW_NOTHING
+};
+
+struct mfile {
+	char	 path[MIGRATE_PATH_MAX];	/* on disk */
+	struct buf old, new;
+	int	 existed;
+	enum mhide hide;
+	char	 postmap[MIGRATE_PATH_MAX + 16]; /* "hash:/path" to rebuild */
+	mode_t	 mode;				/* for a new file */
+	char	 owner[64];			/* for a new file; "" = root */
+};
+
+struct mopts {
+	const char *mta;		/* "postfix" | "exim" */
+	const char *to;			/* "oauth" | "connector" */
+	const char *config_dir;		/* NULL: the MTA's default */
+	const char *mailbox;		/* override of the login name */
+	const char *tenant;		/* GUID or domain */
+	const char *client_id;
+	const char *domain;		/* accepted domain, for the connector */
+	const char *connector_host;	/* override of the MX host */
+	const char *xoauth2_conf;	/* /etc/sasl-xoauth2.conf */
+	const char *backup_dir;
+	const char *exim;		/* exim binary */
+	const char *token_conf;		/* relayhint token refresh config */
+	int	 app_only;		/* client credentials, SMTP.SendAsApp */
+	int	 no_reload;
+};
+
+struct plan {
+	struct mopts *o;
+	int	 n;
+	struct mfile f[MIGRATE_FILES];
+	char	 config_dir[MIGRATE_PATH_MAX];
+	char	 mailbox[320];
+	char	 host[256];		/* relay host today */
+	char	 key[300];		/* its password-map key, "" when none */
+	char	 tenant[256];
+	char	 client_id[128];
+	char	 mxhost[300];		/* connector host */
+	char	 token_path[MIGRATE_PATH_MAX];	/* as the MTA names it */
+	char	 token_disk[MIGRATE_PATH_MAX];	/* on disk (chroot) */
+	struct buf steps;		/* Microsoft-side and manual steps */
+};
+
+/* pathf - snprintf into a path buffer; -1 (ENAMETOOLONG) when cut */
+static int __attribute__((format(printf, 3, 4)))
+pathf(char *out, size_t outlen, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, outlen, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= outlen) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	return (0);
+}
+
+/* run_out - run argv, first line of its output into out; exit status */
+static int
+run_out(char *const argv[], char *out, size_t outlen)
+{
+	struct buf b;
+	int	 rc;
+
+	buf_init(&b, 64 * 1024);
+	rc = cli_run(NULL, argv, &b);
+	if (b.data != NULL)
+		text_copy(out, outlen, b.data, strcspn(b.data, "\r\n"));
+	else
+		out[0] = '\0';
+	buf_free(&b);
+	return (rc);
+}
+
+/* pf_param - postconf [-c DIR] -h NAME; "" when unknown */
+static void
+pf_param(const struct plan *p, const char *flag, const char *name,
+    char *out, size_t outlen)
+{
+	char	*argv[8];
+	int	 n = 0;
+
+	argv[n++] = (char *)"postconf";
+	if (p->o->config_dir != NULL) {
+		argv[n++] = (char *)"-c";
+		argv[n++] = (char *)p->o->config_dir;
+	}
+	argv[n++] = (char *)flag;
+	argv[n++] = (char *)name;
+	argv[n] = NULL;
+	if (run_out(argv, out, outlen) != 0)
+		out[0] = '\0';
+}
+
+/* plan_file - the plan's entry for path, loaded; NULL when full or unreadable */
+static struct mfile *
+plan_file(struct plan *p, const char *path, enum mhide hide)
+{
+	struct mfile *f;
+	char	 err[512];
+	int	 i;
+
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->f[i].path, path) == 0)
+			return (&p->f[i]);
+	if (p->n == MIGRATE_FILES || strlen(path) >= sizeof(f->path))
+		return (NULL);
+	f = &p->f[p->n];
+	memset(f, 0, sizeof(*f));
+	text_copy(f->path, sizeof(f->path), path, strlen(path));
+	f->hide = hide;
+	f->mode = 0644;
+	buf_init(&f->old, MIGRATE_FILE_MAX);
+	buf_init(&f->new, MIGRATE_FILE_MAX);
+	if (access(path, F_OK) == 0) {
+		if (buf_load_file(&f->old, path, err, sizeof(err)) < 0) {
+			fprintf(stderr, "relayhint: %s\n", err);
+			buf_free(&f->old);
+			buf_free(&f->new);
+			return (NULL);
+		}
+		f->existed = 1;
+	}
+	buf_append(&f->new, f->old.data ? f->old.data : "", f->old.len);
+	p->n++;
+	return (f);
+}
+
+/* plan_free - release the file buffers */
+static void
+plan_free(struct plan *p)
+{
+	int	 i;
+
+	for (i = 0; i < p->n; i++) {
+		buf_free(&p->f[i].old);
+		buf_free(&p->f[i].new);
+	}
+	buf_free(&p->steps);
+}
+
+/* cf_set - one more main.cf edit on f->new */
+static int
+cf_set(struct mfile *f, const char *name, const char *value)
+{
+	struct buf t;
+	int	 rc;
+
+	buf_init(&t, MIGRATE_FILE_MAX);
+	rc = migrate_cf_set(&f->new, name, value, &t);
+	if (rc == 0) {
+		buf_reset(&f->new);
+		buf_append(&f->new, t.data ? t.data : "", t.len);
+	}
+	buf_free(&t);
+	return (rc);
+}
+
+/* map_set - one more lookup table edit on f->new */
+static int
+map_set(struct mfile *f, const char *key, const char *value)
+{
+	struct buf t;
+	int	 rc;
+
+	buf_init(&t, MIGRATE_FILE_MAX);
+	rc = migrate_map_set(&f->new, key, value, &t);
+	if (rc == 0) {
+		buf_reset(&f->new);
+		buf_append(&f->new, t.data ? t.data : "", t.len);
+	}
+	explicit_bzero(t.data ? t.data : "", 0);
+	buf_free(&t);
+	return (rc);
+}
+
+/* find_hop - doctor's view of the relay: the first Microsoft 365 hop */
+static int
+find_hop(struct plan *p, struct doctor_report *r)
+{
+	struct doctor_opts d;
+	struct doctor_io io;
+	const struct doctor_hop *h = NULL;
+	int	 i;
+
+	memset(&d, 0, sizeof(d));
+	d.config_dir = p->o->config_dir;
+	d.xoauth2_conf = p->o->xoauth2_conf;
+	d.exim = p->o->exim;
+	memset(&io, 0, sizeof(io));
+	io.run = cli_run;
+	io.uid = cli_uid;
+	io.root = "";
+	io.now = time(NULL);
+	if (strcmp(p->o->mta, "exim") == 0)
+		doctor_exim(&io, &d, r);
+	else
+		doctor_postfix(&io, &d, r);
+	for (i = 0; i < r->nhops && h == NULL; i++)
+		if (r->hop[i].kind == DOCTOR_KIND_SUBMIT)
+			h = &r->hop[i];
+	for (i = 0; i < r->nhops && h == NULL; i++)
+		if (r->hop[i].kind != DOCTOR_KIND_OTHER)
+			h = &r->hop[i];
+	if (h == NULL) {
+		fprintf(stderr, "relayhint: no relay host to Microsoft 365 found "
+		    "in the %s configuration (relayhint doctor --mta %s shows "
+		    "what was read)\n", p->o->mta, p->o->mta);
+		return (-1);
+	}
+	text_copy(p->host, sizeof(p->host), h->host, strlen(h->host));
+	text_copy(p->key, sizeof(p->key), h->key, strlen(h->key));
+	if (p->o->mailbox != NULL)
+		text_copy(p->mailbox, sizeof(p->mailbox), p->o->mailbox,
+		    strlen(p->o->mailbox));
+	else
+		text_copy(p->mailbox, sizeof(p->mailbox), h->mailbox,
+		    strlen(h->mailbox));
+	return (0);
+}
+
+/* mailbox_domain - the part after '@', "" when none */
+static const char *
+mailbox_domain(const char *m)
+{
+	const char *at = strrchr(m, '@');
+
+	return (at ? at + 1 : "");
+}
+
+/* safe_value - may this go into a configuration line as is? */
+static int
+safe_value(const char *s)
+{
+	for (; *s; s++)
+		if (!(text_is_ascii(s, 1) && *s > ' ' && *s != '"' &&
+		    *s != '\\' && *s != ':' && *s != '$' && *s != '{' &&
+		    *s != '}' && *s != '#' && *s != ','))
+			return (0);
+	return (1);
+}
+
+/* plan_ids - tenant, client id, connector host from options and the mailbox */
+static int
+plan_ids(struct plan *p)
+{
+	const char *dom = p->o->domain ? p->o->domain : mailbox_domain(p->mailbox);
+	const char *t = p->o->tenant ? p->o->tenant : dom;
+
+	if (p->mailbox[0] != '\0' && (!safe_value(p->mailbox) ||
+	    strchr(p->mailbox, '@') == NULL)) {
+		fprintf(stderr, "relayhint: login name is not a mailbox address; "
+		    "give --mailbox ADDR\n");
+		return (-1);
+	}
+	text_copy(p->tenant, sizeof(p->tenant), t, strlen(t));
+	text_copy(p->client_id, sizeof(p->client_id), p->o->client_id ?
+	    p->o->client_id : "CLIENT-ID", strlen(p->o->client_id ?
+	    p->o->client_id : "CLIENT-ID"));
+	if (!safe_value(p->tenant) || !safe_value(p->client_id)) {
+		fprintf(stderr, "relayhint: --tenant and --client-id take a "
+		    "GUID or domain name\n");
+		return (-1);
+	}
+	if (p->o->connector_host != NULL) {
+		if (!safe_value(p->o->connector_host))
+			return (-1);
+		text_copy(p->mxhost, sizeof(p->mxhost), p->o->connector_host,
+		    strlen(p->o->connector_host));
+	} else if (dom[0] == '\0' || migrate_tenant_host(dom, p->mxhost,
+	    sizeof(p->mxhost)) < 0)
+		text_copy(p->mxhost, sizeof(p->mxhost),
+		    "CONTOSO-COM.mail.protection.outlook.com", 39);
+	return (0);
+}
+
+/* steps_oauth - the Microsoft side of an XOAUTH2 login, with sources */
+static void
+steps_oauth(struct plan *p)
+{
+	struct buf *s = &p->steps;
+
+	buf_printf(s, "Microsoft side (in this order):\n");
+	buf_printf(s, "  1. Register an application in Microsoft Entra ID "
+	    "(App registrations > New registration; tenant %s).\n", p->tenant);
+	if (p->o->app_only) {
+		buf_printf(s, "  2. API permissions > Add > APIs my organization "
+		    "uses > Office 365 Exchange Online > Application "
+		    "permissions > SMTP.SendAsApp; grant admin consent.  "
+		    "Certificates & secrets > New client secret (store it in a "
+		    "root-only file).\n");
+		buf_printf(s, "  3. Exchange Online PowerShell "
+		    "(Connect-ExchangeOnline -Organization %s):\n", p->tenant);
+		buf_printf(s, "       New-ServicePrincipal -AppId %s "
+		    "-ObjectId <OBJECT_ID of the Enterprise application>\n",
+		    p->client_id);
+		buf_printf(s, "       Add-MailboxPermission -Identity \"%s\" "
+		    "-User <SERVICE_PRINCIPAL_ID> -AccessRights FullAccess\n",
+		    p->mailbox[0] ? p->mailbox : "MAILBOX");
+		buf_printf(s, "     (to send as other addresses too: "
+		    "Add-RecipientPermission -Identity ADDRESS -Trustee "
+		    "<SERVICE_PRINCIPAL_ID> -AccessRights SendAs)\n");
+		buf_printf(s, "     token: client credentials, scope %s\n",
+		    TOKEN_SCOPE_APP);
+	} else {
+		buf_printf(s, "  2. Authentication > Allow public client flows = "
+		    "Yes (device code sign-in).  API permissions > Add > APIs "
+		    "my organization uses > Office 365 Exchange Online > "
+		    "Delegated permissions > SMTP.Send; grant admin consent.\n");
+		buf_printf(s, "  3. token: device authorization grant signed in "
+		    "as %s, scope %s\n", p->mailbox[0] ? p->mailbox : "MAILBOX",
+		    TOKEN_SCOPE_USER);
+	}
+	buf_printf(s, "  4. SMTP AUTH for this mailbox only (the tenant "
+	    "setting may stay off):\n       Set-CASMailbox -Identity %s "
+	    "-SmtpClientAuthenticationDisabled $false\n",
+	    p->mailbox[0] ? p->mailbox : "MAILBOX");
+	buf_printf(s, "  Sources: learn.microsoft.com/exchange/client-developer/"
+	    "legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-"
+	    "by-using-oauth ; learn.microsoft.com/entra/identity-platform/"
+	    "v2-oauth2-device-code ; learn.microsoft.com/exchange/"
+	    "clients-and-mobile-in-exchange-online/authenticated-client-smtp-"
+	    "submission\n");
+}
+
+/* steps_connector - the Microsoft side of a connector */
+static void
+steps_connector(struct plan *p)
+{
+	struct buf *s = &p->steps;
+	const char *dom = p->o->domain ? p->o->domain :
+	    mailbox_domain(p->mailbox);
+
+	if (dom[0] == '\0' || !safe_value(dom))
+		dom = "YOUR-DOMAIN";
+	buf_printf(s, "Microsoft side:\n");
+	buf_printf(s, "  1. Exchange Online PowerShell: an inbound connector "
+	    "that recognises this relay by its public IP address, or by the "
+	    "name in its TLS certificate:\n");
+	buf_printf(s, "       New-InboundConnector -Name \"relayhint relay\" "
+	    "-ConnectorType OnPremises -SenderDomains *.%s "
+	    "-SenderIPAddresses RELAY-PUBLIC-IP "
+	    "-RestrictDomainsToIPAddresses $true\n", dom);
+	buf_printf(s, "     or\n       New-InboundConnector -Name "
+	    "\"relayhint relay\" -ConnectorType OnPremises -SenderDomains "
+	    "*.%s -RequireTls $true -TlsSenderCertificateName RELAY-CERT-NAME "
+	    "-RestrictDomainsToCertificate $true\n", dom);
+	buf_printf(s, "  2. Mail goes to %s:25, your domain's MX host (check: "
+	    "dig +short mx %s; newer domains use a *.mx.microsoft host: "
+	    "give it with --connector-host).  No SMTP AUTH at all: the "
+	    "password or token is no longer used.\n", p->mxhost, dom);
+	buf_printf(s, "  3. Every sender domain must be an accepted domain of "
+	    "the tenant, and the connector must match the relay (IP or "
+	    "certificate), else mail to outside recipients is refused with "
+	    "550 5.7.64 TenantAttribution; Relay Access Denied.\n");
+	buf_printf(s, "  Sources: learn.microsoft.com/exchange/mail-flow-best-"
+	    "practices/how-to-set-up-a-multifunction-device-or-application-to-"
+	    "send-email-using-microsoft-365-or-office-365 ; learn.microsoft."
+	    "com/powershell/module/exchange/new-inboundconnector\n");
+}
+
+/* plan_postfix - main.cf, the password map, sasl-xoauth2.conf */
+static int
+plan_postfix(struct plan *p)
+{
+	struct mfile *cf, *map, *xc;
+	char	 path[MIGRATE_PATH_MAX], maps[MIGRATE_PATH_MAX], level[64];
+	char	 qdir[MIGRATE_PATH_MAX], chroot[16], key[300], *c, *e;
+	char	*argv[8];
+	int	 n = 0;
+
+	if (p->o->config_dir != NULL)
+		text_copy(p->config_dir, sizeof(p->config_dir),
+		    p->o->config_dir, strlen(p->o->config_dir));
+	else
+		pf_param(p, "-h", "config_directory", p->config_dir,
+		    sizeof(p->config_dir));
+	if (p->config_dir[0] == '\0') {
+		fprintf(stderr, "relayhint: postconf: cannot find Postfix's "
+		    "config_directory\n");
+		return (-1);
+	}
+	if (pathf(path, sizeof(path), "%s/main.cf", p->config_dir) < 0 ||
+	    (cf = plan_file(p, path, SHOW_EXIM)) == NULL || !cf->existed) {
+		fprintf(stderr, "relayhint: %s: cannot read\n", path);
+		return (-1);
+	}
+	pf_param(p, "-h", "smtp_tls_security_level", level, sizeof(level));
+	if (strcmp(p->o->to, "connector") == 0) {
+		snprintf(path, sizeof(path), "[%s]:25", p->mxhost);
+		if (cf_set(cf, "relayhost", path) < 0 ||
+		    cf_set(cf, "smtp_sasl_auth_enable", "no") < 0)
+			return (-1);
+		if (strcmp(level, "encrypt") != 0 && strcmp(level, "verify")
+		    != 0 && strcmp(level, "secure") != 0 &&
+		    cf_set(cf, "smtp_tls_security_level", "encrypt") < 0)
+			return (-1);
+		steps_connector(p);
+		return (0);
+	}
+
+	/* XOAUTH2 with sasl-xoauth2 */
+	if (p->mailbox[0] == '\0') {
+		fprintf(stderr, "relayhint: no login name in the password map; "
+		    "give --mailbox ADDR\n");
+		return (-1);
+	}
+	if (cf_set(cf, "smtp_sasl_auth_enable", "yes") < 0 ||
+	    cf_set(cf, "smtp_sasl_mechanism_filter", "xoauth2") < 0 ||
+	    cf_set(cf, "smtp_sasl_security_options", "") < 0)
+		return (-1);
+	pf_param(p, "-n", "smtp_sasl_tls_security_options", key, sizeof(key));
+	if (key[0] != '\0' && cf_set(cf, "smtp_sasl_tls_security_options", "")
+	    < 0)
+		return (-1);
+	if (strcmp(level, "encrypt") != 0 && strcmp(level, "verify") != 0 &&
+	    strcmp(level, "secure") != 0 &&
+	    cf_set(cf, "smtp_tls_security_level", "encrypt") < 0)
+		return (-1);
+
+	/* the password map: the first file-based table */
+	pf_param(p, "-h", "smtp_sasl_password_maps", maps, sizeof(maps));
+	c = maps + strspn(maps, " \t,");
+	c[strcspn(c, " \t,")] = '\0';
+	e = strchr(c, ':');
+	if (c[0] == '\0') {
+		if (pathf(maps, sizeof(maps), "hash:%s/sasl_passwd",
+		    p->config_dir) < 0 || cf_set(cf, "smtp_sasl_password_maps", maps) < 0)
+			return (-1);
+		c = maps;
+		e = strchr(c, ':');
+	}
+	if (e == NULL || (strncmp(c, "hash:", 5) != 0 && strncmp(c, "lmdb:", 5)
+	    != 0 && strncmp(c, "btree:", 6) != 0 && strncmp(c, "cdb:", 4) != 0
+	    && strncmp(c, "texthash:", 9) != 0)) {
+		fprintf(stderr, "relayhint: smtp_sasl_password_maps = %.200s is "
+		    "not a file-based table; edit it by hand (the plan below "
+		    "shows main.cf only)\n", c);
+		return (-1);
+	}
+	/* the token path as the smtp process sees it; on disk under the chroot */
+	snprintf(p->token_path, sizeof(p->token_path), "/etc/tokens/%s",
+	    p->mailbox);
+	argv[n++] = (char *)"postconf";
+	if (p->o->config_dir != NULL) {
+		argv[n++] = (char *)"-c";
+		argv[n++] = (char *)p->o->config_dir;
+	}
+	argv[n++] = (char *)"-h";
+	argv[n++] = (char *)"-F";
+	argv[n++] = (char *)"smtp/unix/chroot";
+	argv[n] = NULL;
+	if (run_out(argv, chroot, sizeof(chroot)) != 0)
+		chroot[0] = '\0';
+	pf_param(p, "-h", "queue_directory", qdir, sizeof(qdir));
+	if (pathf(p->token_disk, sizeof(p->token_disk), "%s%s",
+	    strcmp(chroot, "y") == 0 ? qdir : "", p->token_path) < 0)
+		return (-1);
+	/* the new entry names a token file, no secret: show it */
+	if ((map = plan_file(p, e + 1, SHOW_NEW_MAP)) == NULL)
+		return (-1);
+	map->mode = 0600;
+	if (strncmp(c, "texthash:", 9) != 0)
+		text_copy(map->postmap, sizeof(map->postmap), c, strlen(c));
+	if (p->key[0] != '\0')
+		text_copy(key, sizeof(key), p->key, strlen(p->key));
+	else
+		snprintf(key, sizeof(key), "[%s]:587", p->host);
+	if (pathf(path, sizeof(path), "%s:%s", p->mailbox, p->token_path) < 0
+	    || map_set(map, key, path) < 0)
+		return (-1);
+
+	/* sasl-xoauth2.conf: no secret in it (a client secret, if any, goes
+	 * in the root/postfix-only token file, which overrides it) */
+	xc = plan_file(p, p->o->xoauth2_conf ? p->o->xoauth2_conf :
+	    "/etc/sasl-xoauth2.conf", SHOW_ALL);
+	if (xc == NULL)
+		return (-1);
+	buf_reset(&xc->new);
+	buf_printf(&xc->new, "{\n  \"client_id\": \"%s\",\n  \"client_secret\":"
+	    " \"\",\n  \"token_endpoint\": \"%s/%s/oauth2/v2.0/token\",\n"
+	    "  \"log_to_syslog_on_failure\": \"yes\"\n}\n", p->client_id,
+	    TOKEN_DEFAULT_BASE, p->tenant);
+	steps_oauth(p);
+	buf_printf(&p->steps, "Relay side:\n  - sasl-xoauth2 is not packaged "
+	    "in Debian 12: build it from github.com/tarickb/sasl-xoauth2 "
+	    "(cmake; it installs libsasl-xoauth2.so for Cyrus SASL) or use "
+	    "its Ubuntu PPA (ppa:sasl-xoauth2/stable).\n"
+	    "  - first token (device flow, as the mailbox): sasl-xoauth2-tool "
+	    "get-token outlook %s --client-id=%s --tenant=%s "
+	    "--use-device-flow; then chown postfix:postfix, mode 0600%s.  "
+	    "sasl-xoauth2 refreshes it from then on.\n", p->token_disk,
+	    p->client_id, p->tenant, strcmp(chroot, "y") == 0 ?
+	    " (the path is inside the smtp chroot)" : "");
+	return (0);
+}
+
+/* exim_conf - the single Exim configuration file we edit */
+static int
+exim_conf(struct plan *p, char *out, size_t outlen)
+{
+	static const char *const names[] = { "exim.conf", "exim4.conf",
+	    "exim4.conf.template" };
+	const char *dir = p->o->config_dir ? p->o->config_dir : "/etc/exim4";
+	size_t	 i;
+
+	text_copy(p->config_dir, sizeof(p->config_dir), dir, strlen(dir));
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(out, outlen, "%s/%s", dir, names[i]);
+		if (access(out, R_OK) == 0)
+			return (0);
+	}
+	fprintf(stderr, "relayhint: no exim.conf, exim4.conf or "
+	    "exim4.conf.template in %s (Debian's split configuration: run "
+	    "update-exim4.conf.template first)\n", dir);
+	return (-1);
+}
+
+/* plan_exim - the configuration file, the refresher's configuration */
+static int
+plan_exim(struct plan *p)
+{
+	struct mfile *cf, *tc;
+	struct buf auth, t;
+	char	 path[MIGRATE_PATH_MAX];
+	int	 rc;
+
+	if (exim_conf(p, path, sizeof(path)) < 0 ||
+	    (cf = plan_file(p, path, SHOW_EXIM)) == NULL)
+		return (-1);
+	buf_init(&t, MIGRATE_FILE_MAX);
+	if (strcmp(p->o->to, "connector") == 0) {
+		rc = migrate_exim_connector(&cf->new, p->host, p->mxhost, &t);
+		if (rc >= 0) {
+			buf_reset(&cf->new);
+			buf_append(&cf->new, t.data ? t.data : "", t.len);
+		}
+		buf_free(&t);
+		if (rc < 0)
+			return (-1);
+		steps_connector(p);
+		return (0);
+	}
+	if (p->mailbox[0] == '\0') {
+		buf_free(&t);
+		fprintf(stderr, "relayhint: no login name in passwd.client; give "
+		    "--mailbox ADDR\n");
+		return (-1);
+	}
+	if (pathf(p->token_path, sizeof(p->token_path),
+	    "%s/relayhint-xoauth2.token", p->config_dir) < 0) {
+		buf_free(&t);
+		return (-1);
+	}
+	text_copy(p->token_disk, sizeof(p->token_disk), p->token_path,
+	    strlen(p->token_path));
+	/*
+	 * XOAUTH2 initial response: user=MAILBOX^Aauth=Bearer TOKEN^A^A; the
+	 * plaintext driver base64-encodes each client_send string itself.
+	 */
+	buf_init(&auth, 4096);
+	buf_printf(&auth, "xoauth2_m365:\n  driver = plaintext\n"
+	    "  public_name = XOAUTH2\n"
+	    "  client_send = : user=%s\\x01auth=Bearer "
+	    "${readfile{%s}{}}\\x01\\x01\n", p->mailbox, p->token_path);
+	rc = migrate_exim_auth(&cf->new, auth.data, &t);
+	if (rc == 0) {
+		buf_reset(&cf->new);
+		buf_append(&cf->new, t.data ? t.data : "", t.len);
+	}
+	buf_free(&auth);
+	buf_free(&t);
+	if (rc < 0)
+		return (-1);
+	tc = plan_file(p, p->o->token_conf ? p->o->token_conf :
+	    RH_SYSCONFDIR "/token.conf", SHOW_ALL);
+	if (tc == NULL)
+		return (-1);
+	tc->mode = 0600;
+	buf_reset(&tc->new);
+	buf_printf(&tc->new, "# relayhint token refresh: keeps %s fresh for "
+	    "Exim's XOAUTH2 authenticator\ntenant = %s\nclient_id = %s\n"
+	    "grant = %s\n%sstate_file = /var/lib/relayhint/token.state\n"
+	    "token_file = %s\nowner = Debian-exim\n", p->token_path,
+	    p->tenant, p->client_id, p->o->app_only ? "client_credentials" :
+	    "refresh_token", p->o->app_only ?
+	    "secret_file = " RH_SYSCONFDIR "/client.secret\n" : "",
+	    p->token_path);
+	steps_oauth(p);
+	buf_printf(&p->steps, "Relay side:\n  - first token: relayhint token "
+	    "login --config %s\n  - keep it fresh: systemctl enable --now "
+	    "relayhint-token-refresh.timer (runs relayhint token refresh "
+	    "every 10 minutes; each write is a rename, so a delivery reads "
+	    "a whole token)\n", tc->path);
+	return (0);
+}
+
+/* plan_print - the diffs and the steps */
+static int
+plan_print(struct plan *p, FILE *fp)
+{
+	struct buf d;
+	int	 i, changes = 0, rc;
+
+	buf_init(&d, 8 * MIGRATE_FILE_MAX);
+	for (i = 0; i < p->n; i++) {
+		struct mfile *f = &p->f[i];
+
+		if (f->hide == SHOW_NOTHING) {
+			buf_printf(&d, "--- %s\n+++ %s (relayhint migrate)\n"
+			    "(contents not shown: it holds a secret)\n",
+			    f->existed ? f->path : "/dev/null", f->path);
+			changes++;
+			continue;
+		}
+		if (!f->existed)
+			buf_printf(&d, "(new file %s, mode %04o, owner %s)\n",
+			    f->path, (unsigned)f->mode, f->owner[0] ? f->owner :
+			    "root");
+		rc = migrate_diff(f->path, &f->old,
+		    &f->new, (int)f->hide, &d);
+		if (rc < 0) {
+			buf_printf(&d, "(%s: too large to compare)\n", f->path);
+			continue;
+		}
+		changes += rc;
+		if (f->postmap[0] != '\0' && rc > 0)
+			buf_printf(&d, "(then: postmap %s)\n", f->postmap);
+	}
+	if (p->token_disk[0] != '\0')
+		buf_printf(&d, "(token file %s: written by --login, mode 0600, "
+		    "never shown)\n", p->token_disk);
+	fwrite(d.data ? d.data : "", 1, d.len, fp);
+	buf_free(&d);
+	if (changes == 0)
+		fprintf(fp, "No file changes: the configuration already says "
+		    "this.\n");
+	fprintf(fp, "\n%s", p->steps.data ? p->steps.data : "");
+	if (strcmp(p->o->to, "connector") == 0)
+		fprintf(fp, "Verify after --apply: a test message through the "
+		    "relay to an outside address (mail -s test ADDRESS), then "
+		    "relayhint doctor --mta %s%s%s; the password in the map is "
+		    "no longer used: delete it once mail flows.\n", p->o->mta,
+		    p->o->config_dir ? " --config-dir " : "",
+		    p->o->config_dir ? p->o->config_dir : "");
+	else if (strcmp(p->o->mta, "postfix") == 0)
+		fprintf(fp, "Verify before --apply: sasl-xoauth2-tool "
+		    "test-token-refresh %s (the token endpoint takes the "
+		    "refresh token)\nAfter --apply: relayhint doctor --mta "
+		    "postfix%s%s; then a test message through the relay\n",
+		    p->token_disk, p->o->config_dir ? " --config-dir " : "",
+		    p->o->config_dir ? p->o->config_dir : "");
+	else
+		fprintf(fp, "Verify before --apply: relayhint probe --user %s "
+		    "--xoauth2-token-file ACCESS-TOKEN-FILE (a file holding "
+		    "only the access token: Exim's %s)\nAfter --apply: relayhint "
+		    "doctor --mta %s%s%s\n", p->mailbox[0] ? p->mailbox :
+		    "MAILBOX", strcmp(p->o->mta, "exim") == 0 ? p->token_path :
+		    "relayhint token login writes one", p->o->mta,
+		    p->o->config_dir ? " --config-dir " : "", p->o->config_dir ?
+		    p->o->config_dir : "");
+	return (changes);
+}
+
+/* file_put - replace path atomically, keeping mode and owner (token.c) */
+static int
+file_put(const char *path, const char *data, size_t len, mode_t mode,
+    uid_t uid, gid_t gid)
+{
+	return (token_write_mode(path, data, len, mode, uid, gid));
+}
+
+/* postmap - rebuild one indexed table */
+static int
+postmap(const char *config_dir, const char *table)
+{
+	struct buf b;
+	char	*argv[6];
+	int	 n = 0, rc;
+
+	argv[n++] = (char *)"postmap";
+	if (config_dir != NULL && config_dir[0] != '\0') {
+		argv[n++] = (char *)"-c";
+		argv[n++] = (char *)config_dir;
+	}
+	argv[n++] = (char *)table;
+	argv[n] = NULL;
+	buf_init(&b, 64 * 1024);
+	rc = cli_run(NULL, argv, &b);
+	buf_free(&b);
+	if (rc != 0)
+		fprintf(stderr, "relayhint: postmap %s failed (exit %d)\n",
+		    table, rc);
+	return (rc == 0 ? 0 : -1);
+}
+
+/* reload - reload a running MTA; quiet when it is not running */
+static void
+reload(const char *mta, const char *config_dir, int no_reload)
+{
+	struct buf b;
+	char	*argv[6];
+	int	 n = 0;
+
+	if (no_reload)
+		return;
+	buf_init(&b, 64 * 1024);
+	if (strcmp(mta, "postfix") == 0) {
+		argv[n++] = (char *)"postfix";
+		if (config_dir != NULL && config_dir[0] != '\0') {
+			argv[n++] = (char *)"-c";
+			argv[n++] = (char *)config_dir;
+		}
+		argv[n++] = (char *)"status";
+		argv[n] = NULL;
+		if (cli_run(NULL, argv, &b) == 0) {
+			argv[n - 1] = (char *)"reload";
+			if (cli_run(NULL, argv, &b) == 0)
+				printf("migrate: postfix reloaded\n");
+			else
+				fprintf(stderr, "relayhint: postfix reload "
+				    "failed\n");
+		} else
+			printf("migrate: postfix is not running; nothing "
+			    "reloaded\n");
+	} else {
+		argv[0] = (char *)"systemctl";
+		argv[1] = (char *)"reload-or-restart";
+		argv[2] = (char *)"exim4";
+		argv[3] = NULL;
+		if (access("/run/systemd/system", F_OK) == 0 &&
+		    cli_run(NULL, argv, &b) == 0)
+			printf("migrate: exim4 reloaded\n");
+		else
+			printf("migrate: exim4 not reloaded (no systemd, or "
+			    "not running); each new delivery reads the new "
+			    "configuration\n");
+	}
+	buf_free(&b);
+}
+
+/*
+ * The backup manifest, one line per file:
+ *   INDEX TAB EXISTED TAB MODE(octal) TAB UID TAB GID TAB POSTMAP|- TAB PATH
+ * plus a first line "mta MTA CONFIG_DIR|-".
+ */
+
+/*
+ * backup_path - copy path (when it exists) to DIR/INDEX and describe it in
+ * the manifest; the copy is read from disk, byte for byte
+ */
+static int
+backup_path(const char *dir, int i, const char *path, const char *pm,
+    FILE *man)
+{
+	struct stat st;
+	struct buf b;
+	char	 bk[MIGRATE_PATH_MAX + 64], err[512];
+	int	 existed, rc = 0;
+
+	memset(&st, 0, sizeof(st));
+	existed = lstat(path, &st) == 0;
+	if (existed && !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "relayhint: %s: not a regular file; not "
+		    "changed\n", path);
+		return (-1);
+	}
+	if (existed) {
+		buf_init(&b, 64 * MIGRATE_FILE_MAX);
+		snprintf(bk, sizeof(bk), "%s/%d", dir, i);
+		if (buf_load_file(&b, path, err, sizeof(err)) < 0) {
+			fprintf(stderr, "relayhint: %s\n", err);
+			rc = -1;
+		} else if (file_put(bk, b.data ? b.data : "", b.len, 0600, 0,
+		    0) < 0)
+			rc = -1;
+		explicit_bzero(b.data ? b.data : "", b.len);
+		buf_free(&b);
+		if (rc < 0)
+			return (-1);
+	}
+	fprintf(man, "%d\t%d\t%o\t%ld\t%ld\t%s\t%s\n", i, existed,
+	    (unsigned)(st.st_mode & 07777), (long)st.st_uid, (long)st.st_gid,
+	    pm != NULL && pm[0] ? pm : "-", path);
+	return (0);
+}
+
+/* map_index - the file postmap builds for TYPE:PATH; -1 for none */
+static int
+map_index(const char *table, char *out, size_t outlen)
+{
+	static const struct {
+		const char *type, *suffix;
+	} t[] = {
+		{ "hash:", ".db" }, { "btree:", ".db" }, { "lmdb:", ".lmdb" },
+		{ "cdb:", ".cdb" },
+	};
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = strlen(t[i].type);
+		if (strncmp(table, t[i].type, n) == 0)
+			return (pathf(out, outlen, "%s%s", table + n,
+			    t[i].suffix));
+	}
+	return (-1);
+}
+
+/* new_owner - uid/gid of a new file's owner; root when unknown */
+static void
+new_owner(const struct mfile *f, uid_t *uid, gid_t *gid)
+{
+	long	 u = f->owner[0] ? cli_uid(NULL, f->owner) : 0;
+
+	*uid = u > 0 ? (uid_t)u : 0;
+	*gid = 0;
+}
+
+/* restore - the rollback of one manifest line; 0 or -1 */
+static int
+restore(const char *dir, const char *line, const char *config_dir)
+{
+	char	 pm[MIGRATE_PATH_MAX + 16], path[MIGRATE_PATH_MAX], bk[MIGRATE_PATH_MAX + 64];
+	unsigned mode;
+	long	 uid, gid;
+	int	 i, existed;
+	struct buf b;
+	char	 err[512];
+
+	if (sscanf(line, "%d\t%d\t%o\t%ld\t%ld\t%1039[^\t]\t%1023[^\n]", &i,
+	    &existed, &mode, &uid, &gid, pm, path) != 7)
+		return (-1);
+	if (!existed && strcmp(pm, "-") != 0) {
+		/* an index the migration's postmap created: build it again */
+		return (postmap(config_dir, pm));
+	}
+	if (!existed) {
+		if (unlink(path) < 0 && errno != ENOENT) {
+			fprintf(stderr, "relayhint: %s: %s\n", path,
+			    strerror(errno));
+			return (-1);
+		}
+		printf("migrate: removed %s (the migration created it)\n", path);
+		return (0);
+	}
+	snprintf(bk, sizeof(bk), "%s/%d", dir, i);
+	buf_init(&b, MIGRATE_FILE_MAX);
+	if (buf_load_file(&b, bk, err, sizeof(err)) < 0) {
+		fprintf(stderr, "relayhint: %s\n", err);
+		buf_free(&b);
+		return (-1);
+	}
+	if (file_put(path, b.data ? b.data : "", b.len, (mode_t)mode,
+	    (uid_t)uid, (gid_t)gid) < 0) {
+		fprintf(stderr, "relayhint: %s: %s\n", path, strerror(errno));
+		explicit_bzero(b.data ? b.data : "", b.len);
+		buf_free(&b);
+		return (-1);
+	}
+	explicit_bzero(b.data ? b.data : "", b.len);
+	buf_free(&b);
+	printf("migrate: restored %s\n", path);
+	return (0);
+}
+
+/* migrate_rollback - undo the migration of STAMP */
+static int
+migrate_rollback(const struct mopts *o, const char *stamp)
+{
+	char	 dir[MIGRATE_PATH_MAX], man[MIGRATE_PATH_MAX + 16];
+	char	 line[3 * MIGRATE_PATH_MAX], mta[16] = "", cd[MIGRATE_PATH_MAX];
+	FILE	*fp;
+	int	 bad = 0, first = 1;
+
+	if (strchr(stamp, '/') != NULL || stamp[0] == '.' || stamp[0] == '\0') {
+		fprintf(stderr, "relayhint: --rollback takes the stamp printed "
+		    "by --apply\n");
+		return (EXIT_USAGE);
+	}
+	snprintf(dir, sizeof(dir), "%s/%s", o->backup_dir, stamp);
+	snprintf(man, sizeof(man), "%s/manifest", dir);
+	if ((fp = fopen(man, "r")) == NULL) {
+		fprintf(stderr, "relayhint: %s: %s\n", man, strerror(errno));
+		return (MIGRATE_EXIT_FAIL);
+	}
+	cd[0] = '\0';
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (first) {
+			first = 0;
+			if (sscanf(line, "mta %15s %1023s", mta, cd) != 2) {
+				bad++;
+				break;
+			}
+			if (strcmp(cd, "-") == 0)
+				cd[0] = '\0';
+			continue;
+		}
+		if (restore(dir, line, cd) < 0)
+			bad++;
+	}
+	fclose(fp);
+	if (mta[0] != '\0')
+		reload(mta, cd, o->no_reload);
+	if (bad) {
+		fprintf(stderr, "relayhint: rollback %s: %d file(s) not "
+		    "restored; the copies are in %s\n", stamp, bad, dir);
+		return (MIGRATE_EXIT_FAIL);
+	}
+	printf("migrate: rolled back %s\n", stamp);
+	return (0);
+}
+
+/* plan_apply - back up, write, rebuild, reload; roll back on failure */
+static int
+plan_apply(struct plan *p)
+{
+	char	 stamp[32], dir[MIGRATE_PATH_MAX], man[MIGRATE_PATH_MAX + 16];
+	struct stat st;
+	struct tm tm;
+	time_t	 now = time(NULL);
+	FILE	*fp;
+	uid_t	 uid;
+	gid_t	 gid;
+	int	 i, n, fd = -1, written = 0;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	if (mkdir(p->o->backup_dir, 0700) < 0 && errno != EEXIST) {
+		/* the parent may be missing: one level is enough for /var/backups */
+		char	 parent[MIGRATE_PATH_MAX], *sl;
+
+		text_copy(parent, sizeof(parent), p->o->backup_dir,
+		    strlen(p->o->backup_dir));
+		if ((sl = strrchr(parent, '/')) != NULL && sl != parent) {
+			*sl = '\0';
+			(void)mkdir(parent, 0700);
+		}
+		if (mkdir(p->o->backup_dir, 0700) < 0 && errno != EEXIST) {
+			fprintf(stderr, "relayhint: %s: %s\n", p->o->backup_dir,
+			    strerror(errno));
+			return (MIGRATE_EXIT_FAIL);
+		}
+	}
+	snprintf(dir, sizeof(dir), "%s/%s", p->o->backup_dir, stamp);
+	if (mkdir(dir, 0700) < 0) {
+		fprintf(stderr, "relayhint: %s: %s%s\n", dir, strerror(errno),
+		    errno == EEXIST ? " (one migration per second)" : "");
+		return (MIGRATE_EXIT_FAIL);
+	}
+	snprintf(man, sizeof(man), "%s/manifest", dir);
+	if ((fd = open(man, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    (fp = fdopen(fd, "w")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		fprintf(stderr, "relayhint: %s: %s\n", man, strerror(errno));
+		return (MIGRATE_EXIT_FAIL);
+	}
+	fprintf(fp, "mta %s %s\n", p->o->mta, strcmp(p->o->mta, "postfix") == 0
+	    && p->o->config_dir ? p->o->config_dir : "-");
+	/*
+	 * Each file, then the index postmap builds from it: the rollback
+	 * restores in this order, so an index is never older than its
+	 * source (Postfix warns about that) and is the same bytes as before.
+	 */
+	for (i = 0, n = 0; i < p->n; i++) {
+		char	 idx[MIGRATE_PATH_MAX];
+
+		if (backup_path(dir, n++, p->f[i].path, NULL, fp) < 0 ||
+		    (p->f[i].postmap[0] != '\0' && map_index(p->f[i].postmap,
+		    idx, sizeof(idx)) == 0 && backup_path(dir, n++, idx,
+		    p->f[i].postmap, fp) < 0)) {
+			fprintf(stderr, "relayhint: backup of %s failed; "
+			    "nothing changed\n", p->f[i].path);
+			fclose(fp);
+			return (MIGRATE_EXIT_FAIL);
+		}
+	}
+	if (fflush(fp) != 0 || fsync(fileno(fp)) < 0 || fclose(fp) != 0) {
+		fprintf(stderr, "relayhint: %s: %s\n", man, strerror(errno));
+		return (MIGRATE_EXIT_FAIL);
+	}
+	for (i = 0; i < p->n; i++) {
+		struct mfile *f = &p->f[i];
+
+		if (f->existed && f->old.len == f->new.len &&
+		    memcmp(f->old.data ? f->old.data : "", f->new.data ?
+		    f->new.data : "", f->old.len) == 0)
+			continue;
+		if (f->existed && stat(f->path, &st) == 0) {
+			uid = st.st_uid;
+			gid = st.st_gid;
+		} else {
+			new_owner(f, &uid, &gid);
+			st.st_mode = f->mode;
+		}
+		if (file_put(f->path, f->new.data ? f->new.data : "", f->new.len,
+		    st.st_mode, uid, gid) < 0) {
+			fprintf(stderr, "relayhint: %s: %s\n", f->path,
+			    strerror(errno));
+			goto undo;
+		}
+		written++;
+		if (f->postmap[0] != '\0' && postmap(p->o->config_dir,
+		    f->postmap) < 0)
+			goto undo;
+		printf("migrate: wrote %s\n", f->path);
+	}
+	reload(p->o->mta, p->o->config_dir, p->o->no_reload);
+	printf("migrate: applied %s; backup in %s\nTo undo: relayhint migrate "
+	    "--rollback %s%s%s\n", stamp, dir, stamp,
+	    strcmp(p->o->backup_dir, MIGRATE_BACKUP_DIR) != 0 ?
+	    " --backup-dir " : "", strcmp(p->o->backup_dir,
+	    MIGRATE_BACKUP_DIR) != 0 ? p->o->backup_dir : "");
+	return (0);
+undo:
+	fprintf(stderr, "relayhint: apply failed after %d file(s); rolling "
+	    "back\n", written);
+	migrate_rollback(p->o, stamp);
+	return (MIGRATE_EXIT_FAIL);
+}
+
+/* cmd_migrate - plan (default), --apply, --rollback STAMP */
+int
+cmd_migrate(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mta", required_argument, NULL, 'm' },
+		{ "to", required_argument, NULL, 't' },
+		{ "config-dir", required_argument, NULL, 'C' },
+		{ "mailbox", required_argument, NULL, 'u' },
+		{ "tenant", required_argument, NULL, 'T' },
+		{ "client-id", required_argument, NULL, 'i' },
+		{ "domain", required_argument, NULL, 'd' },
+		{ "connector-host", required_argument, NULL, 'H' },
+		{ "xoauth2-conf", required_argument, NULL, 'x' },
+		{ "token-conf", required_argument, NULL, 'k' },
+		{ "backup-dir", required_argument, NULL, 'b' },
+		{ "exim", required_argument, NULL, 'e' },
+		{ "app-only", no_argument, NULL, 'A' },
+		{ "apply", no_argument, NULL, 'a' },
+		{ "rollback", required_argument, NULL, 'r' },
+		{ "no-reload", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct mopts o;
+	struct plan *p;
+	struct doctor_report *r;
+	const char *rollback = NULL;
+	int	 ch, apply = 0, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.to = "oauth";
+	o.backup_dir = MIGRATE_BACKUP_DIR;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "m:t:C:u:T:i:d:H:x:k:b:e:Aar:Nh",
+	    opts, NULL)) != -1) {
+		switch (ch) {
+		case 'm': o.mta = optarg; break;
+		case 't': o.to = optarg; break;
+		case 'C': o.config_dir = optarg; break;
+		case 'u': o.mailbox = optarg; break;
+		case 'T': o.tenant = optarg; break;
+		case 'i': o.client_id = optarg; break;
+		case 'd': o.domain = optarg; break;
+		case 'H': o.connector_host = optarg; break;
+		case 'x': o.xoauth2_conf = optarg; break;
+		case 'k': o.token_conf = optarg; break;
+		case 'b': o.backup_dir = optarg; break;
+		case 'e': o.exim = optarg; o.mta = "exim"; break;
+		case 'A': o.app_only = 1; break;
+		case 'a': apply = 1; break;
+		case 'r': rollback = optarg; break;
+		case 'N': o.no_reload = 1; break;
+		case 'h':
+			usage_cmd(stdout, "migrate");
+			return (0);
+		default:
+			usage_cmd(stderr, "migrate");
+			return (EXIT_USAGE);
+		}
+	}
+	if (optind != argc || (o.mta != NULL && strcmp(o.mta, "postfix") != 0 &&
+	    strcmp(o.mta, "exim") != 0) || (strcmp(o.to, "oauth") != 0 &&
+	    strcmp(o.to, "connector") != 0) || (apply && rollback != NULL)) {
+		usage_cmd(stderr, "migrate");
+		return (EXIT_USAGE);
+	}
+	if (rollback != NULL)
+		return (migrate_rollback(&o, rollback));
+	if (o.mta == NULL)
+		o.mta = access("/usr/sbin/postconf", X_OK) == 0 ? "postfix" :
+		    access("/usr/sbin/exim4", X_OK) == 0 ||
+		    access("/usr/sbin/exim", X_OK) == 0 ? "exim" : "postfix";
+	p = calloc(1, sizeof(*p));
+	r = calloc(1, sizeof(*r));
+	if (p == NULL || r == NULL) {
+		free(p);
+		free(r);
+		fprintf(stderr, "relayhint: out of memory\n");
+		return (MIGRATE_EXIT_FAIL);
+	}
+	p->o = &o;
+	buf_init(&p->steps, 64 * 1024);
+	rc = MIGRATE_EXIT_FAIL;
+	if (find_hop(p, r) < 0 || plan_ids(p) < 0)
+		goto out;
+	if ((strcmp(o.mta, "exim") == 0 ? plan_exim(p) : plan_postfix(p)) < 0) {
+		fprintf(stderr, "relayhint: no plan: the configuration was not "
+		    "changed\n");
+		goto out;
+	}
+	plan_print(p, stdout);
+	rc = apply ? plan_apply(p) : 0;
+out:
+	plan_free(p);
+	free(p);
+	free(r);
+	(void)c;
+	return (rc);
+}

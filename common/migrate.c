@@ -1,0 +1,648 @@
+/*
+ * migrate.c - the text edits and diffs behind relayhint migrate
+ *
+ * Functions: migrate_cf_set, migrate_map_set, migrate_exim_auth,
+ * migrate_exim_connector, migrate_diff, migrate_tenant_host.
+ *
+ * Every function reads a whole configuration file held in a buffer and
+ * writes the edited copy into another; nothing here touches the disk.
+ * The edits are line based, as the MTAs' own formats are: a main.cf
+ * parameter is a line starting with its name and its continuation lines
+ * start with white space (postconf(5)); a lookup table source has the key
+ * as first field; an Exim driver starts with "name:" in column one and
+ * ends before the next one or the next "begin" line (Exim spec, chapter 6).
+ *
+ * Limits: inputs are bounded by their buffers (MIGRATE_FILE_MAX); the diff
+ * compares at most MIGRATE_DIFF_LINES lines a side and, for a changed
+ * middle larger than DIFF_CELLS comparisons, shows it as one replaced
+ * block instead of the shortest edit (still a correct patch).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "migrate.h"
+#include "text.h"
+
+#define DIFF_CELLS	(4u * 1024 * 1024)
+#define DIFF_CONTEXT	3
+#define EXIM_MARK	"# relayhint migrate: "
+
+struct lines {
+	int	 n;
+	const char **p;
+	size_t	*len;		/* with the newline, if any */
+};
+
+/* lines_split - index the lines of b; 0, or -1 when there are too many */
+static int
+lines_split(const struct buf *b, struct lines *l, int max)
+{
+	const char *s = b->data ? b->data : "", *e = s + b->len, *nl;
+	int	 cap = 0;
+
+	memset(l, 0, sizeof(*l));
+	while (s < e) {
+		if (l->n == max)
+			return (-1);
+		if (l->n == cap) {
+			const char **np;
+			size_t	*nlen;
+
+			cap = cap ? cap * 2 : 64;
+			if ((np = realloc(l->p, cap * sizeof(*np))) == NULL)
+				return (-1);
+			l->p = np;
+			if ((nlen = realloc(l->len, cap * sizeof(*nlen))) == NULL)
+				return (-1);
+			l->len = nlen;
+		}
+		nl = memchr(s, '\n', (size_t)(e - s));
+		l->p[l->n] = s;
+		l->len[l->n] = nl ? (size_t)(nl - s) + 1 : (size_t)(e - s);
+		s += l->len[l->n];
+		l->n++;
+	}
+	return (0);
+}
+
+static void
+lines_free(struct lines *l)
+{
+	free(l->p);
+	free(l->len);
+}
+
+/* put_line - a line, adding the newline a last line may lack */
+static void
+put_line(struct buf *out, const char *p, size_t len)
+{
+	buf_append(out, p, len);
+	if (len == 0 || p[len - 1] != '\n')
+		buf_putc(out, '\n');
+}
+
+/* cf_is_def - does this main.cf line define NAME? */
+static int
+cf_is_def(const char *p, size_t len, const char *name)
+{
+	size_t	 n = strlen(name), i;
+
+	if (len < n || strncmp(p, name, n) != 0)
+		return (0);
+	for (i = n; i < len && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	return (i < len && p[i] == '=');
+}
+
+/* migrate_cf_set - set one main.cf parameter as postconf -e would */
+int
+migrate_cf_set(const struct buf *in, const char *name, const char *value,
+    struct buf *out)
+{
+	struct lines l;
+	int	 i, done = 0;
+
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	buf_reset(out);
+	for (i = 0; i < l.n; i++) {
+		if (!cf_is_def(l.p[i], l.len[i], name)) {
+			buf_append(out, l.p[i], l.len[i]);
+			continue;
+		}
+		/* drop continuation lines: they belong to this value */
+		while (i + 1 < l.n && l.len[i + 1] > 1 &&
+		    (l.p[i + 1][0] == ' ' || l.p[i + 1][0] == '\t'))
+			i++;
+		if (done++)
+			continue;	/* a later duplicate would win */
+		if (value[0] != '\0')
+			buf_printf(out, "%s = %s\n", name, value);
+		else
+			buf_printf(out, "%s =\n", name);
+	}
+	if (!done) {
+		if (out->len > 0 && out->data[out->len - 1] != '\n')
+			buf_putc(out, '\n');
+		if (value[0] != '\0')
+			buf_printf(out, "%s = %s\n", name, value);
+		else
+			buf_printf(out, "%s =\n", name);
+	}
+	lines_free(&l);
+	return (out->overflow ? -1 : 0);
+}
+
+/* migrate_map_set - replace or add one "key value" entry */
+int
+migrate_map_set(const struct buf *in, const char *key, const char *value,
+    struct buf *out)
+{
+	struct lines l;
+	size_t	 kl = strlen(key);
+	int	 i, done = 0;
+
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	buf_reset(out);
+	for (i = 0; i < l.n; i++) {
+		if (l.len[i] > kl && text_casecmp_n(l.p[i], key, kl) == 0 &&
+		    (l.p[i][kl] == ' ' || l.p[i][kl] == '\t')) {
+			if (!done++)
+				buf_printf(out, "%s %s\n", key, value);
+			continue;
+		}
+		buf_append(out, l.p[i], l.len[i]);
+	}
+	if (!done) {
+		if (out->len > 0 && out->data[out->len - 1] != '\n')
+			buf_putc(out, '\n');
+		buf_printf(out, "%s %s\n", key, value);
+	}
+	lines_free(&l);
+	return (out->overflow ? -1 : 0);
+}
+
+/* skip_ws - the first non-blank of a line */
+static const char *
+skip_ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	return (p);
+}
+
+/* ex_begin - is this line "begin SECTION"?  copies the section name */
+static int
+ex_begin(const char *p, size_t len, char *sect, size_t slen)
+{
+	const char *e = p + len, *s;
+	size_t	 n;
+
+	p = skip_ws(p, e);
+	if (e - p < 6 || text_casecmp_n(p, "begin", 5) != 0 ||
+	    (p[5] != ' ' && p[5] != '\t'))
+		return (0);
+	s = skip_ws(p + 5, e);
+	for (n = 0; s + n < e && isalpha((unsigned char)s[n]); n++)
+		;
+	text_copy(sect, slen, s, n);
+	return (1);
+}
+
+/* ex_driver_start - "name:" in column one starts a router/transport/authenticator */
+static int
+ex_driver_start(const char *p, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || !(isalnum((unsigned char)p[0]) || p[0] == '_'))
+		return (0);
+	for (i = 0; i < len && (isalnum((unsigned char)p[i]) || p[i] == '_' ||
+	    p[i] == '-'); i++)
+		;
+	return (i < len && p[i] == ':');
+}
+
+/* ex_opt - does this line set option NAME?  value start in *val */
+static int
+ex_opt(const char *p, size_t len, const char *name, const char **val)
+{
+	const char *e = p + len;
+	size_t	 n = strlen(name);
+
+	p = skip_ws(p, e);
+	if ((size_t)(e - p) < n || text_casecmp_n(p, name, n) != 0)
+		return (0);
+	p = skip_ws(p + n, e);
+	if (p >= e || *p != '=')
+		return (0);
+	if (val != NULL)
+		*val = skip_ws(p + 1, e);
+	return (1);
+}
+
+/* val_is - the option value (to end of line) is one of the words */
+static int
+val_word(const char *v, const char *e, const char *w)
+{
+	size_t	 n = strlen(w);
+
+	while (e > v && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' ||
+	    e[-1] == '\t'))
+		e--;
+	return ((size_t)(e - v) == n && text_casecmp_n(v, w, n) == 0);
+}
+
+/* block_end - the line after the driver block that starts at i */
+static int
+block_end(const struct lines *l, int i)
+{
+	char	 sect[32];
+
+	for (i++; i < l->n; i++)
+		if (ex_driver_start(l->p[i], l->len[i]) ||
+		    ex_begin(l->p[i], l->len[i], sect, sizeof(sect)))
+			break;
+	return (i);
+}
+
+/* migrate_exim_auth - the XOAUTH2 authenticator in, LOGIN/PLAIN clients out */
+int
+migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
+{
+	struct lines l;
+	char	 sect[32] = "";
+	const char *v;
+	int	 i, j, end, client, old, inserted = 0;
+
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	buf_reset(out);
+	for (i = 0; i < l.n; i++) {
+		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect))) {
+			put_line(out, l.p[i], l.len[i]);
+			if (strcmp(sect, "authenticators") == 0 && !inserted++) {
+				buf_puts(out, "\n");
+				buf_puts(out, auth);
+				buf_puts(out, "\n");
+			}
+			continue;
+		}
+		if (strcmp(sect, "authenticators") != 0 ||
+		    !ex_driver_start(l.p[i], l.len[i])) {
+			buf_append(out, l.p[i], l.len[i]);
+			continue;
+		}
+		end = block_end(&l, i);
+		client = old = 0;
+		for (j = i; j < end; j++) {
+			if (ex_opt(l.p[j], l.len[j], "client_send", NULL))
+				client = 1;
+			if (ex_opt(l.p[j], l.len[j], "public_name", &v) &&
+			    (val_word(v, l.p[j] + l.len[j], "LOGIN") ||
+			    val_word(v, l.p[j] + l.len[j], "PLAIN") ||
+			    val_word(v, l.p[j] + l.len[j], "XOAUTH2")))
+				old = 1;
+		}
+		for (j = i; j < end; j++) {
+			/* keep blank and comment lines between drivers as they are */
+			if (client && old && l.len[j] > 1 &&
+			    *skip_ws(l.p[j], l.p[j] + l.len[j]) != '#')
+				buf_puts(out, EXIM_MARK);
+			buf_append(out, l.p[j], l.len[j]);
+		}
+		i = end - 1;
+	}
+	if (!inserted) {
+		if (out->len > 0 && out->data[out->len - 1] != '\n')
+			buf_putc(out, '\n');
+		buf_printf(out, "\nbegin authenticators\n\n%s", auth);
+	}
+	lines_free(&l);
+	return (out->overflow ? -1 : 0);
+}
+
+/* migrate_exim_connector - smarthost to the connector host, no AUTH, TLS required */
+int
+migrate_exim_connector(const struct buf *in, const char *host_old,
+    const char *host_new, struct buf *out)
+{
+	struct lines l;
+	char	 sect[32] = "", port[16];
+	const char *v, *h;
+	size_t	 ho = strlen(host_old);
+	int	 i, j, end, authed, smtp, tls, changed = 0;
+
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	buf_reset(out);
+	for (i = 0; i < l.n; i++) {
+		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect))) {
+			buf_append(out, l.p[i], l.len[i]);
+			continue;
+		}
+		if (strcmp(sect, "routers") == 0 &&
+		    (ex_opt(l.p[i], l.len[i], "route_list", &v) ||
+		    ex_opt(l.p[i], l.len[i], "route_data", &v)) &&
+		    (h = text_casestr(v, (size_t)(l.p[i] + l.len[i] - v),
+		    host_old)) != NULL) {
+			/* host, then an optional "::port" that must go */
+			buf_append(out, l.p[i], (size_t)(h - l.p[i]));
+			buf_puts(out, host_new);
+			h += ho;
+			if (h[0] == ':' && h[1] == ':')
+				for (h += 2; isdigit((unsigned char)*h); h++)
+					;
+			buf_append(out, h, (size_t)(l.p[i] + l.len[i] - h));
+			changed++;
+			continue;
+		}
+		if (strcmp(sect, "transports") != 0 ||
+		    !ex_driver_start(l.p[i], l.len[i])) {
+			buf_append(out, l.p[i], l.len[i]);
+			continue;
+		}
+		end = block_end(&l, i);
+		authed = smtp = tls = 0;
+		for (j = i; j < end; j++) {
+			if (ex_opt(l.p[j], l.len[j], "driver", &v) &&
+			    val_word(v, l.p[j] + l.len[j], "smtp"))
+				smtp = 1;
+			if (ex_opt(l.p[j], l.len[j], "hosts_require_auth", NULL) ||
+			    ex_opt(l.p[j], l.len[j], "hosts_try_auth", NULL))
+				authed = 1;
+			if (ex_opt(l.p[j], l.len[j], "hosts_require_tls", NULL))
+				tls = 1;
+		}
+		for (j = i; j < end; j++) {
+			if (!(smtp && authed)) {
+				buf_append(out, l.p[j], l.len[j]);
+				continue;
+			}
+			if (ex_opt(l.p[j], l.len[j], "hosts_require_auth", NULL) ||
+			    ex_opt(l.p[j], l.len[j], "hosts_try_auth", NULL)) {
+				buf_puts(out, EXIM_MARK);
+				buf_append(out, l.p[j], l.len[j]);
+				changed++;
+				continue;
+			}
+			if (ex_opt(l.p[j], l.len[j], "port", &v)) {
+				text_copy(port, sizeof(port), v,
+				    (size_t)(l.p[j] + l.len[j] - v));
+				port[strcspn(port, " \t\r\n")] = '\0';
+				if (strcmp(port, "587") == 0 ||
+				    strcmp(port, "submission") == 0) {
+					buf_puts(out, "  port = 25\n");
+					changed++;
+					continue;
+				}
+			}
+			buf_append(out, l.p[j], l.len[j]);
+			if (!tls && ex_opt(l.p[j], l.len[j], "driver", NULL)) {
+				buf_puts(out, "  hosts_require_tls = *\n");
+				changed++;
+			}
+		}
+		i = end - 1;
+	}
+	lines_free(&l);
+	return (out->overflow ? -1 : changed);
+}
+
+/* hidden - a map line as "key user:********" */
+static void
+hidden(struct buf *out, const char *p, size_t len)
+{
+	const char *e = p + len, *s = p, *c;
+
+	while (e > p && (e[-1] == '\n' || e[-1] == '\r'))
+		e--;
+	while (s < e && *s != ' ' && *s != '\t')
+		s++;
+	if (*p == '#' || s == e) {
+		/* comments and lone keys carry no secret we know of */
+		if (*p == '#')
+			buf_append(out, p, (size_t)(e - p));
+		else
+			buf_append(out, p, (size_t)(s - p));
+		buf_putc(out, '\n');
+		return;
+	}
+	buf_append(out, p, (size_t)(s - p));
+	s = skip_ws(s, e);
+	c = memchr(s, ':', (size_t)(e - s));
+	buf_putc(out, ' ');
+	buf_append(out, s, c ? (size_t)(c - s) : 0);
+	buf_puts(out, c ? ":********\n" : "********\n");
+}
+
+/*
+ * masked - a configuration line whose value may hold a password: the
+ * option name and "= ********"; 0 when the line is not one of those.
+ * Secret-bearing options: client_send, *password*, *secret* (but not a
+ * *_maps parameter, which names a table), and any static: or inline:
+ * table, whose value is the data itself.
+ */
+static int
+masked(struct buf *out, const char *p, size_t len)
+{
+	const char *e = p + len, *s = p, *eq, *ne;
+	size_t	 ml = strlen(EXIM_MARK), nl;
+
+	if (len > ml && memcmp(p, EXIM_MARK, ml) == 0)
+		s = p + ml;
+	s = skip_ws(s, e);
+	if (s == e || *s == '#' || (eq = memchr(s, '=', (size_t)(e - s))) == NULL)
+		return (0);
+	for (ne = eq; ne > s && (ne[-1] == ' ' || ne[-1] == '\t'); ne--)
+		;
+	nl = (size_t)(ne - s);
+	if (!(text_casestr(s, nl, "client_send") != NULL ||
+	    ((text_casestr(s, nl, "password") != NULL ||
+	    text_casestr(s, nl, "secret") != NULL) &&
+	    !text_has_suffix(s, nl, "_maps")) ||
+	    text_casestr(eq, (size_t)(e - eq), "static:") != NULL ||
+	    text_casestr(eq, (size_t)(e - eq), "inline:") != NULL))
+		return (0);
+	buf_append(out, p, (size_t)(eq - p) + 1);
+	buf_puts(out, " ********\n");
+	return (1);
+}
+
+/* diff_line - one line of a hunk, with its prefix */
+static void
+diff_line(struct buf *out, int c, const char *p, size_t len, int hide)
+{
+	buf_putc(out, c);
+	if (hide == MIGRATE_HIDE_MAP || (hide == MIGRATE_HIDE_MAP_OLD &&
+	    c != '+'))
+		hidden(out, p, len);
+	else if (hide == MIGRATE_HIDE_EXIM && (c != '+' ||
+	    (len > strlen(EXIM_MARK) && memcmp(p, EXIM_MARK,
+	    strlen(EXIM_MARK)) == 0)) && masked(out, p, len))
+		;	/* an added line is ours, unless it is an old one commented out */
+	else {
+		put_line(out, p, len);
+		if (len == 0 || p[len - 1] != '\n')
+			buf_puts(out, "\\ No newline at end of file\n");
+	}
+}
+
+/* lines_eq - two lines are equal */
+static int
+lines_eq(const struct lines *a, int i, const struct lines *b, int j)
+{
+	return (a->len[i] == b->len[j] &&
+	    memcmp(a->p[i], b->p[j], a->len[i]) == 0);
+}
+
+/* migrate_diff - unified diff with DIFF_CONTEXT lines of context */
+int
+migrate_diff(const char *path, const struct buf *a, const struct buf *b,
+    int hide, struct buf *out)
+{
+	struct lines la, lb;
+	unsigned short *dp = NULL;
+	char	*op = NULL;		/* '=', '-', '+' */
+	int	*oa = NULL, *ob = NULL;
+	int	 pre, suf, n, m, i, j, k, nops = 0, changed = 0;
+	int	 h0, h1, sa, sb, ca, cb;
+
+	if (lines_split(a, &la, MIGRATE_DIFF_LINES) < 0 ||
+	    lines_split(b, &lb, MIGRATE_DIFF_LINES) < 0) {
+		lines_free(&la);
+		lines_free(&lb);
+		return (-1);
+	}
+	for (pre = 0; pre < la.n && pre < lb.n && lines_eq(&la, pre, &lb, pre);
+	    pre++)
+		;
+	for (suf = 0; suf < la.n - pre && suf < lb.n - pre &&
+	    lines_eq(&la, la.n - 1 - suf, &lb, lb.n - 1 - suf); suf++)
+		;
+	n = la.n - pre - suf;
+	m = lb.n - pre - suf;
+	if (n == 0 && m == 0)
+		goto done;
+	op = malloc((size_t)(la.n + lb.n) + 1);
+	oa = malloc(sizeof(int) * ((size_t)(la.n + lb.n) + 1));
+	ob = malloc(sizeof(int) * ((size_t)(la.n + lb.n) + 1));
+	if (op == NULL || oa == NULL || ob == NULL) {
+		changed = -1;
+		goto done;
+	}
+	for (i = 0; i < pre; i++, nops++) {
+		op[nops] = '=';
+		oa[nops] = i;
+		ob[nops] = i;
+	}
+	/* longest common subsequence of the middle, when it is small */
+	if ((size_t)(n + 1) * (size_t)(m + 1) <= DIFF_CELLS &&
+	    (dp = calloc((size_t)(n + 1) * (size_t)(m + 1),
+	    sizeof(*dp))) != NULL) {
+#define DP(x, y) dp[(size_t)(x) * (size_t)(m + 1) + (size_t)(y)]
+		for (i = n - 1; i >= 0; i--)
+			for (j = m - 1; j >= 0; j--)
+				DP(i, j) = lines_eq(&la, pre + i, &lb, pre + j) ?
+				    DP(i + 1, j + 1) + 1 : DP(i + 1, j) >=
+				    DP(i, j + 1) ? DP(i + 1, j) : DP(i, j + 1);
+		for (i = 0, j = 0; i < n || j < m; nops++) {
+			if (i < n && j < m && lines_eq(&la, pre + i, &lb,
+			    pre + j)) {
+				op[nops] = '=';
+				oa[nops] = pre + i++;
+				ob[nops] = pre + j++;
+			} else if (j >= m || (i < n && DP(i + 1, j) >=
+			    DP(i, j + 1))) {
+				op[nops] = '-';
+				oa[nops] = pre + i++;
+				ob[nops] = pre + j;
+			} else {
+				op[nops] = '+';
+				oa[nops] = pre + i;
+				ob[nops] = pre + j++;
+			}
+		}
+#undef DP
+	} else {
+		for (i = 0; i < n; i++, nops++) {
+			op[nops] = '-';
+			oa[nops] = pre + i;
+			ob[nops] = pre;
+		}
+		for (j = 0; j < m; j++, nops++) {
+			op[nops] = '+';
+			oa[nops] = pre + n;
+			ob[nops] = pre + j;
+		}
+	}
+	for (i = 0; i < suf; i++, nops++) {
+		op[nops] = '=';
+		oa[nops] = la.n - suf + i;
+		ob[nops] = lb.n - suf + i;
+	}
+	buf_printf(out, "--- %s\n+++ %s (relayhint migrate)\n", la.n ? path :
+	    "/dev/null", path);
+	/* hunks: runs of changes with up to 2*DIFF_CONTEXT equal lines inside */
+	for (k = 0; k < nops; ) {
+		if (op[k] == '=') {
+			k++;
+			continue;
+		}
+		h0 = k >= DIFF_CONTEXT ? k - DIFF_CONTEXT : 0;
+		for (h1 = k; h1 < nops; h1++) {
+			if (op[h1] != '=')
+				continue;
+			for (j = h1; j < nops && op[j] == '=' &&
+			    j - h1 < 2 * DIFF_CONTEXT + 1; j++)
+				;
+			if (j == nops || op[j] == '=')
+				break;
+			h1 = j - 1;
+		}
+		if (h1 + DIFF_CONTEXT < nops)
+			h1 += DIFF_CONTEXT;
+		else
+			h1 = nops;
+		for (ca = cb = 0, j = h0; j < h1; j++) {
+			ca += op[j] != '+';
+			cb += op[j] != '-';
+		}
+		sa = ca ? oa[h0] + 1 : oa[h0];
+		sb = cb ? ob[h0] + 1 : ob[h0];
+		buf_printf(out, "@@ -%d,%d +%d,%d @@\n", sa, ca, sb, cb);
+		for (j = h0; j < h1; j++) {
+			if (op[j] == '+')
+				diff_line(out, '+', lb.p[ob[j]], lb.len[ob[j]],
+				    hide);
+			else
+				diff_line(out, op[j] == '-' ? '-' : ' ',
+				    la.p[oa[j]], la.len[oa[j]], hide);
+			changed += op[j] != '=';
+		}
+		k = h1;
+	}
+done:
+	free(dp);
+	free(op);
+	free(oa);
+	free(ob);
+	lines_free(&la);
+	lines_free(&lb);
+	return (changed);
+}
+
+/* migrate_tenant_host - the connector host of an accepted domain */
+int
+migrate_tenant_host(const char *domain, char *out, size_t outlen)
+{
+	size_t	 i, o = 0;
+	int	 n;
+
+	for (i = 0; domain[i] != '\0'; i++) {
+		if (!isalnum((unsigned char)domain[i]) && domain[i] != '.' &&
+		    domain[i] != '-')
+			return (-1);
+		if (o + 1 >= outlen)
+			return (-1);
+		out[o++] = domain[i] == '.' ? '-' : (char)tolower(
+		    (unsigned char)domain[i]);
+	}
+	out[o] = '\0';
+	if (o == 0)
+		return (-1);
+	n = snprintf(out + o, outlen - o, ".mail.protection.outlook.com");
+	return (n < 0 || (size_t)n >= outlen - o ? -1 : 0);
+}

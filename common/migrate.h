@@ -1,0 +1,87 @@
+/*
+ * migrate.h - the text edits and diffs behind relayhint migrate
+ *
+ * relayhint migrate moves a relay from a password login on
+ * smtp.office365.com to OAuth 2.0 (XOAUTH2) or to a connector.  The
+ * pieces that only transform text live here, so that the unit tests run
+ * them without an MTA: setting a main.cf parameter the way postconf -e
+ * does, replacing one password-map entry, editing an Exim configuration
+ * (a new XOAUTH2 authenticator, the old LOGIN/PLAIN client authenticators
+ * commented out, the smarthost and port of a connector), and the unified
+ * diff the plan prints.  The diff can hide the value column of map files,
+ * so that a password never reaches the plan.
+ */
+#ifndef RH_MIGRATE_H
+#define RH_MIGRATE_H
+
+#include <stddef.h>
+
+struct buf;
+
+#define MIGRATE_FILE_MAX	(1024 * 1024)	/* a configuration file */
+#define MIGRATE_DIFF_LINES	20000		/* lines per side, for the diff */
+
+/*
+ * migrate_cf_set - set NAME = VALUE in main.cf text: replace the first
+ * definition (and its continuation lines) in place, or append one line.
+ * 0, or -1 when the result does not fit (out's limit).
+ */
+int	migrate_cf_set(const struct buf *in, const char *name,
+	    const char *value, struct buf *out);
+
+/*
+ * migrate_map_set - replace the entry for KEY in a Postfix lookup table
+ * source ("key value" lines), or append it; 0, or -1 on overflow
+ */
+int	migrate_map_set(const struct buf *in, const char *key,
+	    const char *value, struct buf *out);
+
+/*
+ * migrate_exim_auth - Exim: comment out every client authenticator whose
+ * public_name is LOGIN or PLAIN (or XOAUTH2: an older one of ours) and
+ * insert AUTH (a whole authenticator definition) at the top of the
+ * authenticators section, creating the section when there is none.
+ * 0, or -1 on overflow.
+ */
+int	migrate_exim_auth(const struct buf *in, const char *auth,
+	    struct buf *out);
+
+/*
+ * migrate_exim_connector - Exim: in every manualroute router whose
+ * route_list or route_data names HOST_OLD, put HOST_NEW instead; in every
+ * smtp transport with a port option of 587, set port = 25; comment out
+ * hosts_require_auth and hosts_try_auth there (a connector takes no
+ * AUTH) and make sure hosts_require_tls = * is set.  Returns the number
+ * of lines changed, or -1 on overflow.
+ */
+int	migrate_exim_connector(const struct buf *in, const char *host_old,
+	    const char *host_new, struct buf *out);
+
+/*
+ * migrate_diff - the unified diff (3 lines of context) of two texts, with
+ * the ---/+++ header naming PATH, appended to out; nothing when they are
+ * equal.  With MIGRATE_HIDE_MAP, every line shows only its first field
+ * and its second field up to the first ':' (map files: key and user,
+ * never a password); with MIGRATE_HIDE_EXIM, the value of an option that
+ * can hold a password (client_send, client_password, server_password...)
+ * or of a main.cf static:/inline: table is replaced by ********, on
+ * the lines of a and on added lines that comment out one of them (added
+ * lines are otherwise the caller's own text);
+ * MIGRATE_HIDE_MAP_OLD hides as MIGRATE_HIDE_MAP the lines of a (context
+ * and removed) and shows the added lines, when b's new lines are known to
+ * hold no secret (a token file path).  An empty a is shown as /dev/null.
+ * Returns the number of changed lines, -1 when a side has more than
+ * MIGRATE_DIFF_LINES lines.
+ */
+#define MIGRATE_HIDE_NONE	0
+#define MIGRATE_HIDE_MAP	1
+#define MIGRATE_HIDE_EXIM	2
+#define MIGRATE_HIDE_MAP_OLD	3
+
+int	migrate_diff(const char *path, const struct buf *a, const struct buf *b,
+	    int hide, struct buf *out);
+
+/* migrate_tenant_host - "contoso.example" -> "contoso-example.mail.protection.outlook.com" */
+int	migrate_tenant_host(const char *domain, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * test_migrate.c - the text edits and the diff behind relayhint migrate
+ *
+ * Each edit is checked against the exact text it must produce; the diff
+ * is checked by applying it back (a patch of a to b must give b) with an
+ * independent reader of its own hunks, and the hidden modes must never
+ * show a password.
+ */
+#include "testutil.h"
+
+#include "buf.h"
+#include "migrate.h"
+
+static void
+setb(struct buf *b, const char *s)
+{
+	buf_init(b, MIGRATE_FILE_MAX);
+	buf_puts(b, s);
+}
+
+/* main.cf: replace in place (dropping continuation lines), dedupe, append */
+static void
+test_cf_set(void **state)
+{
+	static const struct {
+		const char *in, *name, *value, *want;
+	} t[] = {
+		{ "a = 1\nrelayhost = [x]:587\nb = 2\n", "relayhost", "[y]:25",
+		  "a = 1\nrelayhost = [y]:25\nb = 2\n" },
+		{ "relayhost = x\n    continued\nb = 2\n", "relayhost", "y",
+		  "relayhost = y\nb = 2\n" },
+		{ "relayhost=x\nrelayhost = z\n", "relayhost", "y",
+		  "relayhost = y\n" },
+		{ "#relayhost = x\nrelayhostx = 1\n", "relayhost", "y",
+		  "#relayhost = x\nrelayhostx = 1\nrelayhost = y\n" },
+		{ "a = 1", "smtp_sasl_security_options", "",
+		  "a = 1\nsmtp_sasl_security_options =\n" },
+		{ "", "a", "b", "a = b\n" },
+	};
+	struct buf in, out;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		setb(&in, t[i].in);
+		buf_init(&out, MIGRATE_FILE_MAX);
+		assert_int_equal(migrate_cf_set(&in, t[i].name, t[i].value,
+		    &out), 0);
+		if (strcmp(out.data ? out.data : "", t[i].want) != 0)
+			fail_msg("row %zu: got [%s], want [%s]", i, out.data,
+			    t[i].want);
+		buf_free(&in);
+		buf_free(&out);
+	}
+	/* a result past the buffer's limit fails */
+	setb(&in, "a = 1\n");
+	buf_init(&out, 8);
+	assert_int_equal(migrate_cf_set(&in, "relayhost", "[smtp]:587", &out),
+	    -1);
+	buf_free(&in);
+	buf_free(&out);
+}
+
+static void
+test_map_set(void **state)
+{
+	struct buf in, out;
+
+	(void)state;
+	setb(&in, "# c\n[smtp.office365.com]:587 u@x:pw\nother a:b\n");
+	buf_init(&out, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_map_set(&in, "[smtp.office365.com]:587",
+	    "u@x:/etc/tokens/u@x", &out), 0);
+	assert_string_equal(out.data, "# c\n[smtp.office365.com]:587 "
+	    "u@x:/etc/tokens/u@x\nother a:b\n");
+	buf_free(&in);
+	setb(&in, "other a:b");
+	assert_int_equal(migrate_map_set(&in, "k", "v", &out), 0);
+	assert_string_equal(out.data, "other a:b\nk v\n");
+	buf_free(&in);
+	buf_free(&out);
+}
+
+static const char exim_in[] =
+    "primary_hostname = relay\n"
+    "begin routers\n"
+    "smarthost:\n"
+    "  driver = manualroute\n"
+    "  domains = ! +local_domains\n"
+    "  route_list = * smtp.office365.com::587 byname\n"
+    "  transport = remote_smtp_smarthost\n"
+    "begin transports\n"
+    "remote_smtp_smarthost:\n"
+    "  driver = smtp\n"
+    "  port = 587\n"
+    "  hosts_require_auth = *\n"
+    "  hosts_require_tls = *\n"
+    "begin authenticators\n"
+    "login:\n"
+    "  driver = plaintext\n"
+    "  public_name = LOGIN\n"
+    "  client_send = : relay@contoso.example : Sup3rSecret\n"
+    "\n"
+    "cram:\n"
+    "  driver = cram_md5\n"
+    "  public_name = CRAM-MD5\n"
+    "  client_name = x\n";
+
+static void
+test_exim_auth(void **state)
+{
+	struct buf in, out;
+	const char *auth = "xoauth2_m365:\n  driver = plaintext\n"
+	    "  public_name = XOAUTH2\n  client_send = : T\n";
+
+	(void)state;
+	setb(&in, exim_in);
+	buf_init(&out, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_auth(&in, auth, &out), 0);
+	assert_non_null(strstr(out.data, "begin authenticators\n\n"
+	    "xoauth2_m365:\n  driver = plaintext\n"));
+	assert_non_null(strstr(out.data, "# relayhint migrate: login:\n"
+	    "# relayhint migrate:   driver = plaintext\n"));
+	assert_non_null(strstr(out.data, "# relayhint migrate:   client_send"));
+	/* not a LOGIN/PLAIN client: kept */
+	assert_non_null(strstr(out.data, "\ncram:\n  driver = cram_md5\n"));
+	buf_free(&in);
+	/* no authenticators section: one is added */
+	setb(&in, "begin routers\nx:\n  driver = accept\n");
+	assert_int_equal(migrate_exim_auth(&in, auth, &out), 0);
+	assert_non_null(strstr(out.data, "\nbegin authenticators\n\n"
+	    "xoauth2_m365:\n"));
+	buf_free(&in);
+	buf_free(&out);
+}
+
+static void
+test_exim_connector(void **state)
+{
+	struct buf in, out;
+	int	 n;
+
+	(void)state;
+	setb(&in, exim_in);
+	buf_init(&out, MIGRATE_FILE_MAX);
+	n = migrate_exim_connector(&in, "smtp.office365.com",
+	    "contoso-example.mail.protection.outlook.com", &out);
+	assert_int_equal(n, 3);
+	assert_non_null(strstr(out.data, "  route_list = * contoso-example."
+	    "mail.protection.outlook.com byname\n"));
+	assert_non_null(strstr(out.data, "  port = 25\n"));
+	assert_non_null(strstr(out.data, "# relayhint migrate:   "
+	    "hosts_require_auth = *\n"));
+	assert_null(strstr(out.data, "587"));
+	buf_free(&in);
+	buf_free(&out);
+}
+
+/*
+ * apply_diff - apply a unified diff (as migrate_diff writes it) to a;
+ * an independent reading of the hunk headers and lines
+ */
+static char *
+apply_diff(const char *a, const char *diff)
+{
+	const char *al[512], *p, *nl;
+	size_t	 alen[512];
+	char	*out = calloc(1, 65536);
+	int	 na = 0, ai = 0, sa, ca, sb, cb;
+
+	for (p = a; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		al[na] = p;
+		alen[na++] = (size_t)(nl - p) + 1;
+	}
+	for (p = diff; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (strncmp(p, "@@ ", 3) == 0) {
+			assert_int_equal(sscanf(p, "@@ -%d,%d +%d,%d @@", &sa,
+			    &ca, &sb, &cb), 4);
+			for (; ai < sa - 1 + (ca == 0); ai++)
+				strncat(out, al[ai], alen[ai]);
+		} else if (strncmp(p, "--- ", 4) == 0 && ai == 0 &&
+		    out[0] == '\0') {
+			continue;	/* the header */
+		} else if (*p == ' ' || *p == '-') {
+			if (strncmp(p + 1, al[ai], alen[ai]) != 0)
+				fail_msg("context mismatch at line %d", ai + 1);
+			if (*p == ' ')
+				strncat(out, al[ai], alen[ai]);
+			ai++;
+		} else if (*p == '+' && strncmp(p, "+++ ", 4) != 0)
+			strncat(out, p + 1, (size_t)(nl - p));
+	}
+	for (; ai < na; ai++)
+		strncat(out, al[ai], alen[ai]);
+	return (out);
+}
+
+static void
+test_diff_roundtrip(void **state)
+{
+	static const struct {
+		const char *a, *b;
+		int	 changed;
+	} t[] = {
+		{ "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n",
+		  "1\n2\nX\n4\n5\n6\n7\n8\n9\n10\n11\nY\n", 4 },
+		{ "a\nb\n", "a\nb\nc\n", 1 },
+		{ "a\nb\nc\n", "b\nc\n", 1 },
+		{ "", "new\n", 1 },
+		{ "x\ny\nz\n", "x\ny\nz\n", 0 },
+		{ "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n", "a\nB\nc\nd\ne\nf\ng\nH\ni\nj\n", 4 },
+	};
+	struct buf a, b, d;
+	char	*got;
+	size_t	 i;
+	int	 n;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		setb(&a, t[i].a);
+		setb(&b, t[i].b);
+		buf_init(&d, MIGRATE_FILE_MAX);
+		n = migrate_diff("/etc/x", &a, &b, MIGRATE_HIDE_NONE, &d);
+		if (n != t[i].changed)
+			fail_msg("row %zu: got %d changed lines, want %d:\n%s",
+			    i, n, t[i].changed, d.data ? d.data : "");
+		if (n > 0) {
+			assert_non_null(strstr(d.data, "\n+++ /etc/x (relayhint migrate)\n"));
+			got = apply_diff(t[i].a, d.data);
+			if (strcmp(got, t[i].b) != 0)
+				fail_msg("row %zu: patch gives [%s], want [%s]\n"
+				    "%s", i, got, t[i].b, d.data);
+			free(got);
+		} else
+			assert_int_equal(d.len, 0);
+		buf_free(&a);
+		buf_free(&b);
+		buf_free(&d);
+	}
+}
+
+/* the hidden modes never show the password */
+static void
+test_diff_hides(void **state)
+{
+	struct buf a, b, d;
+
+	(void)state;
+	setb(&a, "[smtp.office365.com]:587 relay@contoso.example:Sup3rSecret\n");
+	setb(&b, "[smtp.office365.com]:587 relay@contoso.example:/etc/tokens/"
+	    "relay@contoso.example\n");
+	buf_init(&d, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_diff("m", &a, &b, MIGRATE_HIDE_MAP, &d), 2);
+	assert_null(strstr(d.data, "Sup3rSecret"));
+	assert_non_null(strstr(d.data, "-[smtp.office365.com]:587 "
+	    "relay@contoso.example:********\n"));
+	buf_free(&a);
+	buf_free(&b);
+	buf_reset(&d);
+	setb(&a, exim_in);
+	setb(&b, "");
+	assert_true(migrate_diff("e", &a, &b, MIGRATE_HIDE_EXIM, &d) > 0);
+	assert_null(strstr(d.data, "Sup3rSecret"));
+	assert_non_null(strstr(d.data, "-  client_send = ********\n"));
+	assert_non_null(strstr(d.data, "-  public_name = LOGIN\n"));
+	buf_free(&a);
+	buf_free(&b);
+	buf_reset(&d);
+	setb(&a, "smtp_sasl_password_maps = inline:{ k=u:Pw0rd }\n");
+	setb(&b, "x = 1\n");
+	assert_int_equal(migrate_diff("m", &a, &b, MIGRATE_HIDE_EXIM, &d), 2);
+	assert_null(strstr(d.data, "Pw0rd"));
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&d);
+}
+
+static void
+test_tenant_host(void **state)
+{
+	char	 h[128];
+
+	(void)state;
+	assert_int_equal(migrate_tenant_host("Contoso.Example", h, sizeof(h)), 0);
+	assert_string_equal(h, "contoso-example.mail.protection.outlook.com");
+	assert_int_equal(migrate_tenant_host("a-b.c.d", h, sizeof(h)), 0);
+	assert_string_equal(h, "a-b-c-d.mail.protection.outlook.com");
+	/* must reject */
+	assert_int_equal(migrate_tenant_host("", h, sizeof(h)), -1);
+	assert_int_equal(migrate_tenant_host("x y", h, sizeof(h)), -1);
+	assert_int_equal(migrate_tenant_host("evil\n.com", h, sizeof(h)), -1);
+	assert_int_equal(migrate_tenant_host("contoso.example", h, 20), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cf_set),
+		cmocka_unit_test(test_map_set),
+		cmocka_unit_test(test_exim_auth),
+		cmocka_unit_test(test_exim_connector),
+		cmocka_unit_test(test_diff_roundtrip),
+		cmocka_unit_test(test_diff_hides),
+		cmocka_unit_test(test_tenant_host),
+	};
+
+	return (cmocka_run_group_tests_name("test_migrate", tests, NULL, NULL));
+}
