@@ -133,7 +133,12 @@ PY
 n=0; nbad=0
 for f in $D/postfix/*.eml $D/exim/*.eml; do
 	grep -qi '^Content-Type: multipart/report' "$f" || continue
-	want=$($RH bounce --json "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cause"])')
+	# the expected cause comes from a table written by hand, never from
+	# the binary under test (a misclassification must fail here)
+	want=$(awk -v b="$(basename "$f")" '$1 == b { print $2 }' tests/cli/bounce-causes.txt)
+	if [ -z "$want" ]; then
+		nbad=$((nbad+1)); bad "bounce --rewrite $(basename "$f")" "not in tests/cli/bounce-causes.txt"; continue
+	fi
 	$RH bounce --rewrite --lang vi "$f" > "$tmp/out.eml" 2>"$tmp/err"
 	if python3 tests/cli/check_rewrite.py "$f" "$tmp/out.eml" "$want" >"$tmp/why" 2>&1; then
 		n=$((n+1))
