@@ -162,11 +162,24 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 	}
 	bo.lang = c->lang;
 	buf_init(&in, CLI_INPUT_MAX);
-	if (cli_read_all(argv[optind], &in) < 0) {
+	/*
+	 * --rewrite must hand back every message it is given: one larger
+	 * than the input buffer (far over any --max-size) is copied through
+	 * unchanged, not classified: exit 1, as for any message over the
+	 * size limit.
+	 */
+	if ((rc = cli_read_pass(argv[optind], &in, rewrite ? stdout :
+	    NULL)) != 0) {
 		buf_free(&in);
-		return (EXIT_USAGE);
+		if (rc < 0)
+			return (EXIT_USAGE);
+		fprintf(stderr, "relayhint: message left unchanged: %s\n",
+		    rewrite_strerror(REWRITE_TOO_LARGE));
+		return (EXIT_NOCAUSE);
 	}
 	if ((res = malloc(sizeof(*res))) == NULL) {
+		if (rewrite)
+			fwrite(in.data, 1, in.len, stdout);
 		buf_free(&in);
 		return (EXIT_USAGE);
 	}
@@ -180,8 +193,8 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 			rc = 0;
 		} else
 			fwrite(out.data, 1, out.len, stdout);
-		if (rc == 0 && res->rw != REWRITE_OK && res->v.cause != NULL &&
-		    !res->already)
+		if (rc == 0 && res->rw != REWRITE_OK && ((res->v.cause !=
+		    NULL && !res->already) || res->rw == REWRITE_TOO_LARGE))
 			fprintf(stderr, "relayhint: message left unchanged: "
 			    "%s\n", rewrite_strerror(res->rw));
 		buf_free(&out);

@@ -148,4 +148,59 @@ for f in $D/postfix/*.eml $D/exim/*.eml; do
 done
 [ $n -ge 10 ] && ok "bounce --rewrite: $n sample bounces valid, DSN byte-identical" ||
 	bad "bounce --rewrite" "only $n samples checked"
+
+# over the size limit: printed unchanged at any size, exit 1 (relayhint(1));
+# a message over the 64 MiB input buffer used to print nothing, exit 2
+python3 - $D/postfix/hard-535-5.7.3.eml "$tmp" <<'PY'
+import sys
+src = open(sys.argv[1], "rb").read()
+pad = b"x" * 70 + b"\n"
+for name, size in (("big5.eml", 5 << 20), ("big70.eml", 70 << 20)):
+    open(sys.argv[2] + "/" + name, "wb").write(src + pad * (size // len(pad)))
+PY
+for big in big5 big70; do
+	$RH bounce --rewrite "$tmp/$big.eml" > "$tmp/$big.out" 2>"$tmp/$big.err"; rc=$?
+	cmp -s "$tmp/$big.out" "$tmp/$big.eml" && [ $rc -eq 1 ] && grep -q 'too large' "$tmp/$big.err" &&
+		ok "bounce --rewrite: $big message over the size limit printed unchanged, exit 1" ||
+		bad "bounce --rewrite $big" "rc=$rc out=$(wc -c < "$tmp/$big.out") bytes err=$(cat "$tmp/$big.err")"
+done
+$RH bounce --rewrite - < "$tmp/big70.eml" > "$tmp/big70s.out" 2>/dev/null; rc=$?
+cmp -s "$tmp/big70s.out" "$tmp/big70.eml" && [ $rc -eq 1 ] &&
+	ok "bounce --rewrite: 70 MiB on stdin printed unchanged" || bad "bounce --rewrite 70 MiB stdin" "rc=$rc"
+$RH bounce --rewrite --max-size 1000 $D/postfix/hard-535-5.7.3.eml > "$tmp/small.out" 2>/dev/null; rc=$?
+cmp -s "$tmp/small.out" $D/postfix/hard-535-5.7.3.eml && [ $rc -eq 1 ] &&
+	ok "bounce --rewrite --max-size: larger message printed unchanged" || bad "bounce --rewrite --max-size" "rc=$rc"
+rm -f "$tmp"/big*
+
+# the milter's changes, cut off after each one as a lost MTA connection
+# would: whatever Postfix keeps is a valid report, and no X-Relayhint
+# header claims a hint the body lacks
+MI=./build/relayhint-milter
+f=$D/postfix/milter-modify-5.7.3.eml
+nd=0
+for n in 0 1 2 3 ""; do
+	RELAYHINT_TEST_MILTER_DROP=$n $MI -t "$f" > "$tmp/drop$n.eml" 2>/dev/null
+	python3 - "$f" "$tmp/drop$n.eml" "$n" <<'PY' && nd=$((nd+1)) || bad "milter: changes cut off after ${n:-all}" "$(cat "$tmp/drop$n.eml" | head -c 300)"
+import email, email.policy, sys
+orig, new, n = (open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read(),
+                sys.argv[3])
+if n == "0" and new != orig:
+    sys.exit("no change made, yet the message differs")
+m = email.message_from_bytes(new, policy=email.policy.compat32)
+o = email.message_from_bytes(orig, policy=email.policy.compat32)
+if m.get_content_type() != "multipart/report" or m.defects:
+    sys.exit("not a valid report: %s %r" % (m.get_content_type(), m.defects))
+p, op = m.get_payload(), o.get_payload()
+if len(p) != len(op) or any(p[k].as_bytes() != op[k].as_bytes()
+                            for k in range(1, len(p))):
+    sys.exit("DSN or returned message changed")
+hinted = "m365.auth.bad_credentials" in p[0].get_payload(decode=True).decode("utf-8")
+if m["X-Relayhint-Cause"] is not None and not hinted:
+    sys.exit("X-Relayhint-Cause without the hint")
+if n == "" and not (hinted and m["X-Relayhint-Cause"] == "m365.auth.bad_credentials"
+                    and m["X-Relayhint-Code"]):
+    sys.exit("all changes made, yet not hinted")
+PY
+done
+[ $nd -eq 5 ] && ok "milter: a connection lost after any change leaves a valid report"
 exit 0
