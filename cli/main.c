@@ -42,7 +42,7 @@ usage(FILE *fp)
 	    "        --xoauth2-token-file F | --oauth-client ID ...) [--send-to R] [--ca-file F]\n"
 	    "        log in to Microsoft 365 now (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)\n"
 	    "  relayhint alert-drain [--spool DIR] [--once] (--webhook json|teams|slack,URL ... |\n"
-	    "        --webhook-file F) [--secret-file F] [--ca-file F]\n"
+	    "        --webhook-file F) [--secret-file F] [--ca-file F] [--max-age S]\n"
 	    "        post spooled alerts to webhooks\n"
 	    "  relayhint check      load rules and catalogs, report problems\n"
 	    "  relayhint causes     list cause ids\n"
