@@ -295,16 +295,26 @@ worker(const struct config *cfg)
 	return (rc == MI_SUCCESS ? 0 : EX_SOFTWARE);
 }
 
-/* start_worker - fork one */
+/*
+ * start_worker - fork one.  SIGUSR1 (a reload) is blocked from before
+ * the fork until the reload thread waits for it: a SIGHUP right after a
+ * start used to reach the worker while SIGUSR1 still had its default
+ * action, and killed it.  The worker keeps the supervisor's blocked set
+ * plus SIGUSR1, minus SIGCHLD; worker() sets its final mask.
+ */
 static pid_t
 start_worker(const struct config *cfg)
 {
-	sigset_t none;
+	sigset_t set;
 	pid_t	 pid;
 
 	if ((pid = fork()) == 0) {
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGINT);
+		sigprocmask(SIG_SETMASK, &set, NULL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
@@ -319,7 +329,7 @@ supervise(const struct config *cfg)
 {
 	struct timespec ts = {1, 0};
 	time_t	 starts[RESTART_MAX];
-	sigset_t set;
+	sigset_t set, usr1;
 	pid_t	 pid;
 	int	 sig, status, nstart = 0, stopping = 0, i;
 	time_t	 deadline = 0;
@@ -330,6 +340,10 @@ supervise(const struct config *cfg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* inherited by each worker from the fork on (start_worker) */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	memset(starts, 0, sizeof(starts));
 	starts[nstart++ % RESTART_MAX] = time(NULL);
 	if ((worker_pid = start_worker(cfg)) < 0) {
