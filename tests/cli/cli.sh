@@ -116,6 +116,52 @@ kill $fpid 2>/dev/null; wait $fpid 2>/dev/null; fpid=
 grep -q bad_credentials "$tmp/follow.out" && grep -q security_defaults "$tmp/follow.out" &&
 	ok "scan --follow survives log rotation" || bad "scan --follow" "$(cat "$tmp/follow.out")"
 
+# scan --follow: a line written in two pieces is one line, not two halves
+: > "$tmp/part.log"
+$RH scan --follow --json "$tmp/part.log" > "$tmp/part.out" 2>&1 &
+fpid=$!
+sleep 1
+line=$(grep 'status=bounced' $D/postfix/logs/hard-535-5.7.3.log | head -n 1)
+printf '%s' "${line%%said:*}" >> "$tmp/part.log"
+sleep 1.5
+printf '%s\n' "said:${line#*said:}" >> "$tmp/part.log"
+i=0; while [ $i -lt 20 ] && ! grep -q bad_credentials "$tmp/part.out"; do sleep 0.5; i=$((i+1)); done
+kill $fpid 2>/dev/null; wait $fpid 2>/dev/null; fpid=
+python3 - "$tmp/part.out" <<'PY' && ok "scan --follow: a line that arrives in two writes is read whole" || bad "scan --follow partial line" "$(cat "$tmp/part.out")"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+if [(r["queue_id"], r["cause"], r["enhanced_code"]) for r in rows] != \
+        [("702311022E8", "m365.auth.bad_credentials", "5.7.3")]:
+    sys.exit(1)
+PY
+
+# scan --follow past its (queue id, cause) limit (--max-pairs, default
+# 200,000): old pairs are forgotten, new ones still reported (it used to
+# stop silently)
+python3 - $D/postfix/logs/hard-535-5.7.3.log "$tmp/many.log" <<'PY'
+import sys
+l = [x for x in open(sys.argv[1]).read().split("\n") if "status=bounced" in x][0]
+with open(sys.argv[2], "w") as f:
+    for i in range(6000):
+        f.write(l.replace("702311022E8", "B%010X" % i) + "\n")
+    f.write(l.replace("702311022E8", "B%010X" % 0) + "\n")
+    f.write(l.replace("702311022E8", "BFFFFFFFFFF") + "\n")
+PY
+: > "$tmp/live2.log"
+$RH scan --follow --max-pairs 4096 "$tmp/live2.log" > "$tmp/many.out" 2>"$tmp/many.err" &
+fpid=$!
+sleep 1
+cat "$tmp/many.log" >> "$tmp/live2.log"
+i=0; while [ $i -lt 120 ] && ! grep -q BFFFFFFFFFF "$tmp/many.out"; do sleep 0.5; i=$((i+1)); done
+kill $fpid 2>/dev/null; wait $fpid 2>/dev/null; fpid=
+n0=$(grep -c ' B0000000000 ' "$tmp/many.out")
+nall=$(grep -c 'm365.auth.bad_credentials' "$tmp/many.out")
+grep -q BFFFFFFFFFF "$tmp/many.out" && [ "$n0" = 2 ] && [ "$nall" = 6002 ] &&
+	grep -q 'forgotten to make room' "$tmp/many.err" &&
+	ok "scan --follow: past --max-pairs the oldest are forgotten, new ones reported" ||
+	bad "scan --follow past the pair limit" "LAST=$(grep -c BFFFFFFFFFF "$tmp/many.out") Q0=$n0 lines=$nall err=$(cat "$tmp/many.err")"
+rm -f "$tmp/many.log" "$tmp/live2.log" "$tmp/many.out"
+
 # --- queue ------------------------------------------------------------------
 cat $D/postfix/postqueue/soft-535-5.7.139-smtpauth-disabled.initial.json \
 	$D/postfix/postqueue/milter-modify-5.7.3.json > "$tmp/q.json"
@@ -128,6 +174,35 @@ assert "m365.auth.smtp_auth_disabled_tenant" in c, c.keys()
 assert c["m365.auth.smtp_auth_disabled_tenant"]["messages"] >= 1
 assert c["m365.auth.smtp_auth_disabled_tenant"]["oldest_arrival"].startswith("2026-")
 PY
+
+# queue --file: every skipped record is counted (over 1 MiB, a NUL byte,
+# not JSON), the record after a NUL is not lost; non-JSON input is exit 2
+python3 - $D/postfix/postqueue/soft-535-5.7.139-smtpauth-disabled.initial.json "$tmp/qodd.json" <<'PY'
+import sys
+rec = open(sys.argv[1], "rb").read().strip()
+r2 = rec.replace(b"81CE41022E9", b"81CE41022AA")
+r3 = rec.replace(b"81CE41022E9", b"81CE41022BB")
+big = rec[:-1] + b', "x": "' + b"y" * (1 << 20) + b'"}'
+nul = rec[:20] + b"\0" + rec[20:]
+open(sys.argv[2], "wb").write(b"\n".join([rec, big, nul, r2, b"not json at all", r3]) + b"\n")
+PY
+$RH queue --json --file "$tmp/qodd.json" > "$tmp/qodd.out" 2> "$tmp/qodd.err"; rc=$?
+python3 - "$tmp/qodd.out" "$tmp/qodd.err" "$rc" <<'PY' && ok "queue --file: skipped records counted by reason, none hides the next" || bad "queue --file skipped records" "rc=$rc $(cat "$tmp/qodd.err") $(head -c 300 "$tmp/qodd.out")"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+err = open(sys.argv[2]).read()
+ids = sorted(i for r in rows for i in r["queue_ids"])
+if sys.argv[3] != "0" or ids != ["81CE41022AA", "81CE41022BB", "81CE41022E9"]:
+    sys.exit(1)
+if "3 record(s) skipped: 1 over 1048575 bytes, 1 with a NUL byte, 1 not postqueue -j JSON" not in err:
+    sys.exit(1)
+PY
+$RH queue --file $D/postfix/logs/hard-535-5.7.3.log > "$tmp/qlog.out" 2> "$tmp/qlog.err"; rc=$?
+[ $rc -eq 2 ] && grep -q 'not postqueue -j output' "$tmp/qlog.err" && ! grep -q queued "$tmp/qlog.out" &&
+	ok "queue --file: a mail log (not JSON) is an input error, exit 2" || bad "queue --file non-JSON" "rc=$rc $(cat "$tmp/qlog.out" "$tmp/qlog.err")"
+$RH queue --file /dev/null > "$tmp/qnull.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q '^0 queued message' "$tmp/qnull.out" &&
+	ok "queue --file: an empty queue is 0 queued, exit 0" || bad "queue --file empty" "rc=$rc $(cat "$tmp/qnull.out")"
 
 # --- bounce --rewrite on every sample ---------------------------------------
 n=0; nbad=0
