@@ -11,7 +11,12 @@
  * that runs smfi_main().  SIGHUP to the supervisor becomes SIGUSR1 to
  * the worker, whose reload thread builds a new configuration and
  * knowledge base and swaps them in only when both are valid.  SIGTERM
- * and SIGINT stop the worker, then the supervisor.  A worker that dies
+ * and SIGINT to the supervisor become SIGUSR2 to the worker, which exits
+ * at once: libmilter's own stop (smfi_stop) is noticed only at its
+ * listener's next poll, seconds later, and a manual restart in that time
+ * found the socket still taken.  Sessions in flight end with the MTA's
+ * default_action (fail open; the milter's changes are ordered so that a
+ * cut leaves a valid message, see mlfi.c); then the supervisor exits.  A worker that dies
  * is restarted, at most RESTART_MAX times per RESTART_WINDOW seconds.
  *
  * Privileges: started as root, it reads the configuration, creates the
@@ -209,7 +214,7 @@ write_pid(const char *path)
 	fclose(fp);
 }
 
-/* reload_thread - SIGUSR1 in the worker: build, swap on success */
+/* reload_thread - SIGUSR1: build, swap on success; SIGUSR2: exit now */
 static void *
 reload_thread(void *arg)
 {
@@ -222,9 +227,12 @@ reload_thread(void *arg)
 	(void)arg;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
+		if (sig == SIGUSR2)
+			_exit(0);	/* the kernel closes the socket */
 		if ((rt = runtime_build(conf_given || access(conf_path, F_OK) ==
 		    0 ? conf_path : NULL, err, sizeof(err))) == NULL) {
 			log_warning("relayhint: reload failed, keeping the old "
@@ -261,6 +269,7 @@ worker(const struct config *cfg)
 	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -296,11 +305,11 @@ worker(const struct config *cfg)
 }
 
 /*
- * start_worker - fork one.  SIGUSR1 (a reload) is blocked from before
+ * start_worker - fork one.  SIGUSR1 (reload) and SIGUSR2 (stop) are blocked from before
  * the fork until the reload thread waits for it: a SIGHUP right after a
  * start used to reach the worker while SIGUSR1 still had its default
  * action, and killed it.  The worker keeps the supervisor's blocked set
- * plus SIGUSR1, minus SIGCHLD; worker() sets its final mask.
+ * plus both, minus SIGCHLD; worker() sets its final mask.
  */
 static pid_t
 start_worker(const struct config *cfg)
@@ -311,6 +320,7 @@ start_worker(const struct config *cfg)
 	if ((pid = fork()) == 0) {
 		sigemptyset(&set);
 		sigaddset(&set, SIGUSR1);
+		sigaddset(&set, SIGUSR2);
 		sigaddset(&set, SIGHUP);
 		sigaddset(&set, SIGTERM);
 		sigaddset(&set, SIGINT);
@@ -343,6 +353,7 @@ supervise(const struct config *cfg)
 	/* inherited by each worker from the fork on (start_worker) */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
+	sigaddset(&usr1, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	memset(starts, 0, sizeof(starts));
 	starts[nstart++ % RESTART_MAX] = time(NULL);
@@ -384,7 +395,7 @@ supervise(const struct config *cfg)
 			stopping = 1;
 			deadline = time(NULL) + STOP_WAIT;
 			if (worker_pid > 0)
-				kill(worker_pid, SIGTERM);
+				kill(worker_pid, SIGUSR2);
 			else
 				return (0);
 		}

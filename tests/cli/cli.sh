@@ -204,6 +204,60 @@ $RH queue --file /dev/null > "$tmp/qnull.out" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q '^0 queued message' "$tmp/qnull.out" &&
 	ok "queue --file: an empty queue is 0 queued, exit 0" || bad "queue --file empty" "rc=$rc $(cat "$tmp/qnull.out")"
 
+# relayhint-milter stops within 1 s of SIGTERM (it took 4 s) and a
+# restart right after it binds the same socket; SIGHUP right after a start
+# reloads instead of killing the worker
+python3 - ./build/relayhint-milter "$tmp" <<'PY' && ok "milter: SIGTERM stops it in under 1 s, a quick restart binds, an early SIGHUP reloads" || bad "milter stop/restart" "see above"
+import os, shutil, signal, socket, subprocess, sys, tempfile, time
+M, tmp = sys.argv[1], tempfile.mkdtemp()
+os.chmod(tmp, 0o755)	# the worker runs as nobody when we are root
+s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+conf = os.path.join(tmp, "milter.conf")
+with open(conf, "w") as f:
+    f.write("socket = inet:%d@127.0.0.1\n" % port)
+    if os.geteuid() == 0:
+        f.write("user = nobody\n")
+def up(t=5.0):
+    end = time.time() + t
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+def start():
+    return subprocess.Popen([M, "-f", "-d", "-c", conf], stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(tmp, "milter.err"), "a"))
+bad = []
+for r in range(2):
+    p = start()
+    if not up():
+        bad.append("round %d: not listening" % r); p.kill(); p.wait(); continue
+    t = time.time(); p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill(); rc = p.wait()
+    took = time.time() - t
+    if rc != 0 or took >= 1.0:
+        bad.append("round %d: exit %s after %.2f s" % (r, rc, took))
+p = start()
+if not up():
+    bad.append("no listener for the SIGHUP check")
+p.send_signal(signal.SIGHUP)
+time.sleep(1.5)
+if "worker" in open(os.path.join(tmp, "milter.err")).read() or not up(1):
+    bad.append("SIGHUP right after start: worker died or not listening")
+p.send_signal(signal.SIGTERM); p.wait(timeout=10)
+if "reload failed" in open(os.path.join(tmp, "milter.err")).read():
+    bad.append("SIGHUP: reload failed")
+shutil.rmtree(tmp)
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+PY
+
 # --- bounce --rewrite on every sample ---------------------------------------
 n=0; nbad=0
 for f in $D/postfix/*.eml $D/exim/*.eml; do
