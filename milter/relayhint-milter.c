@@ -252,6 +252,23 @@ reload_thread(void *arg)
 	return (NULL);
 }
 
+/*
+ * worker_sigset - the worker's blocked signals.  Every thread inherits
+ * them: SIGUSR1/SIGUSR2 only for the reload thread's sigwait, HUP/TERM/
+ * INT only for libmilter's signal thread (which blocks them itself, but
+ * only in threads started after it).
+ */
+static void
+worker_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
 /* worker - the libmilter process */
 static int
 worker(const struct config *cfg)
@@ -262,17 +279,7 @@ worker(const struct config *cfg)
 	mode_t	 old;
 	int	 rc;
 
-	/*
-	 * Every thread inherits this mask: SIGUSR1 only for the reload
-	 * thread's sigwait, HUP/TERM/INT only for libmilter's signal thread
-	 * (which blocks them itself, but only in threads started after it).
-	 */
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	worker_sigset(&set);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
@@ -318,12 +325,7 @@ start_worker(const struct config *cfg)
 	pid_t	 pid;
 
 	if ((pid = fork()) == 0) {
-		sigemptyset(&set);
-		sigaddset(&set, SIGUSR1);
-		sigaddset(&set, SIGUSR2);
-		sigaddset(&set, SIGHUP);
-		sigaddset(&set, SIGTERM);
-		sigaddset(&set, SIGINT);
+		worker_sigset(&set);
 		sigprocmask(SIG_SETMASK, &set, NULL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
