@@ -626,7 +626,7 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 			d->max_age = v;
 			break;
 		case 'h':
-			usage(stdout);
+			usage_cmd(stdout, "alert-drain");
 			drain_free(d);
 			return (0);
 		default:
@@ -685,7 +685,7 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 	drain_free(d);
 	return (rc);
 bad:
-	usage(stderr);
+	usage_cmd(stderr, "alert-drain");
 	drain_free(d);
 	return (EXIT_USAGE);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "explain.h"
+#include "langtag.h"
 
 #define EX_OK_		0
 #define EXIT_NOCAUSE	1
@@ -19,9 +20,27 @@ struct buf;
 
 struct cli {
 	struct kb	 kb;
-	const char	*lang;
+	const char	*lang;		/* NULL: English */
+	int		 lang_explicit;	/* from --lang, not the locale */
+	char		 langbuf[LANGTAG_MAX];
 	int		 json;
+	const char	*source;	/* batch: the message's file, or NULL */
+	long long	 offset;	/* batch: its mbox offset, or -1 */
 };
+
+/* batch_wanted - "bounce" arguments that call for batch mode */
+int	batch_wanted(int nargs, char **args, const char *outdir);
+
+/* batch_stdin - read stdin's first 5 bytes into head; 1 for an mbox */
+int	batch_stdin(char *head, size_t *len);
+
+/* batch_run - bounce over files, directories, Maildirs, mboxes */
+struct bounce_opts;
+int	batch_run(struct cli *, const struct bounce_opts *, int rewrite,
+	    const char *outdir, int nargs, char **args);
+
+/* cli_set_lang - --lang TAG; POSIX forms (zh_TW.UTF-8) accepted */
+void	cli_set_lang(struct cli *, const char *);
 
 /* cli_read_all - a file ("-" = stdin) into b (bounded); -1 with a message on error */
 int	cli_read_all(const char *path, struct buf *b);
@@ -47,5 +66,6 @@ int	cmd_probe(struct cli *, int, char **);
 int	cmd_alert_drain(struct cli *, int, char **);
 
 void	usage(FILE *);
+void	usage_cmd(FILE *, const char *);
 
 #endif

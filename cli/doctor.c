@@ -29,6 +29,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "metrics.h"
 #include "doctor.h"
 
 #define DOCTOR_CMD_TIMEOUT	20	/* seconds */
@@ -133,6 +134,36 @@ have_prog(const char *name)
 	return (0);
 }
 
+/* doctor_metrics - the report as Prometheus gauges in path; -1 on error */
+static int
+doctor_metrics(const struct doctor_report *r, const char *path)
+{
+	static const char *const res[] = { "ok", "info", "warn", "fail",
+	    "skip" };
+	struct metrics m;
+	char	 err[512];
+	int	 i, rc;
+
+	if (metrics_init(&m) < 0)
+		return (-1);
+	metrics_put(&m, METRICS_SET, "relayhint_basic_auth_off_timestamp_seconds",
+	    (double)DOCTOR_BASIC_OFF_TIME, (char *)NULL);
+	for (i = 0; i < 5; i++)
+		metrics_put(&m, METRICS_ADD, "relayhint_doctor_checks", 0,
+		    "result", res[i], (char *)NULL);
+	for (i = 0; i < r->n; i++) {
+		metrics_put(&m, METRICS_ADD, "relayhint_doctor_checks", 1,
+		    "result", res[r->c[i].level], (char *)NULL);
+		/* check ids are ours; the subject (a host, a file) is not */
+		metrics_put(&m, METRICS_MAX, "relayhint_doctor_check_result",
+		    (double)r->c[i].level, "check", r->c[i].id, (char *)NULL);
+	}
+	if ((rc = metrics_write(&m, path, err, sizeof(err))) < 0)
+		fprintf(stderr, "relayhint: metrics: %s\n", err);
+	metrics_free(&m);
+	return (rc);
+}
+
 /* cmd_doctor - doctor [--mta postfix|exim] [--config-dir DIR] [--json] */
 int
 cmd_doctor(struct cli *c, int argc, char **argv)
@@ -144,6 +175,7 @@ cmd_doctor(struct cli *c, int argc, char **argv)
 		{ "xoauth2-conf", required_argument, NULL, 'x' },
 		{ "passwd-client", required_argument, NULL, 'p' },
 		{ "exim", required_argument, NULL, 'e' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -151,12 +183,12 @@ cmd_doctor(struct cli *c, int argc, char **argv)
 	struct doctor_opts dopts;
 	struct doctor_io io;
 	struct buf out;
-	const char *mta = NULL;
+	const char *mta = NULL, *metrics_path = NULL;
 	int	 ch, rc;
 
 	memset(&dopts, 0, sizeof(dopts));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "jm:C:x:p:e:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "jm:C:x:p:e:M:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			c->json = 1;
@@ -177,17 +209,20 @@ cmd_doctor(struct cli *c, int argc, char **argv)
 			dopts.exim = optarg;
 			mta = "exim";
 			break;
+		case 'M':
+			metrics_path = optarg;
+			break;
 		case 'h':
-			usage(stdout);
+			usage_cmd(stdout, "doctor");
 			return (0);
 		default:
-			usage(stderr);
+			usage_cmd(stderr, "doctor");
 			return (EXIT_USAGE);
 		}
 	}
 	if (optind != argc || (mta != NULL && strcmp(mta, "postfix") != 0 &&
 	    strcmp(mta, "exim") != 0)) {
-		usage(stderr);
+		usage_cmd(stderr, "doctor");
 		return (EXIT_USAGE);
 	}
 	if (mta == NULL)
@@ -214,6 +249,9 @@ cmd_doctor(struct cli *c, int argc, char **argv)
 	fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);
 	rc = doctor_exit(r);
+	if (metrics_path != NULL && doctor_metrics(r, metrics_path) < 0 &&
+	    rc < DOCTOR_EXIT_UNCHECKED)
+		rc = DOCTOR_EXIT_UNCHECKED;
 	free(r);
 	return (rc);
 }

@@ -73,13 +73,13 @@ cmd_explain(struct cli *c, int argc, char **argv)
 			c->json = 1;
 			break;
 		case 'l':
-			c->lang = optarg;
+			cli_set_lang(c, optarg);
 			break;
 		case 'h':
-			usage(stdout);
+			usage_cmd(stdout, "explain");
 			return (0);
 		default:
-			usage(stderr);
+			usage_cmd(stderr, "explain");
 			return (EXIT_USAGE);
 		}
 	}
@@ -116,6 +116,7 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "lang", required_argument, NULL, 'l' },
 		{ "max-size", required_argument, NULL, 'm' },
+		{ "output-dir", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -123,11 +124,12 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 	struct bounce_result *res;
 	struct buf in, out;
 	int	 ch, rewrite = 0, rc;
+	const char *outdir = NULL;
 	char	*end;
 
 	memset(&bo, 0, sizeof(bo));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "rpjl:m:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "rpjl:m:o:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			rewrite = 1;
@@ -139,7 +141,10 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 			c->json = 1;
 			break;
 		case 'l':
-			c->lang = optarg;
+			cli_set_lang(c, optarg);
+			break;
+		case 'o':
+			outdir = optarg;
 			break;
 		case 'm':
 			bo.max_size = strtoul(optarg, &end, 10);
@@ -149,19 +154,34 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 			}
 			break;
 		case 'h':
-			usage(stdout);
+			usage_cmd(stdout, "bounce");
 			return (0);
 		default:
-			usage(stderr);
+			usage_cmd(stderr, "bounce");
 			return (EXIT_USAGE);
 		}
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
+	if (optind >= argc) {
+		usage_cmd(stderr, "bounce");
 		return (EXIT_USAGE);
 	}
 	bo.lang = c->lang;
+	if (batch_wanted(argc - optind, argv + optind, outdir))
+		return (batch_run(c, &bo, rewrite, outdir, argc - optind,
+		    argv + optind));
 	buf_init(&in, CLI_INPUT_MAX);
+	if (strcmp(argv[optind], "-") == 0) {
+		/* an mbox on standard input is a batch too */
+		char	 head[8];
+		size_t	 hl;
+
+		if (batch_stdin(head, &hl)) {
+			buf_free(&in);
+			return (batch_run(c, &bo, rewrite, outdir, 1,
+			    argv + optind));
+		}
+		(void)buf_append(&in, head, hl);
+	}
 	/*
 	 * --rewrite must hand back every message it is given: one larger
 	 * than the input buffer (far over any --max-size) is copied through
@@ -265,17 +285,52 @@ version(struct cli *c)
 	}
 }
 
+/* wants_help - "check --help" and "causes --help" print help, not run */
+static int
+wants_help(int argc, char **argv)
+{
+	return (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0));
+}
+
 /* cmd_check_argv, cmd_causes_argv - the table's signature for argument-less commands */
 static int
 cmd_check_argv(struct cli *c, int argc, char **argv)
 {
+	if (argc == 2 && wants_help(argc, argv)) {
+		usage_cmd(stdout, "check");
+		return (0);
+	}
+	if (argc > 1) {
+		usage_cmd(stderr, "check");
+		return (EXIT_USAGE);
+	}
 	return (cmd_check(c));
 }
 
 static int
 cmd_causes_argv(struct cli *c, int argc, char **argv)
 {
+	if (argc == 2 && wants_help(argc, argv)) {
+		usage_cmd(stdout, "causes");
+		return (0);
+	}
+	if (argc > 1) {
+		usage_cmd(stderr, "causes");
+		return (EXIT_USAGE);
+	}
 	return (cmd_causes(c));
+}
+
+/* cli_set_lang - --lang TAG; POSIX forms (zh_TW.UTF-8) accepted */
+void
+cli_set_lang(struct cli *c, const char *tag)
+{
+	c->lang_explicit = 1;
+	if (langtag_from_locale(tag, c->langbuf, sizeof(c->langbuf)) == 0)
+		c->lang = c->langbuf;
+	else
+		c->lang = tag;	/* refused later, with a warning */
 }
 
 /* the commands; an unknown one is refused before the rules are loaded */
@@ -304,7 +359,10 @@ main(int argc, char **argv)
 	int	 i, k, rc;
 
 	memset(&c, 0, sizeof(c));
-	c.lang = "en";
+	c.offset = -1;
+	/* LC_ALL, LC_MESSAGES, LANG choose the language when --lang is absent */
+	if (langtag_from_env(c.langbuf, sizeof(c.langbuf)) == 0)
+		c.lang = c.langbuf;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
@@ -346,7 +404,7 @@ main(int argc, char **argv)
 		return (EX_CONFIG_);
 	}
 	rc = commands[k].run(&c, argc - i, argv + i);
-	if (c.lang != NULL && strcmp(c.lang, "en") != 0 &&
+	if (c.lang_explicit && strcmp(c.lang, "en") != 0 &&
 	    hints_match_lang(&c.kb.hints, c.lang) == NULL)
 		fprintf(stderr, "relayhint: warning: no catalog for language "
 		    "\"%.16s\"; used English\n", c.lang);

@@ -7,7 +7,8 @@
  * The JSON object always has the same members (null when unknown) so
  * that scripts can rely on them: form, provider, cause, area, smtp_code,
  * enhanced_code, server_id, relay, queue_id, recipient, reply, ndr,
- * ndr_server, original_message_id, lang, summary, steps, user_note.
+ * ndr_server, original_message_id, lang, summary, steps, sources,
+ * user_note (sources: the documentation links the steps rest on).
  * The three ndr members are set for a Microsoft-generated NDR: who wrote
  * it ("exchange-online", "outlook.com", "exchange-onprem"), its
  * generating server and the Message-ID of the message that bounced.
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -30,6 +32,7 @@
 int
 cli_read_pass(const char *path, struct buf *b, FILE *pass)
 {
+	struct stat st;
 	FILE	*f;
 	char	 chunk[65536];
 	size_t	 n;
@@ -39,6 +42,10 @@ cli_read_pass(const char *path, struct buf *b, FILE *pass)
 		f = stdin;
 	else if ((f = fopen(path, "rb")) == NULL) {
 		fprintf(stderr, "relayhint: %s: %s\n", path, strerror(errno));
+		return (-1);
+	} else if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "relayhint: %s: is a directory\n", path);
+		fclose(f);
 		return (-1);
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
@@ -94,10 +101,13 @@ out_hint_json_members(struct buf *b, const struct cli *c, const char *cause)
 {
 	const struct hint_entry *e = NULL;
 	const char *used = NULL;
-	int	 k;
+	char *const *src = NULL;
+	int	 k, nsrc = 0;
 
 	if (cause != NULL)
 		e = hints_find(&c->kb.hints, c->lang, cause, &used);
+	if (e != NULL)
+		src = hints_sources(&c->kb.hints, used, cause, &nsrc);
 	opt_str(b, "lang", e ? used : NULL);
 	opt_str(b, "summary", e ? e->summary : NULL);
 	jsonw_key(b, "steps");
@@ -106,6 +116,14 @@ out_hint_json_members(struct buf *b, const struct cli *c, const char *cause)
 		if (k > 0)
 			buf_putc(b, ',');
 		jsonw_str(b, e->step[k]);
+	}
+	buf_puts(b, "],");
+	jsonw_key(b, "sources");
+	buf_putc(b, '[');
+	for (k = 0; k < nsrc; k++) {
+		if (k > 0)
+			buf_putc(b, ',');
+		jsonw_str(b, src[k]);
 	}
 	buf_puts(b, "],");
 	jsonw_key(b, "user_note");
@@ -119,7 +137,13 @@ out_verdict_json(FILE *fp, const struct cli *c, const struct verdict *v)
 	struct buf b;
 
 	buf_init(&b, 1024 * 1024);
-	buf_putc(&b, '{');
+	buf_puts(&b, "{\"schema\":\"" JSONW_SCHEMA "\",");
+	if (c->source != NULL) {
+		/* batch: where the message came from */
+		opt_str(&b, "source", c->source);
+		if (c->offset >= 0)
+			buf_printf(&b, "\"offset\":%lld,", c->offset);
+	}
 	opt_str(&b, "form", form_name(v->form));
 	opt_str(&b, "provider", v->provider == PROVIDER_M365 ? "m365" : NULL);
 	opt_str(&b, "cause", v->cause);
@@ -149,9 +173,13 @@ void
 out_verdict_text(FILE *fp, const struct cli *c, const struct verdict *v)
 {
 	const struct hint_entry *e = NULL;
-	int	 k;
+	char *const *src;
+	int	 k, nsrc;
 
-	fprintf(fp, "Provider:     %s\n", v->provider == PROVIDER_M365 ?
+	/* relay.* causes failed on this host, before any server answered */
+	fprintf(fp, "Provider:     %s\n", v->cause != NULL &&
+	    strncmp(v->cause, "relay.", 6) == 0 ? "this relay (local failure; "
+	    "no reply from the server)" : v->provider == PROVIDER_M365 ?
 	    "Microsoft 365 / Exchange Online" : "not Microsoft 365");
 	fprintf(fp, "Cause:        %s\n", v->cause ? v->cause : "(none)");
 	if (v->smtp_code || v->status[0]) {
@@ -190,6 +218,13 @@ out_verdict_text(FILE *fp, const struct cli *c, const struct verdict *v)
 	fprintf(fp, "%s:\n", hints_ui(&c->kb.hints, c->lang, "admin_heading"));
 	for (k = 0; k < e->nsteps; k++)
 		fprintf(fp, "  %d. %s\n", k + 1, e->step[k]);
+	if ((src = hints_sources(&c->kb.hints, c->lang, v->cause, &nsrc)) !=
+	    NULL) {
+		fprintf(fp, "\n%s:\n", hints_ui(&c->kb.hints, c->lang,
+		    "sources_label"));
+		for (k = 0; k < nsrc; k++)
+			fprintf(fp, "  %s\n", src[k]);
+	}
 	fprintf(fp, "\n%s:\n  %s\n", hints_ui(&c->kb.hints, c->lang,
 	    "user_heading"), e->user);
 }

@@ -29,6 +29,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "metrics.h"
 #include "text.h"
 
 #define PROBE_SECRET_MAX	16384
@@ -336,10 +337,39 @@ smtp_run(struct probe *p, char *errbuf)
 	return (rc);
 }
 
+/* --metrics: where, and the session's duration once measured (< 0: none) */
+static const char *probe_metrics_path;
+static double probe_secs = -1;
+
+/* probe_metrics - the outcome as Prometheus gauges; a failure is noted */
+static void
+probe_metrics(int state, const struct verdict *v)
+{
+	struct metrics m;
+	char	 err[512];
+
+	if (probe_metrics_path == NULL || metrics_init(&m) < 0)
+		return;
+	metrics_put(&m, METRICS_SET, "relayhint_probe_success",
+	    state == PROBE_OK ? 1 : 0, (char *)NULL);
+	metrics_put(&m, METRICS_SET, "relayhint_probe_state", state,
+	    "cause", v != NULL && v->cause != NULL ? v->cause : "",
+	    (char *)NULL);
+	if (probe_secs >= 0)
+		metrics_put(&m, METRICS_SET, "relayhint_probe_duration_seconds",
+		    probe_secs, (char *)NULL);
+	metrics_put(&m, METRICS_SET, "relayhint_probe_last_run_timestamp_seconds",
+	    (double)time(NULL), (char *)NULL);
+	if (metrics_write(&m, probe_metrics_path, err, sizeof(err)) < 0)
+		fprintf(stderr, "relayhint: metrics: %s\n", err);
+	metrics_free(&m);
+}
+
 /* report - the status line, then the hint; returns the exit code */
 static int
 report(struct cli *c, int state, const char *text, const struct verdict *v)
 {
+	probe_metrics(state, v);
 	printf("PROBE %s - %s\n", probe_state[state], text);
 	if (v != NULL && v->cause != NULL) {
 		printf("\n");
@@ -348,14 +378,46 @@ report(struct cli *c, int state, const char *text, const struct verdict *v)
 	return (state);
 }
 
+/* threshold - a -w/-c value in seconds: a positive decimal number */
+static int
+threshold(const char *s, double *out)
+{
+	char	*end;
+	double	 v;
+
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || !(v > 0) || v > 86400)
+		return (-1);
+	*out = v;
+	return (0);
+}
+
+/* perfdata - 'time=VALUEs;WARN;CRIT;0;MAX' as the plugin guidelines have it */
+static void
+perfdata(char *out, size_t len, double secs, double warn, double crit,
+    long timeout)
+{
+	char	 w[32] = "", c[32] = "";
+
+	if (warn > 0)
+		snprintf(w, sizeof(w), "%g", warn);
+	if (crit > 0)
+		snprintf(c, sizeof(c), "%g", crit);
+	snprintf(out, len, "time=%.6fs;%s;%s;0;%ld", secs, w, c, timeout);
+}
+
 /* cmd_probe - probe --server H:P --user U (secret option) [--send-to R] */
 int
 cmd_probe(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "server", required_argument, NULL, 's' },
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "warning", required_argument, NULL, 'w' },
+		{ "critical", required_argument, NULL, 'c' },
 		{ "user", required_argument, NULL, 'u' },
-		{ "password-file", required_argument, NULL, 'p' },
+		{ "password-file", required_argument, NULL, 'W' },
 		{ "password-env", required_argument, NULL, 'P' },
 		{ "xoauth2-token-file", required_argument, NULL, 'x' },
 		{ "oauth-client", required_argument, NULL, 'o' },
@@ -369,6 +431,8 @@ cmd_probe(struct cli *c, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "lang", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -378,7 +442,11 @@ cmd_probe(struct cli *c, int argc, char **argv)
 		   *client = NULL, *tenant = NULL, *csfile = NULL,
 		   *csenv = NULL, *token_url = NULL;
 	char	 errbuf[CURL_ERROR_SIZE] = "", text[REPLY_TEXT_MAX + 512],
-		 host[256], url[512], why[1024], *csecret = NULL, *colon;
+		 host[256], url[512], why[1024], *csecret = NULL, *colon,
+		 hostport[256], server[256], perf[128], *end;
+	const char *hostname = NULL, *why_usage = NULL;
+	double	 warn = 0, crit = 0;
+	long	 port = 0;
 	struct timespec t0, t1;
 	double	 secs;
 	int	 ch, nsec, state;
@@ -389,17 +457,39 @@ cmd_probe(struct cli *c, int argc, char **argv)
 	p->server = "smtp.office365.com:587";
 	p->timeout = 30;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "s:u:p:P:x:o:T:k:K:U:r:f:C:t:l:vh",
-	    opts, NULL)) != -1) {
+	opterr = 0;	/* the status line below says what was wrong */
+	while ((ch = getopt_long(argc, argv,
+	    "s:H:p:w:c:u:P:x:o:T:k:K:U:r:f:C:t:l:vVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			p->server = optarg;
 			break;
+		case 'H':
+			hostname = optarg;
+			break;
+		case 'p':
+			port = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || port < 1 ||
+			    port > 65535) {
+				why_usage = "bad port";
+				goto usage;
+			}
+			break;
+		case 'w':
+		case 'c':
+			if (threshold(optarg, ch == 'w' ? &warn : &crit) < 0) {
+				why_usage = "bad threshold";
+				goto usage;
+			}
+			break;
 		case 'u':
 			p->user = optarg;
 			break;
-		case 'p':
+		case 'W':
 			pwfile = optarg;
+			break;
+		case 'M':
+			probe_metrics_path = optarg;
 			break;
 		case 'P':
 			pwenv = optarg;
@@ -433,29 +523,60 @@ cmd_probe(struct cli *c, int argc, char **argv)
 			break;
 		case 't':
 			p->timeout = strtol(optarg, NULL, 10);
-			if (p->timeout < 1 || p->timeout > 300)
+			if (p->timeout < 1 || p->timeout > 300) {
+				why_usage = "bad timeout";
 				goto usage;
+			}
 			break;
 		case 'l':
-			c->lang = optarg;
+			cli_set_lang(c, optarg);
 			break;
 		case 'v':
 			p->verbose = 1;
 			break;
-		case 'h':
-			usage(stdout);
+		case 'V':
+			printf("relayhint probe %s\n", RH_VERSION);
 			free(p);
-			return (0);
+			return (PROBE_OK);
+		case 'h':
+			usage_cmd(stdout, "probe");
+			free(p);
+			return (PROBE_OK);
 		default:
+			why_usage = "unknown option or missing argument";
 			goto usage;
 		}
 	}
 	nsec = (pwfile != NULL) + (pwenv != NULL) + (tokfile != NULL) +
 	    (client != NULL);
-	if (optind != argc || p->user == NULL || nsec != 1 ||
-	    (client != NULL && (csfile == NULL) == (csenv == NULL)) ||
-	    (client != NULL && tenant == NULL && token_url == NULL))
+	if (optind != argc)
+		why_usage = "unexpected argument";
+	else if (p->user == NULL)
+		why_usage = "--user is required";
+	else if (nsec != 1)
+		why_usage = "give exactly one of --password-file, "
+		    "--password-env, --xoauth2-token-file, --oauth-client";
+	else if (client != NULL && (csfile == NULL) == (csenv == NULL))
+		why_usage = "--oauth-client needs --oauth-secret-file or "
+		    "--oauth-secret-env";
+	else if (client != NULL && tenant == NULL && token_url == NULL)
+		why_usage = "--oauth-client needs --oauth-tenant or --token-url";
+	else if (warn > 0 && crit > 0 && warn > crit)
+		why_usage = "--warning is above --critical";
+	if (why_usage != NULL)
 		goto usage;
+	if (hostname != NULL || port != 0) {
+		if (hostname == NULL) {
+			text_copy(hostport, sizeof(hostport), p->server,
+			    strlen(p->server));
+			if ((colon = strrchr(hostport, ':')) != NULL)
+				*colon = '\0';
+			hostname = hostport;
+		}
+		snprintf(server, sizeof(server), "%.240s:%ld", hostname,
+		    port ? port : 587);
+		p->server = server;
+	}
 	if (p->from == NULL)
 		p->from = p->user;
 	text_copy(host, sizeof(host), p->server, strlen(p->server));
@@ -510,21 +631,27 @@ cmd_probe(struct cli *c, int argc, char **argv)
 	curl_global_cleanup();
 	secs = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	probe_secs = secs;
 	if (rc == CURLE_OK && !p->authed) {
 		/* libcurl goes on without AUTH when the server offers none */
 		snprintf(text, sizeof(text), "%s offered no AUTH mechanism "
-		    "after STARTTLS; the login was not tried | time=%.3fs",
-		    p->server, secs);
+		    "after STARTTLS; the login was not tried | %s",
+		    p->server, perf);
 		free(p);
 		return (report(c, PROBE_CRITICAL, text, NULL));
 	}
+	perfdata(perf, sizeof(perf), secs, warn, crit, p->timeout);
 	if (rc == CURLE_OK) {
+		state = crit > 0 && secs >= crit ? PROBE_CRITICAL :
+		    warn > 0 && secs >= warn ? PROBE_WARNING : PROBE_OK;
 		snprintf(text, sizeof(text), "%s accepted %s login of %s%s%s "
-		    "in %.2fs | time=%.3fs", p->server, p->xoauth2 ? "XOAUTH2" :
+		    "in %.2fs%s | %s", p->server, p->xoauth2 ? "XOAUTH2" :
 		    "password (AUTH LOGIN)", p->user, p->send_to ?
 		    "; test message queued for " : "", p->send_to ?
-		    p->send_to : "", secs, secs);
-		state = report(c, PROBE_OK, text, NULL);
+		    p->send_to : "", secs, state == PROBE_OK ? "" :
+		    state == PROBE_WARNING ? " (above --warning)" :
+		    " (above --critical)", perf);
+		state = report(c, state, text, NULL);
 		if (!p->xoauth2)
 			printf("Note: Microsoft turns Basic authentication for "
 			    "SMTP AUTH off by default at the end of December "
@@ -536,22 +663,21 @@ cmd_probe(struct cli *c, int argc, char **argv)
 	if (p->last[0] != '\0' && (p->last[0] == '4' || p->last[0] == '5')) {
 		explain_reply(&c->kb, p->last, strlen(p->last), host, &v);
 		state = p->last[0] == '4' ? PROBE_WARNING : PROBE_CRITICAL;
-		snprintf(text, sizeof(text), "%s refused: %s%s%s | time=%.3fs",
+		snprintf(text, sizeof(text), "%s refused: %s%s%s | %s",
 		    p->server, p->last, v.cause ? "; cause " : "",
-		    v.cause ? v.cause : "", secs);
+		    v.cause ? v.cause : "", perf);
 	} else {
 		state = PROBE_CRITICAL;
-		snprintf(text, sizeof(text), "%s: %s | time=%.3fs", p->server,
-		    errbuf[0] ? errbuf : curl_easy_strerror(rc), secs);
+		snprintf(text, sizeof(text), "%s: %s | %s", p->server,
+		    errbuf[0] ? errbuf : curl_easy_strerror(rc), perf);
 	}
 	free(p);
 	return (report(c, state, text, &v));
 usage:
-	fprintf(stderr, "usage: relayhint probe [--server HOST:PORT] --user U "
-	    "(--password-file F | --password-env VAR | --xoauth2-token-file F "
-	    "| --oauth-client ID (--oauth-tenant T | --token-url URL) "
-	    "(--oauth-secret-file F | --oauth-secret-env VAR)) [--send-to R] "
-	    "[--from A] [--ca-file F] [--timeout S] [--verbose]\n");
+	/* a monitoring plugin always prints a status line, even here */
+	printf("PROBE UNKNOWN - usage: %s\n", why_usage ? why_usage :
+	    "bad arguments");
+	usage_cmd(stderr, "probe");
 	free(p);
 	return (PROBE_UNKNOWN);
 }

@@ -36,6 +36,7 @@
 #include "cli.h"
 #include "doctor.h"
 #include "jsonw.h"
+#include "metrics.h"
 #include "pqjson.h"
 #include "text.h"
 
@@ -153,6 +154,15 @@ postconf_life(const char *config_dir, long *life, long *blife)
 	pclose(fp);
 }
 
+/* queue_area - the area of a cause id, from the rules */
+static const char *
+queue_area(const struct cli *c, const char *cause)
+{
+	int	 i = rules_cause_index(c->kb.rules, cause);
+
+	return (i >= 0 ? c->kb.rules->causes[i].area : NULL);
+}
+
 /* when_str - an epoch time as ISO 8601 UTC, "unknown" for 0 */
 static void
 when_str(long long t, char *out, size_t outlen)
@@ -211,9 +221,13 @@ queue_print(struct cli *c, const struct qsum *g, long long now)
 		struct buf b;
 
 		buf_init(&b, 1024 * 1024);
-		buf_putc(&b, '{');
+		buf_puts(&b, "{\"schema\":\"" JSONW_SCHEMA "\","
+		    "\"provider\":\"m365\",");
 		jsonw_key(&b, "cause");
 		jsonw_str(&b, g->cause);
+		buf_putc(&b, ',');
+		jsonw_key(&b, "area");
+		jsonw_str(&b, queue_area(c, g->cause));
 		buf_putc(&b, ',');
 		jsonw_key(&b, "next_hop");
 		jsonw_str(&b, g->hop[0] ? g->hop : NULL);
@@ -261,6 +275,40 @@ queue_print(struct cli *c, const struct qsum *g, long long now)
 	printf("%s\n\n", g->messages > (unsigned long)g->nids ? " ..." : "");
 }
 
+/* queue_metrics - the summary as Prometheus gauges in path; -1 on error */
+static int
+queue_metrics(const char *path, const struct qsum *sum, int nsum,
+    unsigned long other, long long now)
+{
+	struct metrics m;
+	char	 err[512];
+	int	 i, rc;
+
+	if (metrics_init(&m) < 0)
+		return (-1);
+	for (i = 0; i < nsum; i++) {
+		const char *relay = metrics_relay(&m, sum[i].hop);
+
+		metrics_put(&m, METRICS_ADD, "relayhint_queue_deferred_messages",
+		    (double)sum[i].messages, "cause", sum[i].cause,
+		    "provider", "m365", "relay", relay, (char *)NULL);
+		if (sum[i].expires > 0)
+			/* the soonest bounce of the group; 0 when overdue */
+			metrics_put(&m, METRICS_SET,
+			    "relayhint_queue_oldest_bounce_seconds",
+			    sum[i].expires > now ? (double)(sum[i].expires -
+			    now) : 0, "cause", sum[i].cause, "relay", relay,
+			    (char *)NULL);
+	}
+	metrics_put(&m, METRICS_ADD, "relayhint_queue_deferred_messages",
+	    (double)other, "cause", "none", "provider", "other", "relay", "",
+	    (char *)NULL);
+	if ((rc = metrics_write(&m, path, err, sizeof(err))) < 0)
+		fprintf(stderr, "relayhint: metrics: %s\n", err);
+	metrics_free(&m);
+	return (rc);
+}
+
 /* cmd_queue - queue [--json] [--file FILE] [--lifetime D] [--bounce-lifetime D] */
 int
 cmd_queue(struct cli *c, int argc, char **argv)
@@ -273,12 +321,13 @@ cmd_queue(struct cli *c, int argc, char **argv)
 		{ "bounce-lifetime", required_argument, NULL, 'B' },
 		{ "config-dir", required_argument, NULL, 'C' },
 		{ "now", required_argument, NULL, 'N' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct qsum *sum;
 	struct verdict v;
-	const char *file = NULL, *cdir = NULL;
+	const char *file = NULL, *cdir = NULL, *metrics_path = NULL;
 	char	*line, hop[256], *end;
 	FILE	*fp;
 	int	 ch, i, nsum = 0, piped = 0, rc = 0, bad;
@@ -290,7 +339,7 @@ cmd_queue(struct cli *c, int argc, char **argv)
 	size_t	 n;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "jf:l:L:B:C:N:h", opts,
+	while ((ch = getopt_long(argc, argv, "jf:l:L:B:C:N:m:h", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'j':
@@ -299,8 +348,11 @@ cmd_queue(struct cli *c, int argc, char **argv)
 		case 'f':
 			file = optarg;
 			break;
+		case 'm':
+			metrics_path = optarg;
+			break;
 		case 'l':
-			c->lang = optarg;
+			cli_set_lang(c, optarg);
 			break;
 		case 'L':
 		case 'B':
@@ -322,10 +374,10 @@ cmd_queue(struct cli *c, int argc, char **argv)
 			}
 			break;
 		case 'h':
-			usage(stdout);
+			usage_cmd(stdout, "queue");
 			return (0);
 		default:
-			usage(stderr);
+			usage_cmd(stderr, "queue");
 			return (EXIT_USAGE);
 		}
 	}
@@ -445,6 +497,9 @@ cmd_queue(struct cli *c, int argc, char **argv)
 		qsort(sum, (size_t)nsum, sizeof(*sum), group_cmp);
 	for (i = 0; i < nsum; i++)
 		queue_print(c, &sum[i], now);
+	if (metrics_path != NULL && queue_metrics(metrics_path, sum, nsum,
+	    other, now) < 0)
+		rc = EXIT_USAGE;
 	if (!c->json)
 		printf("%lu queued message(s): %lu with a Microsoft 365 cause, "
 		    "%lu other (maximal_queue_lifetime %ld days, "

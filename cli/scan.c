@@ -56,6 +56,8 @@
 #include "cli.h"
 #include "jsonw.h"
 #include "logline.h"
+#include "logtime.h"
+#include "metrics.h"
 #include "text.h"
 
 #define SCAN_LINE_MAX		65536
@@ -65,6 +67,8 @@
 #define SCAN_PID_SLOTS		1024
 #define SCAN_PID_WINDOW		500		/* lines */
 #define SCAN_PIDLESS_WINDOW	3		/* lines */
+#define SCAN_METRICS_EVERY	15		/* seconds, --follow */
+#define EXIT_FOUND		1		/* failures found */
 
 struct entry {
 	char	 qid[64];
@@ -106,6 +110,10 @@ struct scan {
 	unsigned long	 recent_line;
 	char		*local;		/* per cause: has a "local" rule */
 	struct alert_watch *alert;	/* --alert-spool: NULL when off */
+	struct metrics	*metrics;	/* --metrics: NULL when off */
+	const char	*metrics_path;
+	time_t		 metrics_at;	/* last written, in --follow */
+	int		 found;		/* a Microsoft 365 failure was seen */
 };
 
 static volatile sig_atomic_t scan_stop;
@@ -131,6 +139,28 @@ key_hash(const char *qid, const char *cause)
 	return (h & (SCAN_HASH - 1));
 }
 
+/*
+ * when_json - a log stamp as RFC 3339 UTC with the year ("key":null when
+ * the line had none we can read), and the stamp as logged in key_log
+ */
+static void
+when_json(struct buf *b, const char *key, const char *when)
+{
+	char	 t[LOGTIME_RFC3339_MAX], k[32];
+	time_t	 tt;
+
+	t[0] = '\0';
+	if (logtime_parse(when, strlen(when), time(NULL), &tt) == 0)
+		logtime_rfc3339(tt, t, sizeof(t));
+	jsonw_key(b, key);
+	jsonw_str(b, t[0] ? t : NULL);
+	buf_putc(b, ',');
+	snprintf(k, sizeof(k), "%s_log", key);
+	jsonw_key(b, k);
+	jsonw_str(b, when[0] ? when : NULL);
+	buf_putc(b, ',');
+}
+
 /* print_json - one (queue id, cause) as a JSON line */
 static void
 print_json(struct scan *s, const struct entry *e)
@@ -138,19 +168,25 @@ print_json(struct scan *s, const struct entry *e)
 	struct buf b;
 
 	buf_init(&b, 1024 * 1024);
-	buf_putc(&b, '{');
+	buf_puts(&b, "{\"schema\":\"" JSONW_SCHEMA "\",");
 	jsonw_key(&b, "queue_id");
 	jsonw_str(&b, e->qid[0] ? e->qid : NULL);
 	buf_putc(&b, ',');
+	jsonw_key(&b, "provider");
+	jsonw_str(&b, e->v->provider == PROVIDER_M365 ? "m365" : NULL);
+	buf_putc(&b, ',');
 	jsonw_key(&b, "cause");
 	jsonw_str(&b, e->cause);
+	buf_putc(&b, ',');
+	jsonw_key(&b, "area");
+	jsonw_str(&b, e->v->area);
 	buf_printf(&b, ",\"count\":%lu,", e->count);
-	jsonw_key(&b, "first_seen");
-	jsonw_str(&b, e->first);
-	buf_putc(&b, ',');
-	jsonw_key(&b, "last_seen");
-	jsonw_str(&b, e->last);
-	buf_putc(&b, ',');
+	if (e->v->smtp_code)
+		buf_printf(&b, "\"smtp_code\":%d,", e->v->smtp_code);
+	else
+		buf_puts(&b, "\"smtp_code\":null,");
+	when_json(&b, "first_seen", e->first);
+	when_json(&b, "last_seen", e->last);
 #define MEMBER(k, val) do {						\
 	jsonw_key(&b, k);						\
 	jsonw_str(&b, (val)[0] ? (val) : NULL);				\
@@ -178,6 +214,45 @@ print_line(const struct entry *e)
 	    e->v->recipient[0] ? e->v->recipient : "-");
 }
 
+/* scan_metric - count one failure line in the metrics, if kept */
+static void
+scan_metric(struct scan *s, const struct verdict *v, const char *when,
+    int newpair)
+{
+	const char *prov = v->provider == PROVIDER_M365 ? "m365" : "other";
+	time_t	 t;
+
+	if (s->metrics == NULL)
+		return;
+	metrics_put(s->metrics, METRICS_ADD, "relayhint_failures_total", 1,
+	    "cause", v->cause, "area", v->area ? v->area : "",
+	    "provider", prov, "relay", metrics_relay(s->metrics, v->relay),
+	    (char *)NULL);
+	if (newpair)
+		metrics_put(s->metrics, METRICS_ADD,
+		    "relayhint_failure_messages_total", 1, "cause", v->cause,
+		    "provider", prov, (char *)NULL);
+	if (logtime_parse(when, strlen(when), time(NULL), &t) == 0)
+		metrics_put(s->metrics, METRICS_MAX,
+		    "relayhint_failure_last_seen_timestamp_seconds", (double)t,
+		    "cause", v->cause, (char *)NULL);
+}
+
+/* scan_metrics_write - the metrics file now; complain once per failure */
+static void
+scan_metrics_write(struct scan *s)
+{
+	char	 err[512];
+
+	if (s->metrics == NULL)
+		return;
+	metrics_put(s->metrics, METRICS_SET, "relayhint_log_lines_total",
+	    (double)s->lines, (char *)NULL);
+	if (metrics_write(s->metrics, s->metrics_path, err, sizeof(err)) < 0)
+		fprintf(stderr, "relayhint: metrics: %s\n", err);
+	s->metrics_at = time(NULL);
+}
+
 /* scan_add - count one classified line */
 static void
 scan_add(struct scan *s, const struct verdict *v, const char *when)
@@ -190,13 +265,16 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 		if (!s->e[i].dead && s->e[i].cause == v->cause &&
 		    strcmp(s->e[i].qid, v->queue_id) == 0)
 			break;
+	s->found = 1;
 	if (i >= 0) {
 		e = &s->e[i];
 		e->count++;
 		e->seen = s->lines;
 		text_copy(e->last, sizeof(e->last), when, strlen(when));
+		scan_metric(s, v, when, 0);
 		return;
 	}
+	scan_metric(s, v, when, 1);
 	if (s->n >= s->max) {
 		s->dropped++;
 		return;
@@ -297,6 +375,7 @@ scan_local(struct scan *s, struct verdict *v, const char *when)
 				text_copy(s->e[i].last, sizeof(s->e[i].last),
 				    when, strlen(when));
 				verdict_fill(s->e[i].v, v);
+				scan_metric(s, s->e[i].v, when, 0);
 				return;
 			}
 			s->e[i].dead = 1;
@@ -553,6 +632,25 @@ scan_fd(struct scan *s, int fd, char *buf, int keep)
 		scan_piece(s, buf, have);	/* last line without newline */
 }
 
+/* scan_open - a log file for reading; -1 with a message (a directory too) */
+static int
+scan_open(const char *path)
+{
+	struct stat st;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY)) < 0) {
+		fprintf(stderr, "relayhint: %s: %s\n", path, strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "relayhint: %s: is a directory\n", path);
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
 /* scan_follow - "tail -F" one file until a signal */
 static int
 scan_follow(struct scan *s, const char *path, char *block)
@@ -574,6 +672,9 @@ scan_follow(struct scan *s, const char *path, char *block)
 			at_end = 0;
 		}
 		scan_fd(s, fd, block, 1);
+		if (s->metrics != NULL && time(NULL) - s->metrics_at >=
+		    SCAN_METRICS_EVERY)
+			scan_metrics_write(s);
 		nanosleep(&ts, NULL);
 		if (stat(path, &st) < 0 || fstat(fd, &fst) < 0 ||
 		    st.st_ino != fst.st_ino || st.st_dev != fst.st_dev ||
@@ -663,23 +764,25 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		{ "alert-quiet", required_argument, NULL, 'Q' },
 		{ "alert-max", required_argument, NULL, 'M' },
 		{ "max-pairs", required_argument, NULL, 'P' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct alert_watch aw;
+	struct metrics metrics;
 	const char *spool = NULL;
 	int	 quiet = 3600, amax = ALERT_SPOOL_DEFAULT_MAX;
 	struct scan s;
 	struct sigaction sa;
 	char	*block;
-	int	 ch, i, fd, rc = 0;
+	int	 ch, i, fd, rc = 0, nread = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.c = c;
 	s.max = SCAN_MAX_ENTRIES;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "jfl:A:Q:M:P:h", opts, NULL)) !=
-	    -1) {
+	while ((ch = getopt_long(argc, argv, "jfl:A:Q:M:P:m:h", opts, NULL))
+	    != -1) {
 		switch (ch) {
 		case 'j':
 			c->json = 1;
@@ -688,7 +791,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 			s.follow = 1;
 			break;
 		case 'l':
-			c->lang = optarg;
+			cli_set_lang(c, optarg);
 			break;
 		case 'A':
 			spool = optarg;
@@ -708,11 +811,14 @@ cmd_scan(struct cli *c, int argc, char **argv)
 				return (EXIT_USAGE);
 			}
 			break;
+		case 'm':
+			s.metrics_path = optarg;
+			break;
 		case 'h':
-			usage(stdout);
+			usage_cmd(stdout, "scan");
 			return (0);
 		default:
-			usage(stderr);
+			usage_cmd(stderr, "scan");
 			return (EXIT_USAGE);
 		}
 	}
@@ -743,6 +849,17 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		free(s.local);
 		return (EXIT_USAGE);
 	}
+	if (s.metrics_path != NULL) {
+		if (metrics_init(&metrics) < 0) {
+			fprintf(stderr, "relayhint: out of memory\n");
+			free(block);
+			free(s.hash);
+			free(s.pids);
+			free(s.local);
+			return (EXIT_USAGE);
+		}
+		s.metrics = &metrics;
+	}
 	for (i = 0; i < c->kb.rules->nrules; i++)
 		if (c->kb.rules->rules[i].local)
 			s.local[c->kb.rules->rules[i].cause] = 1;
@@ -759,20 +876,24 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		for (i = optind; i < argc && !scan_stop; i++) {
 			if (strcmp(argv[i], "-") == 0)
 				fd = STDIN_FILENO;
-			else if ((fd = open(argv[i], O_RDONLY)) < 0) {
-				fprintf(stderr, "relayhint: %s: %s\n", argv[i],
-				    strerror(errno));
+			else if ((fd = scan_open(argv[i])) < 0) {
 				rc = EXIT_USAGE;
 				continue;
 			}
 			scan_fd(&s, fd, block, 0);
+			nread++;
 			if (fd != STDIN_FILENO)
 				close(fd);
 		}
 	}
 	free(block);
-	if (!s.follow)
+	/* every file unreadable: the error alone, no empty report */
+	if (!s.follow && (nread > 0 || optind >= argc))
 		scan_report(&s);
+	if (s.metrics != NULL) {
+		scan_metrics_write(&s);
+		metrics_free(&metrics);
+	}
 	if (s.dropped > 0)
 		fprintf(stderr, "relayhint: warning: %lu failure(s) not "
 		    "tracked (limit %d queue ids)\n", s.dropped, s.max);
@@ -785,5 +906,8 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	free(s.hash);
 	free(s.pids);
 	free(s.local);
+	/* like a monitoring check: 0 nothing found, 1 failures, 2 errors */
+	if (rc == 0 && s.found && !s.follow)
+		rc = EXIT_FOUND;
 	return (rc);
 }

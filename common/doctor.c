@@ -243,7 +243,7 @@ doctor_json(const struct doctor_report *r, struct buf *b)
 	const struct doctor_hop *h;
 	int	 i;
 
-	buf_putc(b, '{');
+	buf_puts(b, "{\"schema\":\"" JSONW_SCHEMA "\",");
 	jsonw_key(b, "mta");
 	jsonw_str(b, r->mta);
 	buf_putc(b, ',');

@@ -20,6 +20,13 @@
 
 struct buf;
 
+/*
+ * When Microsoft turns Basic authentication for SMTP AUTH off by default
+ * for existing tenants: "the end of December 2026" (Exchange Team blog,
+ * January 2026 timeline), taken as 2027-01-01T00:00:00Z.
+ */
+#define DOCTOR_BASIC_OFF_TIME	1798761600L
+
 enum doctor_level {
 	DOCTOR_OK = 0,
 	DOCTOR_INFO,		/* worth knowing, changes nothing */

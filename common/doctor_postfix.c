@@ -56,7 +56,6 @@
 #define DOCTOR_LINE_MAX		8192
 
 /* the December 2026 default-off of Basic authentication for SMTP AUTH */
-#define BASIC_OFF_TIME		1798761600L	/* 2027-01-01T00:00:00Z */
 
 struct pcparam {
 	char	 name[80];
@@ -574,7 +573,7 @@ check_basic(struct pf *p, const struct doctor_hop *h)
 {
 	struct doctor_check *c;
 	char	 fix[DOCTOR_TEXT_MAX];
-	long	 days = (BASIC_OFF_TIME - (long)p->io->now) / 86400;
+	long	 days = (DOCTOR_BASIC_OFF_TIME - (long)p->io->now) / 86400;
 
 	if (h->way != DOCTOR_WAY_PASSWORD)
 		return;

@@ -2,8 +2,8 @@
  * hint.c - message catalogs and hint rendering
  *
  * Functions: hints_init, hints_free, hints_load_buf, hints_load_dir,
- * hints_load_builtin, hints_check, hints_find, hints_ui,
- * hints_match_lang, hint_render.
+ * hints_load_builtin, hints_check, hints_find, hints_sources, hints_ui,
+ * hints_match_lang, hint_url_ok, hint_render.
  *
  * Catalogs are ours (conf/hints/LANG.catalog), but a site may edit them,
  * so the loader validates like a config parser: UTF-8 only, known keys
@@ -12,7 +12,8 @@
  * half-translated site catalog still renders.
  *
  * Limits: HINT_MAX_LANGS catalogs, 512 entries each, HINT_MAX_STEPS steps
- * per cause, values of at most HINT_VALUE_MAX bytes, files of 1 MiB.
+ * and HINT_MAX_SOURCES documentation links (https only) per cause,
+ * values of at most HINT_VALUE_MAX bytes, files of 1 MiB.
  * Rendered text is word-wrapped at 76 columns (East Asian wide characters
  * count two) and is bounded by the caller's buffer.
  */
@@ -35,7 +36,8 @@
 
 const char *const hint_ui_keys[] = {
 	"title", "title_delayed", "user_heading", "admin_heading",
-	"cause_label", "reply_label", "server_label", "footer", NULL
+	"cause_label", "reply_label", "server_label", "footer",
+	"sources_label", NULL
 };
 
 /* hints_init - no catalogs */
@@ -56,6 +58,8 @@ catalog_free(struct hint_catalog *c)
 		free(c->entries[i].user);
 		for (k = 0; k < c->entries[i].nsteps; k++)
 			free(c->entries[i].step[k]);
+		for (k = 0; k < c->entries[i].nsources; k++)
+			free(c->entries[i].source[k]);
 	}
 	for (i = 0; i < c->nui; i++)
 		free(c->ui[i].value);
@@ -170,7 +174,56 @@ catalog_line(struct hint_catalog *c, int sect, const char *k, size_t klen,
 		e->nsteps++;
 		return (0);
 	}
+	if (strcmp(key, "source") == 0) {
+		if (e->nsources >= HINT_MAX_SOURCES)
+			return (hint_err(err, errlen, name, line,
+			    "too many sources", NULL));
+		if ((val = dupn(v, vlen)) == NULL)
+			return (hint_err(err, errlen, name, line,
+			    "out of memory", NULL));
+		if (!hint_url_ok(val)) {
+			free(val);
+			return (hint_err(err, errlen, name, line,
+			    "source must be an https:// URL", NULL));
+		}
+		e->source[e->nsources++] = val;
+		return (0);
+	}
 	return (hint_err(err, errlen, name, line, "unknown key", key));
+}
+
+/*
+ * hint_url_ok - a link we print for administrators: https only (no
+ * downgrade), a host of letters, digits, dots and dashes with at least
+ * one dot, then nothing but printable ASCII without blanks, quotes or
+ * angle brackets, so that it cannot break a line, a header or HTML.
+ */
+int
+hint_url_ok(const char *url)
+{
+	const char *s, *host;
+	int	 dots = 0;
+
+	if (url == NULL || strncmp(url, "https://", 8) != 0)
+		return (0);
+	for (s = host = url + 8; *s != '\0' && *s != '/' && *s != '?' &&
+	    *s != '#'; s++) {
+		if (*s == '.') {
+			if (s == host || s[-1] == '.')
+				return (0);
+			dots++;
+		} else if (!((*s >= 'a' && *s <= 'z') ||
+		    (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		    *s == '-'))
+			return (0);
+	}
+	if (s == host || dots == 0 || s[-1] == '.')
+		return (0);
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s >= 0x7f || *s == '"' || *s == '<' ||
+		    *s == '>' || *s == '\\' || *s == '`')
+			return (0);
+	return (1);
 }
 
 /* catalog_parse - the whole text of one catalog */
@@ -470,6 +523,26 @@ hints_find(const struct hints *h, const char *lang, const char *cause,
 	return (e);
 }
 
+/* hints_sources - the entry's links, else the English entry's */
+char *const *
+hints_sources(const struct hints *h, const char *lang, const char *cause,
+    int *n)
+{
+	const struct hint_entry *e;
+
+	*n = 0;
+	if ((e = hints_find(h, lang, cause, NULL)) != NULL && e->nsources > 0) {
+		*n = e->nsources;
+		return (e->source);
+	}
+	if ((e = entry_get(catalog_get(h, "en"), cause)) != NULL &&
+	    e->nsources > 0) {
+		*n = e->nsources;
+		return (e->source);
+	}
+	return (NULL);
+}
+
 /* hints_ui - a label in lang, else English, else "" */
 const char *
 hints_ui(const struct hints *h, const char *lang, const char *key)
@@ -624,13 +697,20 @@ static void
 render_admin(const struct hints *h, const struct verdict *v,
     const char *lang, const struct hint_entry *e, struct buf *out)
 {
+	char *const *src;
 	char	 num[16];
-	int	 k;
+	int	 k, nsrc;
 
 	buf_printf(out, "%s:\n", hints_ui(h, lang, "admin_heading"));
 	for (k = 0; k < e->nsteps; k++) {
 		snprintf(num, sizeof(num), "  %d. ", k + 1);
 		wrap(out, num, "     ", e->step[k]);
+	}
+	/* where the steps come from, so an administrator can check them */
+	if ((src = hints_sources(h, lang, v->cause, &nsrc)) != NULL) {
+		buf_printf(out, "  %s:\n", hints_ui(h, lang, "sources_label"));
+		for (k = 0; k < nsrc; k++)
+			buf_printf(out, "    %s\n", src[k]);
 	}
 	buf_printf(out, "  %s: %s\n", hints_ui(h, lang, "cause_label"),
 	    v->cause);

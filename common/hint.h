@@ -15,6 +15,8 @@
  *   summary = one line: what happened
  *   step = one concrete step (repeatable, in order)
  *   user = a short note for the person who reads the bounce
+ *   source = https://... the documentation the steps rest on (repeatable;
+ *            a translation without source lines shares the English ones)
  *
  * Values are single lines.  "\n" is not interpreted.  Unknown keys in a
  * section, a missing "lang", duplicate sections and invalid UTF-8 are
@@ -27,6 +29,7 @@
 
 #define HINT_MAX_LANGS		16
 #define HINT_MAX_STEPS		12
+#define HINT_MAX_SOURCES	8
 #define HINT_VALUE_MAX		1024
 #define HINT_LANG_MAX		16
 
@@ -39,6 +42,8 @@ struct hint_entry {
 	char	*user;
 	int	 nsteps;
 	char	*step[HINT_MAX_STEPS];
+	int	 nsources;
+	char	*source[HINT_MAX_SOURCES];
 };
 
 struct hint_ui {
@@ -71,6 +76,7 @@ struct hints {
  *   reply_label    "Server reply"
  *   server_label   "Microsoft server"
  *   footer         one line: added by relayhint; the original report follows unchanged
+ *   sources_label  "Sources" (followed by the documentation links)
  */
 extern const char *const hint_ui_keys[];
 
@@ -98,6 +104,17 @@ int	hints_check(const struct hints *, const struct rules *, char *err,
 /* hints_find - the entry for cause in lang, falling back to "en"; NULL if none */
 const struct hint_entry *hints_find(const struct hints *, const char *lang,
 	    const char *cause, const char **used_lang);
+
+/*
+ * hints_sources - the documentation links for cause in lang: the entry's
+ * own, else the English entry's (translations share them); sets *n, NULL
+ * when there are none
+ */
+char *const *hints_sources(const struct hints *, const char *lang,
+	    const char *cause, int *n);
+
+/* hint_url_ok - "https://HOST/...": a plausible host, printable ASCII, no blanks */
+int	hint_url_ok(const char *url);
 
 /* hints_ui - a UI label in lang with fallback to "en"; "" if none */
 const char *hints_ui(const struct hints *, const char *lang, const char *key);

@@ -8,6 +8,14 @@
 
 struct buf;
 
+/*
+ * The "schema" member of every JSON output: its version.  Members are
+ * only ever added within a version; a renamed or retyped member, or a
+ * changed meaning, makes the next one.  conf/schema/ holds one JSON
+ * Schema per output.
+ */
+#define JSONW_SCHEMA	"relayhint/1"
+
 /* jsonw_str - a JSON string (quoted, escaped; invalid UTF-8 becomes U+FFFD) or null */
 int	jsonw_str(struct buf *, const char *s);
 

@@ -8,7 +8,7 @@
 # Not root: print what is missing and go on (the build says what fails).
 
 want="build-essential pkg-config libmilter-dev libcurl4-openssl-dev libssl-dev libcmocka-dev"
-[ "$1" = test ] && want="$want python3 valgrind mandoc clang"
+[ "$1" = test ] && want="$want python3 python3-jsonschema valgrind mandoc clang"
 
 missing=""
 for p in $want; do

@@ -64,6 +64,39 @@ printf '535 5.7.3 Authentication unsuccessful [SN4PR0501CA0054.namprd05.prod.out
 python3 -c 'import json,sys; s=open(sys.argv[1]).read(); assert s.count("\n")==1; o=json.loads(s); assert "\r" not in o["reply"] and "\n" not in o["reply"]' "$tmp/i.json" &&
 	ok "explain --json: one line, control bytes escaped" || bad "explain json escaping" "$(cat "$tmp/i.json")"
 
+# --- sources: each hint names the pages its steps rest on (issue #21) ------
+fwd='550 5.7.520 Access denied, Your organization does not allow external forwarding. Please contact your administrator for further assistance. AS(7555) [SN4PR0501MB3840.namprd05.prod.outlook.com]'
+$RH explain --lang zh-TW "$fwd" > "$tmp/s.txt"
+python3 - "$tmp/s.txt" <<'PY' && ok "explain: sources under the steps, localized label" || bad "explain sources" "$(cat "$tmp/s.txt")"
+import sys
+s = open(sys.argv[1], encoding="utf-8").read()
+i = s.index("\u8cc7\u6599\u4f86\u6e90:\n")   # 資料來源 (zh-TW "Sources")
+links = [l.strip() for l in s[i:].split("\n")[1:] if l.startswith("  https://")]
+assert "  https://learn.microsoft.com/defender-office-365/outbound-spam-policies-external-email-forwarding" in s[i:]
+assert len(links) >= 2 and all(" " not in l for l in links)
+assert s.index("  1. ") < i, "sources before the steps"
+PY
+$RH explain --json --lang vi "$fwd" > "$tmp/s.json"
+$RH explain --json "$fwd" > "$tmp/s-en.json"
+python3 - "$tmp/s.json" "$tmp/s-en.json" <<'PY' && ok "explain --json: sources (shared by every language)" || bad "explain --json sources" "$(cat "$tmp/s.json")"
+import json, sys
+o = json.load(open(sys.argv[1])); e = json.load(open(sys.argv[2]))
+assert o["cause"] == "m365.blocked.external_forwarding" and o["lang"] == "vi"
+assert o["sources"] and all(u.startswith("https://") for u in o["sources"])
+assert o["sources"] == e["sources"]
+PY
+$RH explain --json '250 2.0.0 OK' > "$tmp/sn.json"
+python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o["sources"]==[]' "$tmp/sn.json" &&
+	ok "explain --json: no cause, no sources" || bad "explain --json sources null" "$(cat "$tmp/sn.json")"
+$RH bounce --rewrite --lang ro $D/ndr/exo-5.7.520-external-forwarding.eml > "$tmp/s.eml"
+python3 - "$tmp/s.eml" <<'PY' && ok "bounce --rewrite: sources for the administrator" || bad "bounce --rewrite sources" "see $tmp/s.eml"
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+texts = [p.get_content() for p in m.walk() if p.get_content_type() == "text/plain"]
+assert any("Surse:" in t and "https://learn.microsoft.com/defender-office-365/outbound-spam-policies-external-email-forwarding" in t for t in texts)
+PY
+
 # --- scan -------------------------------------------------------------------
 cat $D/postfix/logs/soft-535-5.7.139-smtpauth-disabled.log $D/postfix/logs/hard-535-5.7.3.log \
 	$D/exim/logs/t1-tryauth-5.7.3/mainlog.log > "$tmp/mail.log"

@@ -37,7 +37,7 @@ static const struct {
 	{ "exo-5.7.750-unregistered-domain.eml",
 	  "m365.blocked.unregistered_domain", "5.7.750", NDR_EXO, GEN,
 	  "alerts@fabrikam.example", GEN },
-	{ "exo-5.7.520-outbound-spam.eml", "m365.blocked.outbound_spam",
+	{ "exo-5.7.520-external-forwarding.eml", "m365.blocked.external_forwarding",
 	  "5.7.520", NDR_EXO, GEN, "newsletter@fabrikam.example", GEN },
 	{ "exo-5.1.90-daily-limit.eml", "m365.limit.daily_recipients",
 	  "5.1.90", NDR_EXO, GEN, "list-1234@fabrikam.example", GEN },

@@ -1,0 +1,173 @@
+/*
+ * help.c - the help text of each relayhint command
+ *
+ * Functions: usage_cmd.
+ *
+ * One entry per command, so that "relayhint CMD --help" prints that
+ * command's options and nothing else. tests/cli/help.py compares each
+ * entry with the command's getopt table and with relayhint(1), so an
+ * option added in one place and forgotten in another fails make check.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *cmd;
+	const char *text;
+} help[] = {
+	{ "explain",
+	"usage: relayhint explain [--json] [--lang L] [TEXT...|-]\n"
+	"Classify one reply, log line, DSN, bounce or postqueue -j record.\n"
+	"  --json       one JSON object on one line\n"
+	"  --lang L     hint language (default: LC_ALL, LC_MESSAGES, LANG, en)\n"
+	"Exit: 0 cause found, 1 no cause, 2 usage or input error.\n" },
+	{ "bounce",
+	"usage: relayhint bounce [--rewrite [--output-dir DIR]] [--postmaster]\n"
+	"                        [--lang L] [--json] [--max-size BYTES]\n"
+	"                        FILE|DIR|MBOX|- ...\n"
+	"Classify a bounce or delay notice; many of them from several files,\n"
+	"a directory, a Maildir or an mbox (also on standard input): one line\n"
+	"or JSON record per message with its source, then a summary by cause.\n"
+	"  --rewrite        print the message enriched, as the milter leaves it\n"
+	"  --postmaster     put the administrator's steps first\n"
+	"  --json           one JSON object on one line\n"
+	"  --lang L         hint language (default: LC_ALL, LC_MESSAGES, LANG, en)\n"
+	"  --max-size BYTES larger messages pass unchanged (default 4 MiB)\n"
+	"  --output-dir DIR with --rewrite over many messages: write each there\n"
+	"Exit: 0 cause found, 1 no cause, 2 usage or input error.\n" },
+	{ "scan",
+	"usage: relayhint scan [--json] [--lang L] [--metrics FILE]\n"
+	"                      [--follow [--alert-spool DIR] [--alert-quiet S]\n"
+	"                      [--alert-max N]] [--max-pairs N] [FILE...]\n"
+	"Microsoft 365 failures in Postfix and Exim logs, once per queue id.\n"
+	"  --json            JSON Lines, one record per failure\n"
+	"  --lang L          hint language (default: LC_ALL, LC_MESSAGES, LANG, en)\n"
+	"  --metrics FILE    write Prometheus metrics (textfile collector format)\n"
+	"  --follow          follow one growing log, as tail -F does\n"
+	"  --alert-spool DIR with --follow: spool an alert per new cause\n"
+	"  --alert-quiet S   seconds before the same cause alerts again (3600)\n"
+	"  --alert-max N     spooled alerts kept at most\n"
+	"  --max-pairs N     (queue id, cause) pairs kept (200000); --follow\n"
+	"                    forgets the least recently seen half beyond it\n"
+	"Exit: 0 no Microsoft 365 failure, 1 failures found, 2 input error.\n" },
+	{ "queue",
+	"usage: relayhint queue [--json] [--lang L] [--metrics FILE] [--file FILE]\n"
+	"                       [--lifetime T] [--bounce-lifetime T]\n"
+	"                       [--config-dir DIR] [--now EPOCH]\n"
+	"Classify Postfix's queue (postqueue -j) and summarise by cause.\n"
+	"  --json              JSON Lines, one record per cause\n"
+	"  --lang L            hint language (default: LC_ALL, LC_MESSAGES, LANG, en)\n"
+	"  --metrics FILE      write Prometheus metrics (textfile collector format)\n"
+	"  --file FILE         read postqueue -j output from FILE (- = stdin)\n"
+	"  --lifetime T        maximal_queue_lifetime (default: from postconf)\n"
+	"  --bounce-lifetime T bounce_queue_lifetime (default: from postconf)\n"
+	"  --config-dir DIR    Postfix configuration directory for postconf -c\n"
+	"  --now EPOCH         the current time, for reproducible reports\n"
+	"Exit: 0 done, 2 usage or input error.\n" },
+	{ "doctor",
+	"usage: relayhint doctor [--json] [--mta postfix|exim] [--config-dir DIR]\n"
+	"                        [--xoauth2-conf FILE] [--passwd-client FILE]\n"
+	"                        [--exim PATH] [--metrics FILE]\n"
+	"Audit the MTA's Microsoft 365 set-up.\n"
+	"  --json               one JSON object\n"
+	"  --mta postfix|exim   which MTA to audit (default: the one installed)\n"
+	"  --config-dir DIR     Postfix configuration directory\n"
+	"  --xoauth2-conf FILE  sasl-xoauth2 configuration file\n"
+	"  --passwd-client FILE Exim's passwd.client\n"
+	"  --exim PATH          the Exim binary to ask for its configuration\n"
+	"  --metrics FILE       write Prometheus metrics: check results and the\n"
+	"                       date Basic authentication for SMTP AUTH goes off\n"
+	"Exit: 0 OK, 1 WARN, 2 FAIL, 3 could not check.\n" },
+	{ "probe",
+	"usage: relayhint probe [--server HOST:PORT] --user U\n"
+	"         (--password-file F | --password-env VAR | --xoauth2-token-file F |\n"
+	"          --oauth-client ID (--oauth-tenant T | --token-url URL)\n"
+	"          (--oauth-secret-file F | --oauth-secret-env VAR))\n"
+	"         [--send-to R] [--from A] [--ca-file F] [--timeout S]\n"
+	"         [-H HOST] [-p PORT] [-w S] [-c S] [--lang L] [--verbose]\n"
+	"         [--metrics FILE]\n"
+	"Log in to Microsoft 365 now, as a monitoring plugin.\n"
+	"  --server HOST:PORT      default smtp.office365.com:587\n"
+	"  -H, --hostname HOST     the server's host name (port 587 unless -p)\n"
+	"  -p, --port PORT         the server's port\n"
+	"  -w, --warning S         WARNING when the login takes S seconds or more\n"
+	"  -c, --critical S        CRITICAL when it takes S seconds or more\n"
+	"  --user U                the mailbox to log in as\n"
+	"  --password-file F       password in F (mode 0600 or stricter)\n"
+	"  --password-env VAR      password in the environment variable VAR\n"
+	"  --xoauth2-token-file F  an OAuth 2.0 access token in F\n"
+	"  --oauth-client ID       fetch a token with client credentials\n"
+	"  --oauth-tenant T        the Entra tenant (id or domain)\n"
+	"  --token-url URL         the token endpoint instead of the tenant's\n"
+	"  --oauth-secret-file F   the client secret in F\n"
+	"  --oauth-secret-env VAR  the client secret in VAR\n"
+	"  --send-to R             also send a test message to R\n"
+	"  --from A                envelope sender (default: --user)\n"
+	"  --ca-file F             trust anchors instead of the system's\n"
+	"  -t, --timeout S         give up after S seconds (default 30)\n"
+	"  --lang L                hint language\n"
+	"  -v, --verbose           show the SMTP dialogue (secrets masked)\n"
+	"  -V, --version           print the version\n"
+	"  --metrics FILE          write Prometheus metrics (textfile collector)\n"
+	"Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n" },
+	{ "alert-drain",
+	"usage: relayhint alert-drain [--spool DIR] [--once]\n"
+	"         (--webhook FORMAT,URL ... | --webhook-file F)\n"
+	"         [--secret-file F | --secret-env VAR] [--ca-file F]\n"
+	"         [--retries N] [--backoff S] [--connect-timeout S]\n"
+	"         [--timeout S] [--interval S] [--max-age S]\n"
+	"Post spooled alerts to webhooks.\n"
+	"  --spool DIR          the alert spool (default /var/spool/relayhint/alerts)\n"
+	"  --once               drain once and exit\n"
+	"  --webhook FORMAT,URL json, teams or slack, and its URL (repeatable)\n"
+	"  --webhook-file F     one FORMAT,URL per line (mode 0600 or stricter)\n"
+	"  --secret-file F      HMAC key for the X-Relayhint-Signature header\n"
+	"  --secret-env VAR     HMAC key in the environment variable VAR\n"
+	"  --ca-file F          trust anchors instead of the system's\n"
+	"  --retries N          attempts per webhook and run\n"
+	"  --backoff S          seconds between attempts\n"
+	"  --connect-timeout S  TCP and TLS connect timeout\n"
+	"  --timeout S          whole request timeout\n"
+	"  --interval S         seconds between spool scans when not --once\n"
+	"  --max-age S          drop an undelivered alert this old (604800)\n"
+	"Exit: 0 done, 1 some alert not delivered, 2 usage error.\n" },
+	{ "check",
+	"usage: relayhint [--rules FILE] [--catalogs DIR] check\n"
+	"Load the rules and every catalog and report problems.\n"
+	"Exit: 0 OK, 78 a rules or catalog file that does not load.\n" },
+	{ "causes",
+	"usage: relayhint [--rules FILE] [--catalogs DIR] causes\n"
+	"List every cause id and its area, one per line.\n" },
+	{ NULL, NULL }
+};
+
+/*
+ * usage_cmd - one command's help on stdout; on stderr (a usage error)
+ * only its synopsis and a pointer to --help, so the error stays visible
+ */
+void
+usage_cmd(FILE *fp, const char *cmd)
+{
+	const char *t, *nl;
+	int	 i;
+
+	for (i = 0; help[i].cmd != NULL; i++)
+		if (strcmp(help[i].cmd, cmd) == 0)
+			break;
+	if (help[i].cmd == NULL) {
+		usage(fp);
+		return;
+	}
+	if (fp == stdout) {
+		fputs(help[i].text, fp);
+		return;
+	}
+	for (t = help[i].text; *t == 'u' || *t == ' '; t = nl + 1) {
+		if ((nl = strchr(t, '\n')) == NULL)
+			break;
+		fwrite(t, 1, (size_t)(nl - t) + 1, fp);
+	}
+	fprintf(fp, "Try 'relayhint %s --help' for more.\n", cmd);
+}
