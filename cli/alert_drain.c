@@ -8,17 +8,27 @@
  * (X-Relayhint-Timestamp, X-Relayhint-Signature: sha256=HEX over
  * "TIMESTAMP.BODY") and POSTs it: TLS peers verified (an extra CA file
  * may be given), connect and total timeouts, at most 1 + retries
- * attempts per webhook with doubling backoff; then the alert is removed
- * either way, a webhook that never took it logged as "dropped".  One
- * drainer per spool (flock on SPOOL/.lock).  It runs apart from the
- * mail path: a dead receiver only delays alerts, and the spool's own
- * bound drops the oldest.
+ * attempts per webhook with doubling backoff.  An alert leaves the
+ * spool only once every webhook took it: one a webhook did not take
+ * stays for the next pass (or run), and that webhook is not tried again
+ * in this pass (a dead receiver costs one round of retries per pass, not
+ * one per alert).  Bounds: an alert older than --max-age is dropped, and
+ * the writers keep at most their spool bound, dropping the oldest; both
+ * with a log line.  Which webhooks took an alert is recorded in
+ * SPOOL/d.NAME (one hook id per line, written after each 2xx), so a
+ * drainer killed mid-run resumes where it stopped and does not post an
+ * alert again to a webhook that has it; the hook id is a hash of format
+ * and URL, as the URL is a credential.  At most the one request in
+ * flight when it was killed is repeated.  One drainer per spool (flock
+ * on SPOOL/.lock).  It runs apart from the mail path: a dead receiver
+ * only delays alerts.
  *
  * Logs (stderr, for the journal): one line per failed attempt, per
- * dropped alert and per unreadable file.  A webhook URL is logged as
+ * alert kept for later, per dropped alert and per unreadable file.  A webhook URL is logged as
  * scheme://host only: Slack and Teams URLs carry their credential in
  * the path or query.  The signing secret is never logged.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,6 +43,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 #include "alert.h"
 #include "buf.h"
@@ -42,11 +53,15 @@
 #define DRAIN_SECRET_MAX	4096
 #define DRAIN_BACKOFF_MAX	60
 #define DRAIN_RESP_MAX		4096
+#define DRAIN_AGE_DEFAULT	(7 * 24 * 3600)
+#define DRAIN_ID_LEN		32	/* hex digits of a hook id */
 
 struct hook {
 	enum alert_format fmt;
 	const char	*url;
 	char		 shown[300];	/* scheme://host, safe to log */
+	char		 id[DRAIN_ID_LEN + 1];	/* delivery record key */
+	int		 down;		/* failed in this pass: skip */
 };
 
 struct drain {
@@ -59,7 +74,8 @@ struct drain {
 	int		 allow_http;	/* --allow-http: plain http:// too */
 	long		 connect_timeout, timeout;
 	int		 retries, backoff;
-	unsigned long	 sent, dropped;
+	long		 max_age;
+	unsigned long	 sent, kept, dropped;
 	struct buf	 hookfile;	/* --webhook-file; hook URLs point in */
 };
 
@@ -203,22 +219,101 @@ deliver(struct drain *d, const struct hook *h, const struct alert *a,
 	return (rc);
 }
 
-/* drain_file - one spool file to every webhook, then remove it */
+/* hook_id - a hook's key in the delivery record: no URL on disk */
+static void
+hook_id(struct hook *h)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	char	 fmt[16];
+	int	 i;
+
+	snprintf(fmt, sizeof(fmt), "%d,", (int)h->fmt);
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, fmt, strlen(fmt)) != 1 ||
+	    EVP_DigestUpdate(ctx, h->url, strlen(h->url)) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen * 2 <
+	    DRAIN_ID_LEN)
+		mdlen = 0;
+	EVP_MD_CTX_free(ctx);
+	/* no digest: an id no record holds, so nothing is skipped */
+	for (i = 0; i < DRAIN_ID_LEN / 2; i++)
+		snprintf(h->id + 2 * i, 3, "%02x", mdlen ? md[i] : 0xff);
+}
+
+/* record_has - the delivery record of an alert names the hook */
+static int
+record_has(const struct buf *rec, const struct hook *h)
+{
+	const char *p = rec->data;
+
+	for (; p != NULL && (p = strstr(p, h->id)) != NULL; p += DRAIN_ID_LEN)
+		if ((p == rec->data || p[-1] == '\n') &&
+		    p[DRAIN_ID_LEN] == '\n')
+			return (1);
+	return (0);
+}
+
+/* record_add - note that a hook took the alert, on disk before going on */
+static void
+record_add(const char *path, const struct hook *h)
+{
+	char	 line[DRAIN_ID_LEN + 2];
+	int	 fd;
+
+	snprintf(line, sizeof(line), "%s\n", h->id);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC | O_NOCTTY, 0640)) < 0 ||
+	    write(fd, line, strlen(line)) != (ssize_t)strlen(line) ||
+	    fsync(fd) < 0)
+		fprintf(stderr, "relayhint: warning: %s: %s (a restart may "
+		    "post this alert again)\n", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/* alert_age - seconds since the alert was spooled (from its name) */
+static long long
+alert_age(const char *name, time_t now)
+{
+	long long t;
+
+	if (sscanf(name, "a.%12lld.", &t) != 1)
+		return (0);
+	return ((long long)now - t);
+}
+
+/* drain_remove - an alert and its delivery record */
+static void
+drain_remove(const char *path, const char *rpath)
+{
+	unlink(path);
+	unlink(rpath);
+}
+
+/*
+ * drain_file - one spool file to every webhook that does not have it yet;
+ * removed once all have it, kept otherwise
+ */
 static void
 drain_file(struct drain *d, const char *name)
 {
 	struct alert a;
-	struct buf text;
-	char	 path[4096], err[512];
-	int	 i, bad;
+	struct buf text, rec;
+	char	 path[4096], rpath[4096], err[512];
+	long long age;
+	int	 i, bad, all = 1;
 
 	snprintf(path, sizeof(path), "%s/%s", d->spool, name);
+	snprintf(rpath, sizeof(rpath), "%s/d.%s", d->spool, name);
 	buf_init(&text, ALERT_FILE_MAX);
 	if (buf_load_file(&text, path, err, sizeof(err)) < 0) {
 		if (errno != ENOENT)	/* ENOENT: the writer dropped it */
 			fprintf(stderr, "relayhint: warning: %s\n", err);
 		buf_free(&text);
-		unlink(path);
+		drain_remove(path, rpath);
 		return;
 	}
 	bad = alertspool_parse(&a, text.data ? text.data : "", text.len) < 0;
@@ -226,21 +321,69 @@ drain_file(struct drain *d, const char *name)
 	if (bad) {
 		fprintf(stderr, "relayhint: warning: alert %s: not an alert "
 		    "file; removed\n", name);
-		unlink(path);
+		drain_remove(path, rpath);
 		return;
 	}
+	if ((age = alert_age(name, time(NULL))) > d->max_age) {
+		d->dropped++;
+		fprintf(stderr, "relayhint: warning: alert %s cause=%s "
+		    "undelivered for %llds (--max-age %ld): dropped\n", name,
+		    a.cause, age, d->max_age);
+		drain_remove(path, rpath);
+		return;
+	}
+	buf_init(&rec, 4096);
+	(void)buf_load_file(&rec, rpath, err, sizeof(err));
 	for (i = 0; i < d->nhooks && !drain_stop; i++) {
-		if (deliver(d, &d->hook[i], &a, name) == 0)
+		if (record_has(&rec, &d->hook[i]))
+			continue;
+		if (d->hook[i].down)
+			all = 0;
+		else if (deliver(d, &d->hook[i], &a, name) == 0) {
+			record_add(rpath, &d->hook[i]);
 			d->sent++;
-		else if (!drain_stop) {
-			d->dropped++;
+		} else {
+			all = 0;
+			if (drain_stop)
+				break;
+			d->hook[i].down = 1;
 			fprintf(stderr, "relayhint: warning: alert %s cause=%s "
-			    "to %s dropped after %d attempt(s)\n", name,
-			    a.cause, d->hook[i].shown, d->retries + 1);
+			    "to %s not delivered after %d attempt(s): kept "
+			    "for the next pass\n", name, a.cause,
+			    d->hook[i].shown, d->retries + 1);
 		}
 	}
-	if (!drain_stop)
-		unlink(path);
+	buf_free(&rec);
+	if (all && !drain_stop)
+		drain_remove(path, rpath);
+	else
+		d->kept++;
+}
+
+/* drain_orphans - delivery records whose alert is gone (crash, bound) */
+static void
+drain_orphans(struct drain *d)
+{
+	DIR	*dir;
+	struct dirent *de;
+	struct stat st;
+	char	 path[4096];
+	int	 n = 0;
+
+	if ((dir = opendir(d->spool)) == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL && n++ < ALERT_SPOOL_SCAN_MAX) {
+		if (strncmp(de->d_name, "d.a.", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", d->spool,
+		    de->d_name + 2);
+		if (stat(path, &st) < 0 && errno == ENOENT) {
+			snprintf(path, sizeof(path), "%s/%s", d->spool,
+			    de->d_name);
+			unlink(path);
+		}
+	}
+	closedir(dir);
 }
 
 /* drain_pass - every file now in the spool, oldest first */
@@ -255,9 +398,13 @@ drain_pass(struct drain *d)
 		    strerror(errno));
 		return (-1);
 	}
+	for (i = 0; i < d->nhooks; i++)
+		d->hook[i].down = 0;
+	d->kept = 0;
 	for (i = 0; i < n && !drain_stop; i++)
 		drain_file(d, names[i]);
 	alertspool_list_free(names, n);
+	drain_orphans(d);
 	return (0);
 }
 
@@ -317,6 +464,7 @@ add_hook(struct drain *d, const char *spec)
 	d->hook[d->nhooks].url = comma + 1;
 	url_shown(comma + 1, d->hook[d->nhooks].shown,
 	    sizeof(d->hook[0].shown));
+	hook_id(&d->hook[d->nhooks]);
 	d->nhooks++;
 	return (0);
 }
@@ -404,6 +552,7 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "allow-http", no_argument, NULL, 'H' },
+		{ "max-age", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -422,8 +571,9 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 	d->timeout = 10;
 	d->retries = 3;
 	d->backoff = 1;
+	d->max_age = DRAIN_AGE_DEFAULT;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "s:1w:W:k:e:C:r:b:c:t:i:Hh", opts,
+	while ((ch = getopt_long(argc, argv, "s:1w:W:k:e:C:r:b:c:t:i:a:Hh", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -478,6 +628,11 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 			break;
 		case 'H':
 			d->allow_http = 1;
+			break;
+		case 'a':
+			if ((v = num_arg(optarg, 60, 366L * 24 * 3600)) < 0)
+				goto bad;
+			d->max_age = v;
 			break;
 		case 'h':
 			usage_cmd(stdout, "alert-drain");
@@ -540,11 +695,12 @@ cmd_alert_drain(struct cli *c, int argc, char **argv)
 	}
 	curl_global_cleanup();
 	close(lockfd);
-	if (rc == 0 && d->dropped > 0)
+	if (rc == 0 && (d->dropped > 0 || d->kept > 0))
 		rc = EXIT_NOCAUSE;
 	if (once)
-		fprintf(stderr, "relayhint: alert-drain: %lu sent, %lu "
-		    "dropped\n", d->sent, d->dropped);
+		fprintf(stderr, "relayhint: alert-drain: %lu sent, %lu kept "
+		    "for the next run, %lu dropped\n", d->sent, d->kept,
+		    d->dropped);
 	explicit_bzero(d->secret, sizeof(d->secret));
 	drain_free(d);
 	return (rc);

@@ -45,6 +45,9 @@ void	cli_set_lang(struct cli *, const char *);
 /* cli_read_all - a file ("-" = stdin) into b (bounded); -1 with a message on error */
 int	cli_read_all(const char *path, struct buf *b);
 
+/* cli_read_pass - the same; over the limit, copy all of it to pass, 1 */
+int	cli_read_pass(const char *path, struct buf *b, FILE *pass);
+
 /* out_verdict_json - one JSON object (one line) for a verdict and its hint */
 void	out_verdict_json(FILE *, const struct cli *, const struct verdict *);
 

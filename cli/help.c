@@ -40,7 +40,7 @@ static const struct {
 	{ "scan",
 	"usage: relayhint scan [--json] [--lang L] [--metrics FILE]\n"
 	"                      [--follow [--alert-spool DIR] [--alert-quiet S]\n"
-	"                      [--alert-max N]] [FILE...]\n"
+	"                      [--alert-max N]] [--max-pairs N] [FILE...]\n"
 	"Microsoft 365 failures in Postfix and Exim logs, once per queue id.\n"
 	"  --json            JSON Lines, one record per failure\n"
 	"  --lang L          hint language (default: LC_ALL, LC_MESSAGES, LANG, en)\n"
@@ -49,6 +49,8 @@ static const struct {
 	"  --alert-spool DIR with --follow: spool an alert per new cause\n"
 	"  --alert-quiet S   seconds before the same cause alerts again (3600)\n"
 	"  --alert-max N     spooled alerts kept at most\n"
+	"  --max-pairs N     (queue id, cause) pairs kept (200000); --follow\n"
+	"                    forgets the least recently seen half beyond it\n"
 	"Exit: 0 no Microsoft 365 failure, 1 failures found, 2 input error.\n" },
 	{ "queue",
 	"usage: relayhint queue [--json] [--lang L] [--metrics FILE] [--file FILE]\n"
@@ -115,7 +117,8 @@ static const struct {
 	"         (--webhook FORMAT,URL ... | --webhook-file F)\n"
 	"         [--secret-file F | --secret-env VAR] [--ca-file F]\n"
 	"         [--retries N] [--backoff S] [--connect-timeout S]\n"
-	"         [--timeout S] [--interval S] [--allow-http]\n"
+	"         [--timeout S] [--interval S] [--max-age S]\n"
+	"         [--allow-http]\n"
 	"Post spooled alerts to webhooks.\n"
 	"  --spool DIR          the alert spool (default /var/spool/relayhint/alerts)\n"
 	"  --once               drain once and exit\n"
@@ -130,6 +133,7 @@ static const struct {
 	"  --timeout S          whole request timeout\n"
 	"  --interval S         seconds between spool scans when not --once\n"
 	"  --allow-http         also post to plain http:// URLs (not recommended)\n"
+	"  --max-age S          drop an undelivered alert this old (604800)\n"
 	"Exit: 0 done, 1 some alert not delivered, 2 usage error.\n" },
 	{ "migrate",
 	"usage: relayhint migrate [--mta postfix|exim] [--to oauth|connector]\n"

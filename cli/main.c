@@ -42,7 +42,7 @@ usage(FILE *fp)
 	    "        --xoauth2-token-file F | --oauth-client ID ...) [--send-to R] [--ca-file F]\n"
 	    "        log in to Microsoft 365 now (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)\n"
 	    "  relayhint alert-drain [--spool DIR] [--once] (--webhook json|teams|slack,URL ... |\n"
-	    "        --webhook-file F) [--secret-file F] [--ca-file F] [--allow-http]\n"
+	    "        --webhook-file F) [--secret-file F] [--ca-file F] [--allow-http] [--max-age S]\n"
 	    "        post spooled alerts to webhooks\n"
 	    "  relayhint migrate [--mta postfix|exim] [--to oauth|connector] [--config-dir DIR]\n"
 	    "        [--mailbox A] [--tenant T] [--client-id ID] [--app-only] [--domain D]\n"
@@ -188,11 +188,24 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 		}
 		(void)buf_append(&in, head, hl);
 	}
-	if (cli_read_all(argv[optind], &in) < 0) {
+	/*
+	 * --rewrite must hand back every message it is given: one larger
+	 * than the input buffer (far over any --max-size) is copied through
+	 * unchanged, not classified: exit 1, as for any message over the
+	 * size limit.
+	 */
+	if ((rc = cli_read_pass(argv[optind], &in, rewrite ? stdout :
+	    NULL)) != 0) {
 		buf_free(&in);
-		return (EXIT_USAGE);
+		if (rc < 0)
+			return (EXIT_USAGE);
+		fprintf(stderr, "relayhint: message left unchanged: %s\n",
+		    rewrite_strerror(REWRITE_TOO_LARGE));
+		return (EXIT_NOCAUSE);
 	}
 	if ((res = malloc(sizeof(*res))) == NULL) {
+		if (rewrite)
+			fwrite(in.data, 1, in.len, stdout);
 		buf_free(&in);
 		return (EXIT_USAGE);
 	}
@@ -206,8 +219,8 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 			rc = 0;
 		} else
 			fwrite(out.data, 1, out.len, stdout);
-		if (rc == 0 && res->rw != REWRITE_OK && res->v.cause != NULL &&
-		    !res->already)
+		if (rc == 0 && res->rw != REWRITE_OK && ((res->v.cause !=
+		    NULL && !res->already) || res->rw == REWRITE_TOO_LARGE))
 			fprintf(stderr, "relayhint: message left unchanged: "
 			    "%s\n", rewrite_strerror(res->rw));
 		buf_free(&out);

@@ -1,7 +1,7 @@
 /*
  * out.c - how relayhint prints a verdict: for people and as JSON
  *
- * Functions: cli_read_all, out_verdict_json, out_verdict_text,
+ * Functions: cli_read_all, cli_read_pass, out_verdict_json, out_verdict_text,
  * out_hint_json_members.
  *
  * The JSON object always has the same members (null when unknown) so
@@ -23,9 +23,14 @@
 #include "hint.h"
 #include "jsonw.h"
 
-/* cli_read_all - whole input, bounded by CLI_INPUT_MAX */
+/*
+ * cli_read_pass - whole input, bounded by b's limit; with pass set, input
+ * over the limit is not an error: what was read and the rest of the input
+ * are copied to pass unchanged (bounce --rewrite never eats a message),
+ * and the result is 1
+ */
 int
-cli_read_all(const char *path, struct buf *b)
+cli_read_pass(const char *path, struct buf *b, FILE *pass)
 {
 	struct stat st;
 	FILE	*f;
@@ -45,9 +50,22 @@ cli_read_all(const char *path, struct buf *b)
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if (buf_append(b, chunk, n) < 0) {
-			fprintf(stderr, "relayhint: %s: input larger than %u "
-			    "bytes\n", path, CLI_INPUT_MAX);
-			rc = -1;
+			if (pass == NULL) {
+				fprintf(stderr, "relayhint: %s: input larger "
+				    "than %zu bytes\n", path, b->max);
+				rc = -1;
+				break;
+			}
+			rc = 1;
+			if (b->len > 0)
+				fwrite(b->data, 1, b->len, pass);
+			do
+				fwrite(chunk, 1, n, pass);
+			while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0);
+			if (fflush(pass) != 0 || ferror(pass)) {
+				fprintf(stderr, "relayhint: write error\n");
+				rc = -1;
+			}
 			break;
 		}
 	if (ferror(f)) {
@@ -59,6 +77,13 @@ cli_read_all(const char *path, struct buf *b)
 	if (b->data == NULL)
 		buf_append(b, "", 0);
 	return (rc);
+}
+
+/* cli_read_all - whole input, bounded by b's limit (CLI_INPUT_MAX) */
+int
+cli_read_all(const char *path, struct buf *b)
+{
+	return (cli_read_pass(path, b, NULL));
 }
 
 /* opt_str - empty string as JSON null */

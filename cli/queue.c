@@ -12,7 +12,13 @@
  * with --lifetime/--bounce-lifetime; Postfix's 5 days when neither
  * works).  A deferral is acted on before it becomes a bounce.
  *
- * Limits: lines longer than QUEUE_LINE_MAX are skipped; at most
+ * Input: one JSON object per line.  A record over QUEUE_LINE_MAX, one
+ * with a NUL byte, one that is not JSON (or not a postqueue -j object)
+ * is skipped, and every skip is counted and reported on stderr by
+ * reason; input with records but not one usable is an input error
+ * (exit 2), not "0 queued".
+ *
+ * Limits: at most
  * QUEUE_MAX_GROUPS (cause, next hop) groups are summarised, further
  * messages are counted as other; up to QUEUE_SHOW_IDS queue ids are
  * listed per group.
@@ -50,6 +56,45 @@ struct qsum {
 	char		 ids[QUEUE_SHOW_IDS][64];
 	char		 status[16];
 };
+
+/* skipped records, by reason */
+struct qskip {
+	unsigned long	 toolong, nul, notjson;
+};
+
+/*
+ * read_record - one line into line (at most max - 1 bytes, NUL-ended):
+ * its length, or -1 at the end of input.  A NUL inside a line does not
+ * end it (fgets and strlen made the rest look like a short line and
+ * dropped the next one); a longer line is read to its end and counted.
+ */
+static ssize_t
+read_record(FILE *fp, char *line, size_t max, struct qskip *sk, int *bad)
+{
+	size_t	 n = 0;
+	int	 ch, nul = 0, over = 0;
+
+	*bad = 0;
+	while ((ch = getc(fp)) != EOF && ch != '\n') {
+		if (ch == '\0')
+			nul = 1;
+		if (n + 1 < max)
+			line[n++] = (char)ch;
+		else
+			over = 1;
+	}
+	if (ch == EOF && n == 0 && !over && !nul)
+		return (-1);
+	line[n] = '\0';
+	if (over) {
+		sk->toolong++;
+		*bad = 1;
+	} else if (nul) {
+		sk->nul++;
+		*bad = 1;
+	}
+	return ((ssize_t)n);
+}
 
 /* reason_hop - the server a delay reason names: "host H[", "server H[" */
 static void
@@ -285,8 +330,10 @@ cmd_queue(struct cli *c, int argc, char **argv)
 	const char *file = NULL, *cdir = NULL, *metrics_path = NULL;
 	char	*line, hop[256], *end;
 	FILE	*fp;
-	int	 ch, i, nsum = 0, piped = 0, rc = 0;
+	int	 ch, i, nsum = 0, piped = 0, rc = 0, bad;
 	unsigned long total = 0, other = 0;
+	struct qskip sk = { 0, 0, 0 };
+	ssize_t	 len;
 	long	 life = 0, blife = 0;
 	long long now = (long long)time(NULL);
 	size_t	 n;
@@ -371,43 +418,41 @@ cmd_queue(struct cli *c, int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	while (fgets(line, QUEUE_LINE_MAX, fp) != NULL) {
+	while ((len = read_record(fp, line, QUEUE_LINE_MAX, &sk, &bad)) >= 0) {
 		struct pqjson *pq;
 		long long arrival = 0, expires = 0;
 		int	 forced = 0;
 
-		n = strlen(line);
-		if (n == 0 || line[n - 1] != '\n') {
-			int	 k;
-
-			while ((k = getc(fp)) != EOF && k != '\n')
-				;
-			if (n + 1 >= QUEUE_LINE_MAX)
-				continue;	/* overlong record */
-		}
-		if (line[0] != '{')
+		n = (size_t)len;
+		if (bad)
 			continue;
+		if (line[strspn(line, " \t\r")] == '\0')
+			continue;	/* blank */
+		if ((pq = malloc(sizeof(*pq))) == NULL) {
+			fprintf(stderr, "relayhint: out of memory\n");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (pqjson_parse(line, n, pq) < 0) {
+			sk.notjson++;
+			free(pq);
+			continue;
+		}
 		total++;
 		if (!explain_text(&c->kb, line, n, &v)) {
 			other++;
+			free(pq);
 			continue;
 		}
 		hop[0] = '\0';
-		if ((pq = malloc(sizeof(*pq))) != NULL) {
-			if (pqjson_parse(line, n, pq) == 0) {
-				arrival = pq->arrival_time;
-				forced = pq->forced_expire;
-				/* a bounce has the empty sender */
-				if (arrival > 0)
-					expires = arrival + (pq->sender[0] ?
-					    life : blife);
-				for (i = 0; i < pq->nrcpt && hop[0] == '\0';
-				    i++)
-					reason_hop(pq->rcpt[i].delay_reason, hop,
-					    sizeof(hop));
-			}
-			free(pq);
-		}
+		arrival = pq->arrival_time;
+		forced = pq->forced_expire;
+		/* a bounce has the empty sender */
+		if (arrival > 0)
+			expires = arrival + (pq->sender[0] ? life : blife);
+		for (i = 0; i < pq->nrcpt && hop[0] == '\0'; i++)
+			reason_hop(pq->rcpt[i].delay_reason, hop, sizeof(hop));
+		free(pq);
 		if (hop[0] == '\0' && v.relay[0] != '\0')
 			text_copy(hop, sizeof(hop), v.relay, strlen(v.relay));
 		for (i = 0; i < nsum && (sum[i].cause != v.cause ||
@@ -436,6 +481,17 @@ cmd_queue(struct cli *c, int argc, char **argv)
 		if (sum[i].nids < QUEUE_SHOW_IDS)
 			text_copy(sum[i].ids[sum[i].nids++], 64, v.queue_id,
 			    strlen(v.queue_id));
+	}
+	if (sk.toolong + sk.nul + sk.notjson > 0)
+		fprintf(stderr, "relayhint: warning: %lu record(s) skipped: "
+		    "%lu over %d bytes, %lu with a NUL byte, %lu not "
+		    "postqueue -j JSON\n", sk.toolong + sk.nul + sk.notjson,
+		    sk.toolong, QUEUE_LINE_MAX - 1, sk.nul, sk.notjson);
+	if (total == 0 && sk.toolong + sk.nul + sk.notjson > 0) {
+		fprintf(stderr, "relayhint: %s: not postqueue -j output\n",
+		    file ? file : "postqueue -j");
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (nsum > 0)
 		qsort(sum, (size_t)nsum, sizeof(*sum), group_cmp);

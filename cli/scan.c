@@ -28,9 +28,15 @@
  * a line belongs to the relay-local delivery line of the same host at
  * most SCAN_PIDLESS_WINDOW lines before it.
  *
+ * --follow keeps a line that has not ended yet (a writer may log it in
+ * two writes) until its newline comes, or the file is rotated.
+ *
  * Limits: lines longer than SCAN_LINE_MAX are cut (the rest skipped);
- * at most SCAN_MAX_ENTRIES distinct (queue id, cause) pairs are kept,
- * further ones are counted and reported as dropped.  SCAN_PID_SLOTS smtp
+ * at most --max-pairs (default SCAN_MAX_ENTRIES) distinct (queue id,
+ * cause) pairs are kept:
+ * a scan counts further ones and reports them as dropped; --follow,
+ * which runs for months, forgets the least recently seen half instead
+ * (scan_evict: a pair seen again after that is reported again).  SCAN_PID_SLOTS smtp
  * processes are tracked at once (a newer pid in the same slot flushes the
  * older one's held trace).
  */
@@ -73,6 +79,7 @@ struct entry {
 	struct verdict *v;		/* the first sighting */
 	int	 next;			/* hash chain */
 	int	 dead;			/* replaced by a more specific cause */
+	unsigned long seen;		/* line of the last sighting */
 };
 
 /* one smtp process: its last queue id and a held relay-local trace */
@@ -92,9 +99,12 @@ struct scan {
 	struct cli	*c;
 	struct entry	*e;
 	int		 n, cap;
+	int		 max;		/* --max-pairs */
 	int		*hash;
-	unsigned long	 lines, dropped;
+	unsigned long	 lines, dropped, evicted;
 	int		 follow;
+	size_t		 carry;		/* --follow: bytes of an unended line */
+	int		 carry_skip;	/* ... of a line being skipped */
 	struct pidslot	*pids;		/* SCAN_PID_SLOTS */
 	struct pidslot	*recent;	/* last relay-local delivery line */
 	unsigned long	 recent_line;
@@ -259,12 +269,13 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 	if (i >= 0) {
 		e = &s->e[i];
 		e->count++;
+		e->seen = s->lines;
 		text_copy(e->last, sizeof(e->last), when, strlen(when));
 		scan_metric(s, v, when, 0);
 		return;
 	}
 	scan_metric(s, v, when, 1);
-	if (s->n >= SCAN_MAX_ENTRIES) {
+	if (s->n >= s->max) {
 		s->dropped++;
 		return;
 	}
@@ -289,6 +300,7 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 	text_copy(e->qid, sizeof(e->qid), v->queue_id, strlen(v->queue_id));
 	e->cause = v->cause;
 	e->count = 1;
+	e->seen = s->lines;
 	text_copy(e->first, sizeof(e->first), when, strlen(when));
 	text_copy(e->last, sizeof(e->last), when, strlen(when));
 	e->next = s->hash[h];
@@ -359,6 +371,7 @@ scan_local(struct scan *s, struct verdict *v, const char *when)
 			if (ci < rank) {
 				/* the counted cause is more specific */
 				s->e[i].count++;
+				s->e[i].seen = s->lines;
 				text_copy(s->e[i].last, sizeof(s->e[i].last),
 				    when, strlen(when));
 				verdict_fill(s->e[i].v, v);
@@ -408,6 +421,56 @@ scan_slot(struct scan *s, const struct logline *ll)
 	return (ps);
 }
 
+/* age_cmp - qsort: least recently seen first */
+static int
+age_cmp(const void *a, const void *b)
+{
+	const unsigned long *x = a, *y = b;
+
+	return (x[0] < y[0] ? -1 : x[0] > y[0]);
+}
+
+/*
+ * scan_evict - --follow with the table nearly full: forget the least
+ * recently seen half (and the dead entries), rebuild the hash.  Runs
+ * once per max / 2 new pairs, so O(log n) per pair.
+ */
+static void
+scan_evict(struct scan *s)
+{
+	unsigned long (*age)[2], cut;
+	int	 i, j, n = s->n;
+
+	if ((age = malloc((size_t)n * sizeof(*age))) == NULL)
+		return;			/* scan_add counts them as dropped */
+	for (i = 0; i < n; i++) {
+		age[i][0] = s->e[i].dead ? 0 : s->e[i].seen;
+		age[i][1] = (unsigned long)i;
+	}
+	qsort(age, (size_t)n, sizeof(*age), age_cmp);
+	for (i = 0; i < n / 2; i++)
+		s->e[age[i][1]].dead = 1;
+	cut = 0;
+	for (i = j = 0; i < n; i++) {
+		if (s->e[i].dead) {
+			free(s->e[i].v);
+			cut++;
+			continue;
+		}
+		s->e[j++] = s->e[i];
+	}
+	free(age);
+	s->n = j;
+	s->evicted += cut;
+	memset(s->hash, 0xff, SCAN_HASH * sizeof(*s->hash));
+	for (i = 0; i < s->n; i++) {
+		unsigned h = key_hash(s->e[i].qid, s->e[i].cause);
+
+		s->e[i].next = s->hash[h];
+		s->hash[h] = i;
+	}
+}
+
 /* scan_line - classify one line */
 static void
 scan_line(struct scan *s, const char *line, size_t len)
@@ -419,6 +482,12 @@ scan_line(struct scan *s, const char *line, size_t len)
 	int	 found, i;
 
 	s->lines++;
+	/*
+	 * Room first, for every pair this line can add (one, and a held
+	 * trace per pid slot): scan_local keeps pointers into entries.
+	 */
+	if (s->follow && s->n >= s->max - SCAN_PID_SLOTS - 2)
+		scan_evict(s);
 	k = logline_parse(line, len, &ll);
 	ps = scan_slot(s, &ll);
 	/* an old sasl-xoauth2 logs without a pid: the line just before */
@@ -515,15 +584,16 @@ scan_piece(struct scan *s, const char *p, size_t len)
  * blocks, each line handed over in place (fgets copied every line once
  * more and strlen read it again, a tenth of a scan).  A line longer than
  * the block is classified on its start and the rest skipped; a last line
- * without a newline counts as a line.
+ * without a newline counts as a line, unless keep is set (--follow, the
+ * file may still grow): then it stays in buf for the next call.
  */
 static void
-scan_fd(struct scan *s, int fd, char *buf)
+scan_fd(struct scan *s, int fd, char *buf, int keep)
 {
 	const char *nl;
-	size_t	 have = 0, start;
+	size_t	 have = s->carry, start;
 	ssize_t	 r;
-	int	 skipping = 0;
+	int	 skipping = s->carry_skip;
 
 	while (!scan_stop) {
 		r = read(fd, buf + have, SCAN_READ_MAX - have);
@@ -549,6 +619,14 @@ scan_fd(struct scan *s, int fd, char *buf)
 			skipping = 1;
 			have = 0;
 		}
+	}
+	s->carry = 0;
+	s->carry_skip = 0;
+	if (keep && !scan_stop) {
+		/* an unended line: its end is still to be written */
+		s->carry = have;
+		s->carry_skip = skipping;
+		return;
 	}
 	if (have > 0 && !skipping && !scan_stop)
 		scan_piece(s, buf, have);	/* last line without newline */
@@ -593,7 +671,7 @@ scan_follow(struct scan *s, const char *path, char *block)
 				(void)lseek(fd, 0, SEEK_END);
 			at_end = 0;
 		}
-		scan_fd(s, fd, block);
+		scan_fd(s, fd, block, 1);
 		if (s->metrics != NULL && time(NULL) - s->metrics_at >=
 		    SCAN_METRICS_EVERY)
 			scan_metrics_write(s);
@@ -602,7 +680,7 @@ scan_follow(struct scan *s, const char *path, char *block)
 		    st.st_ino != fst.st_ino || st.st_dev != fst.st_dev ||
 		    st.st_size < lseek(fd, 0, SEEK_CUR)) {
 			/* rotated or truncated: drain what is left, reopen */
-			scan_fd(s, fd, block);
+			scan_fd(s, fd, block, 0);
 			close(fd);
 			fd = -1;
 		}
@@ -636,7 +714,8 @@ scan_report(struct scan *s)
 
 	for (i = 0; i < SCAN_PID_SLOTS; i++)
 		slot_flush(s, &s->pids[i]);
-	qsort(s->e, (size_t)s->n, sizeof(*s->e), entry_cmp);
+	if (s->n > 0)	/* qsort(NULL, 0) is undefined */
+		qsort(s->e, (size_t)s->n, sizeof(*s->e), entry_cmp);
 	while (s->n > 0 && s->e[s->n - 1].dead) {
 		free(s->e[s->n - 1].v);
 		s->e[--s->n].v = NULL;
@@ -684,6 +763,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		{ "alert-spool", required_argument, NULL, 'A' },
 		{ "alert-quiet", required_argument, NULL, 'Q' },
 		{ "alert-max", required_argument, NULL, 'M' },
+		{ "max-pairs", required_argument, NULL, 'P' },
 		{ "metrics", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -699,9 +779,10 @@ cmd_scan(struct cli *c, int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.c = c;
+	s.max = SCAN_MAX_ENTRIES;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "jfl:A:Q:M:m:h", opts, NULL)) !=
-	    -1) {
+	while ((ch = getopt_long(argc, argv, "jfl:A:Q:M:P:m:h", opts, NULL))
+	    != -1) {
 		switch (ch) {
 		case 'j':
 			c->json = 1;
@@ -720,6 +801,15 @@ cmd_scan(struct cli *c, int argc, char **argv)
 			break;
 		case 'M':
 			amax = atoi(optarg);
+			break;
+		case 'P':
+			/* room for a line's worth of pairs (scan_line) */
+			s.max = atoi(optarg);
+			if (s.max < 4 * SCAN_PID_SLOTS || s.max > 10000000) {
+				fprintf(stderr, "relayhint: --max-pairs: "
+				    "%d to 10000000\n", 4 * SCAN_PID_SLOTS);
+				return (EXIT_USAGE);
+			}
 			break;
 		case 'm':
 			s.metrics_path = optarg;
@@ -781,7 +871,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	if (s.follow && optind < argc && strcmp(argv[optind], "-") != 0)
 		rc = scan_follow(&s, argv[optind], block);
 	else if (optind >= argc)
-		scan_fd(&s, STDIN_FILENO, block);
+		scan_fd(&s, STDIN_FILENO, block, 0);
 	else {
 		for (i = optind; i < argc && !scan_stop; i++) {
 			if (strcmp(argv[i], "-") == 0)
@@ -790,7 +880,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 				rc = EXIT_USAGE;
 				continue;
 			}
-			scan_fd(&s, fd, block);
+			scan_fd(&s, fd, block, 0);
 			nread++;
 			if (fd != STDIN_FILENO)
 				close(fd);
@@ -806,8 +896,10 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	}
 	if (s.dropped > 0)
 		fprintf(stderr, "relayhint: warning: %lu failure(s) not "
-		    "tracked (limit %d queue ids)\n", s.dropped,
-		    SCAN_MAX_ENTRIES);
+		    "tracked (limit %d queue ids)\n", s.dropped, s.max);
+	if (s.evicted > 0)
+		fprintf(stderr, "relayhint: %lu old (queue id, cause) pair(s) "
+		    "forgotten to make room (limit %d)\n", s.evicted, s.max);
 	for (i = 0; i < s.n; i++)
 		free(s.e[i].v);
 	free(s.e);

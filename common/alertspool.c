@@ -517,28 +517,35 @@ alertspool_note(const struct alertspool *sp, const struct verdict *v,
 	due = s.last == 0 || sp->quiet <= 0 ||
 	    (long long)now - s.last >= sp->quiet;
 	held = s.held;
+	/*
+	 * The quiet window starts only once the alert is in the spool, so
+	 * the alert is written under the state lock: a spool that cannot
+	 * be written leaves the cause due (the next sighting tries again)
+	 * instead of muted for alert_quiet with nothing sent.  A sighting
+	 * of the same cause meanwhile waits at most the lock's 200 ms.
+	 */
 	if (due) {
+		alertspool_fill(&a, v, h, lang, source);
+		iso_time(a.first_seen, sizeof(a.first_seen), s.first);
+		iso_time(a.last_seen, sizeof(a.last_seen), (long long)now);
+		a.count = s.count;
+		a.suppressed = held;
+		if (alertspool_put(sp->dir, sp->max, &a, sp->log, sp->logctx,
+		    err, errlen) < 0)
+			due = -1;
+	}
+	if (due == 1) {
 		s.last = (long long)now;
 		s.held = 0;
 	} else
 		s.held++;
-	if (state_write(fd, &s) < 0) {
+	/* a state not written after a spooled alert: the next is not muted */
+	if (state_write(fd, &s) < 0 && due == 0) {
 		text_seterr(err, errlen, "alert spool %s: state for %s: %s",
 		    sp->dir, v->cause, strerror(errno));
 		close(fd);
 		return (-1);
 	}
 	close(fd);			/* drops the lock */
-	if (!due)
-		return (0);
-	/* outside the lock: a slow disk holds up no other sighting */
-	alertspool_fill(&a, v, h, lang, source);
-	iso_time(a.first_seen, sizeof(a.first_seen), s.first);
-	iso_time(a.last_seen, sizeof(a.last_seen), (long long)now);
-	a.count = s.count;
-	a.suppressed = held;
-	if (alertspool_put(sp->dir, sp->max, &a, sp->log, sp->logctx, err,
-	    errlen) < 0)
-		return (-1);
-	return (1);
+	return (due);
 }

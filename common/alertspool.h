@@ -101,7 +101,8 @@ void	alertspool_list_free(char **names, int n);
  * alertspool_note - one sighting of v's cause at time now.  Under a lock
  * on SPOOL/state/CAUSE: count it; on the first sighting, and on the
  * first after each quiet window, spool an alert (with the sightings held
- * back since the last one).  Returns 1 when spooled, 0 when held back
+ * back since the last one); the quiet window starts only once the alert
+ * is in the spool.  Returns 1 when spooled, 0 when held back
  * (or no cause, or alerts off), -1 with the reason in err.  Never blocks
  * for more than about 200 ms on the lock.
  */

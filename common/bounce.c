@@ -330,6 +330,21 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 	return (classify_human(kb, &whole, res));
 }
 
+/* ndr_same_parts - the rewritten body still splits into nparts parts */
+static int
+ndr_same_parts(const char *ctype, const struct buf *out, int nparts)
+{
+	struct mime_multipart *mp;
+	int	 ok;
+
+	if ((mp = malloc(sizeof(*mp))) == NULL)
+		return (0);
+	ok = mime_split_multipart(ctype, out->data, out->len, mp) == 0 &&
+	    mp->nparts == nparts;
+	free(mp);
+	return (ok);
+}
+
 /*
  * rewrite_ndr - an Exchange NDR's first part is multipart/alternative:
  * the hint goes into its text/plain alternative, every other byte of
@@ -368,6 +383,10 @@ rewrite_ndr(const char *ctype, const char *body, size_t blen,
 			if (out->overflow || out->len > max + HINT_BLOCK_MAX) {
 				buf_reset(out);
 				st = REWRITE_TOO_LARGE;
+			} else if (!ndr_same_parts(ctype, out, mp->nparts)) {
+				/* the hint imitates the outer delimiter */
+				buf_reset(out);
+				st = REWRITE_UNSUPPORTED;
 			}
 		}
 		buf_free(&alt);

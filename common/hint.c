@@ -757,6 +757,11 @@ hint_render(const struct hints *h, const struct verdict *v,
 		buf_putc(out, '\n');
 	}
 	wrap(out, "", "", hints_ui(h, used, "footer"));
-	buf_puts(out, "----------------------------------------------------------------------\n\n");
+	/*
+	 * Not dashes: a line of them is a MIME delimiter under a boundary
+	 * of dashes ("--" + 68 "-"), and this block goes into multipart
+	 * bodies (rewrite.c indents any line that could still imitate one).
+	 */
+	buf_puts(out, "______________________________________________________________________\n\n");
 	return (out->overflow ? -1 : 0);
 }

@@ -36,6 +36,7 @@ struct rw {
 	struct buf *out;
 	size_t	 max;
 	enum rewrite_status st;
+	const char *bnd;	/* no inserted line may imitate its delimiter */
 };
 
 /* How the hint goes into the text, decided before anything is written. */
@@ -126,16 +127,59 @@ plan_make(const char *cte, const char *charset, int hint_ascii,
 }
 
 /*
+ * line_collides - the line at s (n bytes, no line break) starts with "--"
+ * and then agrees with boundary b for as far as both go: a delimiter for
+ * b, a lenient parser's delimiter ("--b" and more), or a part of one.
+ */
+static int
+line_collides(const char *s, size_t n, const char *b)
+{
+	size_t	 blen = strlen(b), k;
+
+	if (n < 2 || s[0] != '-' || s[1] != '-')
+		return (0);
+	k = n - 2 < blen ? n - 2 : blen;
+	return (memcmp(s + 2, b, k) == 0);
+}
+
+/* text_collides - some line of s collides with boundary b */
+static int
+text_collides(const char *s, size_t n, const char *b)
+{
+	const char *nl;
+	size_t	 i, e;
+
+	for (i = 0; i < n; i = e + 1) {
+		nl = memchr(s + i, '\n', n - i);
+		e = nl == NULL ? n : (size_t)(nl - s);
+		if (line_collides(s + i, e - i - (e > i && s[e - 1] == '\r'),
+		    b))
+			return (1);
+	}
+	return (0);
+}
+
+/*
  * hint_copy - the hint with line breaks as eol, lone CR and NUL dropped
  * (they could end a header or a line early downstream), and a final
  * line break so that the original text starts on a line of its own.
+ * A line that would read as a delimiter of boundary b (a separator of
+ * dashes under a boundary of dashes) is indented by one space.
  */
 static int
-hint_copy(const char *hint, size_t n, const char *eol, struct buf *b)
+hint_copy(const char *hint, size_t n, const char *eol, const char *bnd,
+    struct buf *b)
 {
+	const char *nl;
 	size_t	 i, elen = strlen(eol);
 
 	for (i = 0; i < n; i++) {
+		if ((i == 0 || hint[i - 1] == '\n') && bnd != NULL) {
+			nl = memchr(hint + i, '\n', n - i);
+			if (line_collides(hint + i, nl == NULL ? n - i :
+			    (size_t)(nl - (hint + i)), bnd))
+				buf_append(b, " ", 1);
+		}
 		if (hint[i] == '\n')
 			buf_append(b, eol, elen);
 		else if (hint[i] != '\r' && hint[i] != '\0')
@@ -159,12 +203,16 @@ text_put(struct rw *w, const struct rw_plan *pl, const char *cte,
 		return;
 	/* LF to CRLF at most doubles the hint, plus one final line break */
 	buf_init(&txt, sat_add(sat_mul(hint_len, 2), 2));
-	if (hint_copy(hint, hint_len, pl->reencode ? "\n" : eol, &txt) < 0) {
+	if (hint_copy(hint, hint_len, pl->reencode ? "\n" : eol, w->bnd,
+	    &txt) < 0) {
 		w->st = REWRITE_ERROR;
 		buf_free(&txt);
 		return;
 	}
 	if (!pl->reencode) {
+		/* the check that stands behind hint_copy's indent */
+		if (w->bnd != NULL && text_collides(txt.data, txt.len, w->bnd))
+			w->st = REWRITE_UNSUPPORTED;
 		rw_put(w, txt.data, txt.len);
 		rw_put(w, body, len);
 		buf_free(&txt);
@@ -190,6 +238,8 @@ text_put(struct rw *w, const struct rw_plan *pl, const char *cte,
 	buf_init(&enc, bound < room ? bound : room);
 	if (mime_qp_encode(txt.data, txt.len, eol, &enc) < 0)
 		w->st = bound > room ? REWRITE_TOO_LARGE : REWRITE_ERROR;
+	else if (w->bnd != NULL && text_collides(enc.data, enc.len, w->bnd))
+		w->st = REWRITE_UNSUPPORTED;	/* every line here is new */
 	else
 		rw_put(w, enc.data, enc.len);
 	buf_free(&enc);
@@ -340,6 +390,7 @@ rewrite_body(const char *ctype, const char *body, size_t len,
 	w.out = out;
 	w.max = max;
 	w.st = REWRITE_OK;
+	w.bnd = mp->boundary;
 	p = &mp->part[0];
 	if (mime_split_multipart(ctype, body, len, mp) < 0 || mp->nparts < 2)
 		w.st = REWRITE_NOT_REPORT;
@@ -427,6 +478,7 @@ rewrite_text(const char *ctype, const char *cte, const char *body,
 	token_lower(cte, m, sizeof(m));
 	w.out = out;
 	w.max = max;
+	w.bnd = NULL;		/* not multipart: no delimiter to imitate */
 	w.st = plan_make(m, lcs, text_is_ascii(hint, hint_len), &pl);
 	if (w.st == REWRITE_OK) {
 		text_put(&w, &pl, m, body, len, hint, hint_len,

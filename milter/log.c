@@ -86,6 +86,9 @@ log_stderr(int on)
 }
 
 /* log_vsend - format and send one line at a priority */
+static void log_vsend(int, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 log_vsend(int pri, const char *prefix, const char *fmt, va_list ap)
 {

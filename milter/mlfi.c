@@ -26,8 +26,10 @@
  * For a candidate, the header block is rebuilt as "Name: value" CRLF
  * lines and the body (CRLF, as libmilter delivers it) is collected into
  * bounded buffers; at end of message bounce_rewrite() decides.  When it
- * produced a new body, the milter replaces the body, then adds
- * X-Relayhint-Cause and X-Relayhint-Code.
+ * produced a new body, the milter changes Content-Type and
+ * Content-Transfer-Encoding if the rewrite needs that, replaces the body,
+ * then adds X-Relayhint-Cause and X-Relayhint-Code (mlfi_modify says why
+ * in that order).
  *
  * Fail open, always: every internal error, a message over
  * max_message_size, a missing configuration - the message passes
@@ -109,7 +111,23 @@ static struct offline_out {
 	char		 new_cte[32];
 	struct buf	 body;
 	int		 replaced;
+	int		 ops;		/* changes made so far */
+	int		 drop_after;	/* -1, or the MTA "goes away" here */
 } offline;
+
+/*
+ * offline_op - -t only: one more change, or MI_FAILURE once the MTA
+ * "went away" (RELAYHINT_TEST_MILTER_DROP=N: after N changes), so that a
+ * test sees what a connection lost at each point leaves
+ */
+static int
+offline_op(void)
+{
+	if (offline.drop_after >= 0 && offline.ops >= offline.drop_after)
+		return (MI_FAILURE);
+	offline.ops++;
+	return (MI_SUCCESS);
+}
 
 /*
  * The smfi_* wrappers.  Each libmilter call is made in exactly one
@@ -147,6 +165,8 @@ static int
 rh_addheader(SMFICTX *ctx, const char *name, const char *value)
 {
 	if (ctx == NULL) {
+		if (offline_op() != MI_SUCCESS)
+			return (MI_FAILURE);
 		buf_printf(&offline.addhdrs, "%s: %s\n", name, value);
 		return (MI_SUCCESS);
 	}
@@ -158,6 +178,8 @@ static int
 rh_chgheader(SMFICTX *ctx, const char *name, const char *value)
 {
 	if (ctx == NULL) {
+		if (offline_op() != MI_SUCCESS)
+			return (MI_FAILURE);
 		if (strcmp(name, "Content-Type") == 0)
 			text_copy(offline.new_ctype, sizeof(offline.new_ctype),
 			    value, strlen(value));
@@ -176,6 +198,8 @@ rh_replacebody(SMFICTX *ctx, const char *data, size_t len)
 	if (len > (size_t)0x7fffffff)
 		return (MI_FAILURE);
 	if (ctx == NULL) {
+		if (offline_op() != MI_SUCCESS)
+			return (MI_FAILURE);
 		buf_append(&offline.body, data, len);
 		offline.replaced = 1;
 		return (MI_SUCCESS);
@@ -588,6 +612,58 @@ alert_note(const struct runtime *rt, const char *qid,
 		    held);
 }
 
+/*
+ * old_body_fits - the body as received still reads right under the new
+ * Content-Type and Content-Transfer-Encoding (see mlfi_eom): the rewrite
+ * only changes them for a 7bit body, to "text/plain; charset=utf-8" and
+ * quoted-printable; ASCII is UTF-8, and ASCII without "=" decodes to
+ * itself as quoted-printable
+ */
+static int
+old_body_fits(const struct bounce_result *res, const struct buf *body)
+{
+	const char *b = body->data ? body->data : "";
+
+	if (res->new_ctype == NULL && res->new_cte == NULL)
+		return (1);
+	if (!text_is_ascii(b, body->len))
+		return (0);
+	if (res->new_cte == NULL || strcasecmp(res->new_cte, "7bit") == 0 ||
+	    strcasecmp(res->new_cte, "8bit") == 0)
+		return (1);
+	return (strcasecmp(res->new_cte, "quoted-printable") == 0 &&
+	    memchr(b, '=', body->len) == NULL);
+}
+
+/*
+ * mlfi_modify - hand the changes to the MTA in an order that leaves a
+ * readable message wherever the connection drops.  Postfix (milter8.c,
+ * cleanup) applies each request to the queue file as it arrives, keeps
+ * what it got when the filter goes away (default_action=accept), and
+ * links a replacement body only once the request after the last body
+ * chunk arrives.  So: first Content-Type and Content-Transfer-Encoding,
+ * and only when the old body is valid under them too (old_body_fits);
+ * then the body, valid under the new headers; last the X-Relayhint
+ * headers, so no header claims a hint the body lacks.  The opposite
+ * order (body, then headers) leaves a quoted-printable UTF-8 body under
+ * "7bit" headers when the connection drops in between.
+ */
+static int
+mlfi_modify(SMFICTX *ctx, const struct msg *m,
+    const struct bounce_result *res, const struct buf *out)
+{
+	if ((res->new_ctype && rh_chgheader(ctx, "Content-Type",
+	    res->new_ctype) != MI_SUCCESS) || (res->new_cte &&
+	    rh_chgheader(ctx, "Content-Transfer-Encoding", res->new_cte) !=
+	    MI_SUCCESS) || rh_replacebody(ctx, out->data, out->len) !=
+	    MI_SUCCESS || rh_addheader(ctx, "X-Relayhint-Cause",
+	    res->v.cause) != MI_SUCCESS || rh_addheader(ctx,
+	    "X-Relayhint-Code", res->v.status[0] ? res->v.status : "none") !=
+	    MI_SUCCESS)
+		return (-1);
+	return (0);
+}
+
 /* mlfi_eom - classify, rewrite, hand the changes to the MTA */
 static sfsistat
 mlfi_eom(SMFICTX *ctx)
@@ -623,16 +699,12 @@ mlfi_eom(SMFICTX *ctx)
 	    m->body.len, &out, res);
 	if (rewritten && out.overflow)
 		rewritten = 0;
+	if (rewritten && !old_body_fits(res, &m->body)) {
+		rewritten = 0;
+		res->rw = REWRITE_UNSUPPORTED;
+	}
 	if (rewritten) {
-		/* body first: if that fails, no header claims a hint */
-		if (rh_replacebody(ctx, out.data, out.len) != MI_SUCCESS ||
-		    (res->new_ctype && rh_chgheader(ctx, "Content-Type",
-		    res->new_ctype) != MI_SUCCESS) ||
-		    (res->new_cte && rh_chgheader(ctx,
-		    "Content-Transfer-Encoding", res->new_cte) != MI_SUCCESS) ||
-		    rh_addheader(ctx, "X-Relayhint-Cause", res->v.cause) !=
-		    MI_SUCCESS || rh_addheader(ctx, "X-Relayhint-Code",
-		    res->v.status[0] ? res->v.status : "none") != MI_SUCCESS)
+		if (mlfi_modify(ctx, m, res, &out) < 0)
 			log_warning("%s: relayhint: cannot modify message "
 			    "(MTA connection lost?)", qid);
 		else
@@ -766,7 +838,7 @@ int
 mlfi_test_file(const char *path, FILE *fp)
 {
 	struct buf in, crlf;
-	const char *body;
+	const char *body, *drop;
 	char	 rpath[320], *argv[2];
 	size_t	 hlen, i, e;
 	sfsistat rc;
@@ -778,6 +850,10 @@ mlfi_test_file(const char *path, FILE *fp)
 		return (-1);
 	}
 	memset(&offline, 0, sizeof(offline));
+	offline.drop_after = -1;
+	if ((drop = getenv("RELAYHINT_TEST_MILTER_DROP")) != NULL &&
+	    *drop != '\0')
+		offline.drop_after = atoi(drop);
 	buf_init(&offline.addhdrs, 64 * 1024);
 	buf_init(&offline.body, 80 * 1024 * 1024);
 	if (mime_split_message(in.data, in.len, &hlen, &body) < 0) {

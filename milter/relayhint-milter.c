@@ -11,7 +11,12 @@
  * that runs smfi_main().  SIGHUP to the supervisor becomes SIGUSR1 to
  * the worker, whose reload thread builds a new configuration and
  * knowledge base and swaps them in only when both are valid.  SIGTERM
- * and SIGINT stop the worker, then the supervisor.  A worker that dies
+ * and SIGINT to the supervisor become SIGUSR2 to the worker, which exits
+ * at once: libmilter's own stop (smfi_stop) is noticed only at its
+ * listener's next poll, seconds later, and a manual restart in that time
+ * found the socket still taken.  Sessions in flight end with the MTA's
+ * default_action (fail open; the milter's changes are ordered so that a
+ * cut leaves a valid message, see mlfi.c); then the supervisor exits.  A worker that dies
  * is restarted, at most RESTART_MAX times per RESTART_WINDOW seconds.
  *
  * Privileges: started as root, it reads the configuration, creates the
@@ -209,7 +214,7 @@ write_pid(const char *path)
 	fclose(fp);
 }
 
-/* reload_thread - SIGUSR1 in the worker: build, swap on success */
+/* reload_thread - SIGUSR1: build, swap on success; SIGUSR2: exit now */
 static void *
 reload_thread(void *arg)
 {
@@ -222,9 +227,12 @@ reload_thread(void *arg)
 	(void)arg;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
+		if (sig == SIGUSR2)
+			_exit(0);	/* the kernel closes the socket */
 		if ((rt = runtime_build(conf_given || access(conf_path, F_OK) ==
 		    0 ? conf_path : NULL, err, sizeof(err))) == NULL) {
 			log_warning("relayhint: reload failed, keeping the old "
@@ -244,6 +252,23 @@ reload_thread(void *arg)
 	return (NULL);
 }
 
+/*
+ * worker_sigset - the worker's blocked signals.  Every thread inherits
+ * them: SIGUSR1/SIGUSR2 only for the reload thread's sigwait, HUP/TERM/
+ * INT only for libmilter's signal thread (which blocks them itself, but
+ * only in threads started after it).
+ */
+static void
+worker_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
 /* worker - the libmilter process */
 static int
 worker(const struct config *cfg)
@@ -254,16 +279,7 @@ worker(const struct config *cfg)
 	mode_t	 old;
 	int	 rc;
 
-	/*
-	 * Every thread inherits this mask: SIGUSR1 only for the reload
-	 * thread's sigwait, HUP/TERM/INT only for libmilter's signal thread
-	 * (which blocks them itself, but only in threads started after it).
-	 */
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	worker_sigset(&set);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
@@ -295,16 +311,22 @@ worker(const struct config *cfg)
 	return (rc == MI_SUCCESS ? 0 : EX_SOFTWARE);
 }
 
-/* start_worker - fork one */
+/*
+ * start_worker - fork one.  SIGUSR1 (reload) and SIGUSR2 (stop) are blocked from before
+ * the fork until the reload thread waits for it: a SIGHUP right after a
+ * start used to reach the worker while SIGUSR1 still had its default
+ * action, and killed it.  The worker keeps the supervisor's blocked set
+ * plus both, minus SIGCHLD; worker() sets its final mask.
+ */
 static pid_t
 start_worker(const struct config *cfg)
 {
-	sigset_t none;
+	sigset_t set;
 	pid_t	 pid;
 
 	if ((pid = fork()) == 0) {
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		worker_sigset(&set);
+		sigprocmask(SIG_SETMASK, &set, NULL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
@@ -319,7 +341,7 @@ supervise(const struct config *cfg)
 {
 	struct timespec ts = {1, 0};
 	time_t	 starts[RESTART_MAX];
-	sigset_t set;
+	sigset_t set, usr1;
 	pid_t	 pid;
 	int	 sig, status, nstart = 0, stopping = 0, i;
 	time_t	 deadline = 0;
@@ -330,6 +352,11 @@ supervise(const struct config *cfg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* inherited by each worker from the fork on (start_worker) */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigaddset(&usr1, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	memset(starts, 0, sizeof(starts));
 	starts[nstart++ % RESTART_MAX] = time(NULL);
 	if ((worker_pid = start_worker(cfg)) < 0) {
@@ -370,7 +397,7 @@ supervise(const struct config *cfg)
 			stopping = 1;
 			deadline = time(NULL) + STOP_WAIT;
 			if (worker_pid > 0)
-				kill(worker_pid, SIGTERM);
+				kill(worker_pid, SIGUSR2);
 			else
 				return (0);
 		}

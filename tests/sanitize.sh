@@ -3,7 +3,8 @@
 #
 # Builds a separate tree (build-asan/) with -fsanitize=address,undefined
 # and runs every unit test there; then runs the normal build's unit tests
-# under valgrind (errors or definitely-lost bytes fail).  Ends with the
+# under valgrind (errors or definitely-lost bytes fail); builds
+# everything with clang and extra warnings as errors.  Ends with the
 # usual "N passed, N failed" line.
 cd "$(dirname "$0")/.." || exit 2
 pass=0 fail=0
@@ -18,6 +19,25 @@ for t in build-asan/tests/test_*; do
 		fail=$((fail + 1)); echo "FAIL: asan+ubsan $(basename "$t")"; tail -n 30 /tmp/rh-san.out
 	fi
 done
+# clang with warnings beyond the gcc build's, as errors: every program
+# and test must build (make CC=clang used to fail on log_vsend's format)
+if command -v clang >/dev/null; then
+	if make --no-print-directory B=build-clang CC=clang CFLAGS="-O1 -g" \
+	    WARN="-Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wno-unused-parameter -Wformat-nonliteral \
+	    -Wsometimes-uninitialized -Wunreachable-code -Wundef -Wloop-analysis \
+	    -Wstring-conversion -Wnewline-eof -Wmissing-format-attribute" \
+	    all tests >/tmp/rh-clang.out 2>&1; then
+		pass=$((pass + 1)); echo "PASS: clang strong-warnings build"
+	else
+		fail=$((fail + 1)); echo "FAIL: clang strong-warnings build"
+		grep -E 'error|warning' /tmp/rh-clang.out | head -n 20
+	fi
+elif [ "$CI" = true ]; then
+	fail=$((fail + 1)); echo "FAIL: clang not installed (CI=true)"
+else
+	echo "SKIP: clang not installed"
+fi
 make --no-print-directory all tests >/dev/null
 if command -v valgrind >/dev/null; then
 	for t in build/tests/test_*; do

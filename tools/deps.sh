@@ -9,7 +9,7 @@
 # Not root: print what is missing and go on (the build says what fails).
 
 want="build-essential pkg-config libmilter-dev libcurl4-openssl-dev libssl-dev libcmocka-dev"
-[ "$1" = test ] && want="$want python3 python3-jsonschema valgrind mandoc"
+[ "$1" = test ] && want="$want python3 python3-jsonschema valgrind mandoc clang"
 
 # make deb and its test, tests/integration/deb
 [ "$1" = test ] && want="$want dpkg-dev debhelper devscripts lintian exim4-dev"

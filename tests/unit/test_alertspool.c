@@ -13,6 +13,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -373,6 +375,48 @@ test_unwritable(void **state)
 	rm_tree(dir);
 }
 
+/*
+ * an alert that could not be spooled starts no quiet window: the next
+ * sighting spools it (a full disk, here a file size limit that the
+ * short state line fits under and the alert does not, used to mute the
+ * cause for alert_quiet with nothing sent)
+ */
+static void
+test_quiet_after_spool(void **state)
+{
+	char	 dir[] = "/tmp/rh-aspool.XXXXXX", err[ALERT_ERR_MAX];
+	struct alertspool sp = { NULL, 10, 3600, logged, NULL };
+	struct verdict v;
+	struct rlimit old, lim;
+	void	(*oldsig)(int);
+
+	(void)state;
+	verdict_of(&v, r573);
+	assert_non_null(mkdtemp(dir));
+	sp.dir = dir;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 200;
+	oldsig = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	err[0] = '\0';
+	assert_int_equal(alertspool_note(&sp, &v, &kb.hints, "en", "test",
+	    1000, err, sizeof(err)), -1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, oldsig);
+	assert_non_null(strstr(err, "alert spool"));
+	assert_int_equal(nalerts(dir), 0);
+	/* inside what would have been the quiet window: still due */
+	assert_int_equal(alertspool_note(&sp, &v, &kb.hints, "en", "test",
+	    1001, err, sizeof(err)), 1);
+	assert_int_equal(nalerts(dir), 1);
+	/* now the window runs: the next sighting is held back */
+	assert_int_equal(alertspool_note(&sp, &v, &kb.hints, "en", "test",
+	    1002, err, sizeof(err)), 0);
+	assert_int_equal(nalerts(dir), 1);
+	rm_tree(dir);
+}
+
 /* modes whatever the umask: group-readable alerts, group-writable state */
 static void
 test_modes(void **state)
@@ -424,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_bound),
 		cmocka_unit_test(test_bad_cause),
 		cmocka_unit_test(test_unwritable),
+		cmocka_unit_test(test_quiet_after_spool),
 		cmocka_unit_test(test_modes),
 	};
 

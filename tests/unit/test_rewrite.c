@@ -334,6 +334,112 @@ test_external(void **state)
 		fail_msg("got %d rewritten, want at least 20", ok);
 }
 
+/* starts_delim - the line at s (n bytes) starts with "--" and agrees with b */
+static int
+starts_delim(const char *s, size_t n, const char *b)
+{
+	size_t	 k = strlen(b);
+
+	if (n < 2 || s[0] != '-' || s[1] != '-')
+		return (0);
+	if (n - 2 < k)
+		k = n - 2;
+	return (memcmp(s + 2, b, k) == 0);
+}
+
+/*
+ * A property over random boundaries (1..70 bchars, dashes weighted so
+ * that all-dash boundaries of every length come up): whatever hint goes
+ * in -- a separator of 70 dashes, "--" + the boundary, the boundary
+ * cut short -- the rewritten body splits into the same parts, parts 2..n
+ * are byte-identical, and no line of the new first part (headers and
+ * text, 7bit, 8bit, QP and base64 inputs) starts with "--" and a prefix
+ * of the boundary.  A boundary of 68 dashes once made the hint's
+ * separator line a delimiter.
+ */
+static void
+test_boundary_property(void **state)
+{
+	static const char bchars[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ'()+_,-./:=? ";
+	static const char *const ctes[] = { "7bit", "8bit",
+	    "quoted-printable", "base64" };
+	struct mime_multipart *in, *nw;
+	struct buf body, hint, out;
+	char	 b[MIME_BOUNDARY_MAX + 1], ctype[200];
+	const char *s, *e, *end;
+	size_t	 blen, i;
+	unsigned int seed = 14;
+	int	 round, k, kind, checked = 0;
+	enum rewrite_status st;
+
+	(void)state;
+	in = malloc(sizeof(*in));
+	nw = malloc(sizeof(*nw));
+	assert_non_null(in);
+	assert_non_null(nw);
+	for (round = 0; round < 3000; round++) {
+		blen = 1 + (size_t)(rand_r(&seed) % MIME_BOUNDARY_MAX);
+		kind = rand_r(&seed) % 4;
+		for (i = 0; i < blen; i++)
+			b[i] = kind == 0 ? '-' : kind == 1 && rand_r(&seed) % 2 ?
+			    '-' : bchars[rand_r(&seed) % (sizeof(bchars) - 1)];
+		if (b[blen - 1] == ' ')
+			b[blen - 1] = '-';	/* no space at the end */
+		b[blen] = '\0';
+		snprintf(ctype, sizeof(ctype), "multipart/report; "
+		    "report-type=delivery-status; boundary=\"%s\"", b);
+		buf_init(&body, MAX);
+		buf_init(&hint, MAX);
+		buf_init(&out, 4 * MAX);
+		buf_printf(&body, "preamble\n--%s\nContent-Type: text/plain; "
+		    "charset=us-ascii\nContent-Transfer-Encoding: %s\n\n%s\n"
+		    "--%s\nContent-Type: message/delivery-status\n\n"
+		    "Reporting-MTA: dns; a.example\n\nFinal-Recipient: "
+		    "rfc822; x@b.example\nStatus: 5.7.139\n\n--%s--\n", b,
+		    ctes[round % 4], round % 4 == 3 ? "SGVsbG8K" : "Hello", b,
+		    b);
+		buf_printf(&hint, "%s\n"
+		    "----------------------------------------------------------"
+		    "------------\n--%s\n--%s--\n--%.*s\n--\n%s\n",
+		    round % 2 ? "\xc3\xa9t\xc3\xa9" : "Hint", b, b,
+		    (int)(blen / 2), b, b);
+		if (mime_split_multipart(ctype, body.data, body.len, in) != 0)
+			fail_msg("round %d: input with boundary \"%s\" does "
+			    "not split", round, b);
+		st = rewrite_body(ctype, body.data, body.len, hint.data,
+		    hint.len, MAX, &out);
+		if (st != REWRITE_OK)
+			fail_msg("round %d boundary \"%s\": got %s, want OK",
+			    round, b, rewrite_strerror(st));
+		if (mime_split_multipart(ctype, out.data, out.len, nw) != 0 ||
+		    nw->nparts != in->nparts || nw->closed != in->closed)
+			fail_msg("round %d boundary \"%s\": got %d parts, want "
+			    "%d", round, b, nw->nparts, in->nparts);
+		for (k = 1; k < in->nparts; k++)
+			if (!same_bytes(in->part[k].start, in->part[k].len,
+			    nw->part[k].start, nw->part[k].len))
+				fail_msg("round %d boundary \"%s\": part %d "
+				    "changed", round, b, k + 1);
+		s = nw->part[0].start;
+		end = s + nw->part[0].len;
+		for (; s < end; s = e + 1) {
+			if ((e = memchr(s, '\n', (size_t)(end - s))) == NULL)
+				e = end;
+			if (starts_delim(s, (size_t)(e - s), b))
+				fail_msg("round %d boundary \"%s\": inserted "
+				    "line \"%.*s\"", round, b, (int)(e - s), s);
+		}
+		buf_free(&body);
+		buf_free(&hint);
+		buf_free(&out);
+		checked++;
+	}
+	assert_int_equal(checked, 3000);
+	free(in);
+	free(nw);
+}
+
 static void
 test_cases(void **state)
 {
@@ -820,6 +926,7 @@ main(void)
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_external),
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_boundary_property),
 		cmocka_unit_test(test_adversarial),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_truncated),

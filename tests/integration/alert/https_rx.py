@@ -12,7 +12,10 @@ Two roles, by path:
                       a fake Entra ID token endpoint: client credentials
                       with --client-secret-file give {"access_token":
                       --token}; else 401 with AADSTS7000215.
---delay N sleeps N seconds before answering (a slow receiver).  Binds
+--delay N sleeps N seconds before answering (a slow receiver);
+--delay-first N sleeps only before the first webhook request (a drainer
+can be killed mid-post); --fail-first N answers the first N webhook
+requests with HTTP 503 ("FAIL FORMAT" in --out), an outage.  Binds
 127.0.0.1 port 0 and writes the port to --port-file.  Standard library.
 """
 import argparse
@@ -21,6 +24,7 @@ import hmac
 import http.server
 import json
 import ssl
+import threading
 import time
 import urllib.parse
 
@@ -33,7 +37,13 @@ ap.add_argument("--secret-file")
 ap.add_argument("--client-secret-file")
 ap.add_argument("--token", default="")
 ap.add_argument("--delay", type=float, default=0)
+ap.add_argument("--delay-first", type=float, default=0)
+ap.add_argument("--fail-first", type=int, default=0)
 args = ap.parse_args()
+
+
+hooks_seen = [0]
+hooks_lock = threading.Lock()
 
 
 def record(line):
@@ -104,6 +114,14 @@ class H(http.server.BaseHTTPRequestHandler):
         self.answer(404, "{}")
 
     def hook(self, fmt, body):
+        with hooks_lock:
+            hooks_seen[0] += 1
+            nth = hooks_seen[0]
+        if nth == 1 and args.delay_first:
+            time.sleep(args.delay_first)
+        if nth <= args.fail_first:
+            record("FAIL %s" % fmt)
+            return self.answer(503, '{"error":"outage"}')
         secret = open(args.secret_file, "rb").read().strip()
         ts = self.headers.get("X-Relayhint-Timestamp", "")
         sig = self.headers.get("X-Relayhint-Signature", "")
