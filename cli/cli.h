@@ -21,6 +21,9 @@ struct cli {
 	struct kb	 kb;
 	const char	*lang;
 	int		 json;
+	const char	*in;		/* the input explain read, for the
+					 * "read" span; NULL elsewhere */
+	size_t		 inlen;
 };
 
 /* cli_read_all - a file ("-" = stdin) into b (bounded); -1 with a message on error */

@@ -98,10 +98,13 @@ cmd_explain(struct cli *c, int argc, char **argv)
 		}
 	}
 	found = explain_text(&c->kb, in.data, in.len, &v);
+	c->in = in.data;
+	c->inlen = in.len;
 	if (c->json)
 		out_verdict_json(stdout, c, &v);
 	else
 		out_verdict_text(stdout, c, &v);
+	c->in = NULL;
 	buf_free(&in);
 	return (found ? 0 : EXIT_NOCAUSE);
 }
