@@ -275,13 +275,14 @@ explain_reply(const struct kb *kb, const char *text, size_t len,
 /* explain_logline - one log line; 1 with a cause, 0 without, -1 not a log line */
 static int
 explain_logline(const struct kb *kb, const char *line, size_t len,
-    struct verdict *v, long *pidp)
+    struct verdict *v, long *pidp, int *failp)
 {
 	struct logline ll;
 	enum logline_kind k;
 
 	k = logline_parse(line, len, &ll);
 	*pidp = ll.pid;
+	*failp |= k != LOGLINE_OTHER && ll.reason != NULL;
 	if (ll.mta == LOGLINE_NONE)
 		return (-1);
 	/*
@@ -390,7 +391,8 @@ explain_text(const struct kb *kb, const char *text, size_t len,
 	struct bounce_result *res;
 	struct verdict one;
 	size_t	 i, eol, start = 0, n;
-	int	 rc, lines = 0, any_log = 0, found = 0;
+	int	 rc, lines = 0, any_log = 0, any_fail = 0, found = 0;
+	struct evidence_reply *ev;
 	long	 pid, found_pid = 0;
 	const char *body;
 	size_t	 hlen;
@@ -435,7 +437,8 @@ explain_text(const struct kb *kb, const char *text, size_t len,
 		if (n > 0 && text[i + n - 1] == '\r')
 			n--;
 		lines++;
-		if ((rc = explain_logline(kb, text + i, n, &one, &pid)) < 0)
+		if ((rc = explain_logline(kb, text + i, n, &one, &pid,
+		    &any_fail)) < 0)
 			continue;
 		if (found) {
 			/* causes are declared most specific first */
@@ -461,8 +464,25 @@ explain_text(const struct kb *kb, const char *text, size_t len,
 	}
 	if (found)
 		return (1);
-	if (any_log && v->form != FORM_NONE)
-		return (0);
+	/*
+	 * MTA lines, none with a failure the log parser knows (a debug
+	 * "< host[ip]: 530 5.7.57 ..." line, a new shape): the reply inside
+	 * them still counts; the log line's form and ids stay.
+	 */
+	if (any_log && v->form != FORM_NONE) {
+		/* only a server's reply with both codes, never local text */
+		if (any_fail || (ev = malloc(sizeof(*ev))) == NULL)
+			return (0);
+		rc = evidence_find(text, len, ev) && ev->rank == 3;
+		free(ev);
+		one = *v;
+		if (!rc || explain_reply(kb, text, len, NULL, &one) != 1 ||
+		    one.local)
+			return (0);
+		one.form = v->form;
+		*v = one;
+		return (1);
+	}
 	verdict_init(v);
 	v->form = FORM_REPLY;
 	return (explain_reply(kb, text, len, NULL, v));
