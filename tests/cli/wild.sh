@@ -48,3 +48,23 @@ for f in tests/data/wild/*.tsv; do
 done
 echo "wild: $n lines; Microsoft lines with their cause: $ms_ok/$ms;" \
     "non-Microsoft lines given a cause: $other_false/$other"
+
+# the README's and the man page's own examples: placeholder server ids
+for r in '535 5.7.139 Authentication unsuccessful, the user credentials were incorrect. [..outlook.com]' \
+    '535 5.7.3 Authentication unsuccessful [X.prod.outlook.com]'; do
+	$RH explain "$r" | grep -q '^Cause: *m365.auth.bad_credentials' &&
+	    echo "PASS: wild: placeholder server id: $r" ||
+	    echo "FAIL: wild: placeholder server id: $r: no cause"
+done
+# empty input is an input error; a file argument is read
+printf ' \n' | $RH explain - >/dev/null 2>&1
+rc=$?; [ $rc -eq 2 ] && echo "PASS: wild: explain of empty input exits 2" ||
+    echo "FAIL: wild: explain of empty input: exit $rc, want 2"
+$RH explain tests/data/ndr/exo-5.7.708-ip-pool.eml | grep -q '^Cause: *m365.blocked.ip_pool' &&
+    echo "PASS: wild: explain FILE reads the file" ||
+    echo "FAIL: wild: explain FILE: no cause"
+# the human output says when only the wording matched
+$RH explain 'MailKit.Net.Smtp.SmtpCommandException: 5.7.3 Authentication unsuccessful' |
+    grep -q '^Probably Microsoft 365: the wording is Exchange' &&
+    echo "PASS: wild: wording-only answer says so" ||
+    echo "FAIL: wild: wording-only answer does not say so"
