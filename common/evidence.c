@@ -112,7 +112,9 @@ continues(const char *s, size_t len, size_t i, int code, const char *st,
 
 	while (j < len && j - i < 8 && (s[j] == ' ' || s[j] == '\t'))
 		j++;
-	if (code != 0 && code_tok(s, len, j) == code && j + 3 < len &&
+	/* not code_tok: after an escaped "\n" the code follows a letter */
+	if (code != 0 && j + 3 < len && s[j] == '0' + code / 100 &&
+	    s[j + 1] == '0' + code / 10 % 10 && s[j + 2] == '0' + code % 10 &&
 	    (s[j + 3] == '-' || s[j + 3] == ' ')) {
 		j += 4;
 		if (slen > 0 && len - j >= slen && memcmp(s + j, st, slen) == 0)
