@@ -68,3 +68,14 @@ $RH explain 'MailKit.Net.Smtp.SmtpCommandException: 5.7.3 Authentication unsucce
     grep -q '^Probably Microsoft 365: the wording is Exchange' &&
     echo "PASS: wild: wording-only answer says so" ||
     echo "FAIL: wild: wording-only answer does not say so"
+# a pasted swaks transcript is searched as a whole; what follows AUTH is
+# never echoed
+out=$(printf ' ~> AUTH LOGIN\n<~  334 VXNlcm5hbWU6\n ~> dXNlckBleGFtcGxlLmNvbQ==\n<~  334 UGFzc3dvcmQ6\n ~> c2VjcmV0cGFzc3dvcmQ=\n<~* 535 5.7.139 Authentication unsuccessful, the user credentials were incorrect. [SN4PR0501CA0054.namprd05.prod.outlook.com]\n ~> QUIT\n' |
+    $RH explain --json -)
+case $out in
+*c2VjcmV0cGFzc3dvcmQ*|*dXNlckBleGFtcGxl*)
+	echo "FAIL: wild: swaks transcript: AUTH data echoed" ;;
+*'"cause":"m365.auth.bad_credentials"'*)
+	echo "PASS: wild: swaks transcript: cause found, AUTH data not echoed" ;;
+*)	echo "FAIL: wild: swaks transcript: $out" ;;
+esac
