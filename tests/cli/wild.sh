@@ -46,8 +46,6 @@ for f in tests/data/wild/*.tsv; do
 		fi
 	done < "$f"
 done
-echo "wild: $n lines; Microsoft lines with their cause: $ms_ok/$ms;" \
-    "non-Microsoft lines given a cause: $other_false/$other"
 
 # the README's and the man page's own examples: placeholder server ids
 for r in '535 5.7.139 Authentication unsuccessful, the user credentials were incorrect. [..outlook.com]' \
@@ -79,3 +77,6 @@ case $out in
 	echo "PASS: wild: swaks transcript: cause found, AUTH data not echoed" ;;
 *)	echo "FAIL: wild: swaks transcript: $out" ;;
 esac
+
+echo "wild: $n lines; Microsoft lines with their cause: $ms_ok/$ms;" \
+    "non-Microsoft lines given a cause: $other_false/$other"
