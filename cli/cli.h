@@ -26,6 +26,9 @@ struct cli {
 	int		 json;
 	const char	*source;	/* batch: the message's file, or NULL */
 	long long	 offset;	/* batch: its mbox offset, or -1 */
+	const char	*in;		/* the input explain read, for the
+					 * "read" span; NULL elsewhere */
+	size_t		 inlen;
 };
 
 /* batch_wanted - "bounce" arguments that call for batch mode */

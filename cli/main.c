@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bounce.h"
 #include "buf.h"
@@ -28,7 +29,7 @@ usage(FILE *fp)
 {
 	fputs("usage: relayhint [--rules FILE] [--catalogs DIR] COMMAND ...\n"
 	    "\n"
-	    "  relayhint explain [--json] [--lang L] [TEXT|-]\n"
+	    "  relayhint explain [--json] [--lang L] [TEXT|FILE|-]\n"
 	    "        classify one reply, log line, DSN or bounce\n"
 	    "  relayhint bounce [--rewrite] [--postmaster] [--lang L] [--json] FILE|-\n"
 	    "        classify a bounce; --rewrite prints it enriched, as the milter does\n"
@@ -58,7 +59,7 @@ usage(FILE *fp)
 	    fp);
 }
 
-/* cmd_explain - explain [--json] [--lang L] [TEXT...|-] */
+/* cmd_explain - explain [--json] [--lang L] [TEXT...|FILE|-] */
 int
 cmd_explain(struct cli *c, int argc, char **argv)
 {
@@ -69,6 +70,7 @@ cmd_explain(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct verdict v;
+	struct stat st;
 	struct buf in;
 	int	 ch, i, found;
 
@@ -96,6 +98,13 @@ cmd_explain(struct cli *c, int argc, char **argv)
 			buf_free(&in);
 			return (EXIT_USAGE);
 		}
+	} else if (optind == argc - 1 && stat(argv[optind], &st) == 0 &&
+	    S_ISREG(st.st_mode)) {
+		/* "explain bounce.eml": a file, read it (bounce rewrites one) */
+		if (cli_read_all(argv[optind], &in) < 0) {
+			buf_free(&in);
+			return (EXIT_USAGE);
+		}
 	} else {
 		for (i = optind; i < argc; i++) {
 			if (i > optind)
@@ -103,11 +112,22 @@ cmd_explain(struct cli *c, int argc, char **argv)
 			buf_puts(&in, argv[i]);
 		}
 	}
+	for (i = 0; i < (int)in.len && (in.data[i] == ' ' ||
+	    in.data[i] == '\t' || in.data[i] == '\r' || in.data[i] == '\n'); i++)
+		;
+	if (in.data == NULL || i == (int)in.len) {
+		fprintf(stderr, "relayhint: explain: empty input\n");
+		buf_free(&in);
+		return (EXIT_USAGE);
+	}
 	found = explain_text(&c->kb, in.data, in.len, &v);
+	c->in = in.data;
+	c->inlen = in.len;
 	if (c->json)
 		out_verdict_json(stdout, c, &v);
 	else
 		out_verdict_text(stdout, c, &v);
+	c->in = NULL;
 	buf_free(&in);
 	return (found ? 0 : EXIT_NOCAUSE);
 }

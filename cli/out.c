@@ -5,15 +5,19 @@
  * out_hint_json_members.
  *
  * The JSON object always has the same members (null when unknown) so
- * that scripts can rely on them: form, provider, cause, area, smtp_code,
- * enhanced_code, server_id, relay, queue_id, recipient, reply, ndr,
- * ndr_server, original_message_id, lang, summary, steps, sources,
- * user_note (sources: the documentation links the steps rest on).
+ * that scripts can rely on them: form, provider, cause, area, evidence,
+ * read, smtp_code, enhanced_code, server_id, relay, queue_id, recipient,
+ * reply, ndr, ndr_server, original_message_id, lang, summary, steps,
+ * sources, user_note.  evidence says what made it Microsoft's ("host",
+ * "server_id", "marker", "wording"); read is the span of the input that
+ * was read as the reply ({"offset": N, "length": N}, bytes); sources are
+ * the documentation links the steps rest on.
  * The three ndr members are set for a Microsoft-generated NDR: who wrote
  * it ("exchange-online", "outlook.com", "exchange-onprem"), its
  * generating server and the Message-ID of the message that bounced.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -130,6 +134,17 @@ out_hint_json_members(struct buf *b, const struct cli *c, const char *cause)
 	jsonw_str(b, e ? e->user : NULL);
 }
 
+/* read_span - offset of the span read as the reply, -1 when not in c->in */
+static long
+read_span(const struct cli *c, const struct verdict *v)
+{
+	if (c->in == NULL || v->read_at == NULL ||
+	    (uintptr_t)v->read_at < (uintptr_t)c->in ||
+	    (uintptr_t)v->read_at + v->read_len > (uintptr_t)c->in + c->inlen)
+		return (-1);
+	return ((long)(v->read_at - c->in));
+}
+
 /* out_verdict_json - one line of JSON */
 void
 out_verdict_json(FILE *fp, const struct cli *c, const struct verdict *v)
@@ -148,6 +163,13 @@ out_verdict_json(FILE *fp, const struct cli *c, const struct verdict *v)
 	opt_str(&b, "provider", v->provider == PROVIDER_M365 ? "m365" : NULL);
 	opt_str(&b, "cause", v->cause);
 	opt_str(&b, "area", v->area);
+	opt_str(&b, "evidence", evidence_name(v->evidence));
+	jsonw_key(&b, "read");
+	if (read_span(c, v) >= 0)
+		buf_printf(&b, "{\"offset\":%ld,\"length\":%zu},",
+		    read_span(c, v), v->read_len);
+	else
+		buf_puts(&b, "null,");
 	jsonw_key(&b, "smtp_code");
 	if (v->smtp_code)
 		buf_printf(&b, "%d,", v->smtp_code);
@@ -200,6 +222,12 @@ out_verdict_text(FILE *fp, const struct cli *c, const struct verdict *v)
 		fprintf(fp, "Recipient:    %s\n", v->recipient);
 	if (v->reply[0])
 		fprintf(fp, "Reply:        %s\n", v->reply);
+	if (read_span(c, v) >= 0 && (read_span(c, v) > 0 ||
+	    v->read_len < c->inlen))
+		fprintf(fp, "Read:         bytes %ld-%zu of the input\n",
+		    read_span(c, v) + 1, (size_t)read_span(c, v) + v->read_len);
+	if (v->evidence != EVIDENCE_NONE)
+		fprintf(fp, "Evidence:     %s\n", evidence_name(v->evidence));
 	if (v->ndr_kind != NDR_NONE)
 		fprintf(fp, "NDR from:     %s\n", ndr_kind_label(v->ndr_kind));
 	if (v->ndr_server[0])
@@ -214,6 +242,9 @@ out_verdict_text(FILE *fp, const struct cli *c, const struct verdict *v)
 			    "relayhint has no advice for it.\n");
 		return;
 	}
+	if (v->evidence == EVIDENCE_WORDING)
+		fprintf(fp, "\nProbably Microsoft 365: the wording is Exchange's; "
+		    "paste the full log line to confirm.\n");
 	fprintf(fp, "\n%s\n\n", e->summary);
 	fprintf(fp, "%s:\n", hints_ui(&c->kb.hints, c->lang, "admin_heading"));
 	for (k = 0; k < e->nsteps; k++)

@@ -5,11 +5,12 @@
  *
  * Reads Postfix and Exim log lines (files or stdin), classifies every
  * failure line with the same code the adapters use, and reports each
- * Microsoft 365 failure once per queue id and cause, with how often it
- * was seen and when first and last.  --follow keeps reading a growing
- * file like "tail -F": it reopens the file when it is rotated (new
- * inode) or truncated, and prints each new (queue id, cause) as soon as
- * it is first seen.  With --alert-spool, that first sighting also goes
+ * Microsoft 365 failure once per queue id (message), with its most
+ * specific cause, how many lines told of it and when first and last.
+ * --follow keeps reading a growing file like "tail -F": it reopens the
+ * file when it is rotated (new inode) or truncated, and prints each new
+ * queue id as soon as it is first seen, and again when a more specific
+ * cause replaces its first one.  With --alert-spool, that first sighting also goes
  * to alert_watch_note (alert.c), which spools a webhook alert for the
  * first queue id of a cause and again after a quiet window.
  *
@@ -126,7 +127,7 @@ on_signal(int sig)
 	scan_stop = 1;
 }
 
-/* key_hash - FNV-1a of queue id and cause */
+/* key_hash - FNV-1a of the queue id; of the cause when there is none */
 static unsigned
 key_hash(const char *qid, const char *cause)
 {
@@ -134,8 +135,9 @@ key_hash(const char *qid, const char *cause)
 
 	for (; *qid; qid++)
 		h = (h ^ (unsigned char)*qid) * 16777619u;
-	for (; *cause; cause++)
-		h = (h ^ (unsigned char)*cause) * 16777619u;
+	if (h == 2166136261u)
+		for (; *cause; cause++)
+			h = (h ^ (unsigned char)*cause) * 16777619u;
 	return (h & (SCAN_HASH - 1));
 }
 
@@ -253,7 +255,31 @@ scan_metrics_write(struct scan *s)
 	s->metrics_at = time(NULL);
 }
 
-/* scan_add - count one classified line */
+static int cause_rank(const struct scan *, const char *);
+
+/* scan_sighted - in follow mode, print (and alert on) a new record */
+static void
+scan_sighted(struct scan *s, struct entry *e, const char *when)
+{
+	if (!s->follow)
+		return;
+	if (s->c->json)
+		print_json(s, e);
+	else
+		print_line(e);
+	fflush(stdout);
+	/* alert on a cause's first queue id and after a quiet window */
+	if (s->alert != NULL)
+		alert_watch_note(s->alert, e->v, when, time(NULL));
+}
+
+/*
+ * scan_add - count one classified line: one record per message (queue
+ * id), which takes the most specific cause of its lines (causes are
+ * declared most specific first): Exim's "authenticator failed ... 535
+ * 5.7.139 ..." and the "== ... defer (-42)" line after it are one
+ * failure.  Lines without a queue id are kept per cause.
+ */
 static void
 scan_add(struct scan *s, const struct verdict *v, const char *when)
 {
@@ -262,8 +288,8 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 	int	 i;
 
 	for (i = s->hash[h]; i >= 0; i = s->e[i].next)
-		if (!s->e[i].dead && s->e[i].cause == v->cause &&
-		    strcmp(s->e[i].qid, v->queue_id) == 0)
+		if (!s->e[i].dead && strcmp(s->e[i].qid, v->queue_id) == 0 &&
+		    (v->queue_id[0] != '\0' || s->e[i].cause == v->cause))
 			break;
 	s->found = 1;
 	if (i >= 0) {
@@ -272,6 +298,19 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 		e->seen = s->lines;
 		text_copy(e->last, sizeof(e->last), when, strlen(when));
 		scan_metric(s, v, when, 0);
+		if (cause_rank(s, v->cause) < cause_rank(s, e->cause)) {
+			struct verdict old = *e->v;
+
+			e->cause = v->cause;
+			*e->v = *v;
+			/* "authenticator failed" names no recipient */
+			if (e->v->recipient[0] == '\0')
+				memcpy(e->v->recipient, old.recipient,
+				    sizeof(old.recipient));
+			scan_sighted(s, e, when);
+		} else if (e->v->recipient[0] == '\0')
+			memcpy(e->v->recipient, v->recipient,
+			    sizeof(v->recipient));
 		return;
 	}
 	scan_metric(s, v, when, 1);
@@ -305,16 +344,7 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 	text_copy(e->last, sizeof(e->last), when, strlen(when));
 	e->next = s->hash[h];
 	s->hash[h] = s->n++;
-	if (s->follow) {
-		if (s->c->json)
-			print_json(s, e);
-		else
-			print_line(e);
-		fflush(stdout);
-		/* alert on a cause's first queue id and after a quiet window */
-		if (s->alert != NULL)
-			alert_watch_note(s->alert, e->v, when, time(NULL));
-	}
+	scan_sighted(s, e, when);
 }
 
 /* verdict_fill - the recipient and server of a delivery line for a trace */
@@ -342,6 +372,7 @@ scan_find(const struct scan *s, const char *qid, const char *cause)
 {
 	int	 i;
 
+	/* the hash is of the queue id alone when there is one */
 	for (i = s->hash[key_hash(qid, cause)]; i >= 0; i = s->e[i].next)
 		if (!s->e[i].dead && s->e[i].cause == cause &&
 		    strcmp(s->e[i].qid, qid) == 0)

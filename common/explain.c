@@ -173,27 +173,67 @@ int
 explain_reply(const struct kb *kb, const char *text, size_t len,
     const char *relay, struct verdict *v)
 {
+	static const enum evidence_kind why_kind[] = {
+		[SIG_HOST] = EVIDENCE_HOST, [SIG_SERVERID] = EVIDENCE_SERVER_ID,
+		[SIG_MARKER] = EVIDENCE_MARKER, [SIG_WORDING] = EVIDENCE_WORDING,
+	};
+	struct evidence_reply ev;
 	struct reply r;
-	int	 ci;
+	enum sig_kind why = SIG_MARKER;
+	char	 host[256];
+	int	 ci, other;
 
 	v->cause = NULL;
 	v->area = NULL;
 	v->local = 0;
+	v->evidence = EVIDENCE_NONE;
+	v->read_at = text;
+	v->read_len = len;
 	if ((ci = explain_local(kb, text, len, relay, v)) >= 0)
 		return (ci);
-	reply_parse(text, len, &r);
+	/* the reply inside whatever wraps it (evidence.c) */
+	v->relay[0] = '\0';
+	if (relay != NULL && relay[0] != '\0')
+		text_printable(v->relay, sizeof(v->relay), relay,
+		    strlen(relay));
+	if (evidence_find(text, len, &ev)) {
+		reply_parse(ev.text, strlen(ev.text), &r);
+		if (r.server_id[0] == '\0')
+			reply_server_id(text, len, r.server_id,
+			    sizeof(r.server_id));
+		v->read_at = text + ev.off;
+		v->read_len = ev.len;
+		/* "said" by "host.name[1.2.3.4]" in the text itself */
+		if (v->relay[0] == '\0' && !ev.nested &&
+		    evidence_host_before(text, ev.off,
+		    host, sizeof(host)))
+			text_printable(v->relay, sizeof(v->relay), host,
+			    strlen(host));
+	} else
+		reply_parse(text, len, &r);
 	v->smtp_code = r.code;
 	memcpy(v->status, r.status, sizeof(v->status));
 	memcpy(v->server_id, r.server_id, sizeof(v->server_id));
 	memcpy(v->reply, r.text, sizeof(v->reply));
 	explain_redact(v->reply);
-	if (relay != NULL && relay[0] != '\0')
-		text_printable(v->relay, sizeof(v->relay), relay,
-		    strlen(relay));
-	v->provider = rules_provider(kb->rules, v->relay, v->server_id,
-	    v->reply);
+	/*
+	 * A named server that is not Microsoft's wins over the wording:
+	 * the relay, or a look-alike host named anywhere in the text.
+	 */
+	other = (v->relay[0] != '\0' && !is_addr(v->relay)) ||
+	    rules_other_host(kb->rules, text, len);
+	v->provider = rules_provider_why(kb->rules, v->relay, v->server_id,
+	    v->reply, other, &why);
+	/* Exchange Online Protection's "AS(7555)" / "(S3140)" tags */
+	if ((v->provider != PROVIDER_M365 || why == SIG_WORDING) &&
+	    v->relay[0] == '\0' && evidence_ms_tag(v->reply,
+	    strlen(v->reply))) {
+		v->provider = PROVIDER_M365;
+		why = SIG_MARKER;
+	}
 	if (v->provider != PROVIDER_M365)
 		return (0);
+	v->evidence = why_kind[why];
 	if ((ci = rules_match_host(kb->rules, v->smtp_code, v->status,
 	    v->reply, v->relay)) < 0)
 		ci = kb->rules->unknown_cause;
@@ -205,13 +245,14 @@ explain_reply(const struct kb *kb, const char *text, size_t len,
 /* explain_logline - one log line; 1 with a cause, 0 without, -1 not a log line */
 static int
 explain_logline(const struct kb *kb, const char *line, size_t len,
-    struct verdict *v, long *pidp)
+    struct verdict *v, long *pidp, int *failp)
 {
 	struct logline ll;
 	enum logline_kind k;
 
 	k = logline_parse(line, len, &ll);
 	*pidp = ll.pid;
+	*failp |= k != LOGLINE_OTHER && ll.reason != NULL;
 	if (ll.mta == LOGLINE_NONE)
 		return (-1);
 	/*
@@ -249,6 +290,7 @@ explain_pqjson(const struct kb *kb, const char *text, size_t len,
 			verdict_init(&one);
 			one.form = FORM_POSTQUEUE;
 			found = explain_reply(kb, dr, strlen(dr), NULL, &one);
+			one.read_at = NULL;	/* pq is freed below */
 			text_copy(one.queue_id, sizeof(one.queue_id),
 			    pq->queue_id, strlen(pq->queue_id));
 			text_printable(one.recipient, sizeof(one.recipient),
@@ -297,6 +339,7 @@ explain_dsn_part(const struct kb *kb, const char *text, size_t len,
 			found = explain_reply(kb, d->rcpt[i].diag,
 			    strlen(d->rcpt[i].diag), d->rcpt[i].remote_mta,
 			    &one);
+			one.read_at = NULL;	/* d is freed below */
 			text_copy(one.queue_id, sizeof(one.queue_id),
 			    d->queue_id, strlen(d->queue_id));
 			text_copy(one.recipient, sizeof(one.recipient),
@@ -318,7 +361,8 @@ explain_text(const struct kb *kb, const char *text, size_t len,
 	struct bounce_result *res;
 	struct verdict one;
 	size_t	 i, eol, start = 0, n;
-	int	 rc, lines = 0, any_log = 0, found = 0;
+	int	 rc, lines = 0, any_log = 0, any_fail = 0, found = 0;
+	struct evidence_reply *ev;
 	long	 pid, found_pid = 0;
 	const char *body;
 	size_t	 hlen;
@@ -346,6 +390,7 @@ explain_text(const struct kb *kb, const char *text, size_t len,
 		rc = bounce_classify(kb, text, hlen, body,
 		    len - (size_t)(body - text), res);
 		*v = res->v;
+		v->read_at = NULL;	/* may point into res */
 		free(res);
 		return (rc);
 	}
@@ -362,7 +407,8 @@ explain_text(const struct kb *kb, const char *text, size_t len,
 		if (n > 0 && text[i + n - 1] == '\r')
 			n--;
 		lines++;
-		if ((rc = explain_logline(kb, text + i, n, &one, &pid)) < 0)
+		if ((rc = explain_logline(kb, text + i, n, &one, &pid,
+		    &any_fail)) < 0)
 			continue;
 		if (found) {
 			/* causes are declared most specific first */
@@ -388,8 +434,25 @@ explain_text(const struct kb *kb, const char *text, size_t len,
 	}
 	if (found)
 		return (1);
-	if (any_log && v->form != FORM_NONE)
-		return (0);
+	/*
+	 * MTA lines, none with a failure the log parser knows (a debug
+	 * "< host[ip]: 530 5.7.57 ..." line, a new shape): the reply inside
+	 * them still counts; the log line's form and ids stay.
+	 */
+	if (any_log && v->form != FORM_NONE) {
+		/* only a server's reply with both codes, never local text */
+		if (any_fail || (ev = malloc(sizeof(*ev))) == NULL)
+			return (0);
+		rc = evidence_find(text, len, ev) && ev->rank == 3;
+		free(ev);
+		one = *v;
+		if (!rc || explain_reply(kb, text, len, NULL, &one) != 1 ||
+		    one.local)
+			return (0);
+		one.form = v->form;
+		*v = one;
+		return (1);
+	}
 	verdict_init(v);
 	v->form = FORM_REPLY;
 	return (explain_reply(kb, text, len, NULL, v));

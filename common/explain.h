@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "evidence.h"
 #include "rules.h"
 #include "hint.h"
 #include "ndr.h"
@@ -55,6 +56,11 @@ struct verdict {
 	enum ndr_kind	 ndr_kind;	/* FORM_NDR: who wrote the NDR */
 	char		 ndr_server[256];	/* FORM_NDR: generating server */
 	char		 orig_msgid[256];	/* FORM_NDR: <id> that bounced */
+	enum evidence_kind evidence;	/* what says it is Microsoft's */
+	const char	*read_at;	/* the span read as the reply, in the
+					 * caller's input; NULL when the reply
+					 * came from a parsed copy (DSN) */
+	size_t		 read_len;
 };
 
 /*

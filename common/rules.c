@@ -283,14 +283,18 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 			return (rules_err(err, errlen, name, line,
 			    "provider: want: provider m365 host|serverid|marker TEXT",
 			    NULL));
-		if (strcmp(t[1].text, "m365") != 0)
+		if (strcmp(t[1].text, "m365") != 0 &&
+		    (strcmp(t[1].text, "other") != 0 ||
+		    strcmp(t[2].text, "host") != 0))
 			return (rules_err(err, errlen, name, line,
 			    "unknown provider", t[1].text));
 		if (rs->nsigs >= RULES_MAX_SIGS)
 			return (rules_err(err, errlen, name, line,
 			    "too many provider lines", NULL));
 		sg = &rs->sigs[rs->nsigs];
-		sg->provider = PROVIDER_M365;
+		/* "other": a host that sends Exchange's words, not M365 */
+		sg->provider = strcmp(t[1].text, "other") == 0 ?
+		    PROVIDER_NONE : PROVIDER_M365;
 		if (strcmp(t[2].text, "host") == 0)
 			sg->kind = SIG_HOST;
 		else if (strcmp(t[2].text, "serverid") == 0)
@@ -299,6 +303,8 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 			sg->kind = SIG_MARKER;
 		else if (strcmp(t[2].text, "localmarker") == 0)
 			sg->kind = SIG_LOCAL_MARKER;
+		else if (strcmp(t[2].text, "wording") == 0)
+			sg->kind = SIG_WORDING;
 		else
 			return (rules_err(err, errlen, name, line,
 			    "unknown signature kind", t[2].text));
@@ -462,6 +468,60 @@ rules_provider(const struct rules *rs, const char *host,
 	return (provider_find(rs, host, server_id, text, 0));
 }
 
+/* rules_provider_why - whose reply, and the strongest signature saying so */
+enum provider
+rules_provider_why(const struct rules *rs, const char *host,
+    const char *server_id, const char *text, int other_host,
+    enum sig_kind *why)
+{
+	static const enum sig_kind order[] = { SIG_HOST, SIG_SERVERID,
+	    SIG_MARKER, SIG_WORDING };
+	const struct rule_sig *sg;
+	size_t	 k, tlen = text != NULL ? strlen(text) : 0;
+	int	 i;
+
+	/* the first kind in order that fits: each kind is one pass */
+	if (provider_find(rs, host, server_id, text, 0) == PROVIDER_M365) {
+		for (k = 0; k < 3; k++)
+			if (provider_find(rs, order[k] == SIG_HOST ? host : NULL,
+			    order[k] == SIG_SERVERID ? server_id : NULL,
+			    order[k] == SIG_MARKER ? text : NULL, 0) ==
+			    PROVIDER_M365) {
+				*why = order[k];
+				return (PROVIDER_M365);
+			}
+	}
+	if (other_host || text == NULL)
+		return (PROVIDER_NONE);
+	for (i = 0; i < rs->nsigs; i++) {
+		sg = &rs->sigs[i];
+		if (sg->kind == SIG_WORDING && text_casestr_nk(text, tlen,
+		    sg->text, sg->len, sg->anchor) != NULL) {
+			*why = SIG_WORDING;
+			return (sg->provider);
+		}
+	}
+	return (PROVIDER_NONE);
+}
+
+/* rules_other_host - does text name a host that only looks like M365? */
+int
+rules_other_host(const struct rules *rs, const char *text, size_t len)
+{
+	const struct rule_sig *sg;
+	int	 i;
+
+	for (i = 0; i < rs->nsigs; i++) {
+		sg = &rs->sigs[i];
+		/* ".azurecomm.net" is found as "azurecomm.net" */
+		if (sg->kind == SIG_HOST && sg->provider != PROVIDER_M365 &&
+		    text_casestr(text, len, sg->text + (sg->text[0] ==
+		    '.')) != NULL)
+			return (1);
+	}
+	return (0);
+}
+
 /* rules_provider_local - whose server or service is named in local text? */
 enum provider
 rules_provider_local(const struct rules *rs, const char *host,
@@ -503,6 +563,8 @@ provider_find(const struct rules *rs, const char *host,
 			if (text != NULL && text_casestr_nk(text, tlen,
 			    sg->text, sg->len, sg->anchor) != NULL)
 				return (sg->provider);
+			break;
+		case SIG_WORDING:	/* rules_provider_why only */
 			break;
 		}
 	}
@@ -549,7 +611,9 @@ rules_match_host(const struct rules *rs, int code, const char *status,
 		if (r->host[0] != '\0' && (hlen == 0 ||
 		    !text_has_suffix(host, hlen, r->host)))
 			continue;
-		if (r->code != 0 && r->code != code)
+		/* a reply quoted without its code ("SmtpCommandException:
+		 * 4.3.2 ...") is judged by its enhanced code and text */
+		if (r->code != 0 && code != 0 && r->code != code)
 			continue;
 		if (r->subject >= 0 && (!have_status || r->subject != subj ||
 		    detail < r->lo || detail > r->hi ||

@@ -10,6 +10,15 @@
  *                                     Microsoft sends, e.g. "STOREDRV.")
  *   provider m365 localmarker "TEXT"  relay-local failure text contains
  *                                     TEXT (Entra ID's "AADSTS" codes)
+ *   provider other host    SUFFIX     a host that sends Exchange's words
+ *                                     and is not Microsoft 365's (Azure
+ *                                     Communication Services): when named
+ *                                     as the relay or anywhere in the
+ *                                     text, the wording does not count
+ *   provider m365 wording  "TEXT"     reply text contains TEXT (an enhanced
+ *                                     code with Exchange's own words); the
+ *                                     weakest evidence: a named relay host
+ *                                     that is not Microsoft's wins over it
  *   cause ID AREA                     declare a cause (AREA: auth, tls, send,
  *                                     limit, relay, blocked, message, server,
  *                                     mailbox, oauth, sasl, recipient,
@@ -60,7 +69,8 @@ enum sig_kind {
 	SIG_HOST,
 	SIG_SERVERID,
 	SIG_MARKER,
-	SIG_LOCAL_MARKER		/* only for relay-local text */
+	SIG_LOCAL_MARKER,		/* only for relay-local text */
+	SIG_WORDING			/* Exchange's words, no host named */
 };
 
 struct rule_cause {
@@ -115,12 +125,25 @@ int	rules_load_file(struct rules *, const char *path, char *err,
 /* rules_load_builtin - the compiled-in copy of conf/relayhint.rules */
 int	rules_load_builtin(struct rules *, char *err, size_t errlen);
 
+/* rules_other_host - 1 when text names a "provider other host" */
+int	rules_other_host(const struct rules *, const char *text, size_t len);
+
 /*
  * rules_provider - decide whose reply this is from the relay host name,
  * the server id and the reply text.
  */
 enum provider rules_provider(const struct rules *, const char *host,
 	    const char *server_id, const char *text);
+
+/*
+ * rules_provider_why - the same, also trying the wording signatures
+ * (only when other_host is 0: no relay host is named, or only an
+ * address), and saying in *why which kind of signature decided: the
+ * strongest that fits (host, server id, marker, wording, in that order).
+ */
+enum provider rules_provider_why(const struct rules *, const char *host,
+	    const char *server_id, const char *text, int other_host,
+	    enum sig_kind *why);
 
 /*
  * rules_provider_local - the same for relay-local failure text: the

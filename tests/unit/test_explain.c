@@ -173,8 +173,16 @@ test_other_rows(void **state)
 	for (i = 0; i < n; i++) {
 		for (f = 0; f < F_NFORMS; f++) {
 			make_form(f, &rows[i], rows[i].a, &b);
-			if (explain_text(&kb, b.data, b.len, &v) != 0 ||
-			    v.cause != NULL || v.provider != PROVIDER_NONE)
+			explain_text(&kb, b.data, b.len, &v);
+			/*
+			 * Without the host, Exchange's own words ("535 5.7.3
+			 * Authentication unsuccessful") are "probably
+			 * Microsoft 365", and say so (issue #15); with the
+			 * host named, never.
+			 */
+			if (f == F_RAW && v.evidence == EVIDENCE_WORDING)
+				continue;
+			if (v.cause != NULL || v.provider != PROVIDER_NONE)
 				fail_msg("row %d form %s: got cause %s for %s",
 				    i, fname[f], v.cause ? v.cause : "(none)",
 				    b.data);
