@@ -173,12 +173,34 @@ text_casestr(const char *hay, size_t haylen, const char *needle)
 	    text_anchor(needle, nlen)));
 }
 
-/* text_casestr_nk - text_casestr with nlen and k = text_anchor() known */
+/*
+ * next_hit - the next c at or after p before end, or end.  A hit still
+ * ahead of p is kept (NULL: none looked for yet), so each case's memchr
+ * passes over every byte of the haystack once in all.  (Looking again for both cases at every
+ * candidate made a text with the anchor letter in one case only cost
+ * O(length x candidates): 1 MiB of "V" took seconds.)
+ */
+static inline const char *
+next_hit(const char *hit, const char *p, const char *end, int c)
+{
+	if (hit != NULL && hit >= p)
+		return (hit);
+	hit = memchr(p, c, (size_t)(end - p));
+	return (hit != NULL ? hit : end);
+}
+
+/*
+ * text_casestr_nk - text_casestr with nlen and k = text_anchor() known.
+ * Linear in haylen: the anchor's two cases are each looked for once
+ * over the text (next_hit), and each candidate costs at most nlen bytes
+ * of comparison, so the worst case is haylen x nlen for our own short
+ * needles (rule patterns, markers), never haylen x candidates.
+ */
 const char *
 text_casestr_nk(const char *hay, size_t haylen, const char *needle,
     size_t nlen, size_t k)
 {
-	const char *p, *end, *a, *b;
+	const char *p, *end, *a, *lohit, *uphit;
 	size_t	 j;
 	int	 lo, up;
 
@@ -195,13 +217,14 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 	/* candidates for the anchor byte lie in [hay + k, end) */
 	p = hay + k;
 	end = hay + (haylen - nlen) + 1 + k;
+	lohit = NULL;
+	uphit = up != lo ? NULL : end;	/* end: no second case */
 	while (p < end) {
-		a = memchr(p, lo, (size_t)(end - p));
-		b = up != lo ? memchr(p, up, (size_t)((a ? a : end) - p)) :
-		    NULL;
-		if (b != NULL)
-			a = b;
-		if (a == NULL)
+		lohit = next_hit(lohit, p, end, lo);
+		if (up != lo)
+			uphit = next_hit(uphit, p, end, up);
+		a = lohit < uphit ? lohit : uphit;
+		if (a >= end)
 			return (NULL);
 		if ((((a - k)[j] ^ needle[j]) & ~0x20) == 0 &&
 		    text_casecmp_n(a - k, needle, nlen) == 0)
