@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "budget.h"
 #include "text.h"
 
 /* utf8_seq - length of a well-formed UTF-8 sequence at s, or 0 */
@@ -200,13 +201,13 @@ const char *
 text_casestr_nk(const char *hay, size_t haylen, const char *needle,
     size_t nlen, size_t k)
 {
-	const char *p, *end, *a, *lohit, *uphit;
+	const char *p, *end, *a, *lohit, *uphit, *found = NULL;
 	size_t	 j;
 	int	 lo, up;
 
 	if (nlen == 0)
 		return (hay);
-	if (nlen > haylen)
+	if (nlen > haylen || budget_spent())
 		return (NULL);
 	/* a second byte, other than the anchor, to reject most candidates
 	 * without a call; the xor test never rejects a case-insensitive
@@ -225,13 +226,19 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 			uphit = next_hit(uphit, p, end, up);
 		a = lohit < uphit ? lohit : uphit;
 		if (a >= end)
-			return (NULL);
+			break;
 		if ((((a - k)[j] ^ needle[j]) & ~0x20) == 0 &&
-		    text_casecmp_n(a - k, needle, nlen) == 0)
-			return (a - k);
+		    text_casecmp_n(a - k, needle, nlen) == 0) {
+			found = a - k;
+			break;
+		}
 		p = a + 1;
 	}
-	return (NULL);
+	/* what memchr went over: up to the later of the two hits */
+	a = lohit == NULL ? p : uphit == NULL || lohit > uphit ? lohit : uphit;
+	if (budget_charge((size_t)((a < end ? a : end) - hay)))
+		return (NULL);
+	return (found);
 }
 
 /* text_has_suffix - ASCII case-insensitive suffix test */
