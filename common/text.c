@@ -175,34 +175,55 @@ text_casestr(const char *hay, size_t haylen, const char *needle)
 }
 
 /*
- * next_hit - the next c at or after p before end, or end.  A hit still
- * ahead of p is kept (NULL: none looked for yet), so each case's memchr
- * passes over every byte of the haystack once in all.  (Looking again for both cases at every
- * candidate made a text with the anchor letter in one case only cost
- * O(length x candidates): 1 MiB of "V" took seconds.)
+ * A case of the anchor byte being looked for: either its next
+ * occurrence (hit), or how far the text is known to hold none (!hit).
+ * What was scanned is never scanned again within one search.
  */
-static inline const char *
-next_hit(const char *hit, const char *p, const char *end, int c)
+struct anchor_scan {
+	const char *at;
+	int	 hit;
+};
+
+/* anchor_scan_to - know c's next occurrence at or after p, up to lim */
+static inline void
+anchor_scan_to(struct anchor_scan *as, const char *p, const char *lim, int c)
 {
-	if (hit != NULL && hit >= p)
-		return (hit);
-	hit = memchr(p, c, (size_t)(end - p));
-	return (hit != NULL ? hit : end);
+	const char *from, *q;
+
+	if (as->at >= p && (as->hit || as->at >= lim))
+		return;
+	from = as->at > p ? as->at : p;
+	if (from < lim && (q = memchr(from, c, (size_t)(lim - from))) != NULL) {
+		as->at = q;
+		as->hit = 1;
+	} else {
+		as->at = lim > from ? lim : from;
+		as->hit = 0;
+	}
 }
 
 /*
  * text_casestr_nk - text_casestr with nlen and k = text_anchor() known.
- * Linear in haylen: the anchor's two cases are each looked for once
- * over the text (next_hit), and each candidate costs at most nlen bytes
- * of comparison, so the worst case is haylen x nlen for our own short
- * needles (rule patterns, markers), never haylen x candidates.
+ *
+ * Linear in what it passes over.  Looking again for both cases of the
+ * anchor at every candidate made a text with the anchor letter in one
+ * case only cost O(length x candidates) (1 MiB of "V": 5 s), and
+ * looking for one case to the end of the text made a caller that
+ * searches again after each hit (ndr.c's markers) quadratic.  So each
+ * case is scanned once, in a window that doubles while it finds
+ * nothing, and the second case only up to the first case's hit: a call
+ * costs O(where it stops + nlen x candidates), never O(haylen) for a
+ * hit near the start.
  */
+#define CASESTR_WINDOW	64
+
 const char *
 text_casestr_nk(const char *hay, size_t haylen, const char *needle,
     size_t nlen, size_t k)
 {
-	const char *p, *end, *a, *lohit, *uphit, *found = NULL;
-	size_t	 j;
+	struct anchor_scan ls, us;
+	const char *p, *end, *lim, *a, *found = NULL;
+	size_t	 j, w = CASESTR_WINDOW;
 	int	 lo, up;
 
 	if (nlen == 0)
@@ -218,15 +239,23 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 	/* candidates for the anchor byte lie in [hay + k, end) */
 	p = hay + k;
 	end = hay + (haylen - nlen) + 1 + k;
-	lohit = NULL;
-	uphit = up != lo ? NULL : end;	/* end: no second case */
+	ls.at = us.at = p;
+	ls.hit = us.hit = 0;
 	while (p < end) {
-		lohit = next_hit(lohit, p, end, lo);
-		if (up != lo)
-			uphit = next_hit(uphit, p, end, up);
-		a = lohit < uphit ? lohit : uphit;
-		if (a >= end)
-			break;
+		lim = (size_t)(end - p) > w ? p + w : end;
+		anchor_scan_to(&ls, p, lim, lo);
+		a = ls.hit ? ls.at : NULL;
+		if (up != lo) {
+			anchor_scan_to(&us, p, a != NULL ? a : lim, up);
+			if (us.hit && (a == NULL || us.at < a))
+				a = us.at;
+		}
+		if (a == NULL) {	/* nothing in the window */
+			p = lim;
+			if (w < 65536)
+				w *= 2;
+			continue;
+		}
 		if ((((a - k)[j] ^ needle[j]) & ~0x20) == 0 &&
 		    text_casecmp_n(a - k, needle, nlen) == 0) {
 			found = a - k;
@@ -234,9 +263,9 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 		}
 		p = a + 1;
 	}
-	/* what memchr went over: up to the later of the two hits */
-	a = lohit == NULL ? p : uphit == NULL || lohit > uphit ? lohit : uphit;
-	if (budget_charge((size_t)((a < end ? a : end) - hay)))
+	/* what memchr went over: up to the later of the two scans */
+	a = ls.at > us.at ? ls.at : us.at;
+	if (budget_charge((size_t)((a > p ? a : p) - hay)))
 		return (NULL);
 	return (found);
 }
