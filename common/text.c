@@ -184,9 +184,13 @@ struct anchor_scan {
 	int	 hit;
 };
 
-/* anchor_scan_to - know c's next occurrence at or after p, up to lim */
+/*
+ * anchor_scan_to - know c's next occurrence at or after p, up to lim;
+ * *scanned counts the bytes memchr went over (what the budget charges)
+ */
 static inline void
-anchor_scan_to(struct anchor_scan *as, const char *p, const char *lim, int c)
+anchor_scan_to(struct anchor_scan *as, const char *p, const char *lim, int c,
+    size_t *scanned)
 {
 	const char *from, *q;
 
@@ -194,9 +198,11 @@ anchor_scan_to(struct anchor_scan *as, const char *p, const char *lim, int c)
 		return;
 	from = as->at > p ? as->at : p;
 	if (from < lim && (q = memchr(from, c, (size_t)(lim - from))) != NULL) {
+		*scanned += (size_t)(q - from) + 1;
 		as->at = q;
 		as->hit = 1;
 	} else {
+		*scanned += from < lim ? (size_t)(lim - from) : 0;
 		as->at = lim > from ? lim : from;
 		as->hit = 0;
 	}
@@ -223,7 +229,7 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 {
 	struct anchor_scan ls, us;
 	const char *p, *end, *lim, *a, *found = NULL;
-	size_t	 j, w = CASESTR_WINDOW;
+	size_t	 j, w = CASESTR_WINDOW, scanned = 0;
 	int	 lo, up;
 
 	if (nlen == 0)
@@ -243,10 +249,11 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 	ls.hit = us.hit = 0;
 	while (p < end) {
 		lim = (size_t)(end - p) > w ? p + w : end;
-		anchor_scan_to(&ls, p, lim, lo);
+		anchor_scan_to(&ls, p, lim, lo, &scanned);
 		a = ls.hit ? ls.at : NULL;
 		if (up != lo) {
-			anchor_scan_to(&us, p, a != NULL ? a : lim, up);
+			anchor_scan_to(&us, p, a != NULL ? a : lim, up,
+			    &scanned);
 			if (us.hit && (a == NULL || us.at < a))
 				a = us.at;
 		}
@@ -263,9 +270,8 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 		}
 		p = a + 1;
 	}
-	/* what memchr went over: up to the later of the two scans */
-	a = ls.at > us.at ? ls.at : us.at;
-	if (budget_charge((size_t)((a > p ? a : p) - hay)))
+	/* what memchr went over, so a search that scans again shows */
+	if (budget_charge(scanned))
 		return (NULL);
 	return (found);
 }
