@@ -37,7 +37,7 @@ replay_dir(const char *rel, int (*fn)(const uint8_t *, size_t))
 		if (stat(tu_path(file), &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
 		data = tu_read(file, &len);
-		if (fn((const uint8_t *)data, len) != 0)
+		if (fuzz_run(fn, (const uint8_t *)data, len) != 0)
 			fail_msg("%s: got invariant failure \"%s\", want none",
 			    file, fuzz_why());
 		free(data);
