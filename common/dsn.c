@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "budget.h"
 #include "dsn.h"
 #include "text.h"
 
@@ -94,6 +95,8 @@ dsn_parse(const char *body, size_t len, struct dsn *d)
 	 * used: clearing all of them took a third of a bounce's parse */
 	memset(d, 0, offsetof(struct dsn, rcpt));
 	name[0] = '\0';
+	if (budget_charge(len))
+		return (-1);
 	for (;;) {
 		const char *s;
 		int	 blank, cont, done = i >= len;

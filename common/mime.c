@@ -22,6 +22,7 @@
  */
 #include <string.h>
 
+#include "budget.h"
 #include "buf.h"
 #include "mime.h"
 #include "text.h"
@@ -132,7 +133,7 @@ mime_header_get(const char *hdrs, size_t len, const char *name, char *out,
 			    hdrs[j] != '\0')
 				out[o++] = hdrs[j];
 	}
-	if (!found)
+	if (budget_charge(i) || !found)
 		return (-1);
 	while (o > 0 && is_wsp(out[o - 1]))
 		o--;
@@ -367,7 +368,7 @@ mime_split_multipart(const char *ctype, const char *body, size_t len,
 
 	memset(mp, 0, sizeof(*mp));
 	mp->preamble = mp->epilogue = body;
-	if (ctype == NULL || !is_multipart(ctype))
+	if (ctype == NULL || !is_multipart(ctype) || budget_charge(len))
 		return (-1);
 	n = mime_param(ctype, "boundary", mp->boundary, sizeof(mp->boundary));
 	if (n <= 0)
@@ -560,6 +561,8 @@ mime_decode_body(const char *cte, const char *body, size_t len,
 {
 	char	 m[32];
 
+	if (budget_charge(len))
+		return (-1);
 	cte_norm(cte, m, sizeof(m));
 	if (m[0] == '\0' || strcmp(m, "7bit") == 0 ||
 	    strcmp(m, "8bit") == 0 || strcmp(m, "binary") == 0)

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "buf.h"
 #include "dsn.h"
 #include "mime.h"
@@ -529,6 +530,8 @@ scan_text(struct ndr *n, struct ndr_ctx *c, const char *t, size_t len)
 	memset(&st, 0, sizeof(st));
 	st.cur = -1;
 	st.end = t + len;
+	if (budget_charge(len))
+		return;
 	for (m = 0; m < M_COUNT; m++)
 		st.next[m] = text_casestr(t, len, marker[m]);
 	for (i = 0; i < len && lines < NDR_SCAN_LINES; i = eol + 1) {

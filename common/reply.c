@@ -17,6 +17,7 @@
  */
 #include <string.h>
 
+#include "budget.h"
 #include "reply.h"
 #include "text.h"
 
@@ -161,6 +162,8 @@ reply_parse(const char *s, size_t len, struct reply *r)
 	size_t	 rawlen;
 
 	memset(r, 0, sizeof(*r));
+	if (budget_charge(len))
+		return (0);
 	reply_server_id(s, len, r->server_id, sizeof(r->server_id));
 
 	/* First choice: "NNN X.Y.Z" or "NNN-X.Y.Z" */

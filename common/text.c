@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "budget.h"
 #include "text.h"
 
 /* utf8_seq - length of a well-formed UTF-8 sequence at s, or 0 */
@@ -173,18 +174,67 @@ text_casestr(const char *hay, size_t haylen, const char *needle)
 	    text_anchor(needle, nlen)));
 }
 
-/* text_casestr_nk - text_casestr with nlen and k = text_anchor() known */
+/*
+ * A case of the anchor byte being looked for: either its next
+ * occurrence (hit), or how far the text is known to hold none (!hit).
+ * What was scanned is never scanned again within one search.
+ */
+struct anchor_scan {
+	const char *at;
+	int	 hit;
+};
+
+/*
+ * anchor_scan_to - know c's next occurrence at or after p, up to lim;
+ * *scanned counts the bytes memchr went over (what the budget charges)
+ */
+static inline void
+anchor_scan_to(struct anchor_scan *as, const char *p, const char *lim, int c,
+    size_t *scanned)
+{
+	const char *from, *q;
+
+	if (as->at >= p && (as->hit || as->at >= lim))
+		return;
+	from = as->at > p ? as->at : p;
+	if (from < lim && (q = memchr(from, c, (size_t)(lim - from))) != NULL) {
+		*scanned += (size_t)(q - from) + 1;
+		as->at = q;
+		as->hit = 1;
+	} else {
+		*scanned += from < lim ? (size_t)(lim - from) : 0;
+		as->at = lim > from ? lim : from;
+		as->hit = 0;
+	}
+}
+
+/*
+ * text_casestr_nk - text_casestr with nlen and k = text_anchor() known.
+ *
+ * Linear in what it passes over.  Looking again for both cases of the
+ * anchor at every candidate made a text with the anchor letter in one
+ * case only cost O(length x candidates) (1 MiB of "V": 5 s), and
+ * looking for one case to the end of the text made a caller that
+ * searches again after each hit (ndr.c's markers) quadratic.  So each
+ * case is scanned once, in a window that doubles while it finds
+ * nothing, and the second case only up to the first case's hit: a call
+ * costs O(where it stops + nlen x candidates), never O(haylen) for a
+ * hit near the start.
+ */
+#define CASESTR_WINDOW	64
+
 const char *
 text_casestr_nk(const char *hay, size_t haylen, const char *needle,
     size_t nlen, size_t k)
 {
-	const char *p, *end, *a, *b;
-	size_t	 j;
+	struct anchor_scan ls, us;
+	const char *p, *end, *lim, *a, *found = NULL;
+	size_t	 j, w = CASESTR_WINDOW, scanned = 0;
 	int	 lo, up;
 
 	if (nlen == 0)
 		return (hay);
-	if (nlen > haylen)
+	if (nlen > haylen || budget_spent())
 		return (NULL);
 	/* a second byte, other than the anchor, to reject most candidates
 	 * without a call; the xor test never rejects a case-insensitive
@@ -195,20 +245,35 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 	/* candidates for the anchor byte lie in [hay + k, end) */
 	p = hay + k;
 	end = hay + (haylen - nlen) + 1 + k;
+	ls.at = us.at = p;
+	ls.hit = us.hit = 0;
 	while (p < end) {
-		a = memchr(p, lo, (size_t)(end - p));
-		b = up != lo ? memchr(p, up, (size_t)((a ? a : end) - p)) :
-		    NULL;
-		if (b != NULL)
-			a = b;
-		if (a == NULL)
-			return (NULL);
+		lim = (size_t)(end - p) > w ? p + w : end;
+		anchor_scan_to(&ls, p, lim, lo, &scanned);
+		a = ls.hit ? ls.at : NULL;
+		if (up != lo) {
+			anchor_scan_to(&us, p, a != NULL ? a : lim, up,
+			    &scanned);
+			if (us.hit && (a == NULL || us.at < a))
+				a = us.at;
+		}
+		if (a == NULL) {	/* nothing in the window */
+			p = lim;
+			if (w < 65536)
+				w *= 2;
+			continue;
+		}
 		if ((((a - k)[j] ^ needle[j]) & ~0x20) == 0 &&
-		    text_casecmp_n(a - k, needle, nlen) == 0)
-			return (a - k);
+		    text_casecmp_n(a - k, needle, nlen) == 0) {
+			found = a - k;
+			break;
+		}
 		p = a + 1;
 	}
-	return (NULL);
+	/* what memchr went over, so a search that scans again shows */
+	if (budget_charge(scanned))
+		return (NULL);
+	return (found);
 }
 
 /* text_has_suffix - ASCII case-insensitive suffix test */

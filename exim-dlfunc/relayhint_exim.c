@@ -71,6 +71,7 @@
 
 #include "alertspool.h"
 #include "bounce.h"
+#include "budget.h"
 #include "buf.h"
 #include "config.h"
 #include "explain.h"
@@ -831,7 +832,7 @@ relayhint_bounce(uschar **yield, int argc, uschar *argv[])
 	const char *why = NULL, *lang, *used = "en";
 	char	 hint[RHX_HINT_HDR_MAX + 4];
 	size_t	 blen;
-	int	 kind, flags, utf8;
+	int	 kind, flags, utf8, ok;
 
 	*yield = NULL;
 	if (argc < 3 || argc > 5)
@@ -855,10 +856,17 @@ relayhint_bounce(uschar **yield, int argc, uschar *argv[])
 	blen = strlen(CS argv[1]);
 	a = calloc(1, sizeof(*a));
 	res = malloc(sizeof(*res));
-	if (a == NULL || res == NULL || hdrs.overflow ||
-	    hdrs.len + blen > BOUNCE_DEFAULT_MAX ||
-	    !bounce_classify(kb, hdrs.data, hdrs.len, CS argv[1], blen, res) ||
-	    res->already || res->v.cause == NULL) {
+	/* over the CPU budget: no header, no cause, one main log line */
+	budget_start(BUDGET_WORK_DEFAULT, BUDGET_CPU_MS_DEFAULT);
+	ok = a != NULL && res != NULL && !hdrs.overflow &&
+	    hdrs.len + blen <= BOUNCE_DEFAULT_MAX &&
+	    bounce_classify(kb, hdrs.data, hdrs.len, CS argv[1], blen, res);
+	if (budget_stop(NULL, NULL)) {
+		log_write(0, LOG_MAIN, "relayhint: warning: message passed "
+		    "unchanged: over the CPU budget");
+		ok = 0;
+	}
+	if (!ok || res->already || res->v.cause == NULL) {
 		free(a);
 		free(res);
 		buf_free(&hdrs);

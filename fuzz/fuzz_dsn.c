@@ -28,7 +28,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (fuzz_dsn(data, size) != 0) {
+	if (fuzz_run(fuzz_dsn, data, size) != 0) {
 		fprintf(stderr, "fuzz_dsn: invariant: %s\n", fuzz_why());
 		abort();
 	}

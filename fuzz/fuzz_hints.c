@@ -29,7 +29,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (fuzz_hints(data, size) != 0) {
+	if (fuzz_run(fuzz_hints, data, size) != 0) {
 		fprintf(stderr, "fuzz_hints: invariant: %s\n", fuzz_why());
 		abort();
 	}

@@ -28,7 +28,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (fuzz_logline(data, size) != 0) {
+	if (fuzz_run(fuzz_logline, data, size) != 0) {
 		fprintf(stderr, "fuzz_logline: invariant: %s\n", fuzz_why());
 		abort();
 	}

@@ -30,7 +30,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (fuzz_mime(data, size) != 0) {
+	if (fuzz_run(fuzz_mime, data, size) != 0) {
 		fprintf(stderr, "fuzz_mime: invariant: %s\n", fuzz_why());
 		abort();
 	}

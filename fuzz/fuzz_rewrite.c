@@ -29,7 +29,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (fuzz_rewrite(data, size) != 0) {
+	if (fuzz_run(fuzz_rewrite, data, size) != 0) {
 		fprintf(stderr, "fuzz_rewrite: invariant: %s\n", fuzz_why());
 		abort();
 	}

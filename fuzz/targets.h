@@ -25,6 +25,12 @@ void	fuzz_fini(void);
 /* fuzz_why - the last invariant that failed, for messages */
 const char *fuzz_why(void);
 
+/*
+ * fuzz_run - fn(data, size) with the work it causes bounded linearly in
+ * size (FUZZ_BAD when over); what the harnesses and the replay call
+ */
+int	fuzz_run(int (*)(const uint8_t *, size_t), const uint8_t *, size_t);
+
 int	fuzz_reply(const uint8_t *, size_t);
 int	fuzz_dsn(const uint8_t *, size_t);
 int	fuzz_mime(const uint8_t *, size_t);

@@ -69,6 +69,7 @@
 
 #include "alertspool.h"
 #include "bounce.h"
+#include "budget.h"
 #include "buf.h"
 #include "config.h"
 #include "explain.h"
@@ -674,6 +675,8 @@ mlfi_eom(SMFICTX *ctx)
 	struct buf out;
 	const struct config *cfg;
 	const char *qid, *lang = NULL;
+	unsigned long cpu_ms;
+	size_t	 work;
 	int	 rewritten;
 
 	if (m == NULL || m->rt == NULL)
@@ -683,6 +686,8 @@ mlfi_eom(SMFICTX *ctx)
 	cfg = &m->rt->cfg;
 	if ((qid = rh_getsymval(ctx, "i")) == NULL || *qid == '\0')
 		qid = "NOQUEUE";
+	/* a message that would cost more than the bound passes unchanged */
+	budget_start(BUDGET_WORK_DEFAULT, BUDGET_CPU_MS_DEFAULT);
 	if (cfg->use_content_language)
 		lang = returned_language(m->rt, m->hdrs.data, m->hdrs.len,
 		    m->body.data, m->body.len);
@@ -699,6 +704,15 @@ mlfi_eom(SMFICTX *ctx)
 	    m->body.len, &out, res);
 	if (rewritten && out.overflow)
 		rewritten = 0;
+	if (budget_stop(&work, &cpu_ms)) {
+		log_warning("%s: relayhint: message passed unchanged: over the "
+		    "CPU budget (%lu ms CPU, %zu bytes scanned)", qid, cpu_ms,
+		    work);
+		buf_free(&out);
+		free(res);
+		msg_reset(m);
+		return (SMFIS_CONTINUE);
+	}
 	if (rewritten && !old_body_fits(res, &m->body)) {
 		rewritten = 0;
 		res->rw = REWRITE_UNSUPPORTED;
