@@ -161,6 +161,26 @@ for cmd in ("check", "causes"):
     else:
         bad("%s --help prints help and does not run" % cmd, out[:100])
 
+# bash completion offers every option of a command and the languages
+STUB = r'''
+_init_completion() { words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; cur=${words[cword]}; prev=${words[cword-1]}; }
+_filedir() { :; }
+compopt() { :; }
+source conf/bash-completion
+comp() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _relayhint; echo "${COMPREPLY[*]}"; }
+'''
+for words, want in ((["relayhint", "scan", "--me"], ["--metrics"]),
+                    (["relayhint", "probe", "--"], ["--hostname", "--metrics"]),
+                    (["relayhint", "mi"], ["migrate"]),
+                    (["relayhint", "explain", "--lang", ""], ["zh-TW", "vi", "ar", "ro"]),
+                    (["relayhint", "explain", "m365.auth.smtp"], ["m365.auth.smtp_auth_disabled_tenant"])):
+    p = subprocess.run(["bash", "-c", STUB + "comp " + " ".join("'%s'" % w for w in words)],
+                       capture_output=True, text=True, env=dict(ENV, PATH=os.path.abspath("build") + ":" + os.environ["PATH"]))
+    got = p.stdout.split()
+    missing = [w for w in want if w not in got]
+    (ok if not missing else bad)("bash completion: %s -> %s" % (" ".join(words[1:]), " ".join(want)),
+                                 "missing %s in %r %s" % (missing, got[:20], p.stderr[:200]))
+
 # --- exit codes and input errors ---------------------------------------------
 clean = os.path.join(tmp, "clean.log")
 open(clean, "w").write("Dec  7 10:00:00 mx postfix/smtp[1]: 1A2B3C4D5E: to=<a@b.example>, "
