@@ -31,6 +31,7 @@ struct bounce_result {
 	enum rewrite_status rw;		/* REWRITE_OK when body was rewritten */
 	const char	*new_ctype;	/* non-NULL: replace top-level Content-Type */
 	const char	*new_cte;	/* non-NULL: replace top-level C-T-E */
+	char		 new_lang[64];	/* non-empty: top-level Content-Language */
 	char		 lang_used[16];
 };
 
