@@ -365,6 +365,7 @@ headers_put(struct rw *w, const struct mime_part *p,
 	char	 v[REWRITE_CTYPE_MAX];
 	size_t	 hl = p->hdr_len, i, e;
 	int	 n, did_ct = 0, did_cte = 0, did_lang = 0, unended = 0;
+	int	 has_lang;
 
 	if (pl->set_charset) {
 		n = mime_header_get(h, hl, "Content-Type", v, sizeof(v));
@@ -374,14 +375,32 @@ headers_put(struct rw *w, const struct mime_part *p,
 			return;
 		}
 	}
+	has_lang = mime_header_get(h, hl, "Content-Language", v,
+	    sizeof(v)) >= 0;
+	if (pl->set_charset)
+		(void)mime_header_get(h, hl, "Content-Type", v, sizeof(v));
 	for (i = 0; i < hl; i = e) {
 		/* a field is its first line and its continuation lines */
 		e = mime_field_end(h, hl, i);
 		unended = 0;
-		if (pl->set_charset && !did_ct &&
-		    field_is(h + i, e - i, "Content-Type")) {
-			ctype_put(w, v, eol);
+		if (!did_ct && field_is(h + i, e - i, "Content-Type")) {
+			if (pl->set_charset)
+				ctype_put(w, v, eol);
+			else {
+				rw_put(w, h + i, e - i);
+				if (h[e - 1] != '\n')
+					rw_puts(w, eol);
+			}
 			did_ct = 1;
+			/*
+			 * A new Content-Language goes right after it: some
+			 * parsers stop reading a block at a malformed line
+			 * further down (Exchange writes such lines).
+			 */
+			if (pl->lang[0] != '\0' && !has_lang) {
+				lang_put(w, pl->lang, eol);
+				did_lang = 1;
+			}
 		} else if (pl->set_cte != NULL && !did_cte &&
 		    field_is(h + i, e - i, "Content-Transfer-Encoding")) {
 			cte_put(w, pl->set_cte, eol);
@@ -603,10 +622,13 @@ walk_collect(struct rw_walk *wk, const char *ctype, const char *body,
 	for (i = 0; i < wk->nnode; i++) {
 		if (mime_split_multipart(wk->node[i].ctype, wk->node[i].body,
 		    wk->node[i].len, &wk->node[i].mp) < 0 ||
-		    wk->node[i].mp.nparts < (i == 0 ? 2 : 1)) {
+		    wk->node[i].mp.nparts < 1 || (i == 0 &&
+		    wk->node[i].mp.nparts < 2 && !wk->node[i].mp.closed)) {
 			/*
-			 * The top level needs a second part: without one,
-			 * where the first part ends is a guess.
+			 * The top level needs a second part or its close
+			 * delimiter (Exchange Online sends reports without
+			 * the DSN part): without either, where the first
+			 * part ends is a guess.
 			 */
 			if (i == 0)
 				return (REWRITE_NOT_REPORT);

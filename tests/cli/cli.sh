@@ -6,7 +6,8 @@
 # rotation, queue over real postqueue -j output, and bounce --rewrite on
 # every Postfix and Exim sample bounce: the result is parsed by Python's
 # email package (an independent MIME parser) and its delivery-status part
-# must be byte-identical to the original's.
+# must be byte-identical to the original's; the real third-party bounces
+# of tests/data/external are enriched (tests/cli/reach.py --check).
 # Output: PASS:/FAIL: lines for tests/run.sh.
 
 cd "$(dirname "$0")/../.." || exit 2
@@ -143,4 +144,7 @@ for f in $D/postfix/*.eml $D/exim/*.eml; do
 done
 [ $n -ge 10 ] && ok "bounce --rewrite: $n sample bounces valid, DSN byte-identical" ||
 	bad "bounce --rewrite" "only $n samples checked"
+
+# --- the real third-party bounces: enriched where Microsoft is involved -----
+python3 tests/cli/reach.py $RH $D/external/set-of-emails --check 52
 exit 0
