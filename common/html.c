@@ -37,7 +37,6 @@
 	"font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;" \
 	"line-height:1.45;max-width:100%;box-sizing:border-box;" \
 	"overflow-wrap:break-word;word-wrap:break-word;word-break:break-word;"
-#define HTML_TEXT_STYLE	"white-space:pre-wrap;margin:0;"
 #define HTML_RULE_STYLE \
 	"border:0;border-top:2px solid #1f5fa8;height:0;margin:0 0 16px 0;"
 
@@ -210,13 +209,54 @@ rule_line(const char *s, size_t n)
 	return (1);
 }
 
-/* block_put - our block: marker, box with title and text, rule */
+/* indent_of - leading spaces of a line */
+static size_t
+indent_of(const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n && s[i] == ' '; i++)
+		;
+	return (i);
+}
+
+/*
+ * starts_item - the line opens a new logical line of the hint: a
+ * numbered or bulleted item, or a "Label: value" line
+ */
+static int
+starts_item(const char *s, size_t n)
+{
+	size_t	 i = indent_of(s, n), d;
+
+	for (d = i; d < n && s[d] >= '0' && s[d] <= '9'; d++)
+		;
+	if (d > i && d < n && (s[d] == '.' || s[d] == ')'))
+		return (1);
+	if (i < n && (s[i] == '-' || s[i] == '*') && i + 1 < n &&
+	    s[i + 1] == ' ')
+		return (1);
+	/* a short label of words, then ':' and a space */
+	for (d = i; d < n && d - i < 24 && ((s[d] >= 'A' && s[d] <= 'Z') ||
+	    (s[d] >= 'a' && s[d] <= 'z') || s[d] == ' '); d++)
+		;
+	return (d > i && d < n && s[d] == ':' && d + 1 < n && s[d + 1] == ' ');
+}
+
+/*
+ * block_put - our block: marker, box with title and text, rule.  The
+ * plain-text hint is wrapped at 76 columns; in HTML those breaks would
+ * leave ragged lines in a narrow window, so each wrapped line is joined
+ * to the one it continues (more or equally indented, not a new item,
+ * the previous not ending in ':') and the browser wraps the result.
+ * Each logical line is a <div> indented as the text was.
+ */
 static void
 block_put(struct buf *out, const char *hint, size_t n, const char *lang,
     int rtl)
 {
-	size_t	 i = 0, e, last;
-	int	 first = 1, opened = 0;
+	size_t	 i = 0, e, last, ind, pind = 0, pe = 0, ps = 0;
+	int	 first = 1, open = 0, blank = 0;
 
 	/* no trailing empty lines or rule: the box and <hr> do that */
 	for (last = n; last > 0; ) {
@@ -247,20 +287,42 @@ block_put(struct buf *out, const char *hint, size_t n, const char *lang,
 			first = 0;
 			continue;
 		}
-		if (!opened) {
-			if (e == i)
-				continue;	/* blank lines after the title */
-			buf_puts(out, "<div style=\"" HTML_TEXT_STYLE "\">");
-			opened = 1;
-		} else
-			/* a line break as a tag: no raw line starts with text */
-			buf_puts(out, "<br>");
-		if (rule_line(hint + i, e - i))
-			buf_puts(out, "<hr style=\"" HTML_RULE_STYLE "\">");
-		else
-			esc_put(out, hint + i, e - i);
+		ind = indent_of(hint + i, e - i);
+		if (ind == e - i) {
+			/* an empty line: a paragraph break */
+			if (open)
+				buf_puts(out, "</div>\n");
+			open = 0;
+			blank = 1;
+			continue;
+		}
+		if (open && ind >= pind && !starts_item(hint + i, e - i) &&
+		    !rule_line(hint + i, e - i) && pe > ps &&
+		    hint[pe - 1] != ':') {
+			buf_puts(out, " ");
+			esc_put(out, hint + i + ind, e - i - ind);
+			pe = e;
+			continue;
+		}
+		if (open)
+			buf_puts(out, "</div>\n");
+		if (rule_line(hint + i, e - i)) {
+			buf_puts(out, "<hr style=\"" HTML_RULE_STYLE "\">\n");
+			open = blank = 0;
+			continue;
+		}
+		/* a line break as a tag: no raw line starts with text */
+		buf_printf(out, "<div style=\"margin:%s;%s:%zuch;\">",
+		    blank ? "8px 0 0 0" : "0", rtl ? "padding-right" :
+		    "padding-left", ind);
+		esc_put(out, hint + i + ind, e - i - ind);
+		open = 1;
+		blank = 0;
+		pind = ind;
+		ps = i;
+		pe = e;
 	}
-	if (opened)
+	if (open)
 		buf_puts(out, "</div>\n");
 	buf_puts(out, "</div>\n<hr style=\"" HTML_RULE_STYLE "\">\n"
 	    "<!--/relayhint-hint-->\n");
