@@ -3,12 +3,13 @@
 #
 # Usage: tools/deps.sh build|test
 #   build: compiler, pkg-config, libmilter-dev, libcurl, OpenSSL, cmocka
-#   test:  the above plus what the tests drive (python3, valgrind, swaks)
+#   test:  the above plus what the tests drive (python3, valgrind, swaks,
+#          chromium and w3m for the HTML rendering test)
 # Integration tests install Postfix and unpack Exim themselves.
 # Not root: print what is missing and go on (the build says what fails).
 
 want="build-essential pkg-config libmilter-dev libcurl4-openssl-dev libssl-dev libcmocka-dev"
-[ "$1" = test ] && want="$want python3 valgrind mandoc"
+[ "$1" = test ] && want="$want python3 valgrind mandoc chromium w3m"
 
 missing=""
 for p in $want; do
