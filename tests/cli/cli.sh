@@ -145,6 +145,26 @@ done
 [ $n -ge 10 ] && ok "bounce --rewrite: $n sample bounces valid, DSN byte-identical" ||
 	bad "bounce --rewrite" "only $n samples checked"
 
+# --- filter: Exim's transport_filter, never holding mail back ---------------
+f=$D/external/set-of-emails/lhost-office365-01.eml
+$RH filter --sender= < "$f" > "$tmp/f.out" 2>"$tmp/f.err"; rc=$?
+[ $rc -eq 0 ] && grep -q '^X-Relayhint-Cause: m365.recipient.not_found' "$tmp/f.out" &&
+	[ ! -s "$tmp/f.err" ] && ok "filter: a bounce (null sender) enriched, exit 0, no stderr" ||
+	bad "filter: bounce" "rc=$rc"
+$RH filter --sender=bob@example.com < "$f" | cmp -s - "$f" &&
+	ok "filter: a message with a sender passes byte for byte" || bad "filter: sender" "changed"
+$RH --rules /nonexistent/rules filter --sender= < "$f" > "$tmp/f.out" 2>"$tmp/f.err"; rc=$?
+[ $rc -eq 0 ] && cmp -s "$tmp/f.out" "$f" && [ ! -s "$tmp/f.err" ] &&
+	ok "filter: rules that do not load: the message as it came, exit 0" ||
+	bad "filter: bad rules" "rc=$rc"
+$RH filter --no-such-option < "$f" > "$tmp/f.out" 2>"$tmp/f.err"; rc=$?
+[ $rc -eq 0 ] && [ ! -s "$tmp/f.err" ] && [ -s "$tmp/f.out" ] &&
+	ok "filter: an unknown option does not stop the mail" || bad "filter: bad option" "rc=$rc"
+head -c 6000000 /dev/zero | tr '\0' 'a' > "$tmp/big"
+$RH filter --sender= < "$tmp/big" | cmp -s - "$tmp/big" &&
+	ok "filter: a message over the size limit streams through unchanged" ||
+	bad "filter: big" "changed"
+
 # --- the real third-party bounces: enriched where Microsoft is involved -----
 python3 tests/cli/reach.py $RH $D/external/set-of-emails --check 52
 exit 0
