@@ -95,6 +95,8 @@ cmd_filter(struct cli *c, int argc, char **argv)
 	if (sender)
 		return (filter_pass());
 	bo.lang = c->lang;
+	/* Exim's data ACL may have added the headers; the body is ours */
+	bo.hint_flags |= BOUNCE_BODY_TOO;
 	max = bo.max_size ? bo.max_size : BOUNCE_DEFAULT_MAX;
 	buf_init(&in, max);
 	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)

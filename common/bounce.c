@@ -363,8 +363,10 @@ bounce_rewrite(const struct kb *kb, const struct bounce_opts *opts,
 		res->rw = REWRITE_TOO_LARGE;
 		return (0);
 	}
-	if (!bounce_classify(kb, hdrs, hlen, body, blen, res) || res->already)
+	if (!bounce_classify(kb, hdrs, hlen, body, blen, res) ||
+	    (res->already && !(flags & BOUNCE_BODY_TOO)))
 		return (0);
+	flags &= ~BOUNCE_BODY_TOO;
 	if (hints_find(&kb->hints, lang, res->v.cause, &used) == NULL) {
 		res->rw = REWRITE_ERROR;
 		return (0);
@@ -485,9 +487,11 @@ bounce_rewrite_message(const struct kb *kb, const struct bounce_opts *opts,
 	}
 	if (res->new_lang[0] && !seen_lang)
 		buf_printf(out, "Content-Language: %s%s", res->new_lang, eol);
-	buf_printf(out, "X-Relayhint-Cause: %s%s", res->v.cause, eol);
-	buf_printf(out, "X-Relayhint-Code: %s%s", res->v.status[0] ?
-	    res->v.status : "none", eol);
+	if (!res->already) {
+		buf_printf(out, "X-Relayhint-Cause: %s%s", res->v.cause, eol);
+		buf_printf(out, "X-Relayhint-Code: %s%s", res->v.status[0] ?
+		    res->v.status : "none", eol);
+	}
 	buf_puts(out, eol);
 	buf_append(out, nb.data, nb.len);
 	buf_free(&nb);

@@ -22,6 +22,15 @@ struct bounce_opts {
 	size_t		 max_size;	/* 0: BOUNCE_DEFAULT_MAX */
 };
 
+/*
+ * A hint_flags bit of bounce_rewrite's own (never passed to hint_render):
+ * rewrite the body even when the headers carry X-Relayhint-Cause (Exim's
+ * data ACL added them; the transport filter writes the body), without
+ * adding those headers again.  The hint in the body keeps a second pass
+ * from adding it twice.
+ */
+#define BOUNCE_BODY_TOO		0x100
+
 struct bounce_result {
 	struct verdict	 v;
 	int		 is_report;	/* multipart/report; report-type=delivery-status */

@@ -151,6 +151,14 @@ $RH filter --sender= < "$f" > "$tmp/f.out" 2>"$tmp/f.err"; rc=$?
 [ $rc -eq 0 ] && grep -q '^X-Relayhint-Cause: m365.recipient.not_found' "$tmp/f.out" &&
 	[ ! -s "$tmp/f.err" ] && ok "filter: a bounce (null sender) enriched, exit 0, no stderr" ||
 	bad "filter: bounce" "rc=$rc"
+{ printf 'X-Relayhint-Cause: m365.recipient.not_found\n'; cat "$f"; } > "$tmp/acl.eml"
+$RH filter --sender= < "$tmp/acl.eml" > "$tmp/f.out"
+$RH filter --sender= < "$tmp/f.out" > "$tmp/f.out2"
+[ "$(grep -c '^X-Relayhint-Cause:' "$tmp/f.out")" = 1 ] &&
+	grep -q '^relayhint: why this message was not delivered' "$tmp/f.out" &&
+	cmp -s "$tmp/f.out" "$tmp/f.out2" &&
+	ok "filter: headers from Exim's ACL kept once, the hint in the body, a second pass adds nothing" ||
+	bad "filter: after the ACL" "headers doubled, no hint, or not idempotent"
 $RH filter --sender=bob@example.com < "$f" | cmp -s - "$f" &&
 	ok "filter: a message with a sender passes byte for byte" || bad "filter: sender" "changed"
 $RH --rules /nonexistent/rules filter --sender= < "$f" > "$tmp/f.out" 2>"$tmp/f.err"; rc=$?
