@@ -531,6 +531,33 @@ legacy_ok(const struct mime_part *p, int html)
 }
 
 /*
+ * legacy_check - the plan for a us-ascii or UTF-8 plain text, and
+ * whether the text takes the hint: not when it has it already, nor when
+ * it would be relabelled utf-8 and is not UTF-8
+ */
+static enum rewrite_status
+legacy_check(const char *cte, const char *cs, const char *body, size_t len,
+    const struct rewrite_hint *h, struct rw_plan *pl)
+{
+	struct buf dec;
+	enum rewrite_status st;
+
+	st = plan_make(cte, cs[0] ? cs : "us-ascii", text_is_ascii(h->text,
+	    h->len), pl);
+	if (st != REWRITE_OK)
+		return (st);
+	buf_init(&dec, len);
+	if (mime_decode_body(cte, body, len, &dec) < 0)
+		st = REWRITE_UNSUPPORTED;
+	else if (has_hint(dec.data ? dec.data : "", dec.len, 0, h))
+		st = REWRITE_ALREADY;
+	else if (pl->set_charset && !text_utf8_valid(dec.data, dec.len))
+		st = REWRITE_UNSUPPORTED;
+	buf_free(&dec);
+	return (st);
+}
+
+/*
  * leaf_put - one text part with the hint, header block included, into
  * w; on any status but REWRITE_OK nothing of it is in w
  */
@@ -540,7 +567,7 @@ leaf_put(struct rw *w, const struct mime_part *p, int html,
 {
 	struct rw_plan pl;
 	struct rw body;
-	struct buf bb, dec;
+	struct buf bb;
 	char	 cl[128];
 	int	 n;
 
@@ -559,23 +586,9 @@ leaf_put(struct rw *w, const struct mime_part *p, int html,
 		char	 lang[sizeof(pl.lang)];
 
 		memcpy(lang, pl.lang, sizeof(lang));
-		body.st = plan_make(p->cte, p->charset[0] ? p->charset :
-		    "us-ascii", text_is_ascii(h->text, h->len), &pl);
+		body.st = legacy_check(p->cte, p->charset, p->body,
+		    p->body_len, h, &pl);
 		memcpy(pl.lang, lang, sizeof(lang));
-		if (body.st == REWRITE_OK) {
-			buf_init(&dec, p->body_len);
-			if (mime_decode_body(p->cte, p->body, p->body_len,
-			    &dec) < 0)
-				body.st = REWRITE_UNSUPPORTED;
-			else if (has_hint(dec.data ? dec.data : "", dec.len, 0,
-			    h))
-				body.st = REWRITE_ALREADY;
-			/* relabelled as utf-8, the text must be UTF-8 */
-			else if (pl.set_charset &&
-			    !text_utf8_valid(dec.data, dec.len))
-				body.st = REWRITE_UNSUPPORTED;
-			buf_free(&dec);
-		}
 		text_put(&body, &pl, p->cte, p->body, p->body_len, h->text,
 		    h->len, eol);
 	} else
@@ -774,7 +787,6 @@ rewrite_text_hint(const char *ctype, const char *cte, const char *clang,
 	struct rw_plan pl;
 	struct rw w;
 	char	 cs[REWRITE_CTYPE_MAX];
-	struct buf dec;
 	size_t	 i;
 
 	buf_reset(out);
@@ -808,20 +820,7 @@ rewrite_text_hint(const char *ctype, const char *cte, const char *clang,
 	w.max = max;
 	w.st = REWRITE_OK;
 	if (legacy_ok(&p, 0)) {
-		w.st = plan_make(p.cte, p.charset[0] ? p.charset : "us-ascii",
-		    text_is_ascii(h->text, h->len), &pl);
-		if (w.st == REWRITE_OK) {
-			buf_init(&dec, len);
-			if (mime_decode_body(p.cte, body, len, &dec) < 0)
-				w.st = REWRITE_UNSUPPORTED;
-			else if (has_hint(dec.data ? dec.data : "", dec.len, 0,
-			    h))
-				w.st = REWRITE_ALREADY;
-			else if (pl.set_charset &&
-			    !text_utf8_valid(dec.data, dec.len))
-				w.st = REWRITE_UNSUPPORTED;
-			buf_free(&dec);
-		}
+		w.st = legacy_check(p.cte, p.charset, body, len, h, &pl);
 		text_put(&w, &pl, p.cte, body, len, h->text, h->len,
 		    mime_eol(body, len));
 	} else {
