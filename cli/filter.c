@@ -15,7 +15,8 @@
  * byte for byte.  Only a failure to write standard output exits non-zero:
  * then Exim defers, which delays the message but does not lose it.
  *
- * With --sender=ADDR (Exim: --sender=$sender_address) only a message with
+ * With --sender=S (Exim: --sender=${if def:sender_address{set}}, since
+ * the address itself is tainted) only a message with
  * the null envelope sender, a bounce, is read at all; any other passes
  * through untouched, so a person's mail that quotes a Microsoft error is
  * never rewritten.
