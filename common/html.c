@@ -47,13 +47,6 @@ html_has_hint(const char *html, size_t len)
 	return (text_casestr(html, len, HTML_MARKER) != NULL);
 }
 
-/* lower - ASCII tolower without locale */
-static inline int
-lower(int c)
-{
-	return (c >= 'A' && c <= 'Z' ? c + 32 : c);
-}
-
 /* tag_at - a start tag called name (lower case) begins at s[i] */
 static int
 tag_at(const char *s, size_t len, size_t i, const char *name)
