@@ -62,6 +62,8 @@ void	out_hint_json_members(struct buf *, const struct cli *, const char *cause);
 
 int	cmd_explain(struct cli *, int, char **);
 int	cmd_bounce(struct cli *, int, char **);
+int	cmd_filter(struct cli *, int, char **);
+int	filter_pass(void);
 int	cmd_scan(struct cli *, int, char **);
 int	cmd_queue(struct cli *, int, char **);
 int	cmd_doctor(struct cli *, int, char **);

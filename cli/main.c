@@ -33,6 +33,9 @@ usage(FILE *fp)
 	    "        classify one reply, log line, DSN or bounce\n"
 	    "  relayhint bounce [--rewrite] [--postmaster] [--lang L] [--json] FILE|-\n"
 	    "        classify a bounce; --rewrite prints it enriched, as the milter does\n"
+	    "  relayhint filter [--sender=S] [--lang L] [--postmaster] [--max-size N]\n"
+	    "        stdin to stdout, a bounce enriched, anything else unchanged;\n"
+	    "        always exit 0, nothing on stderr (Exim transport_filter)\n"
 	    "  relayhint scan [--json] [--follow [--alert-spool DIR] [--alert-quiet S]] [FILE...]\n"
 	    "        Microsoft 365 failures in Postfix/Exim logs, once per queue id\n"
 	    "  relayhint queue [--json] [--file FILE]\n"
@@ -366,6 +369,7 @@ static const struct {
 } commands[] = {
 	{ "explain", cmd_explain },
 	{ "bounce", cmd_bounce },
+	{ "filter", cmd_filter },
 	{ "scan", cmd_scan },
 	{ "queue", cmd_queue },
 	{ "doctor", cmd_doctor },
@@ -427,7 +431,13 @@ main(int argc, char **argv)
 		usage(stderr);
 		return (EXIT_USAGE);
 	}
+	/* Exim copies a transport filter's stderr into the message */
+	if (commands[k].run == cmd_filter &&
+	    freopen("/dev/null", "w", stderr) == NULL)
+		return (filter_pass());
 	if (kb_load(&c.kb, rules, catalogs, err, sizeof(err)) < 0) {
+		if (commands[k].run == cmd_filter)
+			return (filter_pass());	/* never hold mail back */
 		fprintf(stderr, "relayhint: %s\n", err);
 		return (EX_CONFIG_);
 	}

@@ -25,11 +25,13 @@
  * Online, Outlook.com or on-premises Exchange).  No relay-local or
  * authentication cause is ever taken from an NDR: the relay's own SMTP
  * AUTH succeeded, or Microsoft would not have accepted the message.
- * An Exchange Online NDR's first part is multipart/alternative; the
- * hint goes into its text/plain alternative (the HTML one is left as it
- * is) and everything from the DSN part on stays byte-identical.  An NDR
- * that is not a multipart/report (Exchange 2003, a copy pasted as text)
- * is classified but passes unchanged.
+ * Every form takes the same rewrite (rewrite_body_hint): an Exchange
+ * Online NDR's first part is multipart/alternative, and the hint goes
+ * into both its text/plain and its text/html alternative; an Exchange
+ * 2003 NDR (multipart/mixed, or no MIME at all) gets it in its first
+ * text part like any text bounce.  The hint's language names the
+ * rewritten parts' Content-Language and, with its catalog's direction,
+ * the HTML block's lang and dir.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -330,69 +332,16 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 	return (classify_human(kb, &whole, res));
 }
 
-/* ndr_same_parts - the rewritten body still splits into nparts parts */
+/* hint_rtl - the catalog of lang is written right to left */
 static int
-ndr_same_parts(const char *ctype, const struct buf *out, int nparts)
+hint_rtl(const struct hints *h, const char *lang)
 {
-	struct mime_multipart *mp;
-	int	 ok;
+	int	 i;
 
-	if ((mp = malloc(sizeof(*mp))) == NULL)
-		return (0);
-	ok = mime_split_multipart(ctype, out->data, out->len, mp) == 0 &&
-	    mp->nparts == nparts;
-	free(mp);
-	return (ok);
-}
-
-/*
- * rewrite_ndr - an Exchange NDR's first part is multipart/alternative:
- * the hint goes into its text/plain alternative, every other byte of
- * the body is copied.
- */
-static enum rewrite_status
-rewrite_ndr(const char *ctype, const char *body, size_t blen,
-    const struct buf *hint, size_t max, struct buf *out)
-{
-	struct mime_multipart *mp;
-	struct buf alt;
-	const struct mime_part *p;
-	char	 sub[CTYPE_MAX];
-	enum rewrite_status st = REWRITE_NOT_REPORT;
-
-	if ((mp = malloc(sizeof(*mp))) == NULL)
-		return (REWRITE_ERROR);
-	if (mime_split_multipart(ctype, body, blen, mp) < 0 || mp->nparts < 2 ||
-	    text_casecmp_n(mp->part[0].ctype, "multipart/", 10) != 0) {
-		free(mp);
-		return (rewrite_body(ctype, body, blen, hint->data, hint->len,
-		    max, out));
-	}
-	p = &mp->part[0];
-	if (mime_header_get(p->start, p->hdr_len, "Content-Type", sub,
-	    sizeof(sub)) >= 0) {
-		buf_init(&alt, max + HINT_BLOCK_MAX);
-		st = rewrite_body(sub, p->body, p->body_len, hint->data,
-		    hint->len, max, &alt);
-		if (st == REWRITE_OK) {
-			buf_reset(out);
-			buf_append(out, body, (size_t)(p->body - body));
-			buf_append(out, alt.data, alt.len);
-			buf_append(out, p->body + p->body_len, blen -
-			    (size_t)(p->body + p->body_len - body));
-			if (out->overflow || out->len > max + HINT_BLOCK_MAX) {
-				buf_reset(out);
-				st = REWRITE_TOO_LARGE;
-			} else if (!ndr_same_parts(ctype, out, mp->nparts)) {
-				/* the hint imitates the outer delimiter */
-				buf_reset(out);
-				st = REWRITE_UNSUPPORTED;
-			}
-		}
-		buf_free(&alt);
-	}
-	free(mp);
-	return (st);
+	for (i = 0; i < h->ncat; i++)
+		if (strcmp(h->cat[i].lang, lang) == 0)
+			return (h->cat[i].rtl);
+	return (0);
 }
 
 /* bounce_rewrite - classify and, with a cause, build the new body */
@@ -401,8 +350,10 @@ bounce_rewrite(const struct kb *kb, const struct bounce_opts *opts,
     const char *hdrs, size_t hlen, const char *body, size_t blen,
     struct buf *out, struct bounce_result *res)
 {
+	struct rewrite_hint rh;
+	struct rewrite_top top;
 	struct buf hint;
-	char	 ctype[512], cte[64];
+	char	 ctype[CTYPE_MAX], cte[64], clang[128];
 	const char *lang = opts && opts->lang ? opts->lang : "en";
 	const char *used = "en";
 	size_t	 max = opts && opts->max_size ? opts->max_size :
@@ -414,8 +365,10 @@ bounce_rewrite(const struct kb *kb, const struct bounce_opts *opts,
 		res->rw = REWRITE_TOO_LARGE;
 		return (0);
 	}
-	if (!bounce_classify(kb, hdrs, hlen, body, blen, res) || res->already)
+	if (!bounce_classify(kb, hdrs, hlen, body, blen, res) ||
+	    (res->already && !(flags & BOUNCE_BODY_TOO)))
 		return (0);
+	flags &= ~BOUNCE_BODY_TOO;
 	if (hints_find(&kb->hints, lang, res->v.cause, &used) == NULL) {
 		res->rw = REWRITE_ERROR;
 		return (0);
@@ -432,19 +385,25 @@ bounce_rewrite(const struct kb *kb, const struct bounce_opts *opts,
 	if (mime_header_get(hdrs, hlen, "Content-Type", ctype,
 	    sizeof(ctype)) < 0)
 		ctype[0] = '\0';
-	if (res->v.form == FORM_NDR && !res->is_report)
-		res->rw = REWRITE_NOT_REPORT;	/* classified, passes as is */
-	else if (res->v.form == FORM_NDR)
-		res->rw = rewrite_ndr(ctype, body, blen, &hint, max, out);
-	else if (text_casecmp_n(ctype, "multipart/", 10) == 0)
-		res->rw = rewrite_body(ctype, body, blen, hint.data, hint.len,
-		    max, out);
+	rh.text = hint.data;
+	rh.len = hint.len;
+	rh.lang = res->lang_used;
+	rh.rtl = hint_rtl(&kb->hints, res->lang_used);
+	if (text_casecmp_n(ctype, "multipart/", 10) == 0)
+		res->rw = rewrite_body_hint(ctype, body, blen, &rh, max, out);
 	else {
+		/* a single text part: Exim's text bounces, Exchange 2003 */
 		if (mime_header_get(hdrs, hlen, "Content-Transfer-Encoding",
 		    cte, sizeof(cte)) < 0)
 			cte[0] = '\0';
-		res->rw = rewrite_text(ctype, cte, body, blen, hint.data,
-		    hint.len, max, out, &res->new_ctype, &res->new_cte);
+		if (mime_header_get(hdrs, hlen, "Content-Language", clang,
+		    sizeof(clang)) < 0)
+			clang[0] = '\0';
+		res->rw = rewrite_text_hint(ctype, cte, clang[0] ? clang :
+		    NULL, body, blen, &rh, max, out, &top);
+		res->new_ctype = top.ctype;
+		res->new_cte = top.cte;
+		memcpy(res->new_lang, top.lang, sizeof(res->new_lang));
 	}
 	buf_free(&hint);
 	return (res->rw == REWRITE_OK);
@@ -468,6 +427,7 @@ bounce_rewrite_message(const struct kb *kb, const struct bounce_opts *opts,
 	const char *body, *eol;
 	size_t	 hlen, i, e, n;
 	int	 skip = 0, seen_ctype = 0, seen_cte = 0, seen_mv = 0;
+	int	 seen_lang = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (mime_split_message(msg, len, &hlen, &body) < 0)
@@ -505,6 +465,12 @@ bounce_rewrite_message(const struct kb *kb, const struct bounce_opts *opts,
 			buf_printf(out, "Content-Transfer-Encoding: %s%s",
 			    res->new_cte, eol);
 			skip = 1;
+		} else if (res->new_lang[0] &&
+		    header_is(msg + i, n, "Content-Language")) {
+			seen_lang = 1;
+			buf_printf(out, "Content-Language: %s%s",
+			    res->new_lang, eol);
+			skip = 1;
 		} else
 			buf_append(out, msg + i, n);
 	}
@@ -521,9 +487,13 @@ bounce_rewrite_message(const struct kb *kb, const struct bounce_opts *opts,
 			buf_printf(out, "Content-Transfer-Encoding: %s%s",
 			    res->new_cte, eol);
 	}
-	buf_printf(out, "X-Relayhint-Cause: %s%s", res->v.cause, eol);
-	buf_printf(out, "X-Relayhint-Code: %s%s", res->v.status[0] ?
-	    res->v.status : "none", eol);
+	if (res->new_lang[0] && !seen_lang)
+		buf_printf(out, "Content-Language: %s%s", res->new_lang, eol);
+	if (!res->already) {
+		buf_printf(out, "X-Relayhint-Cause: %s%s", res->v.cause, eol);
+		buf_printf(out, "X-Relayhint-Code: %s%s", res->v.status[0] ?
+		    res->v.status : "none", eol);
+	}
 	buf_puts(out, eol);
 	buf_append(out, nb.data, nb.len);
 	buf_free(&nb);

@@ -22,6 +22,15 @@ struct bounce_opts {
 	size_t		 max_size;	/* 0: BOUNCE_DEFAULT_MAX */
 };
 
+/*
+ * A hint_flags bit of bounce_rewrite's own (never passed to hint_render):
+ * rewrite the body even when the headers carry X-Relayhint-Cause (Exim's
+ * data ACL added them; the transport filter writes the body), without
+ * adding those headers again.  The hint in the body keeps a second pass
+ * from adding it twice.
+ */
+#define BOUNCE_BODY_TOO		0x100
+
 struct bounce_result {
 	struct verdict	 v;
 	int		 is_report;	/* multipart/report; report-type=delivery-status */
@@ -31,6 +40,7 @@ struct bounce_result {
 	enum rewrite_status rw;		/* REWRITE_OK when body was rewritten */
 	const char	*new_ctype;	/* non-NULL: replace top-level Content-Type */
 	const char	*new_cte;	/* non-NULL: replace top-level C-T-E */
+	char		 new_lang[64];	/* non-empty: top-level Content-Language */
 	char		 lang_used[16];
 };
 

@@ -3,7 +3,7 @@
  *
  * Functions: mime_split_message, mime_header_get, mime_param,
  * mime_type_is, mime_split_multipart, mime_decode_body, mime_qp_encode,
- * mime_eol.
+ * mime_b64_encode, mime_eol, mime_field_end.
  *
  * A bounce is untrusted input: a remote server chose much of its text,
  * and a local user can forge one outright.  So nothing here assumes a
@@ -67,6 +67,40 @@ eol_len(const char *s, size_t len)
 	return (0);
 }
 
+/*
+ * param_line - the line is "name=value" without the leading white space
+ * of a fold.  Exchange writes "Content-Type: multipart/alternative;" and
+ * "boundary=..." on the next line unindented; no field name holds '=',
+ * so such a line can only be the value's continuation.
+ */
+static int
+param_line(const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n && ((s[i] >= 'a' && s[i] <= 'z') ||
+	    (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+	    s[i] == '-' || s[i] == '_' || s[i] == '*'); i++)
+		;
+	return (i > 0 && i < n && s[i] == '=');
+}
+
+/* mime_field_end - offset past the field that starts at i, folds included */
+size_t
+mime_field_end(const char *hdrs, size_t len, size_t i)
+{
+	size_t	 e = next_line(hdrs, len, i), n;
+
+	while (e < len) {
+		n = next_line(hdrs, len, e) - e;
+		if (eol_len(hdrs + e, n) == n || !(is_wsp(hdrs[e]) ||
+		    param_line(hdrs + e, n)))
+			break;
+		e += n;
+	}
+	return (e);
+}
+
 /* mime_split_message - header block and body of a whole message */
 int
 mime_split_message(const char *msg, size_t len, size_t *hdr_len,
@@ -102,7 +136,7 @@ mime_header_get(const char *hdrs, size_t len, const char *name, char *out,
 		if (eol_len(hdrs + i, e - i) == e - i)
 			break;		/* the empty line ends the block */
 		if (found) {
-			if (!is_wsp(hdrs[i]))
+			if (!is_wsp(hdrs[i]) && !param_line(hdrs + i, ce - i))
 				break;		/* the next field */
 			for (j = i; j < ce && is_wsp(hdrs[j]); j++)
 				;
@@ -660,6 +694,42 @@ mime_qp_encode(const char *in, size_t len, const char *eol, struct buf *out)
 		col += w;
 		i += n;
 	}
+	return (0);
+}
+
+/* mime_b64_encode - base64 in lines of 76 characters, eol between them */
+int
+mime_b64_encode(const char *in, size_t len, const char *eol, struct buf *out)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = (const unsigned char *)in;
+	char	 q[4];
+	size_t	 i, col = 0, elen;
+	unsigned long v;
+
+	if (eol == NULL)
+		eol = "\n";
+	elen = strlen(eol);
+	for (i = 0; i < len; i += 3) {
+		v = (unsigned long)s[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned long)s[i + 1] << 8;
+		if (i + 2 < len)
+			v |= s[i + 2];
+		q[0] = b64[(v >> 18) & 63];
+		q[1] = b64[(v >> 12) & 63];
+		q[2] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		q[3] = i + 2 < len ? b64[v & 63] : '=';
+		if (buf_append(out, q, 4) < 0)
+			return (-1);
+		if ((col += 4) >= QP_LINE_MAX && i + 3 < len) {
+			if (buf_append(out, eol, elen) < 0)
+				return (-1);
+			col = 0;
+		}
+	}
+	/* the delimiter's own line break ends the last line */
 	return (0);
 }
 

@@ -26,10 +26,19 @@ int	mime_split_message(const char *msg, size_t len, size_t *hdr_len,
  * mime_header_get - unfolded value of the first header named name
  * (case-insensitive) in a header block; leading white space removed,
  * folds joined with one space, CR/LF/NUL never copied.  Returns the
- * value length, or -1 when absent.  out is always terminated.
+ * value length, or -1 when absent.  out is always terminated.  An
+ * unindented "name=value" line after the field is read as a fold too
+ * (Exchange writes its boundary parameter so).
  */
 int	mime_header_get(const char *hdrs, size_t len, const char *name,
 	    char *out, size_t outlen);
+
+/*
+ * mime_field_end - offset just past the header field that starts at
+ * offset i of hdrs: its first line and its folds, with the same leniency
+ * as mime_header_get.
+ */
+size_t	mime_field_end(const char *hdrs, size_t len, size_t i);
 
 /*
  * mime_param - a parameter of a structured header value
@@ -90,6 +99,14 @@ int	mime_decode_body(const char *cte, const char *body, size_t len,
  * breaks so no line exceeds 76 characters; eol is "\n" or "\r\n".
  */
 int	mime_qp_encode(const char *in, size_t len, const char *eol,
+	    struct buf *out);
+
+/*
+ * mime_b64_encode - base64 (RFC 2045 6.8) in lines of 76 characters
+ * separated by eol; the last line has none (like mime_qp_encode's
+ * output, it ends where the next delimiter's line break begins).
+ */
+int	mime_b64_encode(const char *in, size_t len, const char *eol,
 	    struct buf *out);
 
 /* mime_eol - "\r\n" when the first line break in s is CRLF, else "\n" */

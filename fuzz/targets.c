@@ -24,6 +24,7 @@
 #include "bounce.h"
 #include "budget.h"
 #include "buf.h"
+#include "charset.h"
 #include "dsn.h"
 #include "explain.h"
 #include "hint.h"
@@ -529,10 +530,11 @@ cte_is(const char *cte, const char *m)
  * cannot be normalised on the way (no CR anywhere).
  */
 static int
-check_reencoded(const char *cte, const char *body, size_t blen,
-    const char *o, size_t olen)
+check_reencoded(const char *ctype, const char *cte, const char *ncte,
+    const char *body, size_t blen, const char *o, size_t olen)
 {
-	struct buf din, dout;
+	struct buf din, dout, u;
+	char	 cs[64];
 	int	 rc = 0;
 
 	if (memchr(body, '\r', blen) != NULL || memchr(o, '\r', olen) != NULL)
@@ -541,9 +543,25 @@ check_reencoded(const char *cte, const char *body, size_t blen,
 	buf_init(&dout, FUZZ_OUT_MAX);
 	if (mime_decode_body(cte_is(cte, "base64") ? "base64" :
 	    cte_is(cte, "quoted-printable") ? "quoted-printable" : "7bit",
-	    body, blen, &din) == 0 &&
-	    memchr(din.data ? din.data : "", '\r', din.len) == NULL &&
-	    mime_decode_body("quoted-printable", o, olen, &dout) == 0 &&
+	    body, blen, &din) != 0)
+		buf_reset(&din);	/* nothing to compare with */
+	else if (mime_param(ctype, "charset", cs, sizeof(cs)) >= 0 &&
+	    !charset_is_utf8(cs)) {
+		/* another charset: compare with its text as UTF-8 */
+		buf_init(&u, FUZZ_OUT_MAX);
+		if (charset_to_utf8(cs, din.data ? din.data : "", din.len,
+		    &u) < 0)
+			buf_reset(&din);
+		else {
+			buf_reset(&din);
+			buf_append(&din, u.data ? u.data : "", u.len);
+		}
+		buf_free(&u);
+	}
+	if (din.len > 0 &&
+	    memchr(din.data, '\r', din.len) == NULL &&
+	    mime_decode_body(ncte != NULL && cte_is(ncte, "base64") ?
+	    "base64" : "quoted-printable", o, olen, &dout) == 0 &&
 	    (dout.len < din.len || (din.len > 0 && memcmp(dout.data +
 	    dout.len - din.len, din.data, din.len) != 0))) {
 		rc = FUZZ_BAD;
@@ -606,7 +624,8 @@ fuzz_rewrite(const uint8_t *data, size_t size)
 		BAD("rewrite_text: body not kept");
 	/* re-encoded, the decoded text still ends with the decoded body */
 	if (st == REWRITE_OK && reenc &&
-	    (rc = check_reencoded(cte, body, blen, out.data, out.len)) != 0)
+	    (rc = check_reencoded(ctype, cte, ncte, body, blen, out.data,
+	    out.len)) != 0)
 		goto out;
 	(void)rewrite_strerror(st);
 out:
@@ -666,6 +685,7 @@ check_headers(const char *msg, size_t hlen, const char *o, size_t ohlen)
 		if (!(n > 2 && (text_casecmp_n(o + i, "X-Relayhint-", 12) == 0 ||
 		    text_casecmp_n(o + i, "Content-Type:", 13) == 0 ||
 		    text_casecmp_n(o + i, "Content-Transfer-Encoding:", 26) == 0 ||
+		    text_casecmp_n(o + i, "Content-Language:", 17) == 0 ||
 		    text_casecmp_n(o + i, "MIME-Version:", 13) == 0)))
 			return (bad("bounce: header line neither kept nor added"));
 		/* the value up to its own line end must be printable */

@@ -9,6 +9,7 @@
 
 
 #include "buf.h"
+#include "charset.h"
 #include "mime.h"
 #include "rewrite.h"
 #include "text.h"
@@ -89,6 +90,163 @@ same_bytes(const char *a, size_t alen, const char *b, size_t blen)
 }
 
 /*
+ * check_text - the rewritten text part q0 of p0: hint first, then the
+ * original text (as UTF-8), charset and encoding consistent
+ */
+static void
+check_text(const char *what, const struct mime_part *p0,
+    const struct mime_part *q0, const char *hint, size_t hint_len)
+{
+	struct buf din, dout, want, b2;
+	char	 a[512], b[512];
+	size_t	 i, s, e;
+	int	 ascii = text_is_ascii(hint, hint_len);
+
+	/* the first part: hint first, then the original text */
+	buf_init(&din, MAX);
+	buf_init(&dout, MAX);
+	buf_init(&want, 4 * MAX);
+	buf_init(&b2, 4 * MAX);
+	if (mime_decode_body(p0->cte, p0->body, p0->body_len, &din) != 0 ||
+	    mime_decode_body(q0->cte, q0->body, q0->body_len, &dout) != 0)
+		fail_msg("%s: first part does not decode", what);
+	/* the hint as it goes in: no lone CR, no NUL, a final line break */
+	for (i = 0; i < hint_len; i++)
+		if (hint[i] != '\0' && (hint[i] != '\r' ||
+		    (i + 1 < hint_len && hint[i + 1] == '\n')))
+			buf_putc(&b2, hint[i]);
+	norm_lf(&want, b2.data ? b2.data : "", b2.len);
+	if (hint_len > 0 && hint[hint_len - 1] != '\n')
+		buf_putc(&want, '\n');
+	/* a part in another charset comes back as UTF-8 */
+	if (!charset_is_utf8(p0->charset)) {
+		struct buf u;
+
+		buf_init(&u, 4 * MAX);
+		if (charset_to_utf8(p0->charset, din.data ? din.data : "",
+		    din.len, &u) != 0)
+			fail_msg("%s: rewritten, but %s does not decode", what,
+			    p0->charset);
+		buf_reset(&din);
+		buf_append(&din, u.data ? u.data : "", u.len);
+		buf_free(&u);
+	}
+	norm_lf(&want, din.data ? din.data : "", din.len);
+	buf_reset(&din);
+	norm_lf(&din, dout.data ? dout.data : "", dout.len);
+	if (!same_bytes(din.data ? din.data : "", din.len,
+	    want.data ? want.data : "", want.len))
+		fail_msg("%s: first part got \"%.200s\"..., want \"%.200s\"...",
+		    what, din.data ? din.data : "", want.data);
+	if (!ascii && strcmp(q0->charset, "utf-8") != 0)
+		fail_msg("%s: charset got \"%s\", want utf-8", what,
+		    q0->charset);
+	if (!ascii && (p0->cte[0] == '\0' || strcmp(p0->cte, "7bit") == 0) &&
+	    strcmp(q0->cte, "quoted-printable") != 0 &&
+	    strcmp(q0->cte, "base64") != 0)
+		fail_msg("%s: cte got \"%s\", want quoted-printable or base64",
+		    what, q0->cte);
+	if (!charset_is_utf8(p0->charset) && strcmp(q0->charset, "utf-8") != 0)
+		fail_msg("%s: charset %s kept", what, q0->charset);
+	/* (a part with no empty line gains the last header's line break) */
+	if (ascii && charset_is_utf8(p0->charset) &&
+	    (strcmp(p0->cte, "8bit") == 0 || p0->cte[0] == '\0') &&
+	    (q0->hdr_len < p0->hdr_len || q0->hdr_len > p0->hdr_len + 2 ||
+	    (q0->hdr_len != p0->hdr_len && p0->body_len > 0) ||
+	    memcmp(p0->start, q0->start, p0->hdr_len) != 0))
+		fail_msg("%s: headers changed for an ASCII hint", what);
+	/* header lines we had no reason to touch stay */
+	if (mime_header_get(p0->start, p0->hdr_len, "Content-Description", a,
+	    sizeof(a)) >= 0 && (mime_header_get(q0->start, q0->hdr_len,
+	    "Content-Description", b, sizeof(b)) < 0 || strcmp(a, b) != 0))
+		fail_msg("%s: Content-Description lost", what);
+	/* QP lines stay within 76 characters */
+	if (strcmp(q0->cte, "quoted-printable") == 0)
+		for (s = 0; s < q0->body_len; s = e + 1) {
+			for (e = s; e < q0->body_len && q0->body[e] != '\n'; e++)
+				;
+			i = e - s;
+			if (i > 0 && q0->body[e - 1] == '\r')
+				i--;
+			if (i > 76)
+				fail_msg("%s: QP line of %zu characters", what,
+				    i);
+		}
+	buf_free(&din);
+	buf_free(&dout);
+	buf_free(&want);
+	buf_free(&b2);
+}
+
+/* check_html - the rewritten HTML part q0 holds our block, once */
+static void
+check_html(const char *what, const struct mime_part *q0)
+{
+	struct buf d;
+	const char *m;
+
+	buf_init(&d, 4 * MAX);
+	if (mime_decode_body(q0->cte, q0->body, q0->body_len, &d) != 0)
+		fail_msg("%s: HTML part does not decode", what);
+	buf_putc(&d, '\0');
+	if ((m = strstr(d.data, "<!--relayhint-hint-->")) == NULL)
+		fail_msg("%s: no hint in the HTML part", what);
+	if (strstr(m + 1, "<!--relayhint-hint-->") != NULL)
+		fail_msg("%s: two hints in the HTML part", what);
+	if (strcmp(q0->charset, "utf-8") != 0)
+		fail_msg("%s: HTML charset %s", what, q0->charset);
+	buf_free(&d);
+}
+
+/*
+ * check_first - the first part: a text part with the hint or, when it is
+ * a multipart (Exchange's alternative), the same parts, each text one
+ * with the hint and every other one byte-identical
+ */
+static void
+check_first(const char *what, const struct mime_part *p0,
+    const struct mime_part *q0, const char *hint, size_t hint_len)
+{
+	struct mime_multipart *a, *b;
+	char	 ia[1024], ib[1024];
+	int	 k, texts = 0;
+
+	if (strncasecmp(p0->ctype, "multipart/", 10) != 0) {
+		check_text(what, p0, q0, hint, hint_len);
+		return;
+	}
+	a = malloc(sizeof(*a));
+	b = malloc(sizeof(*b));
+	assert_non_null(a);
+	assert_non_null(b);
+	if (mime_header_get(p0->start, p0->hdr_len, "Content-Type", ia,
+	    sizeof(ia)) < 0 || mime_header_get(q0->start, q0->hdr_len,
+	    "Content-Type", ib, sizeof(ib)) < 0 || strcmp(ia, ib) != 0)
+		fail_msg("%s: first part's Content-Type changed", what);
+	if (mime_split_multipart(ia, p0->body, p0->body_len, a) != 0 ||
+	    mime_split_multipart(ib, q0->body, q0->body_len, b) != 0 ||
+	    a->nparts != b->nparts)
+		fail_msg("%s: first part's parts changed", what);
+	for (k = 0; k < a->nparts; k++) {
+		if (a->part[k].ctype[0] == '\0' ||
+		    strncasecmp(a->part[k].ctype, "text/plain", 10) == 0) {
+			check_text(what, &a->part[k], &b->part[k], hint,
+			    hint_len);
+			texts++;
+		} else if (strncasecmp(a->part[k].ctype, "text/html", 9) == 0) {
+			check_html(what, &b->part[k]);
+			texts++;
+		} else if (!same_bytes(a->part[k].start, a->part[k].len,
+		    b->part[k].start, b->part[k].len))
+			fail_msg("%s: inner part %d changed", what, k + 1);
+	}
+	if (texts == 0)
+		fail_msg("%s: no text part in the first part", what);
+	free(a);
+	free(b);
+}
+
+/*
  * check_ok - out is a correct rewrite of body: same boundary and parts,
  * parts 2..n, preamble, epilogue and the whole tail byte-identical, the
  * first part decodes to hint + original text, line ends kept.
@@ -99,10 +257,8 @@ check_ok(const char *what, const char *ctype, const char *body, size_t len,
 {
 	struct mime_multipart *in, *nw;
 	const struct mime_part *p0, *q0;
-	struct buf din, dout, want, b2;
-	char	 a[512], b[512];
-	size_t	 tail, i, s, e;
-	int	 k, crlf, ascii = text_is_ascii(hint, hint_len);
+	size_t	 tail;
+	int	 k, crlf;
 
 	in = malloc(sizeof(*in));
 	nw = malloc(sizeof(*nw));
@@ -138,59 +294,7 @@ check_ok(const char *what, const char *ctype, const char *body, size_t len,
 	    out->data + out->len - tail, tail) != 0)
 		fail_msg("%s: bytes after the first part changed", what);
 
-	/* the first part: hint first, then the original text */
-	buf_init(&din, MAX);
-	buf_init(&dout, MAX);
-	buf_init(&want, 4 * MAX);
-	buf_init(&b2, 4 * MAX);
-	if (mime_decode_body(p0->cte, p0->body, p0->body_len, &din) != 0 ||
-	    mime_decode_body(q0->cte, q0->body, q0->body_len, &dout) != 0)
-		fail_msg("%s: first part does not decode", what);
-	/* the hint as it goes in: no lone CR, no NUL, a final line break */
-	for (i = 0; i < hint_len; i++)
-		if (hint[i] != '\0' && (hint[i] != '\r' ||
-		    (i + 1 < hint_len && hint[i + 1] == '\n')))
-			buf_putc(&b2, hint[i]);
-	norm_lf(&want, b2.data ? b2.data : "", b2.len);
-	if (hint_len > 0 && hint[hint_len - 1] != '\n')
-		buf_putc(&want, '\n');
-	norm_lf(&want, din.data ? din.data : "", din.len);
-	buf_reset(&din);
-	norm_lf(&din, dout.data ? dout.data : "", dout.len);
-	if (!same_bytes(din.data ? din.data : "", din.len,
-	    want.data ? want.data : "", want.len))
-		fail_msg("%s: first part got \"%.200s\"..., want \"%.200s\"...",
-		    what, din.data ? din.data : "", want.data);
-	if (!ascii && strcmp(q0->charset, "utf-8") != 0)
-		fail_msg("%s: charset got \"%s\", want utf-8", what,
-		    q0->charset);
-	if (!ascii && (p0->cte[0] == '\0' || strcmp(p0->cte, "7bit") == 0) &&
-	    strcmp(q0->cte, "quoted-printable") != 0)
-		fail_msg("%s: cte got \"%s\", want quoted-printable", what,
-		    q0->cte);
-	/* (a part with no empty line gains the last header's line break) */
-	if (ascii && (strcmp(p0->cte, "8bit") == 0 || p0->cte[0] == '\0') &&
-	    (q0->hdr_len < p0->hdr_len || q0->hdr_len > p0->hdr_len + 2 ||
-	    (q0->hdr_len != p0->hdr_len && p0->body_len > 0) ||
-	    memcmp(p0->start, q0->start, p0->hdr_len) != 0))
-		fail_msg("%s: headers changed for an ASCII hint", what);
-	/* header lines we had no reason to touch stay */
-	if (mime_header_get(p0->start, p0->hdr_len, "Content-Description", a,
-	    sizeof(a)) >= 0 && (mime_header_get(q0->start, q0->hdr_len,
-	    "Content-Description", b, sizeof(b)) < 0 || strcmp(a, b) != 0))
-		fail_msg("%s: Content-Description lost", what);
-	/* QP lines stay within 76 characters */
-	if (strcmp(q0->cte, "quoted-printable") == 0)
-		for (s = 0; s < q0->body_len; s = e + 1) {
-			for (e = s; e < q0->body_len && q0->body[e] != '\n'; e++)
-				;
-			i = e - s;
-			if (i > 0 && q0->body[e - 1] == '\r')
-				i--;
-			if (i > 76)
-				fail_msg("%s: QP line of %zu characters", what,
-				    i);
-		}
+	check_first(what, p0, q0, hint, hint_len);
 	/* line ends: CRLF in, CRLF out */
 	crlf = !has_bare_lf(body, len);
 	if (crlf && has_bare_lf(out->data, out->len))
@@ -198,10 +302,6 @@ check_ok(const char *what, const char *ctype, const char *body, size_t len,
 	if (!crlf && memchr(body, '\r', len) == NULL &&
 	    memchr(out->data, '\r', out->len) != NULL)
 		fail_msg("%s: CR in an LF body", what);
-	buf_free(&din);
-	buf_free(&dout);
-	buf_free(&want);
-	buf_free(&b2);
 	free(in);
 	free(nw);
 }
@@ -542,16 +642,28 @@ test_cases(void **state)
 		{ "iso-8859-1 8bit", "multipart/report; boundary=b",
 		  "--b\nContent-Type: text/plain; charset=iso-8859-1\n"
 		  "Content-Transfer-Encoding: 8bit\n\n\xe9t\xe9\n--b\n\nx\n--b--\n",
-		  0, "H\n", REWRITE_UNSUPPORTED, NULL, 0 },
+		  0, "H\n", REWRITE_OK,
+		  "--b\nContent-Type: text/plain; charset=utf-8\n"
+		  "Content-Transfer-Encoding: base64\n\nSArDqXTDqQ==\n"
+		  "--b\n\nx\n--b--\n", 0 },
 		{ "iso-8859-1 7bit", "multipart/report; boundary=b",
 		  "--b\nContent-Type: text/plain; charset=ISO-8859-1\n\nx\n--b\n\n"
-		  "x\n--b--\n", 0, "H\n", REWRITE_UNSUPPORTED, NULL, 0 },
+		  "x\n--b--\n", 0, "H\n", REWRITE_OK, NULL, 0 },
 		{ "utf-7", "multipart/report; boundary=b",
-		  "--b\nContent-Type: text/plain; charset=unicode-1-1-utf-7\n\nx\n"
+		  "--b\nContent-Type: text/plain; charset=unicode-1-1-utf-7\n\n"
+		  "+AOk-t+AOk-\n--b\n\nx\n--b--\n", 0, "H\n", REWRITE_OK, NULL,
+		  0 },
+		{ "invalid utf-7", "multipart/report; boundary=b",
+		  "--b\nContent-Type: text/plain; charset=unicode-1-1-utf-7\n\n"
+		  "+\xff\n--b\n\nx\n--b--\n", 0, "H\n", REWRITE_UNSUPPORTED,
+		  NULL, 0 },
+		{ "unknown charset", "multipart/report; boundary=b",
+		  "--b\nContent-Type: text/plain; charset=x-no-such\n\nx\n"
 		  "--b\n\nx\n--b--\n", 0, "H\n", REWRITE_UNSUPPORTED, NULL, 0 },
-		{ "html first", "multipart/report; boundary=b",
-		  "--b\nContent-Type: text/html; charset=utf-8\n\n<p>x</p>\n--b\n"
-		  "\nx\n--b--\n", 0, "H\n", REWRITE_UNSUPPORTED, NULL, 0 },
+		{ "iso-2022-jp cut in an escape", "multipart/report; boundary=b",
+		  "--b\nContent-Type: text/plain; charset=iso-2022-jp\n\n"
+		  "\x1b$B$\n--b\n\nx\n--b--\n", 0, "H\n", REWRITE_UNSUPPORTED,
+		  NULL, 0 },
 		{ "uuencode", "multipart/report; boundary=b",
 		  "--b\nContent-Transfer-Encoding: x-uuencode\n\nx\n--b\n\nx\n"
 		  "--b--\n", 0, "H\n", REWRITE_UNSUPPORTED, NULL, 0 },
@@ -565,9 +677,11 @@ test_cases(void **state)
 		  NULL, 0 },
 		{ "no delimiter", "multipart/report; boundary=b",
 		  "just text\n-- b\n", 0, "H\n", REWRITE_NOT_REPORT, NULL, 0 },
-		{ "one part", "multipart/report; boundary=b",
-		  "--b\n\nx\n--b--\n--b\n\ny\n", 0, "H\n", REWRITE_NOT_REPORT,
-		  NULL, 0 },
+		{ "one part, closed", "multipart/report; boundary=b",
+		  "--b\n\nx\n--b--\n--b\n\ny\n", 0, "H\n", REWRITE_OK,
+		  "--b\n\nH\nx\n--b--\n--b\n\ny\n", 0 },
+		{ "one part, not closed", "multipart/report; boundary=b",
+		  "--b\n\nx\n-- b--\n", 0, "H\n", REWRITE_NOT_REPORT, NULL, 0 },
 		{ "CR-only line ends", "multipart/report; boundary=b",
 		  "pre\r--b\r\rx\r--b\r\ry\r--b--\r", 0, "H\n",
 		  REWRITE_NOT_REPORT, NULL, 0 },
@@ -840,6 +954,9 @@ test_text(void **state)
 		{ "text/plain", "Quoted-Printable", "a=3Db", "H\n", REWRITE_OK,
 		  "H\na=3Db", NULL, NULL },
 		{ "text/plain; charset=iso-8859-1", "8bit", "\xe9\n", "H\n",
+		  REWRITE_OK, "SArDqQo=\n", "text/plain; charset=utf-8",
+		  "base64" },
+		{ "text/plain; charset=shift_jis", "8bit", "\x82\n", "H\n",
 		  REWRITE_UNSUPPORTED, "", NULL, NULL },
 		{ "text/plain", "x-uuencode", "x", "H\n", REWRITE_UNSUPPORTED,
 		  "", NULL, NULL },
