@@ -64,6 +64,8 @@ struct batch {
 	time_t		 lastprog;
 	struct buf	 msg, out, line;
 	struct bounce_result *res;
+	char		 pending[4400];	/* first message's line, held back */
+	int		 pend;
 };
 
 /* bytes already read from standard input to tell an mbox (batch_stdin) */
@@ -193,6 +195,26 @@ src_str(const char *source, long long off, char *out, size_t len)
 		snprintf(out, len, "%s", p);
 }
 
+/*
+ * batch_line - one message's line for a person.  The first is held back:
+ * when it stays the only message (a file saved with its "From " line),
+ * the full report is printed instead, as for a single file.
+ */
+static void
+batch_line(struct batch *b, const char *line)
+{
+	if (b->n == 1) {
+		snprintf(b->pending, sizeof(b->pending), "%s", line);
+		b->pend = 1;
+		return;
+	}
+	if (b->pend) {
+		fputs(b->pending, stdout);
+		b->pend = 0;
+	}
+	fputs(line, stdout);
+}
+
 /* batch_one - classify (or rewrite) one message and report it */
 static void
 batch_one(struct batch *b, const char *source, long long off, int toolarge)
@@ -226,8 +248,13 @@ batch_one(struct batch *b, const char *source, long long off, int toolarge)
 			    "\"}\n");
 			fwrite(j.data, 1, j.len, stdout);
 			buf_free(&j);
-		} else
-			printf("%s\tskipped: larger than --max-size\n", where);
+		} else {
+			char	 l[4400];
+
+			snprintf(l, sizeof(l), "%s\tskipped: larger than "
+			    "--max-size\n", where);
+			batch_line(b, l);
+		}
 		return;
 	}
 	if (b->rewrite) {
@@ -261,8 +288,13 @@ batch_one(struct batch *b, const char *source, long long off, int toolarge)
 	if (b->c->json)
 		out_verdict_json(stdout, b->c, &res->v);
 	else
-		printf("%s\t%s\t%s\n", where, res->v.cause ? res->v.cause :
-		    "-", res->v.status[0] ? res->v.status : "-");
+	{
+		char	 l[4400];
+
+		snprintf(l, sizeof(l), "%s\t%s\t%s\n", where, res->v.cause ?
+		    res->v.cause : "-", res->v.status[0] ? res->v.status : "-");
+		batch_line(b, l);
+	}
 	b->c->source = NULL;
 	progress(b, 0);
 }
@@ -443,6 +475,26 @@ summary(const struct batch *b)
 		printf("%lu message(s) written to %s\n", b->written, b->outdir);
 }
 
+/* second_from - a "From " line after an empty line further in fd */
+static int
+second_from(int fd)
+{
+	char	 b[BATCH_BLOCK + 8];
+	size_t	 keep = 0, i;
+	ssize_t	 n;
+
+	while ((n = read(fd, b + keep, BATCH_BLOCK)) > 0) {
+		n += (ssize_t)keep;
+		for (i = 0; i + 7 <= (size_t)n; i++)
+			if (b[i] == '\n' && b[i + 1] == '\n' &&
+			    memcmp(b + i + 2, "From ", 5) == 0)
+				return (1);
+		keep = (size_t)n < 7 ? (size_t)n : 7;
+		memmove(b, b + n - (ssize_t)keep, keep);
+	}
+	return (0);
+}
+
 /*
  * batch_wanted - whether "bounce" arguments call for batch mode: more
  * than one input, a directory, --output-dir, or an mbox
@@ -462,6 +514,9 @@ batch_wanted(int nargs, char **args, const char *outdir)
 		return (1);
 	if ((fd = open(args[0], O_RDONLY)) >= 0) {
 		mbox = read(fd, head, 5) == 5 && memcmp(head, "From ", 5) == 0;
+		/* one message saved with its "From " line is not a batch */
+		if (mbox)
+			mbox = second_from(fd);
 		close(fd);
 	}
 	return (mbox);
@@ -529,8 +584,13 @@ batch_run(struct cli *c, const struct bounce_opts *bo, int rewrite,
 	for (i = 0; i < nargs; i++)
 		batch_path(&b, args[i], 0);
 	progress(&b, 1);
-	if (!c->json)
+	if (!c->json && b.n == 1 && b.pend && b.skipped == 0)
+		out_verdict_text(stdout, c, &b.res->v);
+	else if (!c->json) {
+		if (b.pend)
+			fputs(b.pending, stdout);
 		summary(&b);
+	}
 	buf_free(&b.msg);
 	buf_free(&b.line);
 	buf_free(&b.out);

@@ -72,6 +72,11 @@ cmd_filter(struct cli *c, int argc, char **argv)
 	size_t	 n, max;
 	int	 ch, whole = 1, rc = -1, sender = 0;
 
+	/* for a person at a terminal; Exim never passes it */
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		usage_cmd(stdout, "filter");
+		return (0);
+	}
 	memset(&bo, 0, sizeof(bo));
 	optind = 1;
 	opterr = 0;

@@ -171,6 +171,16 @@ static const struct {
 	"  --quiet        print nothing when all is well\n"
 	"  --max-wait S   login: give up the device-code wait after S seconds\n"
 	"Exit: 0 fresh, 1 refused, 2 usage, 3 local trouble.\n" },
+	{ "filter",
+	"usage: relayhint filter [--sender=ADDRESS] [--postmaster] [--lang L]\n"
+	"                        [--max-size BYTES] < MESSAGE\n"
+	"Exim's transport_filter: a bounce (empty --sender) comes out enriched,\n"
+	"any other message byte for byte.  Never fails: exit 0, nothing on\n"
+	"stderr, the message unchanged on any error.  See relayhint-exim(8).\n"
+	"  --sender=ADDRESS  the envelope sender; empty for a bounce\n"
+	"  --postmaster      put the administrator's steps first\n"
+	"  --lang L          hint language\n"
+	"  --max-size BYTES  larger messages stream through unchanged\n" },
 	{ "check",
 	"usage: relayhint [--rules FILE] [--catalogs DIR] check\n"
 	"Load the rules and every catalog and report problems.\n"

@@ -204,7 +204,8 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 		char	 head[8];
 		size_t	 hl;
 
-		if (batch_stdin(head, &hl)) {
+		/* --rewrite to stdout hands back one message: not a batch */
+		if (batch_stdin(head, &hl) && (!rewrite || outdir != NULL)) {
 			buf_free(&in);
 			return (batch_run(c, &bo, rewrite, outdir, 1,
 			    argv + optind));

@@ -44,6 +44,7 @@ make --no-print-directory all tests >/dev/null
 if command -v valgrind >/dev/null; then
 	for t in build/tests/test_*; do
 		if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			--suppressions=tests/valgrind.supp \
 			"$t" >/tmp/rh-vg.out 2>&1; then
 			pass=$((pass + 1)); echo "PASS: valgrind $(basename "$t")"
 		else
