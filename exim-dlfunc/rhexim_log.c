@@ -138,7 +138,9 @@ rhx_rate_ok(const char *state_path, const char *key, int interval,
 	/* made by root: hand it to the Exim user, who logs most events */
 	if (st.st_size == 0 && geteuid() == 0 && owner_uid > 0 &&
 	    st.st_uid == 0)
-		(void)fchown(fd, (uid_t)owner_uid, (gid_t)owner_gid);
+		if (fchown(fd, (uid_t)owner_uid, (gid_t)owner_gid) != 0) {
+			/* best effort: root's events still log, Exim's may not */
+		}
 	/* the milter's table, kept in the file between Exim's processes */
 	got = pread(fd, &rl, sizeof(rl), 0);
 	if (got != (ssize_t)sizeof(rl))
