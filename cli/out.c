@@ -196,6 +196,7 @@ out_verdict_text(FILE *fp, const struct cli *c, const struct verdict *v)
 {
 	const struct hint_entry *e = NULL;
 	char *const *src;
+	const char *colon;
 	int	 k, nsrc;
 
 	/* relay.* causes failed on this host, before any server answered */
@@ -246,16 +247,18 @@ out_verdict_text(FILE *fp, const struct cli *c, const struct verdict *v)
 		fprintf(fp, "\nProbably Microsoft 365: the wording is Exchange's; "
 		    "paste the full log line to confirm.\n");
 	fprintf(fp, "\n%s\n\n", e->summary);
-	fprintf(fp, "%s:\n", hints_ui(&c->kb.hints, c->lang, "admin_heading"));
+	colon = hints_ui(&c->kb.hints, c->lang, "colon");
+	fprintf(fp, "%s%s\n", hints_ui(&c->kb.hints, c->lang,
+	    "admin_heading"), colon);
 	for (k = 0; k < e->nsteps; k++)
 		fprintf(fp, "  %d. %s\n", k + 1, e->step[k]);
 	if ((src = hints_sources(&c->kb.hints, c->lang, v->cause, &nsrc)) !=
 	    NULL) {
-		fprintf(fp, "\n%s:\n", hints_ui(&c->kb.hints, c->lang,
-		    "sources_label"));
+		fprintf(fp, "\n%s%s\n", hints_ui(&c->kb.hints, c->lang,
+		    "sources_label"), colon);
 		for (k = 0; k < nsrc; k++)
 			fprintf(fp, "  %s\n", src[k]);
 	}
-	fprintf(fp, "\n%s:\n  %s\n", hints_ui(&c->kb.hints, c->lang,
-	    "user_heading"), e->user);
+	fprintf(fp, "\n%s%s\n  %s\n", hints_ui(&c->kb.hints, c->lang,
+	    "user_heading"), colon, e->user);
 }

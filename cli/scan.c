@@ -774,8 +774,9 @@ scan_report(struct scan *s)
 			    s->e[k].v->recipient[0] ? s->e[k].v->recipient :
 			    "-");
 		if (h != NULL) {
-			printf("  %s:\n", hints_ui(&s->c->kb.hints,
-			    s->c->lang, "admin_heading"));
+			printf("  %s%s\n", hints_ui(&s->c->kb.hints,
+			    s->c->lang, "admin_heading"), hints_ui(&s->c->kb.hints,
+			    s->c->lang, "colon"));
 			for (k = 0; k < h->nsteps; k++)
 				printf("    %d. %s\n", k + 1, h->step[k]);
 		}

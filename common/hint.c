@@ -37,7 +37,7 @@
 const char *const hint_ui_keys[] = {
 	"title", "title_delayed", "user_heading", "admin_heading",
 	"cause_label", "reply_label", "server_label", "footer",
-	"sources_label", NULL
+	"sources_label", "colon", NULL
 };
 
 /* hints_init - no catalogs */
@@ -701,29 +701,32 @@ render_admin(const struct hints *h, const struct verdict *v,
 	char	 num[16];
 	int	 k, nsrc;
 
-	buf_printf(out, "%s:\n", hints_ui(h, lang, "admin_heading"));
+	buf_printf(out, "%s%s\n", hints_ui(h, lang, "admin_heading"),
+	    hints_ui(h, lang, "colon"));
 	for (k = 0; k < e->nsteps; k++) {
 		snprintf(num, sizeof(num), "  %d. ", k + 1);
 		wrap(out, num, "     ", e->step[k]);
 	}
 	/* where the steps come from, so an administrator can check them */
 	if ((src = hints_sources(h, lang, v->cause, &nsrc)) != NULL) {
-		buf_printf(out, "  %s:\n", hints_ui(h, lang, "sources_label"));
+		buf_printf(out, "  %s%s\n", hints_ui(h, lang,
+		    "sources_label"), hints_ui(h, lang, "colon"));
 		for (k = 0; k < nsrc; k++)
 			buf_printf(out, "    %s\n", src[k]);
 	}
-	buf_printf(out, "  %s: %s\n", hints_ui(h, lang, "cause_label"),
-	    v->cause);
+	buf_printf(out, "  %s%s %s\n", hints_ui(h, lang, "cause_label"),
+	    hints_ui(h, lang, "colon"), v->cause);
 	if (v->reply[0] != '\0') {
 		char	 label[128];
 
-		snprintf(label, sizeof(label), "  %s: ",
-		    hints_ui(h, lang, "reply_label"));
+		snprintf(label, sizeof(label), "  %s%s ",
+		    hints_ui(h, lang, "reply_label"), hints_ui(h, lang,
+		    "colon"));
 		wrap(out, label, "    ", v->reply);
 	}
 	if (v->server_id[0] != '\0')
-		buf_printf(out, "  %s: %s\n", hints_ui(h, lang, "server_label"),
-		    v->server_id);
+		buf_printf(out, "  %s%s %s\n", hints_ui(h, lang,
+		    "server_label"), hints_ui(h, lang, "colon"), v->server_id);
 }
 
 /* hint_render - the block inserted at the top of a bounce */
@@ -748,7 +751,8 @@ hint_render(const struct hints *h, const struct verdict *v,
 		buf_putc(out, '\n');
 	}
 	if (!(flags & HINT_NO_USER) && e->user != NULL) {
-		buf_printf(out, "%s:\n", hints_ui(h, used, "user_heading"));
+		buf_printf(out, "%s%s\n", hints_ui(h, used, "user_heading"),
+		    hints_ui(h, used, "colon"));
 		wrap(out, "  ", "  ", e->user);
 		buf_putc(out, '\n');
 	}

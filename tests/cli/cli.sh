@@ -71,7 +71,7 @@ $RH explain --lang zh-TW "$fwd" > "$tmp/s.txt"
 python3 - "$tmp/s.txt" <<'PY' && ok "explain: sources under the steps, localized label" || bad "explain sources" "$(cat "$tmp/s.txt")"
 import sys
 s = open(sys.argv[1], encoding="utf-8").read()
-i = s.index("\u8cc7\u6599\u4f86\u6e90:\n")   # 資料來源 (zh-TW "Sources")
+i = s.index("\u8cc7\u6599\u4f86\u6e90\uff1a\n")   # 資料來源： (zh-TW "Sources", full-width colon)
 links = [l.strip() for l in s[i:].split("\n")[1:] if l.startswith("  https://")]
 assert "  https://learn.microsoft.com/defender-office-365/outbound-spam-policies-external-email-forwarding" in s[i:]
 assert len(links) >= 2 and all(" " not in l for l in links)

@@ -181,6 +181,8 @@ for words, want in ((["relayhint", "scan", "--me"], ["--metrics"]),
     (ok if not missing else bad)("bash completion: %s -> %s" % (" ".join(words[1:]), " ".join(want)),
                                  "missing %s in %r %s" % (missing, got[:20], p.stderr[:200]))
 
+REPLY0 = "535 5.7.3 Authentication unsuccessful [SN4PR0501CA0054.namprd05.prod.outlook.com]"
+
 # --- exit codes and input errors ---------------------------------------------
 clean = os.path.join(tmp, "clean.log")
 open(clean, "w").write("Dec  7 10:00:00 mx postfix/smtp[1]: 1A2B3C4D5E: to=<a@b.example>, "
@@ -211,6 +213,20 @@ if "Cause:        relay.sasl." in out and prov and "Microsoft" not in prov[0]:
     ok("explain: a relay-local cause does not say 'Provider: Microsoft 365'")
 else:
     bad("explain: a relay-local cause does not say 'Provider: Microsoft 365'", out[:200])
+
+# CJK headings and labels end in a full-width colon, in the terminal
+# report and in the rewritten bounce
+for lang in ("zh-TW", "zh-CN"):
+    rc, out, _ = run(["explain", "--lang", lang, REPLY0])
+    rc2, out2, _ = run(["bounce", "--rewrite", "--lang", lang, D + "/postfix/hard-535-5.7.3.eml"])
+    import quopri
+    body = quopri.decodestring(out2.encode()).decode("utf-8", "replace")
+    heads = [l for l in (out + "\n" + body).splitlines()
+             if re.search(r"[\u4e00-\u9fff]:\s*$", l) or re.search(r"^\s*[\u4e00-\u9fff ]+: ", l)]
+    if "\uff1a" in out and "\uff1a" in body and not heads:
+        ok("%s: headings and labels use the full-width colon" % lang)
+    else:
+        bad("%s: headings and labels use the full-width colon" % lang, heads[:3])
 
 # --- language from the locale --------------------------------------------------
 REPLY = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."
