@@ -640,10 +640,113 @@ char_width(const unsigned char *s, size_t *n)
 }
 
 /*
+ * Commands an administrator copies from a hint: a PowerShell cmdlet
+ * (Verb-Noun) or one of these programs starts one, and it runs to the
+ * next ";", ", ", ". ", bracket or wide (CJK) character.  wrap() never
+ * breaks a line inside one: a command cut across lines pastes as two.
+ */
+static const char *const cmd_words[] = {
+	"postconf ", "postmap ", "postfix ", "postqueue ", "postsuper ",
+	"sasl-xoauth2-tool ", "saslpluginviewer ", "apt-get ", "chmod ",
+	"chown ", "systemctl ", "update-exim4.conf", "exim ", "exim4 ",
+	"relayhint ", "openssl ", NULL
+};
+
+#define HINT_CMD_SPANS	16
+
+/* cmd_start - a command begins at s[i] (the start of a word) */
+static int
+cmd_start(const unsigned char *s, size_t len, size_t i)
+{
+	size_t	 j, k;
+
+	for (k = 0; cmd_words[k] != NULL; k++)
+		if (len - i >= strlen(cmd_words[k]) &&
+		    memcmp(s + i, cmd_words[k], strlen(cmd_words[k])) == 0)
+			return (1);
+	/* Verb-Noun: [A-Z][a-z]+ "-" [A-Z][A-Za-z0-9]+ */
+	if (i >= len || s[i] < 'A' || s[i] > 'Z')
+		return (0);
+	for (j = i + 1; j < len && s[j] >= 'a' && s[j] <= 'z'; j++)
+		;
+	if (j == i + 1 || j + 2 >= len || s[j] != '-' || s[j + 1] < 'A' ||
+	    s[j + 1] > 'Z')
+		return (0);
+	for (j += 2; j < len && ((s[j] >= 'a' && s[j] <= 'z') ||
+	    (s[j] >= 'A' && s[j] <= 'Z') || (s[j] >= '0' && s[j] <= '9')); j++)
+		;
+	return (j >= len || s[j] == ' ');
+}
+
+/* cmd_end - where the command that starts at s[i] ends */
+static size_t
+cmd_end(const unsigned char *s, size_t len, size_t i)
+{
+	for (; i < len; i++) {
+		if (s[i] >= 0x80 || s[i] == ';' || s[i] == '(' || s[i] == ')')
+			return (i);
+		if ((s[i] == ',' || s[i] == '.') && (i + 1 == len ||
+		    s[i + 1] == ' '))
+			return (i);
+	}
+	return (len);
+}
+
+/* cmd_spans - the [start, end) ranges of commands in text, at most max */
+static int
+cmd_spans(const unsigned char *s, size_t len, size_t span[][2], int max)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < len && n < max; i++) {
+		if (i > 0 && s[i - 1] != ' ' && s[i - 1] != '(' &&
+		    s[i - 1] < 0x80)
+			continue;
+		if (!cmd_start(s, len, i))
+			continue;
+		span[n][0] = i;
+		span[n][1] = cmd_end(s, len, i);
+		i = span[n][1];
+		n++;
+	}
+	return (n);
+}
+
+/* cjk_closing - s starts with CJK punctuation no line may begin with */
+static int
+cjk_closing(const unsigned char *s, size_t len)
+{
+	static const char *const p[] = { "\xe3\x80\x81", "\xe3\x80\x82",
+	    "\xef\xbc\x8c", "\xef\xbc\x9b", "\xef\xbc\x9a", "\xef\xbc\x89",
+	    "\xe3\x80\x8d", "\xe3\x80\x8f", "\xe3\x80\x91", "\xef\xbc\x81",
+	    "\xef\xbc\x9f", NULL };
+	int	 k;
+
+	for (k = 0; p[k] != NULL; k++)
+		if (len >= 3 && memcmp(s, p[k], 3) == 0)
+			return (1);
+	return (0);
+}
+
+/* in_span - a line break before byte i would cut a command */
+static int
+in_span(size_t span[][2], int n, size_t i)
+{
+	int	 k;
+
+	for (k = 0; k < n; k++)
+		if (i > span[k][0] && i < span[k][1])
+			return (1);
+	return (0);
+}
+
+/*
  * wrap - append text as lines of at most HINT_WRAP columns: the first
  * line starts with first, the others with indent.  Lines break at a
  * space, or next to a wide (CJK) character, never inside a word, so a
- * URL or a cmdlet stays whole even when it is longer than the line.
+ * URL stays whole even when it is longer than the line, and never
+ * inside a command (cmd_spans), however long.
  */
 static void
 wrap(struct buf *out, const char *first, const char *indent,
@@ -651,8 +754,10 @@ wrap(struct buf *out, const char *first, const char *indent,
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t	 len = strlen(text), i = 0, n, start, brk, nb;
-	int	 col, w, cw, prev_wide;
+	size_t	 span[HINT_CMD_SPANS][2];
+	int	 col, w, cw, prev_wide, nspan;
 
+	nspan = cmd_spans(s, len, span, HINT_CMD_SPANS);
 	buf_puts(out, first);
 	col = (int)strlen(first);
 	while (i < len) {
@@ -668,7 +773,9 @@ wrap(struct buf *out, const char *first, const char *indent,
 			cw = char_width(s + i, &n);
 			if (i + n > len)
 				n = len - i;
-			if (i > start && (s[i] == ' ' || cw == 2 || prev_wide))
+			if (i > start && (s[i] == ' ' || cw == 2 ||
+			    prev_wide) && !in_span(span, nspan, i) &&
+			    !cjk_closing(s + i, len - i))
 				brk = i;
 			if (w + cw > HINT_WRAP && brk > start)
 				break;

@@ -228,6 +228,40 @@ for lang in ("zh-TW", "zh-CN"):
     else:
         bad("%s: headings and labels use the full-width colon" % lang, heads[:3])
 
+# commands in a rewritten bounce are never cut across lines: an admin
+# pastes them whole (every sample cause, every language)
+CMD = re.compile(r"(?<![\w-])(?:[A-Z][a-z]+-[A-Z][A-Za-z0-9]+|postconf|postmap) "
+                 r"[^;()\u0080-\uffff]*?(?=[;()]|[,.](?: |$)|[^\x00-\x7f]|$)", re.M)
+cut, seen = [], 0
+for lang in ("en", "zh-TW", "zh-CN", "vi", "ar", "ro"):
+    for f in sorted(glob.glob(D + "/postfix/hard-*.eml")):
+        import email as _email
+        raw = subprocess.run([RH, "bounce", "--rewrite", "--lang", lang, f],
+                             capture_output=True, env=ENV).stdout
+        m = _email.message_from_bytes(raw)
+        if not m.is_multipart():
+            continue
+        text = m.get_payload()[0].get_payload(decode=True).decode("utf-8", "replace")
+        lines = text.splitlines()
+        # a step is its "  N. " line and the deeper-indented lines after it
+        blocks = []
+        for l in lines:
+            if blocks and l.startswith("     ") and not re.match(r"^\s*\d+\. ", l):
+                blocks[-1] += " " + l.strip()
+            else:
+                blocks.append(l.strip())
+        for c in CMD.findall("\n".join(blocks)):
+            c = c.rstrip()
+            if len(c.split()) < 2:
+                continue
+            seen += 1
+            if not any(c in l for l in lines):
+                cut.append("%s %s: %s" % (lang, os.path.basename(f), c[:60]))
+if seen > 20 and not cut:
+    ok("rewrite: %d commands in 6 languages, none cut across lines" % seen)
+else:
+    bad("rewrite: commands never cut across lines", "%d seen; %s" % (seen, cut[:3]))
+
 # --- language from the locale --------------------------------------------------
 REPLY = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."
 cases = [
