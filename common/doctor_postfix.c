@@ -463,10 +463,11 @@ check_login(struct pf *p, struct doctor_hop *h)
 			doctor_reason(c, "No login for the connector host, as "
 			    "it should be.");
 		else {
-			doctor_reason(c, "No entry in %s for \"%s\"%s%s: Postfix "
-			    "will not log in, and Microsoft 365 answers 530 "
-			    "5.7.57 Client not authenticated.", maps, keys[0],
-			    ntry > 1 ? " or \"" : "", ntry > 1 ? keys[1] : "");
+			doctor_reason(c, "No entry in %s for \"%s\"%s%s%s: "
+			    "Postfix will not log in, and Microsoft 365 answers "
+			    "530 5.7.57 Client not authenticated.", maps,
+			    keys[0], ntry > 1 ? " or \"" : "", ntry > 1 ?
+			    keys[1] : "", ntry > 1 ? "\"" : "");
 			doctor_fix(c, "Add \"%s <mailbox>:<token-file-or-"
 			    "password>\" to the map source, then postmap it "
 			    "and postfix reload.", h->nexthop);

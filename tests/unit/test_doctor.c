@@ -29,7 +29,7 @@
 
 static const char *const cases[] = {
 	"password-noplaintext-default", "password-good",
-	"password-after-deadline", "key-mismatch", "no-entry", "sasl-off",
+	"password-after-deadline", "key-mismatch", "no-entry", "no-entry-unbracketed", "sasl-off",
 	"empty-user-no-tls", "stale-map-tls-may", "map-unreadable",
 	"filter-mismatch", "login-plugin-missing", "master-override",
 	"xoauth2-chroot-ok", "xoauth2-noplaintext", "xoauth2-outside-chroot",
