@@ -87,7 +87,7 @@ static const struct {
 	"          (--oauth-secret-file F | --oauth-secret-env VAR))\n"
 	"         [--send-to R] [--from A] [--ca-file F] [--timeout S]\n"
 	"         [-H HOST] [-p PORT] [-w S] [-c S] [--lang L] [--verbose]\n"
-	"         [--metrics FILE]\n"
+	"         [--metrics FILE] [--json]\n"
 	"Log in to Microsoft 365 now, as a monitoring plugin.\n"
 	"  --server HOST:PORT      default smtp.office365.com:587\n"
 	"  -H, --hostname HOST     the server's host name (port 587 unless -p)\n"
@@ -109,6 +109,7 @@ static const struct {
 	"  -t, --timeout S         give up after S seconds (default 30)\n"
 	"  --lang L                hint language\n"
 	"  -v, --verbose           show the SMTP dialogue (secrets masked)\n"
+	"  --json                  one JSON object instead of the status line\n"
 	"  -V, --version           print the version\n"
 	"  --metrics FILE          write Prometheus metrics (textfile collector)\n"
 	"Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n" },

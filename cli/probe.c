@@ -29,6 +29,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "jsonw.h"
 #include "metrics.h"
 #include "text.h"
 
@@ -371,11 +372,56 @@ probe_metrics(int state, const struct verdict *v)
 	metrics_free(&m);
 }
 
+/*
+ * probe_json - the outcome as one JSON object: state and exit code, the
+ * status line's text, the duration, and the verdict of a refusal with
+ * the members explain --json has (conf/schema/probe.schema.json)
+ */
+static void
+probe_json(struct cli *c, int state, const char *text,
+    const struct verdict *v)
+{
+	struct buf b;
+	char	*vj = NULL;
+	size_t	 vlen = 0;
+	FILE	*mf;
+
+	buf_init(&b, 1024 * 1024);
+	buf_puts(&b, "{\"schema\":\"" JSONW_SCHEMA "\",");
+	jsonw_key(&b, "state");
+	jsonw_str(&b, probe_state[state]);
+	buf_printf(&b, ",\"exit\":%d,", state);
+	jsonw_key(&b, "status");
+	jsonw_str(&b, text);
+	if (probe_secs >= 0)
+		buf_printf(&b, ",\"duration_seconds\":%.6f,", probe_secs);
+	else
+		buf_puts(&b, ",\"duration_seconds\":null,");
+	jsonw_key(&b, "verdict");
+	if (v != NULL && v->cause != NULL &&
+	    (mf = open_memstream(&vj, &vlen)) != NULL) {
+		out_verdict_json(mf, c, v);
+		fclose(mf);
+		while (vlen > 0 && vj[vlen - 1] == '\n')
+			vlen--;
+		buf_append(&b, vj, vlen);
+		free(vj);
+	} else
+		buf_puts(&b, "null");
+	buf_puts(&b, "}\n");
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
+}
+
 /* report - the status line, then the hint; returns the exit code */
 static int
 report(struct cli *c, int state, const char *text, const struct verdict *v)
 {
 	probe_metrics(state, v);
+	if (c->json) {
+		probe_json(c, state, text, v);
+		return (state);
+	}
 	printf("PROBE %s - %s\n", probe_state[state], text);
 	if (v != NULL && v->cause != NULL) {
 		printf("\n");
@@ -437,6 +483,7 @@ cmd_probe(struct cli *c, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "lang", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
@@ -536,6 +583,9 @@ cmd_probe(struct cli *c, int argc, char **argv)
 			break;
 		case 'l':
 			cli_set_lang(c, optarg);
+			break;
+		case 'j':
+			c->json = 1;
 			break;
 		case 'v':
 			p->verbose = 1;
@@ -659,7 +709,7 @@ cmd_probe(struct cli *c, int argc, char **argv)
 		    state == PROBE_WARNING ? " (above --warning)" :
 		    " (above --critical)", perf);
 		state = report(c, state, text, NULL);
-		if (!p->xoauth2)
+		if (!p->xoauth2 && !c->json)
 			printf("Note: Microsoft turns Basic authentication for "
 			    "SMTP AUTH off by default at the end of December "
 			    "2026; move this relay to OAuth 2.0 (XOAUTH2).\n");

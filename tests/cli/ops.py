@@ -19,6 +19,9 @@ import re
 import subprocess
 import sys
 import tempfile
+import warnings
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.chdir(ROOT)
@@ -58,7 +61,12 @@ def validate(name, schema_file, docs):
         return
     schema = json.load(open("conf/schema/" + schema_file))
     jsonschema.Draft202012Validator.check_schema(schema)
-    v = jsonschema.Draft202012Validator(schema)
+    store = {}
+    for sf in glob.glob("conf/schema/*.schema.json"):
+        o = json.load(open(sf))
+        store[o["$id"]] = o
+    v = jsonschema.Draft202012Validator(
+        schema, resolver=jsonschema.RefResolver.from_schema(schema, store=store))
     errs = []
     for where, doc in docs:
         for e in v.iter_errors(doc):
@@ -116,6 +124,20 @@ except ValueError as e:
     docs = []
     bad("doctor --json is JSON", e)
 validate("schema: doctor --json", "doctor.schema.json", docs)
+
+pw = os.path.join(tmp, "pw0")
+open(pw, "w").write("x\n")
+os.chmod(pw, 0o600)
+rc, out, _ = run(["probe", "--json", "--server", "127.0.0.1:1", "--user", "u@example.com",
+                  "--password-file", pw, "--timeout", "3"])
+try:
+    docs = [("probe", json.loads(out))]
+    if docs[0][1].get("exit") != rc:
+        bad("probe --json: exit member is the exit code", "%r vs %d" % (docs[0][1].get("exit"), rc))
+except ValueError as e:
+    docs = []
+    bad("probe --json is one JSON object", "%s: %r" % (e, out[:200]))
+validate("schema: probe --json", "probe.schema.json", docs)
 
 # the same fact has the same member name in every output
 shared = {"schema", "provider", "cause", "area", "smtp_code", "enhanced_code", "lang", "summary", "steps"}
