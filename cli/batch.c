@@ -39,6 +39,7 @@
 #include "jsonw.h"
 #include "mime.h"
 #include "text.h"
+#include "token.h"
 
 #define BATCH_BLOCK		65536
 #define BATCH_LINE_MAX		(1024 * 1024)	/* longer lines are cut */
@@ -162,26 +163,6 @@ out_name(const struct batch *b, const char *source, long long off, char *p,
 		snprintf(p, len, "%s/%s", b->outdir, safe[0] ? safe : "stdin");
 }
 
-/* write_atomic - data at path through a temporary name */
-static int
-write_atomic(const char *path, const char *data, size_t len)
-{
-	char	 tmp[4300];
-	FILE	*f;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
-	    (int)sizeof(tmp))
-		return (-1);
-	if ((f = fopen(tmp, "wb")) == NULL)
-		return (-1);
-	if (fwrite(data, 1, len, f) != len || fclose(f) != 0 ||
-	    rename(tmp, path) != 0) {
-		unlink(tmp);
-		return (-1);
-	}
-	return (0);
-}
-
 /* src_str - "file" or "file@offset" for a person, printable */
 static void
 src_str(const char *source, long long off, char *out, size_t len)
@@ -265,8 +246,8 @@ batch_one(struct batch *b, const char *source, long long off, int toolarge)
 			(void)buf_append(&b->out, b->msg.data, b->msg.len);
 		}
 		out_name(b, source, off, path, sizeof(path));
-		if (write_atomic(path, b->out.data ? b->out.data : "",
-		    b->out.len) < 0) {
+		if (token_write_mode(path, b->out.data ? b->out.data : "",
+		    b->out.len, 0644, geteuid(), getegid()) < 0) {
 			fprintf(stderr, "relayhint: %s: %s\n", path,
 			    strerror(errno));
 			b->errors++;

@@ -5,8 +5,9 @@
  * metrics_write.
  *
  * node_exporter's textfile collector reads *.prom files from a directory
- * and must never see half a file, so metrics_write writes a temporary
- * file in the same directory and renames it over the old one.  Every
+ * and must never see half a file, so metrics_write renders the whole
+ * exposition and hands it to token_write_mode (temporary file in the same
+ * directory, fsync, rename), the writer migrate and token use too.  Every
  * family is declared once below with its type and help text; names
  * follow Prometheus's conventions (relayhint_ prefix, base units,
  * _total for counters, _timestamp_seconds for times).
@@ -19,7 +20,6 @@
  * relayhint_metrics_series_dropped_total.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +28,7 @@
 
 #include "buf.h"
 #include "metrics.h"
+#include "token.h"
 
 #define METRICS_HASH	(2 * METRICS_SERIES_MAX)
 
@@ -202,22 +203,11 @@ int
 metrics_write(const struct metrics *m, const char *path, char *err,
     size_t errlen)
 {
-	char	 tmp[4096];
-	FILE	*f;
-	int	 fi, i, any, fd;
+	struct buf b;
+	int	 fi, i, any, rc = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
-	    (int)sizeof(tmp)) {
-		snprintf(err, errlen, "%s: name too long", path);
-		return (-1);
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return (-1);
-	}
+	buf_init(&b, (size_t)METRICS_SERIES_MAX * (METRICS_LABELS_MAX + 128) +
+	    64 * 1024);
 	for (fi = 0; fi < NFAM; fi++) {
 		for (any = 0, i = 0; i < m->n && !any; i++)
 			any = m->s[i].fam == fi;
@@ -225,31 +215,29 @@ metrics_write(const struct metrics *m, const char *path, char *err,
 			any = 1;	/* the dropped counter, always */
 		if (!any)
 			continue;
-		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", fam[fi].name,
+		buf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n", fam[fi].name,
 		    fam[fi].help, fam[fi].name, fam[fi].type);
 		if (fi == NFAM - 1) {
-			fprintf(f, "%s %lu\n", fam[fi].name, m->dropped);
+			buf_printf(&b, "%s %lu\n", fam[fi].name, m->dropped);
 			continue;
 		}
 		for (i = 0; i < m->n; i++) {
 			if (m->s[i].fam != fi)
 				continue;
-			fprintf(f, "%s%s%s%s %.17g\n", fam[fi].name,
+			buf_printf(&b, "%s%s%s%s %.17g\n", fam[fi].name,
 			    m->s[i].labels[0] ? "{" : "", m->s[i].labels,
 			    m->s[i].labels[0] ? "}" : "", m->s[i].v);
 		}
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		fclose(f);
-		unlink(tmp);
-		return (-1);
-	}
-	fclose(f);
-	if (rename(tmp, path) != 0) {
+	/* the textfile collector must never read half a file */
+	if (b.overflow) {
+		snprintf(err, errlen, "%s: too many series", path);
+		rc = -1;
+	} else if (token_write_mode(path, b.data ? b.data : "", b.len, 0644,
+	    geteuid(), getegid()) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return (-1);
+		rc = -1;
 	}
-	return (0);
+	buf_free(&b);
+	return (rc);
 }

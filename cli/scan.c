@@ -872,25 +872,18 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	s.hash = malloc(SCAN_HASH * sizeof(*s.hash));
 	s.pids = calloc(SCAN_PID_SLOTS, sizeof(*s.pids));
 	s.local = calloc((size_t)c->kb.rules->ncauses + 1, 1);
+	if (s.metrics_path != NULL && metrics_init(&metrics) == 0)
+		s.metrics = &metrics;
 	if (block == NULL || s.hash == NULL || s.pids == NULL ||
-	    s.local == NULL) {
+	    s.local == NULL || (s.metrics_path != NULL && s.metrics == NULL)) {
 		fprintf(stderr, "relayhint: out of memory\n");
 		free(block);
 		free(s.hash);
 		free(s.pids);
 		free(s.local);
+		if (s.metrics != NULL)
+			metrics_free(s.metrics);
 		return (EXIT_USAGE);
-	}
-	if (s.metrics_path != NULL) {
-		if (metrics_init(&metrics) < 0) {
-			fprintf(stderr, "relayhint: out of memory\n");
-			free(block);
-			free(s.hash);
-			free(s.pids);
-			free(s.local);
-			return (EXIT_USAGE);
-		}
-		s.metrics = &metrics;
 	}
 	for (i = 0; i < c->kb.rules->nrules; i++)
 		if (c->kb.rules->rules[i].local)
