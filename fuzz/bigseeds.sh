@@ -6,7 +6,7 @@
 # on every line, many recipients, many parts, one long header), SIZE
 # bytes or a little more each, so that libFuzzer (-max_len=SIZE) mutates
 # inputs large enough for a quadratic search to show.  Generated, not
-# committed: 11 harnesses x a few 256 KiB files would bloat the tree.
+# committed: 14 harnesses x a few 256 KiB files would bloat the tree.
 set -eu
 dir=$1
 size=$2
@@ -75,3 +75,10 @@ rep ' V\r\n' >"$dir/dsn/continuation"
   printf '{}]}\n'; } >"$dir/pqjson/many-recipients"
 rep 'V' >"$dir/rules/one-case-V"
 rep 'V' >"$dir/hints/one-case-V"
+mkdir -p "$dir/redact"
+# byte 0 picks the planted shape; then long transcripts and key lists
+{ printf '\000'; rep 'AUTH LOGIN\n334 UGFzc3dvcmQ6\nc2VjcmV0\n'; } \
+    >"$dir/redact/auth-transcript"
+{ printf '\004'; rep 'password=p&token=t&x=1 '; } >"$dir/redact/many-keys"
+{ printf '\010'; rep '"password" : "'; } >"$dir/redact/open-json"
+{ printf '\015'; rep 'Aa0'; } >"$dir/redact/long-blob"

@@ -3,7 +3,7 @@
  *
  * Functions: fuzz_init, fuzz_fini, fuzz_why, fuzz_run, fuzz_reply, fuzz_dsn,
  * fuzz_mime, fuzz_rewrite, fuzz_bounce, fuzz_logline, fuzz_pqjson,
- * fuzz_explain, fuzz_rules, fuzz_hints.
+ * fuzz_explain, fuzz_rules, fuzz_hints, fuzz_redact.
  *
  * Every input a target sees is a counted copy of the fuzzer's bytes with
  * no terminating NUL, so a parser that reads past its length is caught
@@ -31,6 +31,7 @@
 #include "logline.h"
 #include "mime.h"
 #include "pqjson.h"
+#include "redact.h"
 #include "reply.h"
 #include "rewrite.h"
 #include "rules.h"
@@ -939,6 +940,122 @@ out:
 	return (rc);
 }
 
+/*
+ * Credential shapes planted by fuzz_redact, each holding the marker
+ * REDACT_SECRET where the secret goes: AUTH transcripts, key=value,
+ * JSON, headers, URLs and map lines.  A shape is kept on a line of its
+ * own, so the fuzzed text around it can only widen what is masked, and
+ * the secret must be gone whatever surrounds it.
+ */
+#define REDACT_SECRET	"Zq8Kx3Lm9Pw2Vn7R"
+static const char *const redact_shapes[] = {
+	"AUTH PLAIN " REDACT_SECRET "==",
+	"AUTH LOGIN\n334 VXNlcm5hbWU6\ndXNlcg==\n334 UGFzc3dvcmQ6\n"
+	    REDACT_SECRET "=\n535 5.7.3 Authentication unsuccessful",
+	" -> AUTH LOGIN\n<-  334 UGFzc3dvcmQ6\n -> " REDACT_SECRET "==\n"
+	    "<~* 535 5.7.3 Authentication unsuccessful",
+	"AUTH XOAUTH2 " REDACT_SECRET,
+	"password=" REDACT_SECRET,
+	"Password: " REDACT_SECRET,
+	"client_secret=" REDACT_SECRET "&grant_type=client_credentials",
+	"refresh_token=" REDACT_SECRET,
+	"{\"access_token\" : \"" REDACT_SECRET "\", \"expires_in\": 3599}",
+	"'password': '" REDACT_SECRET "'",
+	"Authorization: Bearer " REDACT_SECRET,
+	"Authorization: Basic " REDACT_SECRET,
+	"https://relay:" REDACT_SECRET "@smtp.office365.com/",
+	"[smtp.office365.com]:587 relay@contoso.com:" REDACT_SECRET,
+	"*.office365.com:relay@contoso.com:" REDACT_SECRET,
+	"client_assertion=" REDACT_SECRET,
+	"SMTP error from remote mail server after AUTH PLAIN "
+	    REDACT_SECRET "==: 535 5.7.3 Authentication unsuccessful",
+};
+#define REDACT_NSHAPES	(sizeof(redact_shapes) / sizeof(redact_shapes[0]))
+
+/* count_byte - how many c in s */
+static size_t
+count_byte(const char *s, int c)
+{
+	size_t	 n = 0;
+
+	while ((s = strchr(s, c)) != NULL)
+		n++, s++;
+	return (n);
+}
+
+/* prefix_has_secret - the fuzzed text before the shape holds the marker */
+static int
+prefix_has_secret(const char *in, size_t half)
+{
+	size_t	 m = sizeof(REDACT_SECRET) - 1, i;
+
+	for (i = 0; i + m <= half; i++)
+		if (memcmp(in + i, REDACT_SECRET, m) == 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * fuzz_redact - redact_text on fuzzed text, and on a planted credential
+ * between fuzzed text: the text never grows, no CR or LF appears that
+ * was not there, every written byte is an input byte or '*', and the
+ * planted secret is gone.  Byte 0 picks the shape; the rest is split in
+ * two around it (NULs become spaces: redact_text takes a C string).
+ */
+int
+fuzz_redact(const uint8_t *data, size_t size)
+{
+	const char *shape;
+	char	*in, *s, seen[256];
+	size_t	 i, half, slen, n;
+	int	 rc = 0;
+
+	if (size == 0)
+		return (0);
+	shape = redact_shapes[data[0] % REDACT_NSHAPES];
+	data++, size--;
+	half = size / 2;
+	slen = strlen(shape);
+	n = size + slen + 2;
+	in = malloc(n + 1);
+	s = malloc(n + 1);
+	if (in == NULL || s == NULL) {
+		free(in);
+		free(s);
+		return (0);
+	}
+	memcpy(in, data, half);
+	in[half] = '\n';
+	memcpy(in + half + 1, shape, slen);
+	in[half + 1 + slen] = '\n';
+	memcpy(in + half + slen + 2, data + half, size - half);
+	in[n] = '\0';
+	for (i = 0; i < n; i++)
+		if (in[i] == '\0')
+			in[i] = ' ';
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < n; i++)
+		seen[(unsigned char)in[i]] = 1;
+	memcpy(s, in, n + 1);
+	redact_text(s);
+	if (strlen(s) > n)
+		BAD("redact: the text grew");
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] != '*' && !seen[(unsigned char)s[i]])
+			BAD("redact: wrote a byte that was not in the input");
+	if (count_byte(s, '\n') > count_byte(in, '\n') ||
+	    count_byte(s, '\r') > count_byte(in, '\r'))
+		BAD("redact: a line break appeared");
+	/* a fuzzed part may hold the marker itself, not as a credential */
+	if (strstr(s, REDACT_SECRET) != NULL && strstr(in + half + 1 + slen,
+	    REDACT_SECRET) == NULL && !prefix_has_secret(in, half))
+		BAD("redact: the planted secret survived");
+out:
+	free(in);
+	free(s);
+	return (rc);
+}
+
 const struct fuzz_target fuzz_targets[] = {
 	{ "reply", fuzz_reply },
 	{ "dsn", fuzz_dsn },
@@ -950,5 +1067,6 @@ const struct fuzz_target fuzz_targets[] = {
 	{ "explain", fuzz_explain },
 	{ "rules", fuzz_rules },
 	{ "hints", fuzz_hints },
+	{ "redact", fuzz_redact },
 	{ NULL, NULL },
 };

@@ -41,6 +41,7 @@ int	fuzz_pqjson(const uint8_t *, size_t);
 int	fuzz_explain(const uint8_t *, size_t);
 int	fuzz_rules(const uint8_t *, size_t);
 int	fuzz_hints(const uint8_t *, size_t);
+int	fuzz_redact(const uint8_t *, size_t);
 
 struct fuzz_target {
 	const char *name;	/* fuzz/corpus/NAME, fuzz/crashes/NAME */
