@@ -117,7 +117,8 @@ convert(const char *name, const char *in, size_t len, struct buf *out)
 	}
 	iconv_close(cd);
 	/* iconv's UTF-8 is well formed; this only guards a broken module */
-	if (rc == 0 && !text_utf8_valid(out->data + start, out->len - start))
+	if (rc == 0 && out->len > start &&
+	    !text_utf8_valid(out->data + start, out->len - start))
 		rc = -1;
 	if (rc < 0) {
 		out->len = start;
