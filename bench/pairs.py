@@ -18,7 +18,9 @@ shell is run.
 Per run: wall time (monotonic clock), user+system CPU and peak RSS
 (ru_maxrss from wait4(), the process's own, not the children's).
 Prints one JSON object: per command the runs, the median with min and
-max of wall and CPU seconds, the peak RSS (median and max, KiB), the
+max of wall and CPU seconds, every round's wall time in order (wall_s:
+round k of one command ran next to round k of the others, so per-round
+ratios cancel load drifts), the peak RSS (median and max, KiB), the
 exit statuses, and the size of the last output.  A run that exceeds
 --timeout (default 300 s) is killed and counted with "timeouts".
 """
@@ -55,7 +57,8 @@ def summary(runs):
             'cpu_median_s': round(statistics.median(c), 6),
             'cpu_min_s': round(min(c), 6), 'cpu_max_s': round(max(c), 6),
             'rss_median_kb': int(statistics.median(m)), 'rss_max_kb': max(m),
-            'exit': sorted(set(r['rc'] for r in runs))}
+            'exit': sorted(set(r['rc'] for r in runs)),
+            'wall_s': [round(x, 6) for x in w]}
 
 
 def main():

@@ -84,8 +84,11 @@ trap 'exit 130' INT TERM
 
 # the machine's load: before, and sampled every 5 s during the run
 cut -d' ' -f1-3 /proc/loadavg > "$W/load.before"
-ps -eo pcpu=,comm= --sort=-pcpu 2>/dev/null | head -5 |
-    awk '{ printf "%s%s %s%%", (NR > 1 ? ", " : ""), $2, $1 }' > "$W/busy"
+# the busiest processes over half a second (top's second sample; ps
+# would give each process's average over its whole life)
+top -b -n 2 -d 0.5 -o %CPU -w 200 2>/dev/null | awk '/^top -/ { n++ }
+    n == 2 && /^ *[0-9]+ / { printf "%s%s %s%%", (k ? ", " : ""), $12, $9;
+    if (++k == 5) exit }' > "$W/busy" || true
 ( while :; do cut -d' ' -f1 /proc/loadavg; sleep 5; done ) > "$W/load.during" &
 SAMPLER=$!
 date -u '+%Y-%m-%d %H:%M:%S UTC' > "$W/date.start"
@@ -94,6 +97,13 @@ pairs() {	# OUT.json pairs.py-arguments...
 	o=$1; shift
 	$NICE $PY "$HERE/pairs.py" --spawn "$SPAWN" --dir "$W" \
 	    --rounds "$ROUNDS" "$@" > "$o"
+}
+# another change's measurement script, when it exists:
+# external SCRIPT OUT.json SECONDS (its standard output goes to OUT.stdout)
+external() {
+	timeout -k 15 "$3" sh "$HERE/$1" "$W/$2" > "$W/${2%.json}.stdout" ||
+	    echo "run.sh: $1 failed ($?)" >&2
+	cat "$W/${2%.json}.stdout" >&2
 }
 
 if want a || want e; then
@@ -159,9 +169,7 @@ fi
 if want c; then
 	echo "== (c) Exim per-delivery overhead" >&2
 	if [ -f "$HERE/exim_overhead.sh" ]; then
-		timeout -k 15 300 sh "$HERE/exim_overhead.sh" "$W/c.json" > "$W/c.stdout" ||
-		    echo "run.sh: exim_overhead.sh failed ($?)" >&2
-		cat "$W/c.stdout" >&2
+		external exim_overhead.sh c.json 300
 	else
 		echo "run.sh: bench/exim_overhead.sh missing: not measured" >&2
 	fi
@@ -170,9 +178,7 @@ fi
 if want d; then
 	echo "== (d) scan vs grep: $LOG_S and $LOG_B MB of log" >&2
 	if [ -f "$HERE/scan_vs_grep.sh" ]; then
-		timeout -k 15 400 sh "$HERE/scan_vs_grep.sh" "$W/d.ext.json" > "$W/d.stdout" ||
-		    echo "run.sh: scan_vs_grep.sh failed ($?)" >&2
-		cat "$W/d.stdout" >&2
+		external scan_vs_grep.sh d.ext.json 400
 	else
 		avail=$(df -Pk "$TMPBASE" | awk 'NR == 2 { print int($4 / 1024) }')
 		[ "$avail" -gt $((LOG_B + LOG_S + 256)) ] ||
@@ -181,7 +187,7 @@ if want d; then
 		    "$W/big.log" "$W/expected" 2> "$W/gen.err"
 		cat "$W/gen.err" >&2
 		# the small log: the big one's first LOG_S MB, cut at a line end
-		head -c $((LOG_S * 1000000)) "$W/big.log" | sed '$d' > "$W/small.log"
+		head -c $((LOG_S * 1048576)) "$W/big.log" | sed '$d' > "$W/small.log"
 		# warm the page cache: every tool reads from memory
 		cat "$W/small.log" "$W/big.log" > /dev/null
 		pairs "$W/d.json" \

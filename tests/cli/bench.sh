@@ -61,6 +61,7 @@ e['tools']['big']['rss_max_kb'] = e['tools']['small']['rss_max_kb'] * 2
 json.dump(e, open(d + '/e.json', 'w'))
 a = json.load(open(d + '/a.json'))
 a['tools']['sisimai']['wall_median_s'] = a['tools']['relayhint']['wall_median_s'] * 200
+a['tools']['sisimai']['wall_s'] = [x * 200 for x in a['tools']['relayhint']['wall_s']]
 json.dump(a, open(d + '/a.json', 'w'))
 json.dump({'first_call_ms': 0.31, 'overhead_pct': 1.4}, open(d + '/c.json', 'w'))
 PYEOF
