@@ -227,10 +227,11 @@ if d and dc:
                 dc['found'], dc['expected'], dc['missed'], dc['extra']), '']
     res['scan'] = {'pairs': d, 'checks': dc, 'ratio_to_grep': vsgrep}
     right = dc['missed'] == 0 and dc['extra'] == 0
-    rows.append(('(d) scan bytes/s vs grep, %.0f MB log' % (bb / 1e6),
-                 '%.2fx (%.0f MB: %.2fx)%s' % (vsgrep['big'], sb / 1e6, vsgrep['small'],
-                                               '' if right else '; answers wrong'),
-                 '>= 0.6x', verdict(vsgrep['big'] >= 0.6 and right)))
+    # both sizes: a scan that keeps up only on long logs is not yet there
+    rows.append(('(d) scan bytes/s vs grep, %.0f and %.0f MB of log' % (sb / 1e6, bb / 1e6),
+                 '%.2fx and %.2fx%s' % (vsgrep['small'], vsgrep['big'],
+                                        '' if right else '; answers wrong'),
+                 '>= 0.6x on both', verdict(min(vsgrep.values()) >= 0.6 and right)))
     rows.append(('(d) scan peak RSS, %.0f MB -> %.0f MB of log' % (sb / 1e6, bb / 1e6),
                  '%.1f -> %.1f MB' % (rss_s / 1024, rss_b / 1024),
                  'flat (<= 1.1x)', verdict(rss_b <= 1.1 * rss_s)))
