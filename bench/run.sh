@@ -30,7 +30,7 @@
 #     (1,000) and BENCH_N messages.  Target: flat (<= 1.1x).
 #
 # QUICK=1: 1,000 and 200 messages, logs of 10 and 80 MB, 30 hyperfine runs.
-# The whole run costs about 3 CPU-minutes (QUICK: 40 s), mostly Sisimai;
+# The whole run costs about 2 CPU-minutes (QUICK: 30 s), mostly Sisimai;
 # on a machine busy with other work the wall time grows with the load.
 # Results: bench/RESULTS.md and bench/results.json (bench/report.py),
 # with the date, the machine, and the load average before and during.
