@@ -10,7 +10,7 @@
  * Prints one JSON object: the median, minimum and maximum wall time of
  * the R runs, messages/s and MB/s from the median.  With -v it first
  * prints "file<TAB>cause" for each distinct file (cause "-" when none),
- * so run.sh can check the answers it is timing.
+ * so a caller can check the answers it is timing (make bench-lib).
  *
  * The files are read before the clock starts so that the number is the
  * classifier's cost, not the disk's; the other tools are given their

@@ -2,7 +2,7 @@
 #
 # bench/dlfunc.sh - per-call cost of relayhint.so's ${dlfunc} (issue #6, part 4)
 #
-#   sh bench/dlfunc.sh OUT.json      (from the top of the tree; run.sh runs it)
+#   sh bench/dlfunc.sh OUT.json      (from the top of the tree; make bench-dlfunc runs it)
 #
 # (a) through Exim: the private Debian Exim 4.96 of the Exim integration
 #     test (tests/integration/exim/setup.sh unpacks it into

@@ -1,6 +1,12 @@
 """flufl_bounce.py - flufl.bounce's throughput, for bench/run.sh
 
     /usr/bin/python3 flufl_bounce.py [-n N] [-r R] [-v] FILE...
+    /usr/bin/python3 flufl_bounce.py -m MBOX
+
+With -m, what a user of flufl.bounce runs on a postmaster mailbox: the
+standard library's mailbox.mbox over the file, all_failures() on each
+message, one line per message ("temp|perm|-<TAB>count") on standard
+output; bench/run.sh times the whole process.
 
 Same protocol as bench_classify: the files are read once into memory as
 bytes; each of the N messages (round robin) is parsed with the standard
@@ -13,6 +19,7 @@ import email
 import email.policy
 import getopt
 import json
+import mailbox
 import sys
 import time
 
@@ -20,8 +27,15 @@ from flufl.bounce import all_failures
 
 
 def main():
-    opts, files = getopt.getopt(sys.argv[1:], 'n:r:v')
+    opts, files = getopt.getopt(sys.argv[1:], 'n:r:vm:')
     o = dict(opts)
+    if '-m' in o:
+        out = sys.stdout
+        for msg in mailbox.mbox(o['-m'], create=False):
+            temp, perm = all_failures(msg)
+            kind = 'perm' if perm else 'temp' if temp else '-'
+            out.write('%s\t%d\n' % (kind, len(temp) + len(perm)))
+        return
     n = int(o.get('-n', 10000))
     r = int(o.get('-r', 3))
     if not files:

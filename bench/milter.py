@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """milter.py - what relayhint-milter costs a real Postfix (issue #6, part 3)
 
-usage: milter.py SRCDIR OUT.json      (root; bench/run.sh runs it)
+usage: milter.py SRCDIR OUT.json      (root; make bench-milter runs it)
 
 Builds a PRIVATE Postfix instance under a fresh directory in BENCH_TMP
 (/var/tmp) with tests/integration/pflab.py, as the integration tests do:

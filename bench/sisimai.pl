@@ -2,6 +2,12 @@
 # sisimai.pl - Sisimai's bounce classification throughput, for bench/run.sh
 #
 #   perl sisimai.pl [-n N] [-r R] [-v] FILE...
+#   perl sisimai.pl -m MBOX
+#
+# With -m, what a user of Sisimai runs on a postmaster mailbox:
+# Sisimai->make(MBOX) on the file path, one line per bounce found
+# ("recipient<TAB>reason<TAB>status") on standard output; bench/run.sh
+# times the whole process.
 #
 # Same protocol as bench_classify: every FILE is read once into memory,
 # then N messages (the files round robin) are parsed R times, each with
@@ -16,7 +22,13 @@ use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 use Sisimai;
 
 my %o;
-getopts('n:r:v', \%o) or die "usage: sisimai.pl [-n N] [-r R] [-v] FILE...\n";
+getopts('n:r:vm:', \%o) or die "usage: sisimai.pl [-n N] [-r R] [-v] FILE...\n";
+if (defined $o{m}) {
+    my $v = Sisimai->make($o{m}) // [];
+    printf "%s\t%s\t%s\n", $_->recipient->address // '-', $_->reason // '-',
+        $_->deliverystatus || '-' for @$v;
+    exit 0;
+}
 my $n = $o{n} // 10000;
 my $r = $o{r} // 3;
 die "usage: sisimai.pl [-n N] [-r R] [-v] FILE...\n" unless @ARGV;
