@@ -230,8 +230,12 @@ cred_key(const char *s, size_t len)
 		"pass", "pwd", "pw", "auth", "key", "sig", "access",
 		"refresh", "psk",
 	};
+	static const unsigned char wlen[] = { 4, 3, 2, 4, 3, 3, 6, 7, 3 };
 	char	 k[REDACT_KEY_MAX + 1];
 	size_t	 i, j, a, pl;
+
+	_Static_assert(sizeof(wlen) == sizeof(word) / sizeof(word[0]),
+	    "a length per word");
 
 	if (len == 0 || len > REDACT_KEY_MAX)
 		return (0);
@@ -259,8 +263,10 @@ cred_key(const char *s, size_t len)
 		for (j = a; j < len && k[j] != '_' && k[j] != '-' &&
 		    k[j] != '.'; j++)
 			;
-		for (i = 0; i < sizeof(word) / sizeof(word[0]); i++)
-			if (j - a == strlen(word[i]) &&
+		/* no word is longer than 7 bytes */
+		for (i = 0; j - a <= 7 && i < sizeof(word) / sizeof(word[0]);
+		    i++)
+			if (j - a == wlen[i] &&
 			    memcmp(k + a, word[i], j - a) == 0)
 				return (1);
 	}
