@@ -71,13 +71,26 @@
 #define SCAN_METRICS_EVERY	15		/* seconds, --follow */
 #define EXIT_FOUND		1		/* failures found */
 
+/*
+ * One (queue id, cause) pair, compact: what its report prints of the
+ * verdict is kept, the variable-length text packed in one allocation
+ * (rec_pack), and a verdict is rebuilt only to print or alert
+ * (rec_unpack).  A whole verdict per pair (about 2.4 KB, most of it
+ * empty fixed-size fields) made the memory of a scan grow with the log.
+ */
 struct entry {
 	char	 qid[64];
 	const char *cause;		/* points into the kb */
+	const char *area;		/* the verdict's, into the kb */
 	unsigned long count;
+	unsigned long order;		/* first seen: the report's order */
 	char	 first[40];
 	char	 last[40];
-	struct verdict *v;		/* the first sighting */
+	char	*text;			/* recipient, relay, status, server
+					 * id, reply: each NUL-terminated */
+	int	 smtp_code;
+	unsigned char provider;		/* enum provider */
+	unsigned char form;		/* enum form */
 	int	 next;			/* hash chain */
 	int	 dead;			/* replaced by a more specific cause */
 	unsigned long seen;		/* line of the last sighting */
@@ -101,6 +114,7 @@ struct scan {
 	struct entry	*e;
 	int		 n, cap;
 	int		 max;		/* --max-pairs */
+	unsigned long	 added;		/* pairs ever added */
 	int		*hash;
 	unsigned long	 lines, dropped, evicted;
 	int		 follow;
@@ -125,6 +139,66 @@ on_signal(int sig)
 {
 	(void)sig;
 	scan_stop = 1;
+}
+
+/* rec_pack - keep what the report needs of v in e; -1 out of memory */
+static int
+rec_pack(struct entry *e, const struct verdict *v)
+{
+	const char *f[5] = { v->recipient, v->relay, v->status,
+	    v->server_id, v->reply };
+	size_t	 l[5], n = 0, i;
+	char	*t, *p;
+
+	for (i = 0; i < 5; i++)
+		n += (l[i] = strlen(f[i])) + 1;
+	if ((t = malloc(n)) == NULL)
+		return (-1);
+	for (p = t, i = 0; i < 5; i++) {
+		memcpy(p, f[i], l[i] + 1);
+		p += l[i] + 1;
+	}
+	free(e->text);
+	e->text = t;
+	e->area = v->area;
+	e->smtp_code = v->smtp_code;
+	e->provider = (unsigned char)v->provider;
+	e->form = (unsigned char)v->form;
+	return (0);
+}
+
+/* rec_unpack - the verdict e keeps, as rec_pack took it */
+static void
+rec_unpack(const struct entry *e, struct verdict *v)
+{
+	const char *p = e->text;
+
+	verdict_init(v);
+	v->cause = e->cause;
+	v->area = e->area;
+	v->smtp_code = e->smtp_code;
+	v->provider = (enum provider)e->provider;
+	v->form = (enum form)e->form;
+	text_copy(v->queue_id, sizeof(v->queue_id), e->qid, strlen(e->qid));
+	if (p == NULL)
+		return;
+#define FIELD(d) do {							\
+	text_copy((d), sizeof(d), p, strlen(p));			\
+	p += strlen(p) + 1;						\
+} while (0)
+	FIELD(v->recipient);
+	FIELD(v->relay);
+	FIELD(v->status);
+	FIELD(v->server_id);
+	FIELD(v->reply);
+#undef FIELD
+}
+
+/* rec_recipient - the recipient e keeps, "" when none */
+static const char *
+rec_recipient(const struct entry *e)
+{
+	return (e->text != NULL ? e->text : "");
 }
 
 /* key_hash - FNV-1a of the queue id; of the cause when there is none */
@@ -168,23 +242,25 @@ static void
 print_json(struct scan *s, const struct entry *e)
 {
 	struct buf b;
+	struct verdict vv, *v = &vv;
 
+	rec_unpack(e, v);
 	buf_init(&b, 1024 * 1024);
 	buf_puts(&b, "{\"schema\":\"" JSONW_SCHEMA "\",");
 	jsonw_key(&b, "queue_id");
 	jsonw_str(&b, e->qid[0] ? e->qid : NULL);
 	buf_putc(&b, ',');
 	jsonw_key(&b, "provider");
-	jsonw_str(&b, e->v->provider == PROVIDER_M365 ? "m365" : NULL);
+	jsonw_str(&b, v->provider == PROVIDER_M365 ? "m365" : NULL);
 	buf_putc(&b, ',');
 	jsonw_key(&b, "cause");
 	jsonw_str(&b, e->cause);
 	buf_putc(&b, ',');
 	jsonw_key(&b, "area");
-	jsonw_str(&b, e->v->area);
+	jsonw_str(&b, v->area);
 	buf_printf(&b, ",\"count\":%lu,", e->count);
-	if (e->v->smtp_code)
-		buf_printf(&b, "\"smtp_code\":%d,", e->v->smtp_code);
+	if (v->smtp_code)
+		buf_printf(&b, "\"smtp_code\":%d,", v->smtp_code);
 	else
 		buf_puts(&b, "\"smtp_code\":null,");
 	when_json(&b, "first_seen", e->first);
@@ -194,12 +270,12 @@ print_json(struct scan *s, const struct entry *e)
 	jsonw_str(&b, (val)[0] ? (val) : NULL);				\
 	buf_putc(&b, ',');						\
 } while (0)
-	MEMBER("form", form_name(e->v->form));
-	MEMBER("recipient", e->v->recipient);
-	MEMBER("relay", e->v->relay);
-	MEMBER("enhanced_code", e->v->status);
-	MEMBER("server_id", e->v->server_id);
-	MEMBER("reply", e->v->reply);
+	MEMBER("form", form_name(v->form));
+	MEMBER("recipient", v->recipient);
+	MEMBER("relay", v->relay);
+	MEMBER("enhanced_code", v->status);
+	MEMBER("server_id", v->server_id);
+	MEMBER("reply", v->reply);
 #undef MEMBER
 	out_hint_json_members(&b, s->c, e->cause);
 	buf_puts(&b, "}\n");
@@ -211,9 +287,12 @@ print_json(struct scan *s, const struct entry *e)
 static void
 print_line(const struct entry *e)
 {
+	struct verdict v;
+
+	rec_unpack(e, &v);
 	printf("%s %s %s %s %s\n", e->first, e->qid[0] ? e->qid : "-",
-	    e->cause, e->v->status[0] ? e->v->status : "-",
-	    e->v->recipient[0] ? e->v->recipient : "-");
+	    e->cause, v.status[0] ? v.status : "-",
+	    v.recipient[0] ? v.recipient : "-");
 }
 
 /* scan_metric - count one failure line in the metrics, if kept */
@@ -269,8 +348,12 @@ scan_sighted(struct scan *s, struct entry *e, const char *when)
 		print_line(e);
 	fflush(stdout);
 	/* alert on a cause's first queue id and after a quiet window */
-	if (s->alert != NULL)
-		alert_watch_note(s->alert, e->v, when, time(NULL));
+	if (s->alert != NULL) {
+		struct verdict v;
+
+		rec_unpack(e, &v);
+		alert_watch_note(s->alert, &v, when, time(NULL));
+	}
 }
 
 /*
@@ -299,18 +382,24 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 		text_copy(e->last, sizeof(e->last), when, strlen(when));
 		scan_metric(s, v, when, 0);
 		if (cause_rank(s, v->cause) < cause_rank(s, e->cause)) {
-			struct verdict old = *e->v;
+			struct verdict nv = *v;
 
-			e->cause = v->cause;
-			*e->v = *v;
 			/* "authenticator failed" names no recipient */
-			if (e->v->recipient[0] == '\0')
-				memcpy(e->v->recipient, old.recipient,
-				    sizeof(old.recipient));
+			if (nv.recipient[0] == '\0')
+				text_copy(nv.recipient, sizeof(nv.recipient),
+				    rec_recipient(e), strlen(rec_recipient(e)));
+			if (rec_pack(e, &nv) == 0)
+				e->cause = v->cause;
 			scan_sighted(s, e, when);
-		} else if (e->v->recipient[0] == '\0')
-			memcpy(e->v->recipient, v->recipient,
+		} else if (rec_recipient(e)[0] == '\0' &&
+		    v->recipient[0] != '\0') {
+			struct verdict nv;
+
+			rec_unpack(e, &nv);
+			memcpy(nv.recipient, v->recipient,
 			    sizeof(v->recipient));
+			(void)rec_pack(e, &nv);
+		}
 		return;
 	}
 	scan_metric(s, v, when, 1);
@@ -331,11 +420,11 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 	}
 	e = &s->e[s->n];
 	memset(e, 0, sizeof(*e));
-	if ((e->v = malloc(sizeof(*e->v))) == NULL) {
+	if (rec_pack(e, v) < 0) {
 		s->dropped++;
 		return;
 	}
-	*e->v = *v;
+	e->order = s->added++;
 	text_copy(e->qid, sizeof(e->qid), v->queue_id, strlen(v->queue_id));
 	e->cause = v->cause;
 	e->count = 1;
@@ -357,6 +446,17 @@ verdict_fill(struct verdict *to, const struct verdict *from)
 		memcpy(to->relay, from->relay, sizeof(to->relay));
 	if (to->provider == PROVIDER_NONE)
 		to->provider = from->provider;
+}
+
+/* entry_fill - verdict_fill for a kept pair */
+static void
+entry_fill(struct entry *e, const struct verdict *from)
+{
+	struct verdict v;
+
+	rec_unpack(e, &v);
+	verdict_fill(&v, from);
+	(void)rec_pack(e, &v);
 }
 
 /* cause_rank - position of a cause in the rule table; lower is more specific */
@@ -389,7 +489,7 @@ static void
 scan_local(struct scan *s, struct verdict *v, const char *when)
 {
 	const struct rules *rs = s->c->kb.rules;
-	const struct verdict *dead = NULL;
+	struct verdict deadv, *dead = NULL;
 	unsigned long carried = 0;
 	int	 ci, i, rank = cause_rank(s, v->cause);
 
@@ -405,20 +505,23 @@ scan_local(struct scan *s, struct verdict *v, const char *when)
 				s->e[i].seen = s->lines;
 				text_copy(s->e[i].last, sizeof(s->e[i].last),
 				    when, strlen(when));
-				verdict_fill(s->e[i].v, v);
-				scan_metric(s, s->e[i].v, when, 0);
+				entry_fill(&s->e[i], v);
+				rec_unpack(&s->e[i], &deadv);
+				scan_metric(s, &deadv, when, 0);
 				return;
 			}
 			s->e[i].dead = 1;
 			carried += s->e[i].count;
-			dead = s->e[i].v;
+			/* a copy: scan_add may move the entries */
+			rec_unpack(&s->e[i], &deadv);
+			dead = &deadv;
 		}
 	}
 	scan_add(s, v, when);
 	if ((i = scan_find(s, v->queue_id, v->cause)) >= 0) {
 		s->e[i].count += carried;
 		if (dead != NULL)
-			verdict_fill(s->e[i].v, dead);
+			entry_fill(&s->e[i], dead);
 	}
 }
 
@@ -484,7 +587,7 @@ scan_evict(struct scan *s)
 	cut = 0;
 	for (i = j = 0; i < n; i++) {
 		if (s->e[i].dead) {
-			free(s->e[i].v);
+			free(s->e[i].text);
 			cut++;
 			continue;
 		}
@@ -733,7 +836,7 @@ entry_cmp(const void *a, const void *b)
 		return (x->dead - y->dead);
 	d = strcmp(x->cause, y->cause);
 
-	return (d != 0 ? d : (x->v < y->v ? -1 : x->v > y->v));
+	return (d != 0 ? d : (x->order < y->order ? -1 : x->order > y->order));
 }
 
 /* scan_report - the summary at the end of a non-follow scan */
@@ -748,8 +851,8 @@ scan_report(struct scan *s)
 	if (s->n > 0)	/* qsort(NULL, 0) is undefined */
 		qsort(s->e, (size_t)s->n, sizeof(*s->e), entry_cmp);
 	while (s->n > 0 && s->e[s->n - 1].dead) {
-		free(s->e[s->n - 1].v);
-		s->e[--s->n].v = NULL;
+		free(s->e[s->n - 1].text);
+		s->e[--s->n].text = NULL;
 	}
 	if (s->c->json) {
 		for (i = 0; i < s->n; i++)
@@ -771,8 +874,8 @@ scan_report(struct scan *s)
 			printf("  %-18s %5lu  %-26s %-26s %s\n",
 			    s->e[k].qid[0] ? s->e[k].qid : "-", s->e[k].count,
 			    s->e[k].first, s->e[k].last,
-			    s->e[k].v->recipient[0] ? s->e[k].v->recipient :
-			    "-");
+			    rec_recipient(&s->e[k])[0] ?
+			    rec_recipient(&s->e[k]) : "-");
 		if (h != NULL) {
 			printf("  %s%s\n", hints_ui(&s->c->kb.hints,
 			    s->c->lang, "admin_heading"), hints_ui(&s->c->kb.hints,
@@ -926,7 +1029,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "relayhint: %lu old (queue id, cause) pair(s) "
 		    "forgotten to make room (limit %d)\n", s.evicted, s.max);
 	for (i = 0; i < s.n; i++)
-		free(s.e[i].v);
+		free(s.e[i].text);
 	free(s.e);
 	free(s.hash);
 	free(s.pids);

@@ -234,21 +234,31 @@ classify_dsn(const struct kb *kb, const char *body, size_t len,
 	return (found);
 }
 
-/* classify_human - a reply quoted in the human-readable text */
+/*
+ * classify_human - a reply quoted in the human-readable text; the text
+ * ndr_parse_split already decoded (sh) is not decoded again
+ */
 static int
 classify_human(const struct kb *kb, const struct mime_part *p,
-    struct bounce_result *res)
+    const struct ndr_share *sh, struct bounce_result *res)
 {
-	struct buf txt;
+	struct buf own;
+	const struct buf *txt = &own;
 	struct verdict one;
-	int	 found = 0;
+	int	 found = 0, rc;
 
-	buf_init(&txt, HUMAN_TEXT_MAX);
-	if (mime_decode_body(p->cte, p->body, p->body_len, &txt) == 0 &&
-	    txt.len > 0) {
+	buf_init(&own, HUMAN_TEXT_MAX);
+	if (sh != NULL && sh->plain != NULL && sh->plain == p->body &&
+	    sh->plain_len == p->body_len &&
+	    strcmp(sh->plain_cte, p->cte) == 0) {
+		txt = &sh->plain_txt;
+		rc = sh->plain_rc;
+	} else
+		rc = mime_decode_body(p->cte, p->body, p->body_len, &own);
+	if (rc == 0 && txt->len > 0) {
 		verdict_init(&one);
 		one.form = FORM_TEXT_BOUNCE;
-		if ((found = explain_reply(kb, txt.data, txt.len, NULL,
+		if ((found = explain_reply(kb, txt->data, txt->len, NULL,
 		    &one)) != 0) {
 			/* keep what the DSN told us about the recipient */
 			memcpy(one.queue_id, res->v.queue_id,
@@ -261,7 +271,7 @@ classify_human(const struct kb *kb, const struct mime_part *p,
 			res->v = one;
 		}
 	}
-	buf_free(&txt);
+	buf_free(&own);
 	return (found);
 }
 
@@ -273,6 +283,7 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 	struct mime_multipart *mp;
 	struct mime_part whole;
 	struct ndr *n;
+	struct ndr_share sh;
 	char	 ctype[512], tmp[64];
 	int	 i, found = 0, human = -1;
 
@@ -288,18 +299,28 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 	    mime_param(ctype, "report-type", tmp, sizeof(tmp)) >= 0 &&
 	    text_casecmp_n(tmp, "delivery-status", 16) == 0)
 		res->is_report = 1;
-	if ((n = malloc(sizeof(*n))) == NULL)
-		return (0);
-	if (ndr_parse(hdrs, hlen, body, blen, n)) {
-		found = classify_ndr(kb, n, res);
+	/*
+	 * One split of the body and one decoding of its text, for the NDR
+	 * reader and for the delivery-status and text paths below.
+	 */
+	if ((n = malloc(sizeof(*n))) == NULL ||
+	    (mp = malloc(sizeof(*mp))) == NULL) {
 		free(n);
-		return (found);
+		return (0);
 	}
-	free(n);
+	memset(&sh, 0, sizeof(sh));
+	buf_init(&sh.plain_txt, NDR_TEXT_MAX);
 	if (text_casecmp_n(ctype, "multipart/", 10) == 0) {
-		if ((mp = malloc(sizeof(*mp))) == NULL)
-			return (0);
-		if (mime_split_multipart(ctype, body, blen, mp) == 0) {
+		sh.ctype = ctype;
+		sh.split_rc = mime_split_multipart(ctype, body, blen, mp);
+		sh.top = mp;
+	}
+	if (ndr_parse_split(hdrs, hlen, body, blen, &sh, n)) {
+		found = classify_ndr(kb, n, res);
+		goto out;
+	}
+	if (sh.ctype != NULL) {
+		if (sh.split_rc == 0) {
 			for (i = 0; i < mp->nparts && !found; i++) {
 				const struct mime_part *p = &mp->part[i];
 
@@ -315,21 +336,25 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 			}
 			if (!found && human >= 0)
 				found = classify_human(kb, &mp->part[human],
-				    res);
+				    &sh, res);
 		}
-		free(mp);
-		return (found);
+		goto out;
 	}
 	/* a single-part bounce (Exim's text bounces and warnings) */
 	if (ctype[0] != '\0' && !mime_type_is(ctype, "text/plain"))
-		return (0);
+		goto out;
 	memset(&whole, 0, sizeof(whole));
 	whole.body = body;
 	whole.body_len = blen;
 	if (mime_header_get(hdrs, hlen, "Content-Transfer-Encoding",
 	    whole.cte, sizeof(whole.cte)) < 0)
 		whole.cte[0] = '\0';
-	return (classify_human(kb, &whole, res));
+	found = classify_human(kb, &whole, &sh, res);
+out:
+	buf_free(&sh.plain_txt);
+	free(n);
+	free(mp);
+	return (found);
 }
 
 /* hint_rtl - the catalog of lang is written right to left */

@@ -1,7 +1,7 @@
 /*
  * ndr.c - Microsoft-generated non-delivery reports
  *
- * Functions: ndr_parse, ndr_host_is_cloud, ndr_kind_name, ndr_kind_label.
+ * Functions: ndr_parse, ndr_parse_split, ndr_host_is_cloud, ndr_kind_name, ndr_kind_label.
  *
  * Some Microsoft 365 failures come after the relay got 250: Exchange
  * Online accepts the message, then bounces it in its own format to the
@@ -45,7 +45,6 @@
 #include "ndr.h"
 #include "text.h"
 
-#define NDR_TEXT_MAX	(256 * 1024)	/* decoded human-readable text */
 #define NDR_SCAN_LINES	4000		/* lines of that text we read */
 #define NDR_LINE_WINDOW	4096		/* bytes of one line we look at */
 #define NDR_CTYPE_MAX	1024
@@ -53,6 +52,7 @@
 /* The parts of one message that matter here; pointers into the input. */
 struct ndr_ctx {
 	struct mime_multipart top;
+	const struct ndr_share *sh;	/* the caller's split, or NULL */
 	struct mime_multipart sub;	/* one nested multipart, no deeper */
 	const char *plain, *html, *dsn, *orig;
 	size_t	 plain_len, html_len, dsn_len, orig_len;
@@ -296,6 +296,7 @@ find_parts(struct ndr_ctx *c, const char *hdrs, size_t hlen,
     const char *body, size_t blen)
 {
 	char	 ctype[NDR_CTYPE_MAX];
+	const struct mime_multipart *top = &c->top;
 	struct mime_part whole;
 	int	 i, j, nested = 0;
 
@@ -317,10 +318,16 @@ find_parts(struct ndr_ctx *c, const char *hdrs, size_t hlen,
 		pick(c, &whole);
 		return;
 	}
-	if (mime_split_multipart(ctype, body, blen, &c->top) < 0)
+	/* the caller split the body by the same Content-Type: its parts */
+	if (c->sh != NULL && c->sh->ctype != NULL &&
+	    strcmp(c->sh->ctype, ctype) == 0) {
+		if (c->sh->split_rc < 0)
+			return;
+		top = c->sh->top;
+	} else if (mime_split_multipart(ctype, body, blen, &c->top) < 0)
 		return;
-	for (i = 0; i < c->top.nparts; i++) {
-		const struct mime_part *p = &c->top.part[i];
+	for (i = 0; i < top->nparts; i++) {
+		const struct mime_part *p = &top->part[i];
 
 		if (text_casecmp_n(p->ctype, "multipart/", 10) != 0) {
 			pick(c, p);
@@ -519,9 +526,21 @@ scan_line(struct ndr *n, struct ndr_ctx *c, struct ndr_scan *st,
 	st->want_host = 0;
 }
 
+/* text_first - where each marker from M_GEN on first occurs in t, or NULL */
+static void
+text_first(const char *t, size_t len, const char *first[M_COUNT])
+{
+	int	 m;
+
+	first[M_ORIG] = NULL;		/* needed only past the gate */
+	for (m = M_GEN; m < M_COUNT; m++)
+		first[m] = len > 0 ? text_casestr(t, len, marker[m]) : NULL;
+}
+
 /* scan_text - every line of the decoded human-readable text */
 static void
-scan_text(struct ndr *n, struct ndr_ctx *c, const char *t, size_t len)
+scan_text(struct ndr *n, struct ndr_ctx *c, const char *t, size_t len,
+    const char *const first[M_COUNT])
 {
 	struct ndr_scan st;
 	size_t	 i, eol, a, b;
@@ -533,7 +552,7 @@ scan_text(struct ndr *n, struct ndr_ctx *c, const char *t, size_t len)
 	if (budget_charge(len))
 		return;
 	for (m = 0; m < M_COUNT; m++)
-		st.next[m] = text_casestr(t, len, marker[m]);
+		st.next[m] = first[m];
 	for (i = 0; i < len && lines < NDR_SCAN_LINES; i = eol + 1) {
 		const char *nl = memchr(t + i, '\n', len - i);
 
@@ -639,17 +658,18 @@ decide_kind(const struct ndr *n, const struct ndr_ctx *c, const char *hdrs,
 }
 
 /*
- * maybe_ndr - can this message be a Microsoft NDR at all?  Most bounces
- * the milter and "relayhint bounce" see are the MTA's own, and decoding
- * and scanning their parts line by line cost more than the rest of the
- * classification.  Every NDR decide_kind() accepts carries one of these
- * in its header block (Exchange's X-MS-Exchange-* and X-DSNContext
- * headers, Microsoft's Received lines) or, in its body, one of the
- * markers scan_line() counts: marker[] from "Generating server:" on, or
- * the "##" that ends an Exchange 2007/2010 reason line.
+ * maybe_ndr_hdr, maybe_ndr_body - can this message be a Microsoft NDR
+ * at all?  Most bounces the milter and "relayhint bounce" see are the
+ * MTA's own, and decoding and scanning their parts line by line cost
+ * more than the rest of the classification.  Every NDR decide_kind()
+ * accepts carries one of these in its header block (Exchange's
+ * X-MS-Exchange-* and X-DSNContext headers, Microsoft's Received lines)
+ * or, in its body, one of the markers scan_line() counts: marker[] from
+ * "Generating server:" on, or the "##" that ends an Exchange 2007/2010
+ * reason line.
  */
 static int
-maybe_ndr(const char *hdrs, size_t hlen, const char *body, size_t blen)
+maybe_ndr_hdr(const char *hdrs, size_t hlen)
 {
 	static const char *const inhdr[] = {
 		"X-MS-Exchange", "X-DSNContext", "Microsoft", "hotmail",
@@ -660,10 +680,40 @@ maybe_ndr(const char *hdrs, size_t hlen, const char *body, size_t blen)
 	for (i = 0; i < sizeof(inhdr) / sizeof(inhdr[0]); i++)
 		if (text_casestr(hdrs, hlen, inhdr[i]) != NULL)
 			return (1);
+	return (0);
+}
+
+static int
+maybe_ndr_body(const char *body, size_t blen)
+{
+	size_t	 i;
+
 	for (i = M_GEN; i < M_COUNT; i++)
 		if (text_casestr(body, blen, marker[i]) != NULL)
 			return (1);
 	return (text_casestr(body, blen, "##") != NULL);
+}
+
+/*
+ * text_may_count - can scan_text() count a marker in the decoded text t?
+ * Only at a line with marker[] from "Generating server:" on, or one that
+ * starts with '#'.  Without the Microsoft headers maybe_ndr_hdr() looks
+ * for, a marker counted is decide_kind()'s only way to an NDR, so a
+ * bounce whose human-readable text has none is not one, and its whole
+ * body (the returned message, mostly) need not be searched.  first[]
+ * is where each marker first occurs in t (text_first).
+ */
+static int
+text_may_count(const char *t, size_t len, const char *const first[M_COUNT])
+{
+	size_t	 i;
+
+	if (len == 0)
+		return (0);
+	for (i = M_GEN; i < M_COUNT; i++)
+		if (first[i] != NULL)
+			return (1);
+	return (memchr(t, '#', len) != NULL);
 }
 
 /* ndr_clear - an empty NDR; rcpt_get() clears each recipient it hands out */
@@ -680,17 +730,32 @@ int
 ndr_parse(const char *hdrs, size_t hlen, const char *body, size_t blen,
     struct ndr *n)
 {
+	return (ndr_parse_split(hdrs, hlen, body, blen, NULL, n));
+}
+
+/*
+ * ndr_parse_split - the same, sharing the split and the decoded text.
+ * The parts are found and the text decoded before the body is searched
+ * for markers: without Microsoft's headers, a text in which no marker
+ * can count (text_may_count) ends it there, and that is most bounces.
+ */
+int
+ndr_parse_split(const char *hdrs, size_t hlen, const char *body, size_t blen,
+    struct ndr_share *sh, struct ndr *n)
+{
 	struct ndr_ctx *c;
-	struct buf raw, txt;
+	struct buf raw, txt, own, *pt;
+	const char *first[M_COUNT];
 	char	 v[512];
+	int	 hdr, rc;
 
 	ndr_clear(n);
-	if (!maybe_ndr(hdrs, hlen, body, blen))
-		return (0);
+	hdr = maybe_ndr_hdr(hdrs, hlen);
 	/* not calloc: the multiparts and the DSN (60 KB) clear themselves
 	 * when they are parsed, and most messages never get that far */
 	if ((c = malloc(sizeof(*c))) == NULL)
 		return (0);
+	c->sh = sh;
 	c->top.nparts = c->sub.nparts = 0;
 	c->plain = c->html = c->dsn = c->orig = NULL;
 	c->plain_len = c->html_len = c->dsn_len = c->orig_len = 0;
@@ -699,17 +764,34 @@ ndr_parse(const char *hdrs, size_t hlen, const char *body, size_t blen,
 	find_parts(c, hdrs, hlen, body, blen);
 	buf_init(&raw, NDR_TEXT_MAX);
 	buf_init(&txt, NDR_TEXT_MAX);
-	if (c->plain != NULL)
-		(void)mime_decode_body(c->plain_cte, c->plain, c->plain_len,
-		    &txt);
-	if (txt.len == 0 && c->html != NULL) {
+	buf_init(&own, NDR_TEXT_MAX);
+	/* the text/plain part decoded where the caller can reuse it */
+	pt = sh != NULL ? &sh->plain_txt : &own;
+	if (c->plain != NULL) {
+		rc = mime_decode_body(c->plain_cte, c->plain, c->plain_len, pt);
+		if (sh != NULL) {
+			sh->plain = c->plain;
+			sh->plain_len = c->plain_len;
+			memcpy(sh->plain_cte, c->plain_cte,
+			    sizeof(sh->plain_cte));
+			sh->plain_rc = rc;
+		}
+	}
+	if (pt->len == 0 && c->html != NULL) {
 		(void)mime_decode_body(c->html_cte, c->html, c->html_len,
 		    &raw);
 		if (raw.len > 0)
 			html_text(raw.data, raw.len, &txt);
+		pt = &txt;
 	}
-	if (txt.len > 0)
-		scan_text(n, c, txt.data, txt.len);
+	text_first(pt->data, pt->len, first);
+	if (!hdr && (!text_may_count(pt->data, pt->len, first) ||
+	    !maybe_ndr_body(body, blen)))
+		goto done;
+	first[M_ORIG] = pt->len > 0 ? text_casestr(pt->data, pt->len,
+	    marker[M_ORIG]) : NULL;
+	if (pt->len > 0)
+		scan_text(n, c, pt->data, pt->len, first);
 	if (c->dsn != NULL && dsn_parse(c->dsn, c->dsn_len, &c->d) == 0) {
 		n->has_dsn = 1;
 		merge_dsn(n, &c->d);
@@ -722,8 +804,10 @@ ndr_parse(const char *hdrs, size_t hlen, const char *body, size_t blen,
 	    "In-Reply-To", v, sizeof(v)) >= 0)
 		msgid_copy(v, strlen(v), n->orig_msgid, sizeof(n->orig_msgid));
 	n->kind = decide_kind(n, c, hdrs, hlen, body, blen);
+done:
 	buf_free(&raw);
 	buf_free(&txt);
+	buf_free(&own);
 	free(c);
 	if (n->kind == NDR_NONE) {
 		ndr_clear(n);

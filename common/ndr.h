@@ -13,9 +13,11 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "reply.h"
 
 #define NDR_MAX_RCPT	8
+#define NDR_TEXT_MAX	(256 * 1024)	/* decoded human-readable text */
 
 enum ndr_kind {
 	NDR_NONE = 0,		/* not a Microsoft NDR */
@@ -49,6 +51,32 @@ struct ndr {
  */
 int	ndr_parse(const char *hdrs, size_t hlen, const char *body,
 	    size_t blen, struct ndr *n);
+
+/*
+ * What a caller that reads the same bounce shares with ndr_parse_split:
+ * its split of the body (in), and the text/plain part ndr decoded (out),
+ * so that one bounce is split and decoded once for the NDR, DSN and text
+ * paths.  ndr reads the Content-Type through a wider window than most
+ * callers: the split is used only when that value is ctype.
+ */
+struct mime_multipart;
+struct ndr_share {
+	const char *ctype;		/* the body was split by this, or NULL */
+	int	 split_rc;		/* mime_split_multipart's answer */
+	const struct mime_multipart *top;	/* and its parts */
+	const char *plain;		/* out: this part body, decoded... */
+	size_t	 plain_len;
+	char	 plain_cte[32];		/* ...by this encoding */
+	int	 plain_rc;		/* ...with this answer */
+	struct buf plain_txt;		/* ...into this (the caller's) */
+};
+
+/*
+ * ndr_parse_split - ndr_parse with what sh shares (NULL: nothing).
+ * The caller buf_init()s sh->plain_txt with NDR_TEXT_MAX and frees it.
+ */
+int	ndr_parse_split(const char *hdrs, size_t hlen, const char *body,
+	    size_t blen, struct ndr_share *sh, struct ndr *n);
 
 /*
  * ndr_host_is_cloud - host is in Microsoft's cloud mail service

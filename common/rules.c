@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "buf.h"
 #include "builtin.h"
 #include "reply.h"
@@ -395,6 +396,67 @@ rules_statement(struct rules *rs, struct token *t, int n, const char *name,
 	return (0);
 }
 
+/*
+ * local_index - number the distinct patterns of the local rules and find
+ * each one's parent: the longest other one it contains.  Quadratic in
+ * the patterns, once per load (a few hundred compares).
+ */
+static void
+local_index(struct rules *rs)
+{
+	struct rule *r, *o;
+	struct rule_lpat *lp, *q;
+	int	 i, k, j, best;
+	size_t	 bl;
+
+	rs->nlocal_pat = 0;
+	for (i = 0; i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		for (k = 0; k < RULES_MAX_PATTERNS; k++)
+			r->lpat[k] = -1;
+		if (!r->local)
+			continue;
+		for (k = 0; k < r->npat; k++) {
+			for (j = 0; j < rs->nlocal_pat; j++) {
+				q = &rs->local_pat[j];
+				o = &rs->rules[q->rule];
+				if (o->plen[q->pat] == r->plen[k] &&
+				    text_casecmp_n(o->pat[q->pat], r->pat[k],
+				    r->plen[k]) == 0)
+					break;
+			}
+			if (j == rs->nlocal_pat) {
+				if (j >= RULES_LOCAL_PATS)
+					continue;	/* searched alone */
+				lp = &rs->local_pat[rs->nlocal_pat++];
+				lp->rule = (short)i;
+				lp->pat = (short)k;
+				lp->parent = -1;
+			}
+			r->lpat[k] = (short)j;
+		}
+	}
+	for (i = 0; i < rs->nlocal_pat; i++) {
+		lp = &rs->local_pat[i];
+		r = &rs->rules[lp->rule];
+		best = -1;
+		bl = 0;
+		for (j = 0; j < rs->nlocal_pat; j++) {
+			q = &rs->local_pat[j];
+			o = &rs->rules[q->rule];
+			/* strictly shorter: no cycles */
+			if (j == i || o->plen[q->pat] >= r->plen[lp->pat] ||
+			    o->plen[q->pat] <= bl ||
+			    text_casestr(r->pat[lp->pat], r->plen[lp->pat],
+			    o->pat[q->pat]) == NULL)
+				continue;
+			best = j;
+			bl = o->plen[q->pat];
+		}
+		lp->parent = (short)best;
+	}
+}
+
 /* rules_load_buf - parse a whole rule text; all or nothing */
 int
 rules_load_buf(struct rules *rs, const char *text, size_t len,
@@ -434,6 +496,7 @@ rules_load_buf(struct rules *rs, const char *text, size_t len,
 	if (rs->unknown_cause < 0)
 		return (rules_err(err, errlen, name, line,
 		    "cause m365.unknown is not declared", NULL));
+	local_index(rs);
 	return (0);
 }
 
@@ -629,22 +692,60 @@ rules_match_host(const struct rules *rs, int code, const char *status,
 	return (-1);
 }
 
+/*
+ * local_has - does local pattern id occur in text?  Each one is searched
+ * for once per text (seen[]: 1 found, -1 not), and a pattern whose
+ * parent is absent is absent too.  The chain up to a known pattern is
+ * walked without recursion.  A spent CPU budget finds nothing, as
+ * text_casestr_nk does.
+ */
+static int
+local_has(const struct rules *rs, signed char *seen, int id,
+    const char *text, size_t len)
+{
+	const struct rule_lpat *lp;
+	const struct rule *r;
+	short	 chain[RULES_LOCAL_PATS];
+	int	 n = 0, q, absent;
+
+	if (budget_spent())
+		return (0);
+	for (q = id; q >= 0 && seen[q] == 0 && n < RULES_LOCAL_PATS;
+	    q = rs->local_pat[q].parent)
+		chain[n++] = (short)q;
+	absent = q >= 0 && seen[q] < 0;
+	while (n-- > 0) {
+		q = chain[n];
+		if (!absent) {
+			lp = &rs->local_pat[q];
+			r = &rs->rules[lp->rule];
+			absent = text_casestr_nk(text, len, r->pat[lp->pat],
+			    r->plen[lp->pat], r->panchor[lp->pat]) == NULL;
+		}
+		seen[q] = absent ? -1 : 1;
+	}
+	return (seen[id] > 0);
+}
+
 /* rules_match_local - the first relay-local rule whose patterns all occur */
 int
 rules_match_local(const struct rules *rs, const char *text, size_t len)
 {
+	signed char seen[RULES_LOCAL_PATS];
 	const struct rule *r;
 	int	 i, k;
 
 	if (text == NULL)
 		return (-1);
+	memset(seen, 0, (size_t)rs->nlocal_pat);
 	for (i = 0; i < rs->nrules; i++) {
 		r = &rs->rules[i];
 		if (!r->local)
 			continue;
 		for (k = 0; k < r->npat; k++)
-			if (text_casestr_nk(text, len, r->pat[k], r->plen[k],
-			    r->panchor[k]) == NULL)
+			if (r->lpat[k] >= 0 ? !local_has(rs, seen, r->lpat[k],
+			    text, len) : text_casestr_nk(text, len, r->pat[k],
+			    r->plen[k], r->panchor[k]) == NULL)
 				break;
 		if (k == r->npat)
 			return (r->cause);

@@ -92,6 +92,18 @@ struct rule {
 	char	host[RULES_HOST_MAX];		/* "" = any server */
 	int	line;
 	int	local;				/* a "local" statement */
+	short	lpat[RULES_MAX_PATTERNS];	/* local: its local_pat[], -1 */
+};
+
+/*
+ * The distinct patterns of the "local" rules (rules_match_local): each
+ * is searched for once per text, and not at all when a shorter one
+ * inside it (its parent: "AADSTS" in "AADSTS700082") is absent.
+ */
+#define RULES_LOCAL_PATS	256
+struct rule_lpat {
+	short	rule, pat;			/* where its text is */
+	short	parent;				/* local_pat[] inside it, -1 */
 };
 
 struct rule_sig {
@@ -109,6 +121,8 @@ struct rules {
 	int	nsigs;
 	struct rule_sig sigs[RULES_MAX_SIGS];
 	int	unknown_cause;			/* index of m365.unknown, -1 if none */
+	int	nlocal_pat;
+	struct rule_lpat local_pat[RULES_LOCAL_PATS];
 };
 
 /*
