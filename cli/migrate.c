@@ -98,6 +98,7 @@ struct plan {
 	char	 token_path[MIGRATE_PATH_MAX];	/* as the MTA names it */
 	char	 token_disk[MIGRATE_PATH_MAX];	/* on disk (chroot) */
 	struct buf steps;		/* Microsoft-side and manual steps */
+	int	 plugins;		/* Postfix XOAUTH2: MIGRATE_PLUGIN_* */
 };
 
 /* pathf - snprintf into a path buffer; -1 (ENAMETOOLONG) when cut */
@@ -475,6 +476,12 @@ plan_postfix(struct plan *p)
 	if (key[0] != '\0' && cf_set(cf, "smtp_sasl_tls_security_options", "")
 	    < 0)
 		return (-1);
+	/* with TLS verify or secure, Postfix applies this one instead */
+	pf_param(p, "-n", "smtp_sasl_tls_verified_security_options", key,
+	    sizeof(key));
+	if (key[0] != '\0' && cf_set(cf,
+	    "smtp_sasl_tls_verified_security_options", "") < 0)
+		return (-1);
 	if (strcmp(level, "encrypt") != 0 && strcmp(level, "verify") != 0 &&
 	    strcmp(level, "secure") != 0 &&
 	    cf_set(cf, "smtp_tls_security_level", "encrypt") < 0)
@@ -544,16 +551,16 @@ plan_postfix(struct plan *p)
 	    "  \"log_to_syslog_on_failure\": \"yes\"\n}\n", p->client_id,
 	    TOKEN_DEFAULT_BASE, p->tenant);
 	steps_oauth(p);
-	buf_printf(&p->steps, "Relay side:\n  - sasl-xoauth2 is not packaged "
-	    "in Debian 12: build it from github.com/tarickb/sasl-xoauth2 "
-	    "(cmake; it installs libsasl-xoauth2.so for Cyrus SASL) or use "
-	    "its Ubuntu PPA (ppa:sasl-xoauth2/stable).\n"
-	    "  - first token (device flow, as the mailbox): sasl-xoauth2-tool "
-	    "get-token outlook %s --client-id=%s --tenant=%s "
-	    "--use-device-flow; then chown postfix:postfix, mode 0600%s.  "
-	    "sasl-xoauth2 refreshes it from then on.\n", p->token_disk,
-	    p->client_id, p->tenant, strcmp(chroot, "y") == 0 ?
-	    " (the path is inside the smtp chroot)" : "");
+	p->plugins = migrate_pf_plugins(NULL, path, sizeof(path));
+	migrate_pf_oauth_notes(&p->steps, p->plugins, path, p->o->app_only);
+	if (!p->o->app_only)
+		buf_printf(&p->steps, "  - first token (device flow, as the "
+		    "mailbox): sasl-xoauth2-tool get-token outlook %s "
+		    "--client-id=%s --tenant=%s --use-device-flow; then chown "
+		    "postfix:postfix, mode 0600%s.  sasl-xoauth2 refreshes it "
+		    "from then on.\n", p->token_disk, p->client_id, p->tenant,
+		    strcmp(chroot, "y") == 0 ?
+		    " (the path is inside the smtp chroot)" : "");
 	return (0);
 }
 
@@ -1173,6 +1180,11 @@ cmd_migrate(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	plan_print(p, stdout);
+	if (apply && p->token_disk[0] != '\0' && strcmp(o.mta, "postfix") == 0
+	    && !(p->plugins & MIGRATE_PLUGIN_XOAUTH2))
+		fprintf(stderr, "relayhint: warning: sasl-xoauth2 is not "
+		    "installed: Postfix defers every message (they stay in the "
+		    "queue) until it is, or until --rollback\n");
 	rc = apply ? plan_apply(p) : 0;
 out:
 	plan_free(p);

@@ -749,6 +749,13 @@ check_mechs(struct pf *p, const struct doctor_hop *h)
 		doctor_reason(c, "smtp_sasl_mechanism_filter = \"%s\" leaves "
 		    "no %s, the mechanism this login needs.", filter,
 		    h->way == DOCTOR_WAY_XOAUTH2 ? "XOAUTH2" : "LOGIN");
+	else if (h->way == DOCTOR_WAY_XOAUTH2 && p->has_kdexoauth2)
+		/* measured: tests/integration/migrate/delivery.sh */
+		doctor_reason(c, "The Cyrus SASL plugin for XOAUTH2 "
+		    "(sasl-xoauth2) is not installed; libkdexoauth2.so (Debian's "
+		    "libsasl2-modules-kdexoauth2) is installed but cannot log "
+		    "Postfix in: every login fails with \"invalid parameter "
+		    "supplied\".");
 	else
 		doctor_reason(c, "The Cyrus SASL plugin for %s is not "
 		    "installed, so Postfix logs \"No worthy mechs found\".",

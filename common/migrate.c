@@ -2,10 +2,12 @@
  * migrate.c - the text edits and diffs behind relayhint migrate
  *
  * Functions: migrate_cf_set, migrate_map_set, migrate_exim_auth,
- * migrate_exim_connector, migrate_diff, migrate_tenant_host.
+ * migrate_exim_connector, migrate_diff, migrate_tenant_host,
+ * migrate_pf_plugins, migrate_pf_oauth_notes.
  *
- * Every function reads a whole configuration file held in a buffer and
- * writes the edited copy into another; nothing here touches the disk.
+ * Every edit reads a whole configuration file held in a buffer and
+ * writes the edited copy into another; nothing here writes to the disk
+ * (migrate_pf_plugins lists the Cyrus SASL plugin directories).
  * The edits are line based, as the MTAs' own formats are: a main.cf
  * parameter is a line starting with its name and its continuation lines
  * start with white space (postconf(5)); a lookup table source has the key
@@ -18,6 +20,7 @@
  * block instead of the shortest edit (still a correct patch).
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -645,4 +648,94 @@ migrate_tenant_host(const char *domain, char *out, size_t outlen)
 		return (-1);
 	n = snprintf(out + o, outlen - o, ".mail.protection.outlook.com");
 	return (n < 0 || (size_t)n >= outlen - o ? -1 : 0);
+}
+
+/* migrate_pf_plugins - which XOAUTH2 client plugins Cyrus SASL would load */
+int
+migrate_pf_plugins(const char *const *dirs, char *dir, size_t dirlen)
+{
+	static const char *const usual[] = {
+		"/usr/lib/x86_64-linux-gnu/sasl2", "/usr/lib/aarch64-linux-gnu/sasl2",
+		"/usr/lib/i386-linux-gnu/sasl2", "/usr/lib/arm-linux-gnueabihf/sasl2",
+		"/usr/lib/sasl2", "/usr/lib64/sasl2", "/usr/local/lib/sasl2", NULL
+	};
+	struct dirent *d;
+	DIR	*dp;
+	int	 i, n, found = 0, here;
+
+	if (dirlen > 0)
+		dir[0] = '\0';
+	for (i = 0, dirs = dirs ? dirs : usual; dirs[i] != NULL; i++) {
+		if ((dp = opendir(dirs[i])) == NULL)
+			continue;
+		here = 0;
+		/* a plugin directory holds a few dozen files; bound it anyway */
+		for (n = 0; n < 1000 && (d = readdir(dp)) != NULL; n++) {
+			if (strncmp(d->d_name, "libsasl-xoauth2.so", 18) == 0)
+				here |= MIGRATE_PLUGIN_XOAUTH2;
+			if (strncmp(d->d_name, "libkdexoauth2.so", 16) == 0)
+				here |= MIGRATE_PLUGIN_KDEX;
+		}
+		closedir(dp);
+		if (dirlen > 0 && ((here & MIGRATE_PLUGIN_KDEX) ||
+		    (here && dir[0] == '\0')))
+			text_copy(dir, dirlen, dirs[i], strlen(dirs[i]));
+		found |= here;
+	}
+	return (found);
+}
+
+/*
+ * migrate_pf_oauth_notes - what Postfix needs on the relay for XOAUTH2.
+ *
+ * Postfix has no OAuth client of its own: its smtp(8) hands the password
+ * map's "user:password" to Cyrus SASL, and an XOAUTH2 client plugin makes
+ * the login out of it.  sasl-xoauth2 reads a token file named by the
+ * password and refreshes it.  Debian 12's libsasl2-modules-kdexoauth2
+ * (KDE's, for KIMAP) would take the password as the access token, but it
+ * asks for it with a "simple" callback (_plug_get_simple(SASL_CB_PASS)),
+ * and Postfix registers SASL_CB_PASS as a secret callback
+ * (sasl_getsecret_t, xsasl_cyrus_client.c): called with the wrong
+ * arguments, Postfix's callback returns SASL_BADPARAM, and every login
+ * ends as "cannot authenticate to server ...: invalid parameter
+ * supplied" before a byte reaches the server (measured with Postfix 3.7:
+ * tests/integration/migrate/delivery.sh).
+ */
+void
+migrate_pf_oauth_notes(struct buf *out, int plugins, const char *dir,
+    int app_only)
+{
+	buf_puts(out, "Relay side:\n");
+	if (plugins & MIGRATE_PLUGIN_XOAUTH2)
+		buf_printf(out, "  - sasl-xoauth2 is installed (libsasl-xoauth2.so"
+		    "%s%s): Postfix logs in with XOAUTH2 through it.\n",
+		    dir[0] && !(plugins & MIGRATE_PLUGIN_KDEX) ? " in " : "",
+		    dir[0] && !(plugins & MIGRATE_PLUGIN_KDEX) ? dir : "");
+	else
+		buf_puts(out, "  - Install sasl-xoauth2 BEFORE --apply: until "
+		    "Postfix has it, every message is deferred (kept in the "
+		    "queue, not lost).  It is not packaged in Debian 12: build "
+		    "it from github.com/tarickb/sasl-xoauth2 (cmake; it "
+		    "installs libsasl-xoauth2.so for Cyrus SASL) or use its "
+		    "Ubuntu PPA (ppa:sasl-xoauth2/stable).\n");
+	buf_puts(out, "  - Debian 12's own libsasl2-modules-kdexoauth2 "
+	    "(libkdexoauth2.so) cannot log Postfix in: it asks for the token "
+	    "through a callback type Postfix does not provide, so every login "
+	    "fails with \"invalid parameter supplied\" before anything is "
+	    "sent; relayhint therefore offers no Debian-native OAuth path for "
+	    "Postfix.\n");
+	if (plugins & MIGRATE_PLUGIN_KDEX)
+		buf_printf(out, "    It is installed here (%s): with "
+		    "smtp_sasl_mechanism_filter = xoauth2 and no sasl-xoauth2 "
+		    "Postfix would pick it.  If nothing else needs it: apt-get "
+		    "remove libsasl2-modules-kdexoauth2.\n", dir);
+	if (app_only)
+		buf_puts(out, "  - App-only (client credentials) on Postfix: "
+		    "sasl-xoauth2 documents renewal with a refresh token only, "
+		    "and Microsoft's client credentials grant returns none, so "
+		    "it cannot keep an app-only token fresh by itself; relayhint "
+		    "token login --config FILE (grant = client_credentials) "
+		    "gets one and relayhint probe --xoauth2-token-file verifies "
+		    "it.  For Postfix prefer the delegated sign-in (without "
+		    "--app-only) or the connector (--to connector).\n");
 }

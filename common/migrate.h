@@ -81,6 +81,25 @@ int	migrate_exim_connector(const struct buf *in, const char *host_old,
 int	migrate_diff(const char *path, const struct buf *a, const struct buf *b,
 	    int hide, struct buf *out);
 
+/*
+ * migrate_pf_plugins - the XOAUTH2 client plugins Cyrus SASL finds in
+ * DIRS (NULL-terminated; NULL: the usual Debian and upstream plugin
+ * directories): a mask of MIGRATE_PLUGIN_*; dir gets the directory of
+ * libkdexoauth2.so when there is one, else of libsasl-xoauth2.so
+ */
+#define MIGRATE_PLUGIN_XOAUTH2	1	/* sasl-xoauth2: libsasl-xoauth2.so */
+#define MIGRATE_PLUGIN_KDEX	2	/* Debian's libsasl2-modules-kdexoauth2 */
+
+int	migrate_pf_plugins(const char *const *dirs, char *dir, size_t dirlen);
+
+/*
+ * migrate_pf_oauth_notes - the relay-side notes of a Postfix XOAUTH2
+ * plan: which plugin can log Postfix in, why Debian 12's own cannot, and
+ * what an app-only (client credentials) login means for Postfix
+ */
+void	migrate_pf_oauth_notes(struct buf *out, int plugins, const char *dir,
+	    int app_only);
+
 /* migrate_tenant_host - "contoso.example" -> "contoso-example.mail.protection.outlook.com" */
 int	migrate_tenant_host(const char *domain, char *out, size_t outlen);
 

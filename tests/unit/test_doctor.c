@@ -39,7 +39,7 @@ static const char *const cases[] = {
 	"xoauth2-no-refresh-mode", "connector-tls-may", "not-microsoft",
 	"no-relayhost", "postconf-fails", "consumer-password", "hve-password",
 	"milter-no-accept", "milter-relayhint-conf",
-	"kdexoauth2-unpinned", "kdexoauth2-pinned",
+	"kdexoauth2-unpinned", "kdexoauth2-pinned", "kdexoauth2-oauth",
 	"exim-literal-tryauth-light", "exim-wildcard-require-heavy",
 	"exim-plain-only-nofile", "exim-no-smarthost", "exim-not-installed",
 	"sasl-passwd-nouser", "exim-passwd-two-fields",

@@ -12,7 +12,10 @@
 #   3. rolled back: every file, the .db included, is byte for byte what it
 #      was, and the files the migration created are gone;
 #   4. the same for the connector path (relayhost to the tenant's MX host
-#      on port 25, SASL off, TLS encrypt).
+#      on port 25, SASL off, TLS encrypt);
+#   5. delivery.sh: the same on a running Postfix that delivers through a
+#      fake Microsoft 365 (password, XOAUTH2 with Debian's kdexoauth2,
+#      connector), with rollback.
 # No output of any run may hold the password.
 #
 # Prints "PASS: name", "FAIL: name: why" or "SKIP: name: why"; under
@@ -204,6 +207,10 @@ else
 	bad "postfix connector --rollback" "rc=$rc $(cat "$TMP/co-rb.out")"
 fi
 nosecret "postfix connector" "$TMP/co.out" "$TMP/co.err" "$TMP/co.json" "$TMP/co-rb.out"
+
+# --- Postfix running, with mail delivered before, during and after ------------
+# (own namespaces; its PASS/FAIL lines are counted with these)
+sh tests/integration/migrate/delivery.sh || fails=$((fails + 1))
 
 # --- Exim (private unpack of Debian's exim4-daemon-heavy) ---------------------
 EXIM=
