@@ -17,7 +17,10 @@
  * quote of the quote that opened it, or the end of the line; an escaped
  * line break "\n" ends it too unless the next line continues the same
  * reply).  Quote escapes (\' \" \\) are undone; continuation lines
- * ("535-5.7.8 a\n535 5.7.8 b", Python's "...\n5.7.8  b") are joined.
+ * ("535-5.7.8 a\n535 5.7.8 b", Python's "...\n5.7.8  b") are joined,
+ * and so are wrapped lines indented at least as deep as the reply's
+ * first (Postfix's bounce text folds "said: 535 5.7.139 Authentication"
+ * onto lines indented by four).
  * The reply code may stand a few bytes before the enhanced code with
  * punctuation or a short label between ("(535, b'", "retcode (535);
  * Msg: b'"), or after the text ("... SMTP code: 550").
@@ -46,6 +49,7 @@
 
 #define EVIDENCE_BACK	24	/* "retcode (535); Msg: b'" */
 #define EVIDENCE_SEP	8	/* ", b'" between code and enhanced code */
+#define EVIDENCE_LINE_BACK 512	/* how far back a line start is looked for */
 
 /* code_tok - a 4xx/5xx reply code standing alone at s[i], else 0 */
 static int
@@ -106,9 +110,9 @@ at_break(const char *s, size_t len, size_t i)
  */
 static size_t
 continues(const char *s, size_t len, size_t i, int code, const char *st,
-    size_t slen)
+    size_t slen, size_t indent)
 {
-	size_t	 j = i;
+	size_t	 j = i, w;
 
 	while (j < len && j - i < 8 && (s[j] == ' ' || s[j] == '\t'))
 		j++;
@@ -124,17 +128,33 @@ continues(const char *s, size_t len, size_t i, int code, const char *st,
 	if (slen > 0 && len - j > slen && memcmp(s + j, st, slen) == 0 &&
 	    (s[j + slen] == ' ' || s[j + slen] == '\t'))
 		return (j + slen - i);
-	return (0);
+	/*
+	 * A wrapped line: Postfix's bounce text folds the reply onto lines
+	 * indented by four, as header folding does.  An indented, non-blank
+	 * line at least as deep as the reply's first line goes on with it;
+	 * a shallower one is the next record (Exim's next address), a much
+	 * deeper one a column of its own (mailq's recipients, 41 blanks),
+	 * and a stack frame ("at com.sun.mail...") is not the server's text.
+	 */
+	for (w = 0; i + w < len && w < 16 && (s[i + w] == ' ' ||
+	    s[i + w] == '\t'); w++)
+		;
+	if (w == 0 || w < indent || w > 8 || i + w >= len || s[i + w] == '\n' ||
+	    s[i + w] == '\r' || (i + w + 2 < len && s[i + w] == 'a' &&
+	    s[i + w + 1] == 't' && s[i + w + 2] == ' '))
+		return (0);
+	return (w);
 }
 
 /*
  * copy_text - the reply text from s[i] into out[o..]: up to quote q
  * (0: none), a line break that does not continue the reply, or the end;
- * escapes undone.  Returns the index where reading stopped.
+ * escapes undone.  indent is that of the line the reply starts on.
+ * Returns the index where reading stopped.
  */
 static size_t
 copy_text(const char *s, size_t len, size_t i, int q, int code,
-    const char *st, char *out, size_t *op, size_t outlen)
+    const char *st, size_t indent, char *out, size_t *op, size_t outlen)
 {
 	size_t	 o = *op, b, k, slen = strlen(st);
 
@@ -144,7 +164,8 @@ copy_text(const char *s, size_t len, size_t i, int q, int code,
 		    !ISALNUM(s[i + 1])))
 			break;
 		if ((b = at_break(s, len, i)) > 0) {
-			if ((k = continues(s, len, i + b, code, st, slen)) == 0)
+			if ((k = continues(s, len, i + b, code, st, slen,
+			    indent)) == 0)
 				break;
 			i += b + k;
 			out[o++] = ' ';
@@ -198,6 +219,26 @@ put_code(char *out, int code)
 	out[2] = (char)('0' + code % 10);
 	out[3] = ' ';
 	return (4);
+}
+
+/*
+ * line_indent - the leading blanks of the line holding s[off]; looked
+ * for at most EVIDENCE_LINE_BACK bytes back (0 beyond: any indented line
+ * may then continue the reply), so each candidate costs a bounded amount
+ */
+static size_t
+line_indent(const char *s, size_t off)
+{
+	size_t	 k, w;
+
+	for (k = off; k > 0 && off - k < EVIDENCE_LINE_BACK && s[k - 1] != '\n';
+	    k--)
+		;
+	if (k > 0 && s[k - 1] != '\n')
+		return (0);
+	for (w = 0; k + w < off && (s[k + w] == ' ' || s[k + w] == '\t'); w++)
+		;
+	return (w);
 }
 
 /* candidate - the reply that starts at s[i], built into ev; its rank */
@@ -254,8 +295,8 @@ candidate(const char *s, size_t len, size_t i, struct evidence_reply *ev)
 			q = '\'';
 	} else
 		return (0);
-	end = copy_text(s, len, from, q, code, st, ev->text, &o,
-	    sizeof(ev->text));
+	end = copy_text(s, len, from, q, code, st, line_indent(s, ev->off),
+	    ev->text, &o, sizeof(ev->text));
 	if (rank == 2 && code == 0 && (code = code_after(ev->text, o,
 	    st[0])) != 0) {
 		/* "5.7.60 ... SMTP code: 550": the code goes in front */

@@ -50,6 +50,21 @@ test_find(void **state)
 		  3, "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##", NULL },
 		{ "SMTP ERROR: Password command failed: 535 Incorrect authentication data",
 		  1, "535 Incorrect authentication data", NULL },
+		/* Postfix's bounce text wraps the reply onto indented lines */
+		{ "<bob@customer.example>: host smtp.office365.com[52.96.1.2] said: 535 5.7.139\n    Authentication unsuccessful, SmtpClientAuthentication is disabled for the\n    Tenant. [DM6PR02CA0123.namprd02.prod.outlook.com] (in reply to AUTH command)\n\nnext",
+		  3, "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. [DM6PR02CA0123.namprd02.prod.outlook.com] (in reply to AUTH command)",
+		  NULL },
+		{ "    said: 535 5.7.139 Authentication unsuccessful, basic authentication is\n    disabled. [BL1PR13CA0123.namprd13.prod.outlook.com]\n",
+		  3, "535 5.7.139 Authentication unsuccessful, basic authentication is disabled. [BL1PR13CA0123.namprd13.prod.outlook.com]",
+		  NULL },
+		/* Exim's next address is shallower; a Java stack frame is not text */
+		{ "    535 5.7.3 Authentication unsuccessful\n  other@customer.example\n    host x",
+		  3, "535 5.7.3 Authentication unsuccessful", NULL },
+		{ "javax.mail.AuthenticationFailedException: 535 5.7.3 Authentication unsuccessful\n\tat com.sun.mail.smtp.SMTPTransport.authenticate(SMTPTransport.java:947)",
+		  3, "535 5.7.3 Authentication unsuccessful", NULL },
+		/* mailq: the recipient column (41 blanks) is not part of the reason */
+		{ "(host x[1.2.3.4] said: 535 5.7.139 Authentication unsuccessful)\n                                         bob@customer.example",
+		  3, "535 5.7.139 Authentication unsuccessful)", NULL },
 		/* not failures, not codes: versions, ports, 2xx, 3xx (AUTH data) */
 		{ "Swiftmailer 5.4.2-beta on port 587, 250 OK, 334 VXNlcm5hbWU6", 0, NULL, NULL },
 		{ "", 0, NULL, NULL },
