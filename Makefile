@@ -72,13 +72,22 @@ all: $(LIB) $(PROGS) adapters
 $(B)/common $(B)/tests $(B)/cli $(B)/tools:
 	@mkdir -p $@
 
-$(B)/tools/embed: tools/embed.c | $(B)/tools
+# tools/embed checks the rules and catalogs with the library's own
+# loaders (a bad file fails the build) and writes them out as C data; it
+# links the loaders from an archive without the data it generates
+$(B)/tools/libload.a: $(filter-out $(B)/common/builtin.o,$(COMMON_OBJ)) | $(B)/tools
+	$(SAY) "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(B)/tools/embed: tools/embed.c $(B)/tools/libload.a | $(B)/tools
 	$(SAY) "  CC      $@"
-	$(Q)$(CC) -std=c11 $(CPPFLAGS) $(CFLAGS) -Wall -Wextra $(WERROR) $(LDFLAGS) -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/tools/libload.a
 
 $(B)/common/builtin.c: $(B)/tools/embed conf/relayhint.rules $(CATALOGS) | $(B)/common
 	$(SAY) "  EMBED   $@"
-	$(Q)$(B)/tools/embed $@ conf/relayhint.rules $(CATALOGS)
+	$(Q)$(B)/tools/embed $@.tmp conf/relayhint.rules $(CATALOGS)
+	$(Q)mv -f $@.tmp $@
 
 $(B)/common/builtin.o: $(B)/common/builtin.c
 	$(SAY) "  CC      $@"
@@ -110,7 +119,8 @@ $(B)/tests/test_alert: tests/unit/test_alert.c cli/alert.c cli/alert.h tests/uni
 $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h tests/unit/kbfixture.h $(LIB) | $(B)/tests
 	$(SAY) "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit \
-	    -DRH_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(LIB) $(CMOCKA_LIBS)
+	    -DRH_SRCDIR='"$(CURDIR)"' -DRH_BUILDDIR='"$(CURDIR)/$(B)"' \
+	    $(LDFLAGS) -o $@ $< $(LIB) $(CMOCKA_LIBS)
 
 tests: $(UNIT_BIN)
 
