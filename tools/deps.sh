@@ -1,16 +1,18 @@
 #!/bin/sh
 # deps.sh - install the Debian packages relayhint needs, when root
 #
-# Usage: tools/deps.sh build|test
+# Usage: tools/deps.sh build|test|bench
 #   build: compiler, pkg-config, libmilter-dev, libcurl, OpenSSL, cmocka
 #   test:  the above plus what the tests drive (python3, valgrind, swaks,
 #          chromium and w3m for the HTML rendering test, clang) and what
 #          make deb needs (dpkg-dev, debhelper, devscripts, lintian, exim4-dev)
+#   bench: build, plus hyperfine (bench/startup.sh, bench/exim_overhead.sh)
 # Integration tests install Postfix and unpack Exim themselves.
 # Not root: print what is missing and go on (the build says what fails).
 
 want="build-essential pkg-config libmilter-dev libcurl4-openssl-dev libssl-dev libcmocka-dev"
 [ "$1" = test ] && want="$want python3 python3-jsonschema valgrind mandoc clang chromium w3m"
+[ "$1" = bench ] && want="$want hyperfine"
 
 # make deb and its test, tests/integration/deb
 [ "$1" = test ] && want="$want dpkg-dev debhelper devscripts lintian exim4-dev"
