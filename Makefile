@@ -16,6 +16,7 @@ PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
 SBINDIR		?= $(PREFIX)/sbin
 LIBDIR		?= $(PREFIX)/lib
+LIBEXECDIR	?= $(PREFIX)/libexec
 SYSCONFDIR	?= /etc
 DATADIR		?= $(PREFIX)/share
 MANDIR		?= $(DATADIR)/man
@@ -39,10 +40,12 @@ RH_CFLAGS	 = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
 		   -fPIC -Icommon -I$(B) $(CPPFLAGS) \
 		   -DRH_VERSION='"$(RH_VERSION)"' \
 		   -DRH_SYSCONFDIR='"$(SYSCONFDIR)/relayhint"' \
-		   -DRH_DATADIR='"$(DATADIR)/relayhint"'
+		   -DRH_DATADIR='"$(DATADIR)/relayhint"' \
+		   -DRH_LIBEXECDIR='"$(LIBEXECDIR)/relayhint"'
 LDLIBS		?=
-# libcurl and OpenSSL: only the relayhint command (probe, alert-drain) and
-# test_alert; librelayhint.a, the milter and the Exim object stay free of them
+# libcurl and OpenSSL: only relayhint-net (probe, alert-drain, token,
+# which relayhint runs for them) and test_alert; the relayhint command,
+# librelayhint.a, the milter and the Exim object stay free of them
 NET_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libcurl openssl 2>/dev/null)
 NET_LIBS	:= $(shell $(PKG_CONFIG) --libs libcurl openssl 2>/dev/null)
 
@@ -65,20 +68,36 @@ CMOCKA_LIBS	:= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 UNIT_SRC	 = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN	 = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-PROGS		 = $(B)/relayhint
+# relayhint-net: the commands that talk to servers (cli/net_main.c)
+NET_SRC		 = cli/net_main.c cli/net.c cli/probe.c cli/alert_drain.c \
+		   cli/alert_sign.c cli/token.c
+NET_SHARED	 = cli/climain.c cli/help.c cli/out.c cli/metrics.c \
+		   cli/alert.c cli/token_write.c
+CLI_SRC		 = $(filter-out $(NET_SRC),$(wildcard cli/*.c))
+
+PROGS		 = $(B)/relayhint $(B)/relayhint-net
 
 all: $(LIB) $(PROGS) adapters
 
 $(B)/common $(B)/tests $(B)/cli $(B)/tools:
 	@mkdir -p $@
 
-$(B)/tools/embed: tools/embed.c | $(B)/tools
+# tools/embed checks the rules and catalogs with the library's own
+# loaders (a bad file fails the build) and writes them out as C data; it
+# links the loaders from an archive without the data it generates
+$(B)/tools/libload.a: $(filter-out $(B)/common/builtin.o,$(COMMON_OBJ)) | $(B)/tools
+	$(SAY) "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(B)/tools/embed: tools/embed.c $(B)/tools/libload.a | $(B)/tools
 	$(SAY) "  CC      $@"
-	$(Q)$(CC) -std=c11 $(CPPFLAGS) $(CFLAGS) -Wall -Wextra $(WERROR) $(LDFLAGS) -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/tools/libload.a
 
 $(B)/common/builtin.c: $(B)/tools/embed conf/relayhint.rules $(CATALOGS) | $(B)/common
 	$(SAY) "  EMBED   $@"
-	$(Q)$(B)/tools/embed $@ conf/relayhint.rules $(CATALOGS)
+	$(Q)$(B)/tools/embed $@.tmp conf/relayhint.rules $(CATALOGS)
+	$(Q)mv -f $@.tmp $@
 
 $(B)/common/builtin.o: $(B)/common/builtin.c
 	$(SAY) "  CC      $@"
@@ -96,21 +115,26 @@ $(LIB): $(COMMON_OBJ)
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(B)/relayhint: $(wildcard cli/*.c) $(wildcard cli/*.h) $(LIB) | $(B)/cli
+$(B)/relayhint: $(CLI_SRC) $(wildcard cli/*.h) $(LIB) | $(B)/cli
+	$(SAY) "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) -Icli $(LDFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
+
+$(B)/relayhint-net: $(NET_SRC) $(NET_SHARED) $(wildcard cli/*.h) $(LIB) | $(B)/cli
 	$(SAY) "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(NET_CFLAGS) -Icli $(LDFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS) $(NET_LIBS)
 
-# test_alert also compiles cli/alert.c (OpenSSL, kept out of the library)
-$(B)/tests/test_alert: tests/unit/test_alert.c cli/alert.c cli/alert.h tests/unit/testutil.h $(LIB) | $(B)/tests
+# test_alert also compiles cli/alert.c and alert_sign.c (OpenSSL, kept out of the library)
+$(B)/tests/test_alert: tests/unit/test_alert.c cli/alert.c cli/alert_sign.c cli/alert.h tests/unit/testutil.h $(LIB) | $(B)/tests
 	$(SAY) "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(NET_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -Icli \
-	    -DRH_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ tests/unit/test_alert.c cli/alert.c $(LIB) $(CMOCKA_LIBS) $(NET_LIBS)
+	    -DRH_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ tests/unit/test_alert.c cli/alert.c cli/alert_sign.c $(LIB) $(CMOCKA_LIBS) $(NET_LIBS)
 
 # Unit tests: one cmocka program per tests/unit/test_*.c
 $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h tests/unit/kbfixture.h $(LIB) | $(B)/tests
 	$(SAY) "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit \
-	    -DRH_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(LIB) $(CMOCKA_LIBS)
+	    -DRH_SRCDIR='"$(CURDIR)"' -DRH_BUILDDIR='"$(CURDIR)/$(B)"' \
+	    $(LDFLAGS) -o $@ $< $(LIB) $(CMOCKA_LIBS)
 
 tests: $(UNIT_BIN)
 
@@ -152,6 +176,7 @@ check-load:
 # .Os).  Configuration files are installed only when missing and are left
 # by uninstall.
 RH_SED		 = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+		   -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
 		   -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
 		   -e 's|/usr/local/lib/exim4/|$(EXIM_LIBDIR)/|g' \
 		   -e 's|/usr/local/share/relayhint|$(DATADIR)/relayhint|g' \
@@ -169,11 +194,13 @@ RH_UNITS	 = relayhint-probe.service relayhint-probe.timer \
 BASHCOMPDIR	?= $(DATADIR)/bash-completion/completions
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/relayhint \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/relayhint \
+	    $(DESTDIR)$(SYSCONFDIR)/relayhint \
 	    $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(DATADIR)/relayhint/hints \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR)
 	$(call rh_install,755,$(B)/relayhint,$(BINDIR)/relayhint)
+	$(call rh_install,755,$(B)/relayhint-net,$(LIBEXECDIR)/relayhint/relayhint-net)
 	$(call rh_install,644,conf/relayhint.rules,$(DATADIR)/relayhint/relayhint.rules)
 	for f in $(CATALOGS); do \
 	    $(call rh_install,644,$$f,$(DATADIR)/relayhint/hints/$${f##*/}) || exit 1; \
@@ -192,6 +219,7 @@ install-adapters:
 # uninstall - remove what install put there, except the configuration
 uninstall: uninstall-adapters
 	rm -f $(DESTDIR)$(BINDIR)/relayhint \
+	    $(DESTDIR)$(LIBEXECDIR)/relayhint/relayhint-net \
 	    $(DESTDIR)$(DATADIR)/relayhint/relayhint.rules \
 	    $(CATALOGS:conf/hints/%=$(DESTDIR)$(DATADIR)/relayhint/hints/%) \
 	    $(DESTDIR)$(MANDIR)/man1/relayhint.1 \
@@ -199,6 +227,7 @@ uninstall: uninstall-adapters
 	    $(RH_UNITS:%=$(DESTDIR)$(SYSTEMDUNITDIR)/%) \
 	    $(DESTDIR)$(BASHCOMPDIR)/relayhint
 	-rmdir $(DESTDIR)$(DATADIR)/relayhint/hints $(DESTDIR)$(DATADIR)/relayhint \
+	    $(DESTDIR)$(LIBEXECDIR)/relayhint \
 	    $(DESTDIR)$(SYSCONFDIR)/relayhint 2>/dev/null
 
 uninstall-adapters:

@@ -1,8 +1,8 @@
 /*
  * alert.c - webhook alerts: payloads, signature, scan --follow's watcher
  *
- * Functions: alert_format_parse, alert_payload, alert_sign,
- * alert_watch_init, alert_watch_note.
+ * Functions: alert_format_parse, alert_payload, alert_watch_init,
+ * alert_watch_note (alert_sign: alert_sign.c).
  *
  * The spool itself (files, bound, the adapters' on-disk quiet window)
  * is common/alertspool.c.  Values arrive printable and redacted from
@@ -15,9 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "alert.h"
 #include "buf.h"
@@ -267,33 +264,6 @@ alert_payload(const struct alert *a, enum alert_format f, struct buf *b)
 		break;
 	}
 	return (b->overflow ? -1 : 0);
-}
-
-/* alert_sign - hex HMAC-SHA256 of "timestamp.body" */
-int
-alert_sign(const void *key, size_t keylen, const char *timestamp,
-    const char *body, size_t bodylen, char hex[ALERT_SIG_HEX])
-{
-	unsigned char md[EVP_MAX_MD_SIZE], *msg;
-	unsigned int mdlen = 0, i;
-	size_t	 tlen = strlen(timestamp);
-
-	/* one-shot HMAC(): not deprecated in OpenSSL 3, present in 1.1 */
-	if (bodylen > ALERT_BODY_MAX || (msg = malloc(tlen + 1 + bodylen +
-	    1)) == NULL)
-		return (-1);
-	memcpy(msg, timestamp, tlen);
-	msg[tlen] = '.';
-	memcpy(msg + tlen + 1, body, bodylen);
-	if (HMAC(EVP_sha256(), key, (int)keylen, msg, tlen + 1 + bodylen, md,
-	    &mdlen) == NULL || mdlen != 32) {
-		free(msg);
-		return (-1);
-	}
-	free(msg);
-	for (i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return (0);
 }
 
 /* alert_watch_init - per-cause state for scan --follow */

@@ -4,9 +4,10 @@
  * An alert is written to a spool directory (common/alertspool.c: one
  * file, renamed into place) on the mail or log path, and posted later by
  * "relayhint alert-drain" (alert_drain.c, libcurl), so that a slow or
- * dead receiver never holds up anything.  This part renders and signs;
- * it needs OpenSSL (HMAC) but not libcurl and lives under cli/ so that
- * librelayhint.a, the milter and the Exim object gain no new library.
+ * dead receiver never holds up anything.  This part renders (alert.c)
+ * and signs (alert_sign.c, OpenSSL HMAC: relayhint-net only); it lives
+ * under cli/ so that librelayhint.a, the milter and the Exim object gain
+ * no new library.
  */
 #ifndef RH_ALERT_H
 #define RH_ALERT_H

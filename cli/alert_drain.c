@@ -48,6 +48,7 @@
 #include "alert.h"
 #include "buf.h"
 #include "cli.h"
+#include "net.h"
 
 #define DRAIN_HOOKS_MAX		8
 #define DRAIN_SECRET_MAX	4096
@@ -151,21 +152,13 @@ post_once(struct drain *d, const struct hook *h, const char *body,
 	hdr = curl_slist_append(hdr, "Expect:");
 	curl_easy_setopt(curl, CURLOPT_URL, h->url);
 	/* redirects too: no https:// webhook ends up in clear text */
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, d->allow_http ?
-	    "http,https" : "https");
+	net_setup(curl, d->allow_http ? "http,https" : "https", d->ca_file,
+	    d->connect_timeout, d->timeout, errbuf);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, d->connect_timeout);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, d->timeout);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (d->ca_file != NULL)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, d->ca_file);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(hdr);

@@ -13,6 +13,7 @@
 #define EX_OK_		0
 #define EXIT_NOCAUSE	1
 #define EXIT_USAGE	2
+#define EXIT_CONFIG	78	/* a rules or catalog file that does not load */
 
 #define CLI_INPUT_MAX	(64u * 1024 * 1024)
 
@@ -41,6 +42,23 @@ int	batch_stdin(char *head, size_t *len);
 struct bounce_opts;
 int	batch_run(struct cli *, const struct bounce_opts *, int rewrite,
 	    const char *outdir, int nargs, char **args);
+
+/*
+ * a program's commands: run gets the command's own argv ("explain" ...);
+ * CLI_HELPER as run: relayhint-net runs it (climain.c); quiet, when set:
+ * stderr goes to /dev/null, and quiet() is the exit when the knowledge
+ * base does not load (a transport filter never holds mail back)
+ */
+struct cli_cmd {
+	const char *name;
+	int	(*run)(struct cli *, int, char **);
+	int	(*quiet)(void);
+};
+
+#define CLI_HELPER	((int (*)(struct cli *, int, char **))0)
+
+/* cli_main - global options, language, knowledge base, then the command */
+int	cli_main(int argc, char **argv, const struct cli_cmd *);
 
 /* cli_set_lang - --lang TAG; POSIX forms (zh_TW.UTF-8) accepted */
 void	cli_set_lang(struct cli *, const char *);

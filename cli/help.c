@@ -1,7 +1,7 @@
 /*
  * help.c - the help text of each relayhint command
  *
- * Functions: usage_cmd.
+ * Functions: usage, usage_cmd.
  *
  * One entry per command, so that "relayhint CMD --help" prints that
  * command's options and nothing else. tests/cli/help.py compares each
@@ -191,6 +191,45 @@ static const struct {
 	"List every cause id and its area, one per line.\n" },
 	{ NULL, NULL }
 };
+
+/* usage - the synopsis */
+void
+usage(FILE *fp)
+{
+	fputs("usage: relayhint [--rules FILE] [--catalogs DIR] COMMAND ...\n"
+	    "\n"
+	    "  relayhint explain [--json] [--lang L] [TEXT|FILE|-]\n"
+	    "        classify one reply, log line, DSN or bounce\n"
+	    "  relayhint bounce [--rewrite] [--postmaster] [--lang L] [--json] FILE|-\n"
+	    "        classify a bounce; --rewrite prints it enriched, as the milter does\n"
+	    "  relayhint filter [--sender=S] [--lang L] [--postmaster] [--max-size N]\n"
+	    "        stdin to stdout, a bounce enriched, anything else unchanged;\n"
+	    "        always exit 0, nothing on stderr (Exim transport_filter)\n"
+	    "  relayhint scan [--json] [--follow [--alert-spool DIR] [--alert-quiet S]] [FILE...]\n"
+	    "        Microsoft 365 failures in Postfix/Exim logs, once per queue id\n"
+	    "  relayhint queue [--json] [--file FILE]\n"
+	    "        classify Postfix's queue (postqueue -j) and summarise by cause\n"
+	    "  relayhint doctor [--mta postfix|exim] [--config-dir DIR] [--json]\n"
+	    "        audit the MTA's Microsoft 365 set-up (exit 0 OK, 1 WARN, 2 FAIL, 3 unchecked)\n"
+	    "  relayhint probe [--server H:P] --user U (--password-file F | --password-env V |\n"
+	    "        --xoauth2-token-file F | --oauth-client ID ...) [--send-to R] [--ca-file F]\n"
+	    "        log in to Microsoft 365 now (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)\n"
+	    "  relayhint alert-drain [--spool DIR] [--once] (--webhook json|teams|slack,URL ... |\n"
+	    "        --webhook-file F) [--secret-file F] [--ca-file F] [--allow-http] [--max-age S]\n"
+	    "        post spooled alerts to webhooks\n"
+	    "  relayhint migrate [--mta postfix|exim] [--to oauth|connector] [--config-dir DIR]\n"
+	    "        [--mailbox A] [--tenant T] [--client-id ID] [--app-only] [--domain D]\n"
+	    "        [--apply | --rollback STAMP] [--backup-dir DIR] [--no-reload]\n"
+	    "        leave password logins: plan (default), apply with a backup, roll back\n"
+	    "  relayhint token login|refresh [--config FILE] [--force] [--quiet]\n"
+	    "        first OAuth token (device flow or client credentials), then keep it fresh\n"
+	    "  relayhint check      load rules and catalogs, report problems\n"
+	    "  relayhint causes     list cause ids\n"
+	    "  relayhint -h | --help | -V | --version\n"
+	    "\n"
+	    "Exit: 0 cause found / done, 1 no cause, 2 usage error, 78 bad config.\n",
+	    fp);
+}
 
 /*
  * usage_cmd - one command's help on stdout; on stderr (a usage error)

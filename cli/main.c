@@ -21,47 +21,6 @@
 #include "mime.h"
 #include "text.h"
 
-#define EX_CONFIG_	78
-
-/* usage - the synopsis */
-void
-usage(FILE *fp)
-{
-	fputs("usage: relayhint [--rules FILE] [--catalogs DIR] COMMAND ...\n"
-	    "\n"
-	    "  relayhint explain [--json] [--lang L] [TEXT|FILE|-]\n"
-	    "        classify one reply, log line, DSN or bounce\n"
-	    "  relayhint bounce [--rewrite] [--postmaster] [--lang L] [--json] FILE|-\n"
-	    "        classify a bounce; --rewrite prints it enriched, as the milter does\n"
-	    "  relayhint filter [--sender=S] [--lang L] [--postmaster] [--max-size N]\n"
-	    "        stdin to stdout, a bounce enriched, anything else unchanged;\n"
-	    "        always exit 0, nothing on stderr (Exim transport_filter)\n"
-	    "  relayhint scan [--json] [--follow [--alert-spool DIR] [--alert-quiet S]] [FILE...]\n"
-	    "        Microsoft 365 failures in Postfix/Exim logs, once per queue id\n"
-	    "  relayhint queue [--json] [--file FILE]\n"
-	    "        classify Postfix's queue (postqueue -j) and summarise by cause\n"
-	    "  relayhint doctor [--mta postfix|exim] [--config-dir DIR] [--json]\n"
-	    "        audit the MTA's Microsoft 365 set-up (exit 0 OK, 1 WARN, 2 FAIL, 3 unchecked)\n"
-	    "  relayhint probe [--server H:P] --user U (--password-file F | --password-env V |\n"
-	    "        --xoauth2-token-file F | --oauth-client ID ...) [--send-to R] [--ca-file F]\n"
-	    "        log in to Microsoft 365 now (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)\n"
-	    "  relayhint alert-drain [--spool DIR] [--once] (--webhook json|teams|slack,URL ... |\n"
-	    "        --webhook-file F) [--secret-file F] [--ca-file F] [--allow-http] [--max-age S]\n"
-	    "        post spooled alerts to webhooks\n"
-	    "  relayhint migrate [--mta postfix|exim] [--to oauth|connector] [--config-dir DIR]\n"
-	    "        [--mailbox A] [--tenant T] [--client-id ID] [--app-only] [--domain D]\n"
-	    "        [--apply | --rollback STAMP] [--backup-dir DIR] [--no-reload]\n"
-	    "        leave password logins: plan (default), apply with a backup, roll back\n"
-	    "  relayhint token login|refresh [--config FILE] [--force] [--quiet]\n"
-	    "        first OAuth token (device flow or client credentials), then keep it fresh\n"
-	    "  relayhint check      load rules and catalogs, report problems\n"
-	    "  relayhint causes     list cause ids\n"
-	    "  relayhint -h | --help | -V | --version\n"
-	    "\n"
-	    "Exit: 0 cause found / done, 1 no cause, 2 usage error, 78 bad config.\n",
-	    fp);
-}
-
 /* cmd_explain - explain [--json] [--lang L] [TEXT...|FILE|-] */
 int
 cmd_explain(struct cli *c, int argc, char **argv)
@@ -280,7 +239,7 @@ cmd_check(struct cli *c)
 
 	if ((n = hints_check(&c->kb.hints, c->kb.rules, err, sizeof(err))) > 0) {
 		fprintf(stderr, "relayhint: %d problem(s); first: %s\n", n, err);
-		return (EX_CONFIG_);
+		return (EXIT_CONFIG);
 	}
 	printf("configuration OK: %d causes, %d rules, %d languages\n",
 	    c->kb.rules->ncauses, c->kb.rules->nrules, c->kb.hints.ncat);
@@ -297,22 +256,6 @@ cmd_causes(struct cli *c)
 		printf("%s\t%s\n", c->kb.rules->causes[i].id,
 		    c->kb.rules->causes[i].area);
 	return (0);
-}
-
-/* version - -V output: what this build knows */
-static void
-version(struct cli *c)
-{
-	int	 i;
-
-	printf("relayhint %s\n", RH_VERSION);
-	if (c->kb.rules != NULL) {
-		printf("rules: %d causes, %d rules\nlanguages:",
-		    c->kb.rules->ncauses, c->kb.rules->nrules);
-		for (i = 0; i < c->kb.hints.ncat; i++)
-			printf(" %s", c->kb.hints.cat[i].lang);
-		printf("\n");
-	}
 }
 
 /* wants_help - "check --help" and "causes --help" print help, not run */
@@ -352,101 +295,30 @@ cmd_causes_argv(struct cli *c, int argc, char **argv)
 	return (cmd_causes(c));
 }
 
-/* cli_set_lang - --lang TAG; POSIX forms (zh_TW.UTF-8) accepted */
-void
-cli_set_lang(struct cli *c, const char *tag)
-{
-	c->lang_explicit = 1;
-	if (langtag_from_locale(tag, c->langbuf, sizeof(c->langbuf)) == 0)
-		c->lang = c->langbuf;
-	else
-		c->lang = tag;	/* refused later, with a warning */
-}
-
-/* the commands; an unknown one is refused before the rules are loaded */
-static const struct {
-	const char *name;
-	int	(*run)(struct cli *, int, char **);
-} commands[] = {
-	{ "explain", cmd_explain },
-	{ "bounce", cmd_bounce },
-	{ "filter", cmd_filter },
-	{ "scan", cmd_scan },
-	{ "queue", cmd_queue },
-	{ "doctor", cmd_doctor },
-	{ "probe", cmd_probe },
-	{ "alert-drain", cmd_alert_drain },
-	{ "migrate", cmd_migrate },
-	{ "token", cmd_token },
-	{ "check", cmd_check_argv },
-	{ "causes", cmd_causes_argv },
-	{ NULL, NULL }
+/*
+ * the commands; the ones that talk to servers (libcurl, OpenSSL) are
+ * relayhint-net's (net_main.c): this program stays small and quick to
+ * start, and runs that one for them
+ */
+static const struct cli_cmd commands[] = {
+	{ "explain", cmd_explain, NULL },
+	{ "bounce", cmd_bounce, NULL },
+	{ "filter", cmd_filter, filter_pass },
+	{ "scan", cmd_scan, NULL },
+	{ "queue", cmd_queue, NULL },
+	{ "doctor", cmd_doctor, NULL },
+	{ "probe", CLI_HELPER, NULL },
+	{ "alert-drain", CLI_HELPER, NULL },
+	{ "migrate", cmd_migrate, NULL },
+	{ "token", CLI_HELPER, NULL },
+	{ "check", cmd_check_argv, NULL },
+	{ "causes", cmd_causes_argv, NULL },
+	{ NULL, NULL, NULL }
 };
 
 int
 main(int argc, char **argv)
 {
-	struct cli c;
-	const char *rules = NULL, *catalogs = NULL;
-	char	 err[512];
-	int	 i, k, rc;
-
-	memset(&c, 0, sizeof(c));
-	c.offset = -1;
-	/* LC_ALL, LC_MESSAGES, LANG choose the language when --lang is absent */
-	if (langtag_from_env(c.langbuf, sizeof(c.langbuf)) == 0)
-		c.lang = c.langbuf;
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return (0);
-		} else if (strcmp(argv[i], "-V") == 0 ||
-		    strcmp(argv[i], "--version") == 0) {
-			if (kb_load(&c.kb, NULL, NULL, err, sizeof(err)) < 0)
-				c.kb.rules = NULL;
-			version(&c);
-			kb_free(&c.kb);
-			return (0);
-		} else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
-			rules = argv[++i];
-		else if (strcmp(argv[i], "--catalogs") == 0 && i + 1 < argc)
-			catalogs = argv[++i];
-		else {
-			fprintf(stderr, "relayhint: unknown option %s\n",
-			    argv[i]);
-			usage(stderr);
-			return (EXIT_USAGE);
-		}
-	}
-	if (i >= argc) {
-		usage(stderr);
-		return (EXIT_USAGE);
-	}
-	for (k = 0; commands[k].name != NULL; k++)
-		if (strcmp(argv[i], commands[k].name) == 0)
-			break;
-	if (commands[k].name == NULL) {
-		fprintf(stderr, "relayhint: unknown command \"%.64s\"\n",
-		    argv[i]);
-		usage(stderr);
-		return (EXIT_USAGE);
-	}
-	/* Exim copies a transport filter's stderr into the message */
-	if (commands[k].run == cmd_filter &&
-	    freopen("/dev/null", "w", stderr) == NULL)
-		return (filter_pass());
-	if (kb_load(&c.kb, rules, catalogs, err, sizeof(err)) < 0) {
-		if (commands[k].run == cmd_filter)
-			return (filter_pass());	/* never hold mail back */
-		fprintf(stderr, "relayhint: %s\n", err);
-		return (EX_CONFIG_);
-	}
-	rc = commands[k].run(&c, argc - i, argv + i);
-	if (c.lang_explicit && strcmp(c.lang, "en") != 0 &&
-	    hints_match_lang(&c.kb.hints, c.lang) == NULL)
-		fprintf(stderr, "relayhint: warning: no catalog for language "
-		    "\"%.16s\"; used English\n", c.lang);
-	kb_free(&c.kb);
-	return (rc);
+	return (cli_main(argc, argv, commands));
 }
+

@@ -31,6 +31,7 @@
 #include "cli.h"
 #include "jsonw.h"
 #include "metrics.h"
+#include "net.h"
 #include "text.h"
 
 #define PROBE_SECRET_MAX	16384
@@ -246,19 +247,11 @@ token_fetch(struct probe *p, const char *url, const char *client,
 	form_add(curl, &form, "scope", "https://outlook.office365.com/.default");
 	form_add(curl, &form, "grant_type", "client_credentials");
 	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+	net_setup(curl, "https", p->ca_file, p->timeout, p->timeout, errbuf);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form.data);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)form.len);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, p->timeout);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, p->timeout);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (p->ca_file != NULL)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, p->ca_file);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK)
@@ -297,15 +290,9 @@ smtp_run(struct probe *p, char *errbuf)
 		return (CURLE_FAILED_INIT);
 	snprintf(url, sizeof(url), "smtp://%s", p->server);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp");
+	net_setup(curl, "smtp", p->ca_file, p->timeout, p->timeout, errbuf);
+	/* STARTTLS or nothing: the login never goes out in clear text */
 	curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (p->ca_file != NULL)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, p->ca_file);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, p->timeout);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, p->timeout);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_USERNAME, p->user);
 	if (p->xoauth2) {
 		curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
@@ -317,7 +304,6 @@ smtp_run(struct probe *p, char *errbuf)
 	curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, on_debug);
 	curl_easy_setopt(curl, CURLOPT_DEBUGDATA, p);
 	curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	/* the NOOP answer goes to the write callback: not to stdout */
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
 	if (p->send_to != NULL) {

@@ -1,8 +1,8 @@
 /*
  * token.c - OAuth 2.0 tokens for the relay, and relayhint token refresh
  *
- * Functions: oauth_device, oauth_client, oauth_refresh, token_write,
- * token_wipe, cmd_token.
+ * Functions: oauth_device, oauth_client, oauth_refresh, token_wipe,
+ * cmd_token (token_write and token_write_mode: token_write.c).
  *
  * The grants of the Microsoft identity platform, as plain form POSTs
  * with libcurl (HTTPS only, certificate verified, bounded answers):
@@ -51,6 +51,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "doctor.h"
+#include "net.h"
 #include "text.h"
 #include "token.h"
 
@@ -113,19 +114,11 @@ post(const struct oauth *o, const char *what, const struct buf *form,
 	}
 	buf_reset(resp);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+	net_setup(curl, "https", o->ca_file, o->timeout, o->timeout, cerr);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form->data ? form->data : "");
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)form->len);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, o->timeout);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, o->timeout);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (o->ca_file != NULL)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, o->ca_file);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, cerr);
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(curl);
@@ -352,64 +345,6 @@ oauth_refresh(const struct oauth *o, const char *refresh,
 	wipe_buf(&form);
 	curl_easy_cleanup(curl);
 	return (rc);
-}
-
-/* token_write - replace path atomically, mode 0600, owned by uid:gid */
-int
-token_write(const char *path, const char *data, size_t len, uid_t uid,
-    gid_t gid)
-{
-	return (token_write_mode(path, data, len, 0600, uid, gid));
-}
-
-/*
- * token_write_mode - replace path atomically: a temporary file in the same
- * directory, written, owned (when root), chmod, fsync'ed, then renamed
- */
-int
-token_write_mode(const char *path, const char *data, size_t len,
-    mode_t mode, uid_t uid, gid_t gid)
-{
-	char	 tmp[4200];
-	ssize_t	 w;
-	size_t	 off = 0;
-	int	 fd, e;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-	    (long)getpid()) >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0)
-		return (-1);
-	while (off < len) {
-		if ((w = write(fd, data + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if ((geteuid() == 0 && fchown(fd, uid, gid) < 0) ||
-	    fchmod(fd, mode & 07777) < 0 || fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	return (0);
-fail:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	errno = e;
-	return (-1);
 }
 
 /* token_wipe - zero a token set */

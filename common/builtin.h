@@ -1,12 +1,16 @@
 /*
- * builtin.h - compiled-in copies of conf/relayhint.rules and conf/hints/
- * (generated at build time by tools/embed.c)
+ * builtin.h - the compiled-in knowledge base: conf/relayhint.rules and
+ * the catalogs of conf/hints/, checked and turned into C data at build
+ * time by tools/embed.c, and used in place (never parsed, copied or
+ * freed at run time)
  */
 #ifndef RH_BUILTIN_H
 #define RH_BUILTIN_H
 
-extern const char builtin_rules[];
-extern const char *const builtin_catalogs[];	/* NULL-terminated */
-extern const char *const builtin_catalog_names[];
+#include "hint.h"
+#include "rules.h"
+
+extern const struct rules builtin_rules;
+extern const struct hints builtin_hints;
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * explain.c - the knowledge base and the one-call classifier
  *
- * Functions: kb_load, kb_free, verdict_init, explain_reply, explain_text,
- * explain_redact, form_name.
+ * Functions: kb_load, kb_free, rules_load_builtin, verdict_init,
+ * explain_reply, explain_text, explain_redact, form_name.
  *
  * Every adapter asks the same question - "whose reply is this, and what
  * caused it?" - about text in different wrappings.  explain_text detects
@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "bounce.h"
+#include "builtin.h"
 #include "dsn.h"
 #include "explain.h"
 #include "logline.h"
@@ -45,36 +46,60 @@
 
 #define EXPLAIN_MAX_LINES	1000
 
-/* kb_load - rules and catalogs, from files or the compiled-in copies */
+/*
+ * kb_load - rules and catalogs, from files or the compiled-in copies.
+ * The compiled-in ones were checked at build time (tools/embed.c) and
+ * are used where they are: a start costs no parsing and no allocation.
+ */
 int
 kb_load(struct kb *kb, const char *rules_path, const char *hints_dir,
     char *err, size_t errlen)
 {
-	int	 rc;
+	struct rules *rs;
+	int	 rc = 0;
 
 	memset(kb, 0, sizeof(*kb));
 	hints_init(&kb->hints);
-	if ((kb->rules = malloc(sizeof(*kb->rules))) == NULL) {
+	if (rules_path == NULL) {
+		kb->rules = &builtin_rules;
+		kb->builtin |= KB_BUILTIN_RULES;
+	} else if ((rs = malloc(sizeof(*rs))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return (-1);
+	} else {
+		kb->rules = rs;
+		rc = rules_load_file(rs, rules_path, err, errlen);
 	}
-	rc = rules_path ? rules_load_file(kb->rules, rules_path, err, errlen) :
-	    rules_load_builtin(kb->rules, err, errlen);
-	if (rc == 0)
-		rc = hints_dir ? hints_load_dir(&kb->hints, hints_dir, err,
-		    errlen) : hints_load_builtin(&kb->hints, err, errlen);
+	if (rc == 0 && hints_dir == NULL) {
+		/* the catalogs' array heads only; entries stay in place */
+		kb->hints = builtin_hints;
+		kb->builtin |= KB_BUILTIN_HINTS;
+	} else if (rc == 0)
+		rc = hints_load_dir(&kb->hints, hints_dir, err, errlen);
 	if (rc != 0)
 		kb_free(kb);
 	return (rc);
 }
 
-/* kb_free - release everything kb_load took */
+/* kb_free - release everything kb_load took (nothing compiled in) */
 void
 kb_free(struct kb *kb)
 {
-	free(kb->rules);
+	if (!(kb->builtin & KB_BUILTIN_RULES))
+		free((void *)kb->rules);
 	kb->rules = NULL;
-	hints_free(&kb->hints);
+	if (!(kb->builtin & KB_BUILTIN_HINTS))
+		hints_free(&kb->hints);
+	hints_init(&kb->hints);
+	kb->builtin = 0;
+}
+
+/* rules_load_builtin - a copy of the compiled-in rule table */
+int
+rules_load_builtin(struct rules *rs, char *err, size_t errlen)
+{
+	memcpy(rs, &builtin_rules, sizeof(*rs));
+	return (0);
 }
 
 /* verdict_init - empty verdict */

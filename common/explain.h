@@ -31,9 +31,13 @@ enum form {
 };
 
 struct kb {
-	struct rules	*rules;		/* heap */
-	struct hints	 hints;
+	const struct rules *rules;	/* builtin_rules, or heap */
+	struct hints	 hints;		/* builtin_hints' catalogs, or heap */
+	int		 builtin;	/* KB_BUILTIN_*: in place, not freed */
 };
+
+#define KB_BUILTIN_RULES	0x01
+#define KB_BUILTIN_HINTS	0x02
 
 struct verdict {
 	enum form	 form;

@@ -2,7 +2,7 @@
  * hint.c - message catalogs and hint rendering
  *
  * Functions: hints_init, hints_free, hints_load_buf, hints_load_dir,
- * hints_load_builtin, hints_check, hints_find, hints_sources, hints_ui,
+ * hints_check, hints_find, hints_sources, hints_ui,
  * hints_match_lang, hint_url_ok, hint_render.
  *
  * Catalogs are ours (conf/hints/LANG.catalog), but a site may edit them,
@@ -24,7 +24,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "builtin.h"
 #include "explain.h"
 #include "hint.h"
 #include "rules.h"
@@ -422,20 +421,6 @@ hints_load_dir(struct hints *h, const char *dir, char *err, size_t errlen)
 		rc = -1;
 	}
 	return (rc);
-}
-
-/* hints_load_builtin - the compiled-in catalogs */
-int
-hints_load_builtin(struct hints *h, char *err, size_t errlen)
-{
-	int	 i;
-
-	for (i = 0; builtin_catalogs[i] != NULL; i++)
-		if (hints_load_buf(h, builtin_catalogs[i],
-		    strlen(builtin_catalogs[i]), builtin_catalog_names[i], err,
-		    errlen) < 0)
-			return (-1);
-	return (0);
 }
 
 /* catalog_get - the catalog for exactly lang */

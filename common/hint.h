@@ -90,9 +90,6 @@ int	hints_load_buf(struct hints *, const char *text, size_t len,
 /* hints_load_dir - every *.catalog file in dir */
 int	hints_load_dir(struct hints *, const char *dir, char *err, size_t errlen);
 
-/* hints_load_builtin - the compiled-in copies of conf/hints/ */
-int	hints_load_builtin(struct hints *, char *err, size_t errlen);
-
 /*
  * hints_check - every cause in rules has a complete entry (summary, at
  * least one step, user note) in every catalog, and every catalog has every

@@ -1,7 +1,7 @@
 /*
  * rules.c - the cause rule table and the provider signatures
  *
- * Functions: rules_load_buf, rules_load_file, rules_load_builtin,
+ * Functions: rules_load_buf, rules_load_file,
  * rules_provider, rules_provider_local, rules_match, rules_match_host,
  * rules_match_local, rules_cause_index.
  *
@@ -22,7 +22,6 @@
 
 #include "budget.h"
 #include "buf.h"
-#include "builtin.h"
 #include "reply.h"
 #include "rules.h"
 #include "text.h"
@@ -513,14 +512,6 @@ rules_load_file(struct rules *rs, const char *path, char *err, size_t errlen)
 		rc = rules_load_buf(rs, b.data, b.len, path, err, errlen);
 	buf_free(&b);
 	return (rc);
-}
-
-/* rules_load_builtin - the compiled-in copy of conf/relayhint.rules */
-int
-rules_load_builtin(struct rules *rs, char *err, size_t errlen)
-{
-	return (rules_load_buf(rs, builtin_rules, strlen(builtin_rules),
-	    "(builtin relayhint.rules)", err, errlen));
 }
 
 /* rules_provider - whose reply is it? */

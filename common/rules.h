@@ -136,7 +136,10 @@ int	rules_load_buf(struct rules *, const char *text, size_t len,
 int	rules_load_file(struct rules *, const char *path, char *err,
 	    size_t errlen);
 
-/* rules_load_builtin - the compiled-in copy of conf/relayhint.rules */
+/*
+ * rules_load_builtin - a copy of the compiled-in table (builtin.h), for
+ * a caller that wants its own; kb_load uses the table in place
+ */
 int	rules_load_builtin(struct rules *, char *err, size_t errlen);
 
 /* rules_other_host - 1 when text names a "provider other host" */

@@ -6,8 +6,9 @@
 #   test:  the above plus what the tests drive (python3, valgrind, swaks,
 #          chromium and w3m for the HTML rendering test, clang) and what
 #          make deb needs (dpkg-dev, debhelper, devscripts, lintian, exim4-dev)
-#   bench: what make bench compares with and times by (bench/run.sh):
-#          Sisimai, flufl.bounce, hyperfine
+#   bench: what make bench compares with and times by (bench/run.sh,
+#          bench/startup.sh, bench/exim_overhead.sh): Sisimai,
+#          flufl.bounce, hyperfine
 # Integration tests install Postfix and unpack Exim themselves.
 # Not root: print what is missing and go on (the build says what fails).
 

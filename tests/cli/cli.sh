@@ -396,6 +396,27 @@ $RH filter --sender= < "$tmp/big" | cmp -s - "$tmp/big" &&
 	ok "filter: a message over the size limit streams through unchanged" ||
 	bad "filter: big" "changed"
 
+# --- start-up: the command links libc only; relayhint-net the network -----
+libs=$(ldd $RH | awk '$1 !~ /^(linux-vdso|\/lib64\/ld-linux)/ { print $1 }' | tr '\n' ' ')
+[ "$libs" = "libc.so.6 " ] && ldd ./build/relayhint-net | grep -q libcurl &&
+	ok "relayhint links libc only; relayhint-net links libcurl" ||
+	bad "start-up libraries" "relayhint links: $libs"
+# probe through the helper: same exit and status line as always
+$RH probe --user x > "$tmp/p.out" 2>/dev/null; rc=$?
+[ $rc -eq 3 ] && grep -q '^PROBE UNKNOWN - usage: ' "$tmp/p.out" 2>/dev/null &&
+	! grep -q 'cannot run' "$tmp/p.out" &&
+	ok "probe runs in relayhint-net (exit 3, its status line)" ||
+	bad "probe through relayhint-net" "rc=$rc: $(head -1 "$tmp/p.out")"
+# a copy without relayhint-net beside it (and none installed where the
+# build says): the command says so, exit 78
+if [ ! -e "$(strings $RH | grep -m1 '/relayhint/relayhint-net$')" ]; then
+	cp $RH "$tmp/lone-relayhint"
+	"$tmp/lone-relayhint" --rules /nonexistent token refresh > /dev/null 2>"$tmp/p.err"; rc=$?
+	[ $rc -eq 78 ] && grep -q 'relayhint: token: cannot run .*relayhint-net' "$tmp/p.err" &&
+		ok "no relayhint-net: the command says so, exit 78" ||
+		bad "no relayhint-net" "rc=$rc: $(head -1 "$tmp/p.err")"
+fi
+
 # --- the real third-party bounces: enriched where Microsoft is involved -----
 python3 tests/cli/reach.py $RH $D/external/set-of-emails --check 52
 exit 0

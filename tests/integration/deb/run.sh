@@ -178,7 +178,7 @@ for f in $(sed -n '/^Files/,/^[A-Z]/s|^  \(/[^ ]*\).*|\1|p' \
     /usr/share/doc/relayhint-milter/README.Debian); do
 	check "README.Debian file $f installed" test -e "$f"
 done
-for f in /usr/bin/relayhint /usr/share/man/man1/relayhint.1.gz /usr/share/man/man5/relayhint.conf.5.gz \
+for f in /usr/bin/relayhint /usr/libexec/relayhint/relayhint-net /usr/share/man/man1/relayhint.1.gz /usr/share/man/man5/relayhint.conf.5.gz \
     /usr/share/man/man8/relayhint-milter.8.gz /usr/share/relayhint/relayhint.rules \
     /usr/share/relayhint/hints/en.catalog /usr/share/bash-completion/completions/relayhint \
     /lib/systemd/system/relayhint-probe.service /lib/systemd/system/relayhint-probe.timer \
@@ -186,6 +186,11 @@ for f in /usr/bin/relayhint /usr/share/man/man1/relayhint.1.gz /usr/share/man/ma
     /etc/default/relayhint-probe; do
 	check "relayhint file $f installed" test -e "$f"
 done
+# probe, alert-drain and token run the helper; only the helper has libcurl
+check "relayhint probe runs /usr/libexec/relayhint/relayhint-net" sh -c \
+    '/usr/bin/relayhint probe --help | grep -q "usage: relayhint probe"'
+check "relayhint links no libcurl, relayhint-net does" sh -c \
+    '! ldd /usr/bin/relayhint | grep -q libcurl && ldd /usr/libexec/relayhint/relayhint-net | grep -q libcurl'
 check "conffiles: /etc/relayhint/relayhint.conf" sh -c \
     "dpkg-query -W -f='\${Conffiles}' relayhint-milter | grep -q ' /etc/relayhint/relayhint.conf '"
 check "conffiles: /etc/default/relayhint-probe" sh -c \

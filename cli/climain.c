@@ -1,0 +1,150 @@
+/*
+ * climain.c - what relayhint and relayhint-net do before a command runs
+ *
+ * Functions: cli_main, cli_set_lang.
+ *
+ * The global options (--rules, --catalogs, -h, -V), the language from the
+ * environment, the knowledge base, then the command from the program's
+ * table.  The relayhint command has no libcurl or OpenSSL in it, so that
+ * it starts in well under a millisecond (explain, bounce, scan, filter as
+ * an Exim transport filter); the commands that talk to servers (probe,
+ * alert-drain, token) are built into relayhint-net, installed in
+ * RH_LIBEXECDIR, and relayhint executes it with its own command line:
+ * same options, output and exit status.  A relayhint in a build tree runs
+ * the relayhint-net next to it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define CLI_HELPER_NAME	"relayhint-net"
+
+/* version - -V output: what this build knows */
+static void
+version(struct cli *c)
+{
+	int	 i;
+
+	printf("relayhint %s\n", RH_VERSION);
+	if (c->kb.rules != NULL) {
+		printf("rules: %d causes, %d rules\nlanguages:",
+		    c->kb.rules->ncauses, c->kb.rules->nrules);
+		for (i = 0; i < c->kb.hints.ncat; i++)
+			printf(" %s", c->kb.hints.cat[i].lang);
+		printf("\n");
+	}
+}
+
+/*
+ * helper_exec - run relayhint-net with this command line; returns only
+ * when it cannot be run.  The one next to this program first (a build
+ * tree), else the installed one.
+ */
+static int
+helper_exec(char **argv, const char *cmd)
+{
+	char	 path[PATH_MAX];
+	ssize_t	 n;
+	char	*slash;
+
+	if ((n = readlink("/proc/self/exe", path, sizeof(path) -
+	    sizeof(CLI_HELPER_NAME))) > 0) {
+		path[n] = '\0';
+		if ((slash = strrchr(path, '/')) != NULL) {
+			strcpy(slash + 1, CLI_HELPER_NAME);
+			if (access(path, X_OK) == 0)
+				execv(path, argv);
+		}
+	}
+	execv(RH_LIBEXECDIR "/" CLI_HELPER_NAME, argv);
+	fprintf(stderr, "relayhint: %s: cannot run %s: %s\n", cmd,
+	    RH_LIBEXECDIR "/" CLI_HELPER_NAME, strerror(errno));
+	return (EXIT_CONFIG);
+}
+
+/* cli_set_lang - --lang TAG; POSIX forms (zh_TW.UTF-8) accepted */
+void
+cli_set_lang(struct cli *c, const char *tag)
+{
+	c->lang_explicit = 1;
+	if (langtag_from_locale(tag, c->langbuf, sizeof(c->langbuf)) == 0)
+		c->lang = c->langbuf;
+	else
+		c->lang = tag;	/* refused later, with a warning */
+}
+
+/* cli_main - global options, knowledge base, then the command */
+int
+cli_main(int argc, char **argv, const struct cli_cmd *commands)
+{
+	struct cli c;
+	const char *rules = NULL, *catalogs = NULL;
+	char	 err[512];
+	int	 i, k, rc;
+
+	memset(&c, 0, sizeof(c));
+	c.offset = -1;
+	/* LC_ALL, LC_MESSAGES, LANG choose the language when --lang is absent */
+	if (langtag_from_env(c.langbuf, sizeof(c.langbuf)) == 0)
+		c.lang = c.langbuf;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return (0);
+		} else if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			if (kb_load(&c.kb, NULL, NULL, err, sizeof(err)) < 0)
+				c.kb.rules = NULL;
+			version(&c);
+			kb_free(&c.kb);
+			return (0);
+		} else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
+			rules = argv[++i];
+		else if (strcmp(argv[i], "--catalogs") == 0 && i + 1 < argc)
+			catalogs = argv[++i];
+		else {
+			fprintf(stderr, "relayhint: unknown option %s\n",
+			    argv[i]);
+			usage(stderr);
+			return (EXIT_USAGE);
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return (EXIT_USAGE);
+	}
+	for (k = 0; commands[k].name != NULL; k++)
+		if (strcmp(argv[i], commands[k].name) == 0)
+			break;
+	if (commands[k].name == NULL) {
+		fprintf(stderr, "relayhint: unknown command \"%.64s\"\n",
+		    argv[i]);
+		usage(stderr);
+		return (EXIT_USAGE);
+	}
+	if (commands[k].run == CLI_HELPER)
+		return (helper_exec(argv, commands[k].name));
+	/* Exim copies a transport filter's stderr into the message */
+	if (commands[k].quiet != NULL &&
+	    freopen("/dev/null", "w", stderr) == NULL)
+		return (commands[k].quiet());
+	if (kb_load(&c.kb, rules, catalogs, err, sizeof(err)) < 0) {
+		if (commands[k].quiet != NULL)
+			return (commands[k].quiet());	/* never hold mail back */
+		fprintf(stderr, "relayhint: %s\n", err);
+		return (EXIT_CONFIG);
+	}
+	rc = commands[k].run(&c, argc - i, argv + i);
+	if (c.lang_explicit && strcmp(c.lang, "en") != 0 &&
+	    hints_match_lang(&c.kb.hints, c.lang) == NULL)
+		fprintf(stderr, "relayhint: warning: no catalog for language "
+		    "\"%.16s\"; used English\n", c.lang);
+	kb_free(&c.kb);
+	return (rc);
+}
