@@ -98,6 +98,9 @@ put_rules(FILE *out)
 		fputs("}, .panchor = { ", out);
 		for (k = 0; k < r->npat; k++)
 			fprintf(out, "%zu, ", r->panchor[k]);
+		fputs("}, .lpat = { ", out);
+		for (k = 0; k < RULES_MAX_PATTERNS; k++)
+			fprintf(out, "%d, ", r->lpat[k]);
 		fputs("}, .host = ", out);
 		put_str(out, r->host);
 		fprintf(out, ", .line = %d, .local = %d },\n", r->line,
@@ -111,8 +114,12 @@ put_rules(FILE *out)
 		fprintf(out, ", %zu, %zu },\n", rs.sigs[i].len,
 		    rs.sigs[i].anchor);
 	}
-	fprintf(out, "    },\n    .unknown_cause = %d\n};\n\n",
-	    rs.unknown_cause);
+	fprintf(out, "    },\n    .unknown_cause = %d,\n    .nlocal_pat = %d,\n"
+	    "    .local_pat = {\n", rs.unknown_cause, rs.nlocal_pat);
+	for (i = 0; i < rs.nlocal_pat; i++)
+		fprintf(out, "\t{ %d, %d, %d },\n", rs.local_pat[i].rule,
+		    rs.local_pat[i].pat, rs.local_pat[i].parent);
+	fputs("    }\n};\n\n", out);
 }
 
 /* put_catalog - one catalog's entries and labels as static arrays */
