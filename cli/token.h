@@ -72,4 +72,12 @@ void	token_wipe(struct token_set *);
 struct cli;
 int	token_login(struct cli *, const char *conf, long max_wait);
 
+/*
+ * token_login_text - token_login for a configuration held in memory
+ * (relayhint migrate --login, before --apply writes the file); NAME
+ * names it in messages
+ */
+int	token_login_text(struct cli *, const char *name, const char *text,
+	    long max_wait);
+
 #endif
