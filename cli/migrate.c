@@ -234,21 +234,29 @@ plan_free(struct plan *p)
 	buf_free(&p->steps);
 }
 
-/* cf_set - one more main.cf edit on f->new */
+/* set_with - one more NAME = VALUE edit (main.cf, shell file) on f->new */
 static int
-cf_set(struct mfile *f, const char *name, const char *value)
+set_with(struct mfile *f, int (*fn)(const struct buf *, const char *,
+    const char *, struct buf *), const char *name, const char *value)
 {
 	struct buf t;
 	int	 rc;
 
 	buf_init(&t, MIGRATE_FILE_MAX);
-	rc = migrate_cf_set(&f->new, name, value, &t);
-	if (rc == 0) {
+	rc = fn(&f->new, name, value, &t);
+	if (rc >= 0) {
 		buf_reset(&f->new);
 		buf_append(&f->new, t.data ? t.data : "", t.len);
 	}
 	buf_free(&t);
-	return (rc);
+	return (rc < 0 ? -1 : 0);
+}
+
+/* cf_set - one more main.cf edit on f->new */
+static int
+cf_set(struct mfile *f, const char *name, const char *value)
+{
+	return (set_with(f, migrate_cf_set, name, value));
 }
 
 /* map_set - one more lookup table edit on f->new */
@@ -703,23 +711,6 @@ edit_with(struct mfile *f, int (*fn)(const struct buf *, const char *,
 	return (rc < 0 ? -1 : 0);
 }
 
-/* sh_set - one more update-exim4.conf.conf edit on f->new */
-static int
-sh_set(struct mfile *f, const char *name, const char *value)
-{
-	struct buf t;
-	int	 rc;
-
-	buf_init(&t, MIGRATE_FILE_MAX);
-	rc = migrate_sh_set(&f->new, name, value, &t);
-	if (rc == 0) {
-		buf_reset(&f->new);
-		buf_append(&f->new, t.data ? t.data : "", t.len);
-	}
-	buf_free(&t);
-	return (rc);
-}
-
 /*
  * exim_macros - Debian: REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = * in
  * the local macros file (conf.d/main/000_localmacros, or
@@ -762,24 +753,9 @@ exim_connector(struct plan *p, const char *conf)
 	char	 path[MIGRATE_PATH_MAX], old[300], val[400];
 
 	if (p->debian == EXIM_PLAIN) {
-		if ((f = plan_file(p, conf, SHOW_EXIM)) == NULL)
+		if ((f = plan_file(p, conf, SHOW_EXIM)) == NULL ||
+		    set_with(f, migrate_exim_connector, p->host, p->mxhost) < 0)
 			return (-1);
-		{
-			struct buf t;
-			int	 rc;
-
-			buf_init(&t, MIGRATE_FILE_MAX);
-			rc = migrate_exim_connector(&f->new, p->host,
-			    p->mxhost, &t);
-			if (rc >= 0) {
-				buf_reset(&f->new);
-				buf_append(&f->new, t.data ? t.data : "",
-				    t.len);
-			}
-			buf_free(&t);
-			if (rc < 0)
-				return (-1);
-		}
 	} else {
 		/* Debian: dc_smarthost in update-exim4.conf.conf */
 		if (pathf(path, sizeof(path), "%s/update-exim4.conf.conf",
@@ -788,7 +764,7 @@ exim_connector(struct plan *p, const char *conf)
 			return (-1);
 		sh_value(&f->new, "dc_smarthost", old, sizeof(old));
 		snprintf(val, sizeof(val), "'%s::25'", p->mxhost);
-		if (sh_set(f, "dc_smarthost", val) < 0 ||
+		if (set_with(f, migrate_sh_set, "dc_smarthost", val) < 0 ||
 		    exim_macros(p) < 0 || exim_generated(p) < 0)
 			return (-1);
 	}
