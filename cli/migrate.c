@@ -824,6 +824,14 @@ plan_exim(struct plan *p)
 		return (-1);
 	text_copy(p->token_disk, sizeof(p->token_disk), p->token_path,
 	    strlen(p->token_path));
+	/* ';' separates client_send's items; '^' is a NUL to the driver */
+	if (strpbrk(p->mailbox, ";^") != NULL ||
+	    strpbrk(p->token_path, ";^{}$\\") != NULL) {
+		fprintf(stderr, "relayhint: the mailbox or the configuration "
+		    "directory has a character Exim's client_send cannot "
+		    "carry (; ^ { } $ \\)\n");
+		return (-1);
+	}
 	buf_init(&auth, 4096);
 	exim_auth_text(p, &auth);
 	if (p->debian == EXIM_SPLIT) {

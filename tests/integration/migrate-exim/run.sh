@@ -345,6 +345,21 @@ check password-delivery-again "$(tail -2 "$R/log/mainlog" | tr '\n' '|')" \
         id=\$(grep ' 587#' '$W/m365/transcript' | tail -1 | awk '{print \$2}') &&
         grep \" \$id \" '$W/m365/transcript' | grep -q 'LOGIN user=relay@contoso.example password=right'"
 
+# app-only: --login with client credentials (no --apply): the token
+# files for the Exim user, the secret from --secret-file, never printed
+printf '%s\n' "$SECRET" > "$R/client.secret"; chmod 600 "$R/client.secret"
+# shellcheck disable=SC2086
+$MIG --app-only --secret-file "$R/client.secret" --login > "$O/app.out" 2> "$O/app.err"; rc=$?
+check app-only-login "rc=$rc $(tail -c 600 "$O/app.out") $(cat "$O/app.err")" \
+    sh -c "[ $rc = 0 ] && grep -q '^migrate: signing in (client credentials)' '$O/app.out' &&
+        grep -q '^token: signed in' '$O/app.out' &&
+        [ \"\$(cat '$R/etc/relayhint-xoauth2.token')\" = \"\$(tail -1 '$W/m365/issued')\" ] &&
+        [ \"\$(stat -c '%a %U' '$R/etc/relayhint-xoauth2.token')\" = '600 Debian-exim' ] &&
+        tail -1 '$W/entra/requests.log' | grep -q '\"grant_type\": \"client_credentials\"' &&
+        tail -1 '$W/entra/requests.log' | grep -q '\"scope\": \"https://outlook.office365.com/.default\"' &&
+        [ ! -e '$R/etc/token.conf' ]"
+rm -f "$R/client.secret" "$R/etc/relayhint-xoauth2.token" "$R/state/token.state" "$R/state/token.state.lock"
+
 #
 # 4. connector: port 25 of the tenant's MX host, TLS, no AUTH
 #
