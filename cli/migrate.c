@@ -969,14 +969,15 @@ plan_print(struct plan *p, FILE *fp)
 		    p->token_disk, p->o->config_dir ? " --config-dir " : "",
 		    p->o->config_dir ? p->o->config_dir : "");
 	else
-		fprintf(fp, "Verify before --apply: relayhint probe --user %s "
-		    "--xoauth2-token-file ACCESS-TOKEN-FILE (a file holding "
-		    "only the access token: Exim's %s)\nAfter --apply: relayhint "
-		    "doctor --mta %s%s%s\n", p->mailbox[0] ? p->mailbox :
-		    "MAILBOX", strcmp(p->o->mta, "exim") == 0 ? p->token_path :
-		    "relayhint token login writes one", p->o->mta,
-		    p->o->config_dir ? " --config-dir " : "", p->o->config_dir ?
-		    p->o->config_dir : "");
+		fprintf(fp, "Verify: --apply first logs in to %s as %s with the "
+		    "token in %s, as relayhint probe --xoauth2-token-file does "
+		    "(--test-send ADDR also sends a message; --no-verify skips "
+		    "it), and applies nothing when that fails\nAfter --apply: "
+		    "relayhint doctor --mta %s%s%s\n", p->host, p->mailbox[0] ?
+		    p->mailbox : "MAILBOX", p->token_path, p->o->mta,
+		    p->gen[0] ? " --config-dir " : p->o->config_dir ?
+		    " --config-dir " : "", p->gen[0] ? p->gen :
+		    p->o->config_dir ? p->o->config_dir : "");
 	return (changes);
 }
 
