@@ -4,13 +4,14 @@
 # Usage: tools/deps.sh build|test
 #   build: compiler, pkg-config, libmilter-dev, libcurl, OpenSSL, cmocka
 #   test:  the above plus what the tests drive (python3, valgrind, swaks,
-#          chromium and w3m for the HTML rendering test, clang) and what
+#          chromium and w3m for the HTML rendering test, clang, iproute2 for
+#          the migrate-exim network namespace) and what
 #          make deb needs (dpkg-dev, debhelper, devscripts, lintian, exim4-dev)
 # Integration tests install Postfix and unpack Exim themselves.
 # Not root: print what is missing and go on (the build says what fails).
 
 want="build-essential pkg-config libmilter-dev libcurl4-openssl-dev libssl-dev libcmocka-dev"
-[ "$1" = test ] && want="$want python3 python3-jsonschema valgrind mandoc clang chromium w3m"
+[ "$1" = test ] && want="$want python3 python3-jsonschema valgrind mandoc clang chromium w3m iproute2"
 
 # make deb and its test, tests/integration/deb
 [ "$1" = test ] && want="$want dpkg-dev debhelper devscripts lintian exim4-dev"
