@@ -234,22 +234,27 @@ plan_free(struct plan *p)
 	buf_free(&p->steps);
 }
 
+/* new_from - an edit's result T (status RC) becomes f->new; T is freed */
+static int
+new_from(struct mfile *f, struct buf *t, int rc)
+{
+	if (rc >= 0) {
+		buf_reset(&f->new);
+		buf_append(&f->new, t->data ? t->data : "", t->len);
+	}
+	buf_free(t);
+	return (rc < 0 ? -1 : 0);
+}
+
 /* set_with - one more NAME = VALUE edit (main.cf, shell file) on f->new */
 static int
 set_with(struct mfile *f, int (*fn)(const struct buf *, const char *,
     const char *, struct buf *), const char *name, const char *value)
 {
 	struct buf t;
-	int	 rc;
 
 	buf_init(&t, MIGRATE_FILE_MAX);
-	rc = fn(&f->new, name, value, &t);
-	if (rc >= 0) {
-		buf_reset(&f->new);
-		buf_append(&f->new, t.data ? t.data : "", t.len);
-	}
-	buf_free(&t);
-	return (rc < 0 ? -1 : 0);
+	return (new_from(f, &t, fn(&f->new, name, value, &t)));
 }
 
 /* cf_set - one more main.cf edit on f->new */
@@ -699,16 +704,9 @@ edit_with(struct mfile *f, int (*fn)(const struct buf *, const char *,
     struct buf *), const char *arg)
 {
 	struct buf t;
-	int	 rc;
 
 	buf_init(&t, MIGRATE_FILE_MAX);
-	rc = fn(&f->new, arg, &t);
-	if (rc >= 0) {
-		buf_reset(&f->new);
-		buf_append(&f->new, t.data ? t.data : "", t.len);
-	}
-	buf_free(&t);
-	return (rc < 0 ? -1 : 0);
+	return (new_from(f, &t, fn(&f->new, arg, &t)));
 }
 
 /*
