@@ -63,6 +63,9 @@ int	cli_main(int argc, char **argv, const struct cli_cmd *);
 /* cli_set_lang - --lang TAG; POSIX forms (zh_TW.UTF-8) accepted */
 void	cli_set_lang(struct cli *, const char *);
 
+/* cli_net_run - argv ("relayhint", command, ...) run by relayhint-net as a child; its exit */
+int	cli_net_run(char **argv, const char *input);
+
 /* cli_read_all - a file ("-" = stdin) into b (bounded); -1 with a message on error */
 int	cli_read_all(const char *path, struct buf *b);
 

@@ -1,7 +1,7 @@
 /*
  * climain.c - what relayhint and relayhint-net do before a command runs
  *
- * Functions: cli_main, cli_set_lang.
+ * Functions: cli_main, cli_set_lang, cli_net_run.
  *
  * The global options (--rules, --catalogs, -h, -V), the language from the
  * environment, the knowledge base, then the command from the program's
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -65,6 +66,53 @@ helper_exec(char **argv, const char *cmd)
 	fprintf(stderr, "relayhint: %s: cannot run %s: %s\n", cmd,
 	    RH_LIBEXECDIR "/" CLI_HELPER_NAME, strerror(errno));
 	return (EXIT_CONFIG);
+}
+
+/*
+ * cli_net_run - a relayhint-net command as a child (migrate's login and
+ * its check before --apply), input on its standard input when given;
+ * its exit status, or EXIT_CONFIG when it could not be run
+ */
+int
+cli_net_run(char **argv, const char *input)
+{
+	int	 fd[2] = { -1, -1 }, status;
+	size_t	 len, off = 0;
+	ssize_t	 n;
+	pid_t	 pid;
+
+	if (input != NULL && pipe(fd) < 0)
+		return (EXIT_CONFIG);
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0) {
+		if (input != NULL) {
+			close(fd[0]);
+			close(fd[1]);
+		}
+		return (EXIT_CONFIG);
+	}
+	if (pid == 0) {
+		if (input != NULL) {
+			close(fd[1]);
+			if (dup2(fd[0], STDIN_FILENO) < 0)
+				_exit(EXIT_CONFIG);
+			close(fd[0]);
+		}
+		_exit(helper_exec(argv, argv[1]));
+	}
+	if (input != NULL) {
+		close(fd[0]);
+		len = strlen(input);
+		while (off < len && ((n = write(fd[1], input + off,
+		    len - off)) > 0 || (n < 0 && errno == EINTR)))
+			off += n > 0 ? (size_t)n : 0;
+		close(fd[1]);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return (EXIT_CONFIG);
+	return (WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_CONFIG);
 }
 
 /* cli_set_lang - --lang TAG; POSIX forms (zh_TW.UTF-8) accepted */

@@ -43,7 +43,7 @@
 #include "text.h"
 #include "token.h"
 
-#define MIGRATE_FILES		8
+#define MIGRATE_FILES		12
 #define MIGRATE_PATH_MAX	1024
 #define MIGRATE_BACKUP_DIR	"/var/backups/relayhint/migrate"
 #define MIGRATE_EXIT_FAIL	3
@@ -57,6 +57,18 @@ enum mhide {
 	SHOW_NOTHING
 };
 
+/*
+ * source: a file of the plan is written by --apply; the token files by
+ * --login (before apply: their backup is what they held before the
+ * login); Debian's generated Exim configuration by update-exim4.conf
+ * (backed up, restored byte for byte, never diffed)
+ */
+enum msrc {
+	FROM_APPLY,
+	FROM_LOGIN,
+	FROM_TOOL
+};
+
 struct mfile {
 	char	 path[MIGRATE_PATH_MAX];	/* on disk */
 	struct buf old, new;
@@ -65,6 +77,8 @@ struct mfile {
 	char	 postmap[MIGRATE_PATH_MAX + 16]; /* "hash:/path" to rebuild */
 	mode_t	 mode;				/* for a new file */
 	char	 owner[64];			/* for a new file; "" = root */
+	enum msrc source;			/* who writes it */
+	struct stat st;				/* FROM_LOGIN: the file before */
 };
 
 struct mopts {
@@ -82,6 +96,14 @@ struct mopts {
 	const char *token_conf;		/* relayhint token refresh config */
 	int	 app_only;		/* client credentials, SMTP.SendAsApp */
 	int	 no_reload;
+	int	 login;			/* --login: the first token, before apply */
+	int	 no_verify;		/* --no-verify: apply without a probe */
+	const char *test_send;		/* --test-send ADDR: probe sends mail */
+	const char *token_base;		/* Entra endpoint base (tests) */
+	const char *ca_file;		/* trust anchors: endpoint and probe */
+	const char *token_state;	/* the refresher's state file */
+	const char *secret_file;	/* app-only: the client secret */
+	const char *verify_server;	/* HOST:PORT the probe logs in to */
 };
 
 struct plan {
@@ -99,7 +121,18 @@ struct plan {
 	char	 token_disk[MIGRATE_PATH_MAX];	/* on disk (chroot) */
 	struct buf steps;		/* Microsoft-side and manual steps */
 	int	 plugins;		/* Postfix XOAUTH2: MIGRATE_PLUGIN_* */
+	struct cli *c;
+	int	 port;			/* relay port today */
+	int	 debian;		/* EXIM_PLAIN, EXIM_SPLIT, EXIM_TEMPLATE */
+	char	 gen[MIGRATE_PATH_MAX];	/* Debian: the generated configuration */
+	char	 upd[MIGRATE_PATH_MAX];	/* Debian: update-exim4.conf */
+	char	 token_conf[MIGRATE_PATH_MAX];	/* Exim: the refresher's */
 };
+
+/* Exim layouts: one file; Debian's conf.d; Debian's single template */
+#define EXIM_PLAIN	0
+#define EXIM_SPLIT	1
+#define EXIM_TEMPLATE	2
 
 /* pathf - snprintf into a path buffer; -1 (ENAMETOOLONG) when cut */
 static int __attribute__((format(printf, 3, 4)))
@@ -202,21 +235,34 @@ plan_free(struct plan *p)
 	buf_free(&p->steps);
 }
 
+/* new_from - an edit's result T (status RC) becomes f->new; T is freed */
+static int
+new_from(struct mfile *f, struct buf *t, int rc)
+{
+	if (rc >= 0) {
+		buf_reset(&f->new);
+		buf_append(&f->new, t->data ? t->data : "", t->len);
+	}
+	buf_free(t);
+	return (rc < 0 ? -1 : 0);
+}
+
+/* set_with - one more NAME = VALUE edit (main.cf, shell file) on f->new */
+static int
+set_with(struct mfile *f, int (*fn)(const struct buf *, const char *,
+    const char *, struct buf *), const char *name, const char *value)
+{
+	struct buf t;
+
+	buf_init(&t, MIGRATE_FILE_MAX);
+	return (new_from(f, &t, fn(&f->new, name, value, &t)));
+}
+
 /* cf_set - one more main.cf edit on f->new */
 static int
 cf_set(struct mfile *f, const char *name, const char *value)
 {
-	struct buf t;
-	int	 rc;
-
-	buf_init(&t, MIGRATE_FILE_MAX);
-	rc = migrate_cf_set(&f->new, name, value, &t);
-	if (rc == 0) {
-		buf_reset(&f->new);
-		buf_append(&f->new, t.data ? t.data : "", t.len);
-	}
-	buf_free(&t);
-	return (rc);
+	return (set_with(f, migrate_cf_set, name, value));
 }
 
 /* map_set - one more lookup table edit on f->new */
@@ -247,7 +293,7 @@ find_hop(struct plan *p, struct doctor_report *r)
 	int	 i;
 
 	memset(&d, 0, sizeof(d));
-	d.config_dir = p->o->config_dir;
+	d.config_dir = p->gen[0] ? p->gen : p->o->config_dir;
 	d.xoauth2_conf = p->o->xoauth2_conf;
 	d.exim = p->o->exim;
 	memset(&io, 0, sizeof(io));
@@ -273,6 +319,7 @@ find_hop(struct plan *p, struct doctor_report *r)
 	}
 	text_copy(p->host, sizeof(p->host), h->host, strlen(h->host));
 	text_copy(p->key, sizeof(p->key), h->key, strlen(h->key));
+	p->port = h->port;
 	if (p->o->mailbox != NULL)
 		text_copy(p->mailbox, sizeof(p->mailbox), p->o->mailbox,
 		    strlen(p->o->mailbox));
@@ -564,103 +611,301 @@ plan_postfix(struct plan *p)
 	return (0);
 }
 
-/* exim_conf - the single Exim configuration file we edit */
+/* sh_value - NAME='VALUE' of a Debian update-exim4.conf.conf; "" if none */
+static void
+sh_value(const struct buf *b, const char *name, char *out, size_t outlen)
+{
+	const char *s = b->data ? b->data : "", *e;
+	size_t	 n = strlen(name);
+
+	out[0] = '\0';
+	for (; *s != '\0'; s = e + (*e != '\0')) {
+		e = s + strcspn(s, "\n");
+		if ((size_t)(e - s) > n && strncmp(s, name, n) == 0 &&
+		    s[n] == '=') {
+			s += n + 1;
+			if (*s == '\'' || *s == '"')
+				s++;
+			text_copy(out, outlen, s, strcspn(s, "'\"\n"));
+			return;
+		}
+	}
+}
+
+/*
+ * exim_layout - where this Exim's configuration comes from.  With
+ * DIR/update-exim4.conf.conf and no DIR/exim4.conf it is Debian's:
+ * update-exim4.conf builds the running file (/var/lib/exim4/
+ * config.autogenerated; DIR/config.autogenerated for a --config-dir
+ * other than /etc/exim4, a private copy) from DIR/conf.d/ when
+ * dc_use_split_config is true, else from DIR/exim4.conf.template.
+ * update-exim4.conf is the one next to --exim when there is one.
+ */
+static int
+exim_layout(struct plan *p)
+{
+	const char *dir = p->o->config_dir ? p->o->config_dir : "/etc/exim4";
+	char	 path[MIGRATE_PATH_MAX], split[16], err[256], *sl;
+	struct buf b;
+
+	text_copy(p->config_dir, sizeof(p->config_dir), dir, strlen(dir));
+	p->debian = EXIM_PLAIN;
+	if (pathf(path, sizeof(path), "%s/exim4.conf", dir) < 0 ||
+	    access(path, F_OK) == 0 || pathf(path, sizeof(path),
+	    "%s/update-exim4.conf.conf", dir) < 0 || access(path, R_OK) != 0)
+		return (0);
+	buf_init(&b, 256 * 1024);
+	if (buf_load_file(&b, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "relayhint: %s\n", err);
+		buf_free(&b);
+		return (-1);
+	}
+	sh_value(&b, "dc_use_split_config", split, sizeof(split));
+	buf_free(&b);
+	p->debian = strcmp(split, "true") == 0 ? EXIM_SPLIT : EXIM_TEMPLATE;
+	if (strcmp(dir, "/etc/exim4") == 0 || strcmp(dir, "/etc/exim4/") == 0)
+		text_copy(p->gen, sizeof(p->gen),
+		    "/var/lib/exim4/config.autogenerated", 35);
+	else if (pathf(p->gen, sizeof(p->gen), "%s/config.autogenerated",
+	    dir) < 0)
+		return (-1);
+	text_copy(p->upd, sizeof(p->upd), "update-exim4.conf", 17);
+	if (p->o->exim != NULL && (sl = strrchr(p->o->exim, '/')) != NULL &&
+	    pathf(path, sizeof(path), "%.*s/update-exim4.conf",
+	    (int)(sl - p->o->exim), p->o->exim) == 0 && access(path, X_OK) == 0)
+		text_copy(p->upd, sizeof(p->upd), path, strlen(path));
+	if (access(p->gen, R_OK) != 0) {
+		fprintf(stderr, "relayhint: Debian's Exim configuration in %s, "
+		    "but no %s yet: run %s%s%s%s%s first\n", dir, p->gen, p->upd,
+		    p->o->config_dir ? " -d " : "", p->o->config_dir ? dir : "",
+		    p->o->config_dir ? " -o " : "", p->o->config_dir ? p->gen :
+		    "");
+		return (-1);
+	}
+	return (0);
+}
+
+/* exim_conf - the single Exim configuration file we edit (not split) */
 static int
 exim_conf(struct plan *p, char *out, size_t outlen)
 {
 	static const char *const names[] = { "exim.conf", "exim4.conf",
 	    "exim4.conf.template" };
-	const char *dir = p->o->config_dir ? p->o->config_dir : "/etc/exim4";
+	const char *dir = p->config_dir;
 	size_t	 i;
 
-	text_copy(p->config_dir, sizeof(p->config_dir), dir, strlen(dir));
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(out, outlen, "%s/%s", dir, names[i]);
+		if (pathf(out, outlen, "%s/%s", dir, names[i]) < 0)
+			break;
 		if (access(out, R_OK) == 0)
 			return (0);
 	}
 	fprintf(stderr, "relayhint: no exim.conf, exim4.conf or "
-	    "exim4.conf.template in %s (Debian's split configuration: run "
-	    "update-exim4.conf.template first)\n", dir);
+	    "exim4.conf.template in %s\n", dir);
 	return (-1);
 }
 
-/* plan_exim - the configuration file, the refresher's configuration */
+/* edit_with - f->new through one of common/migrate.c's edits */
+static int
+edit_with(struct mfile *f, int (*fn)(const struct buf *, const char *,
+    struct buf *), const char *arg)
+{
+	struct buf t;
+
+	buf_init(&t, MIGRATE_FILE_MAX);
+	return (new_from(f, &t, fn(&f->new, arg, &t)));
+}
+
+/*
+ * exim_macros - Debian: REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = * in
+ * the local macros file (conf.d/main/000_localmacros, or
+ * exim4.conf.localmacros for the single template; README.Debian), so
+ * that Debian's remote_smtp_smarthost never sends mail, a password or a
+ * token without TLS
+ */
+static int
+exim_macros(struct plan *p)
+{
+	struct mfile *mf;
+	char	 path[MIGRATE_PATH_MAX];
+
+	if (pathf(path, sizeof(path), p->debian == EXIM_SPLIT ?
+	    "%s/conf.d/main/000_localmacros" : "%s/exim4.conf.localmacros",
+	    p->config_dir) < 0 || (mf = plan_file(p, path, SHOW_EXIM)) == NULL)
+		return (-1);
+	return (cf_set(mf, "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS", "*"));
+}
+
+/* exim_generated - Debian: back up the file update-exim4.conf rewrites */
+static int
+exim_generated(struct plan *p)
+{
+	struct mfile *g;
+
+	if (p->debian == EXIM_PLAIN)
+		return (0);
+	if ((g = plan_file(p, p->gen, SHOW_NOTHING)) == NULL)
+		return (-1);
+	g->source = FROM_TOOL;
+	return (0);
+}
+
+/* exim_connector - the smarthost to the tenant's MX host, port 25, TLS */
+static int
+exim_connector(struct plan *p, const char *conf)
+{
+	struct mfile *f;
+	char	 path[MIGRATE_PATH_MAX], old[300], val[400];
+
+	if (p->debian == EXIM_PLAIN) {
+		if ((f = plan_file(p, conf, SHOW_EXIM)) == NULL ||
+		    set_with(f, migrate_exim_connector, p->host, p->mxhost) < 0)
+			return (-1);
+	} else {
+		/* Debian: dc_smarthost in update-exim4.conf.conf */
+		if (pathf(path, sizeof(path), "%s/update-exim4.conf.conf",
+		    p->config_dir) < 0 || (f = plan_file(p, path, SHOW_ALL)) ==
+		    NULL)
+			return (-1);
+		sh_value(&f->new, "dc_smarthost", old, sizeof(old));
+		snprintf(val, sizeof(val), "'%s::25'", p->mxhost);
+		if (set_with(f, migrate_sh_set, "dc_smarthost", val) < 0 ||
+		    exim_macros(p) < 0 || exim_generated(p) < 0)
+			return (-1);
+	}
+	steps_connector(p);
+	if (p->debian != EXIM_PLAIN)
+		buf_printf(&p->steps, "Relay side (Debian): --apply runs %s; "
+		    "passwd.client stays as it is (the connector offers no "
+		    "AUTH, so Exim sends no password).\n", p->upd);
+	return (0);
+}
+
+/*
+ * exim_auth_text - the XOAUTH2 client authenticator.  client_send is a
+ * list of two items: the initial response user=MAILBOX^Aauth=Bearer
+ * TOKEN^A^A sent with AUTH (the plaintext driver base64-encodes it),
+ * and an empty answer for the one challenge Microsoft sends on a
+ * refused token (334 with a base64 JSON status), after which it answers
+ * 535 5.7.3.  Without that second item Exim runs out of items, cancels
+ * with "*" and logs only "Too few items in client_send", losing
+ * Microsoft's reply.  An empty item cannot end an Exim list (it is
+ * dropped), so the second item is an expansion that yields "".
+ */
+static void
+exim_auth_text(const struct plan *p, struct buf *auth)
+{
+	buf_printf(auth, "xoauth2_m365:\n  driver = plaintext\n"
+	    "  public_name = XOAUTH2\n"
+	    "  # a bearer token: over TLS only\n"
+	    "  client_condition = ${if !eq{$tls_out_cipher}{}}\n"
+	    "  # initial response, then an empty answer to the error challenge\n"
+	    "  client_send = <; user=%s\\x01auth=Bearer "
+	    "${readfile{%s}{}}\\x01\\x01 ; ${if bool{true}{}}\n", p->mailbox,
+	    p->token_path);
+}
+
+/* plan_exim - the configuration, the refresher's configuration */
 static int
 plan_exim(struct plan *p)
 {
 	struct mfile *cf, *tc;
-	struct buf auth, t;
+	struct buf auth;
 	char	 path[MIGRATE_PATH_MAX];
 	int	 rc;
 
-	if (exim_conf(p, path, sizeof(path)) < 0 ||
-	    (cf = plan_file(p, path, SHOW_EXIM)) == NULL)
+	path[0] = '\0';
+	if (p->debian != EXIM_SPLIT && exim_conf(p, path, sizeof(path)) < 0)
 		return (-1);
-	buf_init(&t, MIGRATE_FILE_MAX);
-	if (strcmp(p->o->to, "connector") == 0) {
-		rc = migrate_exim_connector(&cf->new, p->host, p->mxhost, &t);
-		if (rc >= 0) {
-			buf_reset(&cf->new);
-			buf_append(&cf->new, t.data ? t.data : "", t.len);
-		}
-		buf_free(&t);
-		if (rc < 0)
-			return (-1);
-		steps_connector(p);
-		return (0);
-	}
+	if (strcmp(p->o->to, "connector") == 0)
+		return (exim_connector(p, path));
 	if (p->mailbox[0] == '\0') {
-		buf_free(&t);
 		fprintf(stderr, "relayhint: no login name in passwd.client; give "
 		    "--mailbox ADDR\n");
 		return (-1);
 	}
 	if (pathf(p->token_path, sizeof(p->token_path),
-	    "%s/relayhint-xoauth2.token", p->config_dir) < 0) {
-		buf_free(&t);
+	    "%s/relayhint-xoauth2.token", p->config_dir) < 0)
 		return (-1);
-	}
 	text_copy(p->token_disk, sizeof(p->token_disk), p->token_path,
 	    strlen(p->token_path));
-	/*
-	 * XOAUTH2 initial response: user=MAILBOX^Aauth=Bearer TOKEN^A^A; the
-	 * plaintext driver base64-encodes each client_send string itself.
-	 */
+	/* ';' separates client_send's items; '^' is a NUL to the driver */
+	if (strpbrk(p->mailbox, ";^") != NULL ||
+	    strpbrk(p->token_path, ";^{}$\\") != NULL) {
+		fprintf(stderr, "relayhint: the mailbox or the configuration "
+		    "directory has a character Exim's client_send cannot "
+		    "carry (; ^ { } $ \\)\n");
+		return (-1);
+	}
 	buf_init(&auth, 4096);
-	buf_printf(&auth, "xoauth2_m365:\n  driver = plaintext\n"
-	    "  public_name = XOAUTH2\n"
-	    "  client_send = : user=%s\\x01auth=Bearer "
-	    "${readfile{%s}{}}\\x01\\x01\n", p->mailbox, p->token_path);
-	rc = migrate_exim_auth(&cf->new, auth.data, &t);
-	if (rc == 0) {
-		buf_reset(&cf->new);
-		buf_append(&cf->new, t.data ? t.data : "", t.len);
+	exim_auth_text(p, &auth);
+	if (p->debian == EXIM_SPLIT) {
+		/*
+		 * Debian's conf.d: our authenticator in a file of its own
+		 * that sorts before 30_exim4-config_examples (Exim offers
+		 * them in order), the LOGIN and PLAIN clients there
+		 * commented out.  passwd.client stays: the
+		 * remote_smtp_smarthost transport only tries AUTH with hosts
+		 * that have an entry there.
+		 */
+		rc = -1;
+		if (pathf(path, sizeof(path), "%s/conf.d/auth/"
+		    "20_relayhint-xoauth2", p->config_dir) == 0 &&
+		    (cf = plan_file(p, path, SHOW_ALL)) != NULL) {
+			buf_reset(&cf->new);
+			buf_printf(&cf->new, "# relayhint migrate: XOAUTH2 to "
+			    "Microsoft 365 (relayhint(1), migrate)\n\n%s",
+			    auth.data);
+			rc = 0;
+		}
+		if (rc == 0 && (pathf(path, sizeof(path), "%s/conf.d/auth/"
+		    "30_exim4-config_examples", p->config_dir) < 0 ||
+		    (cf = plan_file(p, path, SHOW_EXIM)) == NULL ||
+		    edit_with(cf, migrate_exim_auth, NULL) < 0))
+			rc = -1;
+	} else {
+		rc = (cf = plan_file(p, path, SHOW_EXIM)) == NULL ? -1 :
+		    edit_with(cf, migrate_exim_auth, auth.data);
 	}
 	buf_free(&auth);
-	buf_free(&t);
-	if (rc < 0)
+	if (rc < 0 || (p->debian != EXIM_PLAIN && (exim_macros(p) < 0 ||
+	    exim_generated(p) < 0)))
 		return (-1);
 	tc = plan_file(p, p->o->token_conf ? p->o->token_conf :
 	    RH_SYSCONFDIR "/token.conf", SHOW_ALL);
 	if (tc == NULL)
 		return (-1);
+	text_copy(p->token_conf, sizeof(p->token_conf), tc->path,
+	    strlen(tc->path));
 	tc->mode = 0600;
 	buf_reset(&tc->new);
 	buf_printf(&tc->new, "# relayhint token refresh: keeps %s fresh for "
 	    "Exim's XOAUTH2 authenticator\ntenant = %s\nclient_id = %s\n"
-	    "grant = %s\n%sstate_file = /var/lib/relayhint/token.state\n"
-	    "token_file = %s\nowner = Debian-exim\n", p->token_path,
-	    p->tenant, p->client_id, p->o->app_only ? "client_credentials" :
-	    "refresh_token", p->o->app_only ?
-	    "secret_file = " RH_SYSCONFDIR "/client.secret\n" : "",
-	    p->token_path);
+	    "grant = %s\n", p->token_path, p->tenant, p->client_id,
+	    p->o->app_only ? "client_credentials" : "refresh_token");
+	if (p->o->app_only)
+		buf_printf(&tc->new, "secret_file = %s\n", p->o->secret_file ?
+		    p->o->secret_file : RH_SYSCONFDIR "/client.secret");
+	buf_printf(&tc->new, "state_file = %s\ntoken_file = %s\n"
+	    "owner = Debian-exim\n", p->o->token_state ? p->o->token_state :
+	    "/var/lib/relayhint/token.state", p->token_path);
+	if (p->o->token_base != NULL)
+		buf_printf(&tc->new, "base_url = %s\n", p->o->token_base);
+	if (p->o->ca_file != NULL)
+		buf_printf(&tc->new, "ca_file = %s\n", p->o->ca_file);
 	steps_oauth(p);
-	buf_printf(&p->steps, "Relay side:\n  - first token: relayhint token "
-	    "login --config %s\n  - keep it fresh: systemctl enable --now "
+	buf_printf(&p->steps, "Relay side:\n  - first token: relayhint migrate "
+	    "--login (or relayhint token login --config %s after --apply)\n"
+	    "  - keep it fresh: systemctl enable --now "
 	    "relayhint-token-refresh.timer (runs relayhint token refresh "
 	    "every 10 minutes; each write is a rename, so a delivery reads "
 	    "a whole token)\n", tc->path);
+	if (p->debian != EXIM_PLAIN)
+		buf_printf(&p->steps, "  - Debian: --apply runs %s; the "
+		    "password line in passwd.client must stay (Debian's "
+		    "remote_smtp_smarthost tries AUTH only with hosts listed "
+		    "there) but is no longer sent: replace the password with "
+		    "a placeholder once mail flows.\n", p->upd);
 	return (0);
 }
 
@@ -675,6 +920,15 @@ plan_print(struct plan *p, FILE *fp)
 	for (i = 0; i < p->n; i++) {
 		struct mfile *f = &p->f[i];
 
+		if (f->source == FROM_TOOL) {
+			buf_printf(&d, "(then: %s%s%s%s%s rewrites %s, which "
+			    "Exim reads; backed up, restored byte for byte by "
+			    "--rollback)\n", p->upd, p->o->config_dir ? " -d " :
+			    "", p->o->config_dir ? p->config_dir : "",
+			    p->o->config_dir ? " -o " : "", p->o->config_dir ?
+			    p->gen : "", f->path);
+			continue;
+		}
 		if (f->hide == SHOW_NOTHING) {
 			buf_printf(&d, "--- %s\n+++ %s (relayhint migrate)\n"
 			    "(contents not shown: it holds a secret)\n",
@@ -720,14 +974,15 @@ plan_print(struct plan *p, FILE *fp)
 		    p->token_disk, p->o->config_dir ? " --config-dir " : "",
 		    p->o->config_dir ? p->o->config_dir : "");
 	else
-		fprintf(fp, "Verify before --apply: relayhint probe --user %s "
-		    "--xoauth2-token-file ACCESS-TOKEN-FILE (a file holding "
-		    "only the access token: Exim's %s)\nAfter --apply: relayhint "
-		    "doctor --mta %s%s%s\n", p->mailbox[0] ? p->mailbox :
-		    "MAILBOX", strcmp(p->o->mta, "exim") == 0 ? p->token_path :
-		    "relayhint token login writes one", p->o->mta,
-		    p->o->config_dir ? " --config-dir " : "", p->o->config_dir ?
-		    p->o->config_dir : "");
+		fprintf(fp, "Verify: --apply first logs in to %s as %s with the "
+		    "token in %s, as relayhint probe --xoauth2-token-file does "
+		    "(--test-send ADDR also sends a message; --no-verify skips "
+		    "it), and applies nothing when that fails\nAfter --apply: "
+		    "relayhint doctor --mta %s%s%s\n", p->host, p->mailbox[0] ?
+		    p->mailbox : "MAILBOX", p->token_path, p->o->mta,
+		    p->gen[0] ? " --config-dir " : p->o->config_dir ?
+		    " --config-dir " : "", p->gen[0] ? p->gen :
+		    p->o->config_dir ? p->o->config_dir : "");
 	return (changes);
 }
 
@@ -851,6 +1106,67 @@ backup_path(const char *dir, int i, const char *path, const char *pm,
 	fprintf(man, "%d\t%d\t%o\t%ld\t%ld\t%s\t%s\n", i, existed,
 	    (unsigned)(st.st_mode & 07777), (long)st.st_uid, (long)st.st_gid,
 	    pm != NULL && pm[0] ? pm : "-", path);
+	return (0);
+}
+
+/*
+ * backup_login - the backup of a file --login wrote: what it held before
+ * the login (f->old, f->st), or that it did not exist
+ */
+static int
+backup_login(const char *dir, int i, const struct mfile *f, FILE *man)
+{
+	char	 bk[MIGRATE_PATH_MAX + 64];
+
+	if (f->existed) {
+		snprintf(bk, sizeof(bk), "%s/%d", dir, i);
+		if (file_put(bk, f->old.data ? f->old.data : "", f->old.len,
+		    0600, 0, 0) < 0)
+			return (-1);
+	}
+	fprintf(man, "%d\t%d\t%o\t%ld\t%ld\t-\t%s\n", i, f->existed,
+	    (unsigned)(f->st.st_mode & 07777), (long)f->st.st_uid,
+	    (long)f->st.st_gid, f->path);
+	return (0);
+}
+
+/*
+ * update_exim4 - Debian: rebuild the configuration Exim reads from the
+ * files just written.  Without update-exim4.conf (exim4-config not
+ * installed) the files stay written and Exim goes on with the old
+ * generated file until someone runs it: said, and not an error.
+ */
+static int
+update_exim4(const struct plan *p)
+{
+	struct buf b;
+	char	*argv[8];
+	int	 n = 0, rc;
+
+	argv[n++] = (char *)p->upd;
+	if (p->o->config_dir != NULL) {
+		argv[n++] = (char *)"-d";
+		argv[n++] = (char *)p->config_dir;
+		argv[n++] = (char *)"-o";
+		argv[n++] = (char *)p->gen;
+	}
+	argv[n] = NULL;
+	buf_init(&b, 64 * 1024);
+	rc = cli_run(NULL, argv, &b);
+	buf_free(&b);
+	if (rc < 0) {
+		printf("migrate: %s not found (Debian's exim4-config): the "
+		    "files are written, but Exim reads %s, which still holds "
+		    "the old configuration; run update-exim4.conf, then "
+		    "systemctl restart exim4\n", p->upd, p->gen);
+		return (0);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "relayhint: %s failed (exit %d); Exim would "
+		    "refuse the new configuration\n", p->upd, rc);
+		return (-1);
+	}
+	printf("migrate: %s rebuilt %s\n", p->upd, p->gen);
 	return (0);
 }
 
@@ -1034,6 +1350,15 @@ plan_apply(struct plan *p)
 	for (i = 0, n = 0; i < p->n; i++) {
 		char	 idx[MIGRATE_PATH_MAX];
 
+		if (p->f[i].source == FROM_LOGIN) {
+			if (backup_login(dir, n++, &p->f[i], fp) < 0) {
+				fprintf(stderr, "relayhint: backup of %s failed; "
+				    "nothing changed\n", p->f[i].path);
+				fclose(fp);
+				return (MIGRATE_EXIT_FAIL);
+			}
+			continue;
+		}
 		if (backup_path(dir, n++, p->f[i].path, NULL, fp) < 0 ||
 		    (p->f[i].postmap[0] != '\0' && map_index(p->f[i].postmap,
 		    idx, sizeof(idx)) == 0 && backup_path(dir, n++, idx,
@@ -1051,6 +1376,8 @@ plan_apply(struct plan *p)
 	for (i = 0; i < p->n; i++) {
 		struct mfile *f = &p->f[i];
 
+		if (f->source != FROM_APPLY)
+			continue;
 		if (f->existed && f->old.len == f->new.len &&
 		    memcmp(f->old.data ? f->old.data : "", f->new.data ?
 		    f->new.data : "", f->old.len) == 0)
@@ -1074,6 +1401,8 @@ plan_apply(struct plan *p)
 			goto undo;
 		printf("migrate: wrote %s\n", f->path);
 	}
+	if (p->debian != EXIM_PLAIN && update_exim4(p) < 0)
+		goto undo;
 	reload(p->o->mta, p->o->config_dir, p->o->no_reload);
 	printf("migrate: applied %s; backup in %s\nTo undo: relayhint migrate "
 	    "--rollback %s%s%s\n", stamp, dir, stamp,
@@ -1086,6 +1415,134 @@ undo:
 	    "back\n", written);
 	migrate_rollback(p->o, stamp);
 	return (MIGRATE_EXIT_FAIL);
+}
+
+/* login_file - a file --login is about to write, as it is now */
+static int
+login_file(struct plan *p, const char *path)
+{
+	struct mfile *f;
+
+	if ((f = plan_file(p, path, SHOW_NOTHING)) == NULL)
+		return (-1);
+	f->source = FROM_LOGIN;
+	if (f->existed && stat(path, &f->st) < 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * plan_login - --login: the first token, written where the MTA reads it
+ * (Exim: the access token file, the Exim user's, mode 0600; the refresh
+ * token in the refresher's root-only state file), before anything else
+ * changes.  The exit status of relayhint token login.
+ */
+static int
+plan_login(struct plan *p)
+{
+	static char *login_argv[] = { "relayhint", "token", "login",
+	    "--config", "-", NULL };
+	struct mfile *tc = NULL;
+	char	 state[MIGRATE_PATH_MAX], lock[MIGRATE_PATH_MAX + 8];
+	int	 i, rc;
+
+	if (strcmp(p->o->to, "oauth") != 0) {
+		printf("migrate: --login: a connector has no login; nothing to "
+		    "sign in\n");
+		return (0);
+	}
+	if (strcmp(p->o->mta, "exim") != 0) {
+		fprintf(stderr, "relayhint: --login: for Postfix the first token "
+		    "comes from sasl-xoauth2-tool (see the plan above)\n");
+		return (EXIT_USAGE);
+	}
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->f[i].path, p->token_conf) == 0)
+			tc = &p->f[i];
+	if (tc == NULL || tc->new.data == NULL)
+		return (MIGRATE_EXIT_FAIL);
+	text_copy(state, sizeof(state), p->o->token_state ? p->o->token_state :
+	    "/var/lib/relayhint/token.state", strlen(p->o->token_state ?
+	    p->o->token_state : "/var/lib/relayhint/token.state"));
+	/* the refresher's lock file too: a rollback leaves nothing behind */
+	snprintf(lock, sizeof(lock), "%s.lock", state);
+	if (login_file(p, p->token_disk) < 0 || login_file(p, state) < 0 ||
+	    login_file(p, lock) < 0) {
+		fprintf(stderr, "relayhint: --login: cannot read %s or %s as "
+		    "they are\n", p->token_disk, state);
+		return (MIGRATE_EXIT_FAIL);
+	}
+	printf("migrate: signing in (%s)\n", p->o->app_only ?
+	    "client credentials" : "device code");
+	fflush(stdout);
+	/* relayhint-net reads the configuration not yet on disk on stdin */
+	rc = cli_net_run(login_argv, tc->new.data);
+	if (rc != 0)
+		fprintf(stderr, "relayhint: --login failed: nothing applied\n");
+	return (rc);
+}
+
+/*
+ * plan_verify - before --apply: log in to the relay host with the new
+ * credentials through relayhint probe (XOAUTH2, STARTTLS, certificate
+ * verified) and, with --test-send, send a test message.  The probe prints
+ * its status line and, on a refusal, the classified cause and hint.
+ * 0 when the login worked.
+ */
+static int
+plan_verify(struct plan *p)
+{
+	char	 server[300];
+	char	*argv[16];
+	int	 n = 0, rc;
+
+	if (strcmp(p->o->to, "oauth") != 0) {
+		printf("migrate: verify: a connector has no login to test before "
+		    "the switch; after --apply send a test message\n");
+		return (0);
+	}
+	if (strcmp(p->o->mta, "exim") != 0)
+		return (0);	/* Postfix: sasl-xoauth2 owns the token */
+	if (access(p->token_disk, R_OK) != 0) {
+		fprintf(stderr, "relayhint: verify: no token in %s: add --login "
+		    "(or run relayhint token login), or skip the check with "
+		    "--no-verify\n", p->token_disk);
+		return (-1);
+	}
+	if (p->o->verify_server != NULL)
+		text_copy(server, sizeof(server), p->o->verify_server,
+		    strlen(p->o->verify_server));
+	else
+		snprintf(server, sizeof(server), "%s:%d", p->host, p->port &&
+		    p->port != 25 ? p->port : 587);
+	argv[n++] = (char *)"relayhint";
+	argv[n++] = (char *)"probe";
+	argv[n++] = (char *)"--server";
+	argv[n++] = server;
+	argv[n++] = (char *)"--user";
+	argv[n++] = p->mailbox;
+	argv[n++] = (char *)"--xoauth2-token-file";
+	argv[n++] = p->token_disk;
+	if (p->o->ca_file != NULL) {
+		argv[n++] = (char *)"--ca-file";
+		argv[n++] = (char *)p->o->ca_file;
+	}
+	if (p->o->test_send != NULL) {
+		argv[n++] = (char *)"--send-to";
+		argv[n++] = (char *)p->o->test_send;
+	}
+	argv[n] = NULL;
+	printf("migrate: verify: XOAUTH2 login to %s as %s%s%s\n", server,
+	    p->mailbox, p->o->test_send ? ", test message to " : "",
+	    p->o->test_send ? p->o->test_send : "");
+	fflush(stdout);
+	rc = cli_net_run(argv, NULL);
+	fflush(stdout);
+	if (rc != 0)
+		fprintf(stderr, "relayhint: verify failed (probe exit %d): "
+		    "nothing applied; the cause is above (--no-verify skips "
+		    "this check)\n", rc);
+	return (rc == 0 ? 0 : -1);
 }
 
 /* cmd_migrate - plan (default), --apply, --rollback STAMP */
@@ -1109,6 +1566,14 @@ cmd_migrate(struct cli *c, int argc, char **argv)
 		{ "apply", no_argument, NULL, 'a' },
 		{ "rollback", required_argument, NULL, 'r' },
 		{ "no-reload", no_argument, NULL, 'N' },
+		{ "login", no_argument, NULL, 'L' },
+		{ "no-verify", no_argument, NULL, 'n' },
+		{ "test-send", required_argument, NULL, 'S' },
+		{ "token-base", required_argument, NULL, 'B' },
+		{ "ca-file", required_argument, NULL, 'c' },
+		{ "token-state", required_argument, NULL, 's' },
+		{ "secret-file", required_argument, NULL, 'K' },
+		{ "verify-server", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1122,7 +1587,7 @@ cmd_migrate(struct cli *c, int argc, char **argv)
 	o.to = "oauth";
 	o.backup_dir = MIGRATE_BACKUP_DIR;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "m:t:C:u:T:i:d:H:x:k:b:e:Aar:Nh",
+	while ((ch = getopt_long(argc, argv, "m:t:C:u:T:i:d:H:x:k:b:e:Aar:NLnS:B:c:s:K:v:h",
 	    opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm': o.mta = optarg; break;
@@ -1141,6 +1606,14 @@ cmd_migrate(struct cli *c, int argc, char **argv)
 		case 'a': apply = 1; break;
 		case 'r': rollback = optarg; break;
 		case 'N': o.no_reload = 1; break;
+		case 'L': o.login = 1; break;
+		case 'n': o.no_verify = 1; break;
+		case 'S': o.test_send = optarg; break;
+		case 'B': o.token_base = optarg; break;
+		case 'c': o.ca_file = optarg; break;
+		case 's': o.token_state = optarg; break;
+		case 'K': o.secret_file = optarg; break;
+		case 'v': o.verify_server = optarg; break;
 		case 'h':
 			usage_cmd(stdout, "migrate");
 			return (0);
@@ -1170,9 +1643,11 @@ cmd_migrate(struct cli *c, int argc, char **argv)
 		return (MIGRATE_EXIT_FAIL);
 	}
 	p->o = &o;
+	p->c = c;
 	buf_init(&p->steps, 64 * 1024);
 	rc = MIGRATE_EXIT_FAIL;
-	if (find_hop(p, r) < 0 || plan_ids(p) < 0)
+	if ((strcmp(o.mta, "exim") == 0 && exim_layout(p) < 0) ||
+	    find_hop(p, r) < 0 || plan_ids(p) < 0)
 		goto out;
 	if ((strcmp(o.mta, "exim") == 0 ? plan_exim(p) : plan_postfix(p)) < 0) {
 		fprintf(stderr, "relayhint: no plan: the configuration was not "
@@ -1180,16 +1655,33 @@ cmd_migrate(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	plan_print(p, stdout);
-	if (apply && p->token_disk[0] != '\0' && strcmp(o.mta, "postfix") == 0
-	    && !(p->plugins & MIGRATE_PLUGIN_XOAUTH2))
+	fflush(stdout);
+	/* Postfix without the plugin would defer every message */
+	if (apply && p->token_disk[0] != '\0' &&
+	    strcmp(o.mta, "postfix") == 0 &&
+	    !(p->plugins & MIGRATE_PLUGIN_XOAUTH2)) {
+		if (!o.no_verify) {
+			fprintf(stderr, "relayhint: sasl-xoauth2 is not "
+			    "installed: Postfix would defer every message until "
+			    "it is; nothing applied (install it first, or give "
+			    "--no-verify to apply anyway)\n");
+			rc = 1;
+			goto out;
+		}
 		fprintf(stderr, "relayhint: warning: sasl-xoauth2 is not "
 		    "installed: Postfix defers every message (they stay in the "
 		    "queue) until it is, or until --rollback\n");
+	}
+	if (o.login && (rc = plan_login(p)) != 0)
+		goto out;
+	if (apply && !o.no_verify && plan_verify(p) < 0) {
+		rc = 1;
+		goto out;
+	}
 	rc = apply ? plan_apply(p) : 0;
 out:
 	plan_free(p);
 	free(p);
 	free(r);
-	(void)c;
 	return (rc);
 }

@@ -58,6 +58,7 @@ struct probe {
 	char		 secret[PROBE_SECRET_MAX];	/* password or token */
 	char		 last[REPLY_TEXT_MAX];		/* last 4xx/5xx reply */
 	char		 cur[REPLY_TEXT_MAX];		/* reply being read */
+	char		 challenge[128];	/* XOAUTH2: a 334 after the token */
 	const char	*body;
 	size_t		 bodyleft;
 };
@@ -132,6 +133,11 @@ on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 	if (n < 4 || line[3] != '-') {
 		if (strncmp(p->cur, "235", 3) == 0)
 			p->authed = 1;
+		/* a 334 with data answers the token: the error challenge */
+		if (p->xoauth2 && strncmp(p->cur, "334 ", 4) == 0 &&
+		    p->cur[4] != '\0')
+			text_copy(p->challenge, sizeof(p->challenge), p->cur,
+			    strlen(p->cur));
 		/* the refusal, not the 221 of the QUIT that follows it */
 		if (p->cur[0] == '4' || p->cur[0] == '5')
 			memcpy(p->last, p->cur, sizeof(p->last));
@@ -701,6 +707,25 @@ cmd_probe(struct cli *c, int argc, char **argv)
 			    "2026; move this relay to OAuth 2.0 (XOAUTH2).\n");
 		free(p);
 		return (state);
+	}
+	/*
+	 * XOAUTH2 refused: Microsoft answers a token it does not take with a
+	 * 334 error challenge (base64 JSON), waits for an empty line and then
+	 * says 535 5.7.3, its reply for any rejected XOAUTH2 token.  libcurl
+	 * ends the session at the challenge, so that 535 is never read:
+	 * classify the refusal as that reply, and say so.
+	 */
+	if (rc == CURLE_LOGIN_DENIED && p->last[0] == '\0' &&
+	    p->challenge[0] != '\0') {
+		explain_reply(&c->kb, "535 5.7.3 Authentication unsuccessful",
+		    37, host, &v);
+		snprintf(text, sizeof(text), "%s refused the XOAUTH2 token of "
+		    "%s: error challenge %.80s (Microsoft's 535 5.7.3 "
+		    "follows it; libcurl ends the session first)%s%s | %s",
+		    p->server, p->user, p->challenge, v.cause ? "; cause " :
+		    "", v.cause ? v.cause : "", perf);
+		free(p);
+		return (report(c, PROBE_CRITICAL, text, &v));
 	}
 	/* a reply from the server: classify it like any other */
 	if (p->last[0] != '\0' && (p->last[0] == '4' || p->last[0] == '5')) {

@@ -370,9 +370,12 @@ struct tconf {
 	long	 min_valid;
 };
 
-/* tconf_load - read the refresher configuration; -1 with a message */
+/*
+ * tconf_parse - the refresher configuration from text (NAME for messages);
+ * the text is modified (split into lines).  0, or -1 with a message.
+ */
 static int
-tconf_load(const char *path, struct tconf *t)
+tconf_parse(const char *name, char *text, struct tconf *t)
 {
 	static const struct {
 		const char *key;
@@ -383,8 +386,7 @@ tconf_load(const char *path, struct tconf *t)
 		K(state_file), K(token_file), K(owner), K(base_url), K(ca_file),
 #undef K
 	};
-	struct buf b;
-	char	 err[512], *line, *save = NULL, *eq, *k, *v, *e;
+	char	*line, *save = NULL, *eq, *k, *v, *e;
 	size_t	 i;
 	int	 lineno = 0;
 
@@ -392,13 +394,7 @@ tconf_load(const char *path, struct tconf *t)
 	t->min_valid = TOKEN_MIN_VALID;
 	snprintf(t->grant, sizeof(t->grant), "refresh_token");
 	snprintf(t->base_url, sizeof(t->base_url), "%s", TOKEN_DEFAULT_BASE);
-	buf_init(&b, TOKEN_CONF_MAX);
-	if (buf_load_file(&b, path, err, sizeof(err)) < 0 || b.data == NULL) {
-		fprintf(stderr, "relayhint: %s\n", b.data ? err : path);
-		buf_free(&b);
-		return (-1);
-	}
-	for (line = strtok_r(b.data, "\n", &save); line != NULL;
+	for (line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
 		while (*line == ' ' || *line == '\t')
@@ -429,19 +425,43 @@ tconf_load(const char *path, struct tconf *t)
 			goto bad;
 		memcpy((char *)t + keys[i].off, v, strlen(v) + 1);
 	}
-	buf_free(&b);
 	if (t->tenant[0] == '\0' || t->client_id[0] == '\0' ||
 	    t->state_file[0] == '\0' || t->token_file[0] == '\0') {
 		fprintf(stderr, "relayhint: %s: tenant, client_id, state_file "
-		    "and token_file are required\n", path);
+		    "and token_file are required\n", name);
 		return (-1);
 	}
 	return (0);
 bad:
 	fprintf(stderr, "relayhint: %s:%d: not a known \"key = value\" line\n",
-	    path, lineno);
-	buf_free(&b);
+	    name, lineno);
 	return (-1);
+}
+
+/* tconf_load - read the refresher configuration; -1 with a message */
+static int
+tconf_load(const char *path, struct tconf *t)
+{
+	struct buf b;
+	char	 err[512];
+	int	 rc;
+
+	buf_init(&b, TOKEN_CONF_MAX);
+	/* "-": relayhint migrate --login hands over a configuration to be */
+	if (strcmp(path, "-") == 0) {
+		if (cli_read_all(path, &b) < 0 || b.data == NULL) {
+			buf_free(&b);
+			return (-1);
+		}
+	} else if (buf_load_file(&b, path, err, sizeof(err)) < 0 ||
+	    b.data == NULL) {
+		fprintf(stderr, "relayhint: %s\n", b.data ? err : path);
+		buf_free(&b);
+		return (-1);
+	}
+	rc = tconf_parse(path, b.data, t);
+	buf_free(&b);
+	return (rc);
 }
 
 /* owner_ids - uid and gid of a user name ("" = root) */
@@ -633,27 +653,23 @@ out:
 	return (rc);
 }
 
-/* token_login - the first token of a refresher configuration */
-int
-token_login(struct cli *c, const char *conf, long max_wait)
+/* login - the first token for a parsed refresher configuration */
+static int
+login(const struct tconf *t, long max_wait)
 {
-	struct tconf t;
 	struct token_set *ts;
 	struct oauth o;
 	char	 secret[4096] = "", err[1024];
 	int	 rc;
 
-	(void)c;
-	if (tconf_load(conf, &t) < 0)
-		return (2);
-	if (t.secret_file[0] && secret_file(t.secret_file, secret,
+	if (t->secret_file[0] && secret_file(t->secret_file, secret,
 	    sizeof(secret)) < 0)
 		return (3);
 	if ((ts = calloc(1, sizeof(*ts))) == NULL)
 		return (3);
-	token_oauth(&t, secret, &o);
+	token_oauth(t, secret, &o);
 	o.max_wait = max_wait;
-	if (strcmp(t.grant, "client_credentials") == 0)
+	if (strcmp(t->grant, "client_credentials") == 0)
 		rc = oauth_client(&o, ts, err, sizeof(err));
 	else
 		rc = oauth_device(&o, stdout, ts, err, sizeof(err));
@@ -661,15 +677,27 @@ token_login(struct cli *c, const char *conf, long max_wait)
 		fprintf(stderr, "relayhint: sign-in failed: %s\n", err);
 		rc = 1;
 	} else
-		rc = token_store(&t, ts) == 0 ? 0 : 3;
+		rc = token_store(t, ts) == 0 ? 0 : 3;
 	if (rc == 0)
 		printf("token: signed in; access token written to %s (mode "
-		    "0600, owner %s)\n", t.token_file, t.owner[0] ? t.owner :
+		    "0600, owner %s)\n", t->token_file, t->owner[0] ? t->owner :
 		    "root");
 	token_wipe(ts);
 	free(ts);
 	explicit_bzero(secret, sizeof(secret));
 	return (rc);
+}
+
+/* token_login - the first token of a refresher configuration */
+int
+token_login(struct cli *c, const char *conf, long max_wait)
+{
+	struct tconf t;
+
+	(void)c;
+	if (tconf_load(conf, &t) < 0)
+		return (2);
+	return (login(&t, max_wait));
 }
 
 /* cmd_token - token refresh|login --config FILE [--force] [--quiet] */

@@ -72,4 +72,5 @@ void	token_wipe(struct token_set *);
 struct cli;
 int	token_login(struct cli *, const char *conf, long max_wait);
 
+
 #endif

@@ -2,8 +2,8 @@
  * migrate.c - the text edits and diffs behind relayhint migrate
  *
  * Functions: migrate_cf_set, migrate_map_set, migrate_exim_auth,
- * migrate_exim_connector, migrate_diff, migrate_tenant_host,
- * migrate_pf_plugins, migrate_pf_oauth_notes.
+ * migrate_exim_connector, migrate_sh_set, migrate_diff,
+ * migrate_tenant_host, migrate_pf_plugins, migrate_pf_oauth_notes.
  *
  * Every edit reads a whole configuration file held in a buffer and
  * writes the edited copy into another; nothing here writes to the disk
@@ -271,6 +271,11 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 		return (-1);
 	}
 	buf_reset(out);
+	if (auth == NULL) {
+		/* a conf.d/auth file: inside the section, nothing to insert */
+		text_copy(sect, sizeof(sect), "authenticators", 14);
+		inserted = 1;
+	}
 	for (i = 0; i < l.n; i++) {
 		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect))) {
 			put_line(out, l.p[i], l.len[i]);
@@ -402,6 +407,38 @@ migrate_exim_connector(const struct buf *in, const char *host_old,
 	}
 	lines_free(&l);
 	return (out->overflow ? -1 : changed);
+}
+
+/* migrate_sh_set - NAME='VALUE' in a shell variable file */
+int
+migrate_sh_set(const struct buf *in, const char *name, const char *value,
+    struct buf *out)
+{
+	struct lines l;
+	size_t	 n = strlen(name);
+	int	 i, done = 0;
+
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	buf_reset(out);
+	for (i = 0; i < l.n; i++) {
+		if (l.len[i] > n && memcmp(l.p[i], name, n) == 0 &&
+		    l.p[i][n] == '=') {
+			if (!done++)
+				buf_printf(out, "%s=%s\n", name, value);
+			continue;
+		}
+		buf_append(out, l.p[i], l.len[i]);
+	}
+	if (!done) {
+		if (out->len > 0 && out->data[out->len - 1] != '\n')
+			buf_putc(out, '\n');
+		buf_printf(out, "%s=%s\n", name, value);
+	}
+	lines_free(&l);
+	return (out->overflow ? -1 : 0);
 }
 
 /* hidden - a map line as "key user:********" */

@@ -41,6 +41,8 @@ int	migrate_map_set(const struct buf *in, const char *key,
  * public_name is LOGIN or PLAIN (or XOAUTH2: an older one of ours) and
  * insert AUTH (a whole authenticator definition) at the top of the
  * authenticators section, creating the section when there is none.
+ * With AUTH NULL, IN is a piece of the authenticators section (a file
+ * of Debian's conf.d/auth/): only the commenting out.
  * 0, or -1 on overflow.
  */
 int	migrate_exim_auth(const struct buf *in, const char *auth,
@@ -56,6 +58,14 @@ int	migrate_exim_auth(const struct buf *in, const char *auth,
  */
 int	migrate_exim_connector(const struct buf *in, const char *host_old,
 	    const char *host_new, struct buf *out);
+
+/*
+ * migrate_sh_set - set NAME='VALUE' (VALUE given with its quotes) in a
+ * shell variable file such as Debian's update-exim4.conf.conf: replace
+ * the first assignment, or append one.  0, or -1 on overflow.
+ */
+int	migrate_sh_set(const struct buf *in, const char *name,
+	    const char *value, struct buf *out);
 
 /*
  * migrate_diff - the unified diff (3 lines of context) of two texts, with

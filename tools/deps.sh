@@ -4,7 +4,8 @@
 # Usage: tools/deps.sh build|test|bench
 #   build: compiler, pkg-config, libmilter-dev, libcurl, OpenSSL, cmocka
 #   test:  the above plus what the tests drive (python3, valgrind, swaks,
-#          chromium and w3m for the HTML rendering test, clang) and what
+#          chromium and w3m for the HTML rendering test, clang, iproute2 for
+#          the migrate-exim network namespace) and what
 #          make deb needs (dpkg-dev, debhelper, devscripts, lintian, exim4-dev)
 #   bench: what make bench compares with and times by (bench/run.sh,
 #          bench/startup.sh, bench/exim_overhead.sh): Sisimai,
@@ -13,7 +14,7 @@
 # Not root: print what is missing and go on (the build says what fails).
 
 want="build-essential pkg-config libmilter-dev libcurl4-openssl-dev libssl-dev libcmocka-dev"
-[ "$1" = test ] && want="$want python3 python3-jsonschema valgrind mandoc clang chromium w3m"
+[ "$1" = test ] && want="$want python3 python3-jsonschema valgrind mandoc clang chromium w3m iproute2"
 
 [ "$1" = bench ] && want="$want python3 perl libsisimai-perl python3-flufl.bounce hyperfine"
 

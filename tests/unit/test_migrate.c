@@ -134,6 +134,72 @@ test_exim_auth(void **state)
 	buf_free(&out);
 }
 
+/* Debian conf.d/auth: a fragment of the section, only commented out */
+static void
+test_exim_auth_fragment(void **state)
+{
+	struct buf in, out;
+	const char *frag = "cram_md5:\n  driver = cram_md5\n"
+	    "  client_name = x\n\n"
+	    "plain:\n  driver = plaintext\n  public_name = PLAIN\n"
+	    ".ifndef AUTH_CLIENT_ALLOW_NOTLS_PASSWORDS\n"
+	    "  client_send = \"<; ^a\\\n\t\t ^b\"\n.endif\n\n"
+	    "login:\n  driver = plaintext\n  public_name = LOGIN\n"
+	    "  # a comment\n  client_send = : u : p\n";
+	const char *want = "cram_md5:\n  driver = cram_md5\n"
+	    "  client_name = x\n\n"
+	    "# relayhint migrate: plain:\n"
+	    "# relayhint migrate:   driver = plaintext\n"
+	    "# relayhint migrate:   public_name = PLAIN\n"
+	    "# relayhint migrate: .ifndef AUTH_CLIENT_ALLOW_NOTLS_PASSWORDS\n"
+	    "# relayhint migrate:   client_send = \"<; ^a\\\n"
+	    "# relayhint migrate: \t\t ^b\"\n"
+	    "# relayhint migrate: .endif\n\n"
+	    "# relayhint migrate: login:\n"
+	    "# relayhint migrate:   driver = plaintext\n"
+	    "# relayhint migrate:   public_name = LOGIN\n"
+	    "  # a comment\n"
+	    "# relayhint migrate:   client_send = : u : p\n";
+
+	(void)state;
+	setb(&in, frag);
+	buf_init(&out, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_auth(&in, NULL, &out), 0);
+	assert_string_equal(out.data, want);
+	assert_null(strstr(out.data, "begin"));
+	buf_free(&in);
+	buf_free(&out);
+}
+
+/* update-exim4.conf.conf: NAME='VALUE' replaced once, or appended */
+static void
+test_sh_set(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} t[] = {
+		{ "dc_a='1'\ndc_smarthost='smtp.office365.com::587'\ndc_b='2'\n",
+		  "dc_a='1'\ndc_smarthost='x::25'\ndc_b='2'\n" },
+		{ "dc_smarthost='a'\ndc_smarthost='b'\n", "dc_smarthost='x::25'\n" },
+		/* a longer name is not this one; a missing last newline is added */
+		{ "dc_smarthost_x='a'", "dc_smarthost_x='a'\ndc_smarthost='x::25'\n" },
+		{ "", "dc_smarthost='x::25'\n" },
+	};
+	struct buf in, out;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		setb(&in, t[i].in);
+		buf_init(&out, MIGRATE_FILE_MAX);
+		assert_int_equal(migrate_sh_set(&in, "dc_smarthost", "'x::25'",
+		    &out), 0);
+		assert_string_equal(out.data, t[i].want);
+		buf_free(&in);
+		buf_free(&out);
+	}
+}
+
 static void
 test_exim_connector(void **state)
 {
@@ -302,6 +368,8 @@ main(void)
 		cmocka_unit_test(test_cf_set),
 		cmocka_unit_test(test_map_set),
 		cmocka_unit_test(test_exim_auth),
+		cmocka_unit_test(test_exim_auth_fragment),
+		cmocka_unit_test(test_sh_set),
 		cmocka_unit_test(test_exim_connector),
 		cmocka_unit_test(test_diff_roundtrip),
 		cmocka_unit_test(test_diff_hides),

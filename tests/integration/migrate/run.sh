@@ -277,7 +277,7 @@ else
 	bad "exim plan" "rc=$rc $(head -c 1500 "$TMP/ex-plan.out") $(cat "$TMP/ex-plan.err")"
 fi
 # shellcheck disable=SC2086
-$EMIG --apply > "$TMP/ex-apply.out" 2> "$TMP/ex-apply.err"; rc=$?
+$EMIG --apply --no-verify > "$TMP/ex-apply.out" 2> "$TMP/ex-apply.err"; rc=$?
 stamp=$(sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ]*\).*/\1/p' "$TMP/ex-apply.out")
 printf '%s\n' "$TOK" > "$d/relayhint-xoauth2.token"
 # as relayhint token refresh leaves it: the Exim user's, mode 0600; Exim
@@ -286,7 +286,7 @@ chown Debian-exim "$d/relayhint-xoauth2.token" "$d/spool"
 chmod 600 "$d/relayhint-xoauth2.token"
 "$EXIM" -C "$d/exim.conf" -bV > /dev/null 2> "$TMP/ex-bv.err"; bv=$?
 "$EXIM" -C "$d/exim.conf" -bP authenticators > "$TMP/ex-auth.out" 2>&1
-item=$(sed -n 's/^  client_send = : //p' "$d/exim.conf")
+item=$(sed -n 's/^  client_send = <; \(.*\) ; .*/\1/p' "$d/exim.conf")
 "$EXIM" -C "$d/exim.conf" -be "\${base64:$item}" 2>/dev/null > "$TMP/ex-b64"
 if [ $rc = 0 ] && [ $bv = 0 ] && grep -q '^xoauth2_m365 authenticator:' "$TMP/ex-auth.out" &&
     ! grep -q '^login authenticator:' "$TMP/ex-auth.out" &&
@@ -302,10 +302,8 @@ else
 	bad "exim --apply" "rc=$rc bv=$bv $(cat "$TMP/ex-apply.err" "$TMP/ex-bv.err") $(head -c 400 "$TMP/ex-auth.out")"
 fi
 
-# Not here yet: a full delivery through tests/integration/exim/fake_m365.py.
-# Tried with the private Exim 4.96 (exim_path, self = send for loopback):
-# Exim answered the server's empty 334 with "*" (cancel) although the same
-# client_send item expands correctly with -be as Debian-exim; to be found.
+# The delivery through a fake Microsoft 365, --login and the verify step:
+# tests/integration/migrate-exim.
 rm -f "$d/relayhint-xoauth2.token"
 rm -rf "$d/spool"
 mkdir -p "$d/spool"

@@ -20,7 +20,9 @@ a refresh needs a refresh_token that was issued (else AADSTS700082).
 Every request is appended to LOG as one JSON line (form fields included:
 it is the test's fake secret, the test checks what was sent).
 
-Usage: fake_entra.py CERT KEY PORTFILE LOG SECRET
+Usage: fake_entra.py CERT KEY PORTFILE LOG SECRET [ISSUED]
+ISSUED, when given, gets each access token issued, one a line (the fake
+Microsoft 365 of tests/integration/migrate-exim accepts only the last).
 """
 import http.server
 import json
@@ -31,6 +33,7 @@ import time
 import urllib.parse
 
 CERT, KEY, PORTFILE, LOG, SECRET = sys.argv[1:6]
+ISSUED = sys.argv[6] if len(sys.argv) > 6 else None
 state = {"polls": {}, "refresh": set(), "n": 0}
 lock = threading.Lock()
 
@@ -39,6 +42,9 @@ def tokens(scope):
     state["n"] += 1
     rt = "RT-fake-refresh-%d" % state["n"]
     state["refresh"].add(rt)
+    if ISSUED:
+        with open(ISSUED, "a") as f:
+            f.write("AT-fake-access-%d\n" % state["n"])
     return {"token_type": "Bearer", "scope": scope, "expires_in": 3599,
             "access_token": "AT-fake-access-%d" % state["n"],
             "refresh_token": rt}
