@@ -50,6 +50,7 @@
 #define EVIDENCE_BACK	24	/* "retcode (535); Msg: b'" */
 #define EVIDENCE_SEP	8	/* ", b'" between code and enhanced code */
 #define EVIDENCE_LINE_BACK 512	/* how far back a line start is looked for */
+#define NO_WRAP		((size_t)-1)	/* wrap_indent: no wrapped lines */
 
 /* code_tok - a 4xx/5xx reply code standing alone at s[i], else 0 */
 static int
@@ -129,13 +130,15 @@ continues(const char *s, size_t len, size_t i, int code, const char *st,
 	    (s[j + slen] == ' ' || s[j + slen] == '\t'))
 		return (j + slen - i);
 	/*
-	 * A wrapped line: Postfix's bounce text folds the reply onto lines
-	 * indented by four, as header folding does.  An indented, non-blank
+	 * A wrapped line: Postfix's bounce text folds the reply after
+	 * "said: " onto lines indented by four, as header folding does.  An indented, non-blank
 	 * line at least as deep as the reply's first line goes on with it;
 	 * a shallower one is the next record (Exim's next address), a much
 	 * deeper one a column of its own (mailq's recipients, 41 blanks),
 	 * and a stack frame ("at com.sun.mail...") is not the server's text.
 	 */
+	if (indent == NO_WRAP)
+		return (0);
 	for (w = 0; i + w < len && w < 16 && (s[i + w] == ' ' ||
 	    s[i + w] == '\t'); w++)
 		;
@@ -222,15 +225,19 @@ put_code(char *out, int code)
 }
 
 /*
- * line_indent - the leading blanks of the line holding s[off]; looked
- * for at most EVIDENCE_LINE_BACK bytes back (0 beyond: any indented line
- * may then continue the reply), so each candidate costs a bounded amount
+ * wrap_indent - for a reply Postfix's bounce text wraps ("host H[ip]
+ * said: 535 ..." and lines indented by four), the leading blanks of its
+ * line; NO_WRAP for every other wrapper, whose indented lines are its
+ * own prose.  The line start is looked for at most EVIDENCE_LINE_BACK
+ * bytes back (0 beyond), so each candidate costs a bounded amount.
  */
 static size_t
-line_indent(const char *s, size_t off)
+wrap_indent(const char *s, size_t off)
 {
 	size_t	 k, w;
 
+	if (off < 6 || memcmp(s + off - 6, "said: ", 6) != 0)
+		return (NO_WRAP);
 	for (k = off; k > 0 && off - k < EVIDENCE_LINE_BACK && s[k - 1] != '\n';
 	    k--)
 		;
@@ -295,7 +302,7 @@ candidate(const char *s, size_t len, size_t i, struct evidence_reply *ev)
 			q = '\'';
 	} else
 		return (0);
-	end = copy_text(s, len, from, q, code, st, line_indent(s, ev->off),
+	end = copy_text(s, len, from, q, code, st, wrap_indent(s, ev->off),
 	    ev->text, &o, sizeof(ev->text));
 	if (rank == 2 && code == 0 && (code = code_after(ev->text, o,
 	    st[0])) != 0) {

@@ -62,6 +62,9 @@ test_find(void **state)
 		  3, "535 5.7.3 Authentication unsuccessful", NULL },
 		{ "javax.mail.AuthenticationFailedException: 535 5.7.3 Authentication unsuccessful\n\tat com.sun.mail.smtp.SMTPTransport.authenticate(SMTPTransport.java:947)",
 		  3, "535 5.7.3 Authentication unsuccessful", NULL },
+		/* prose that names a reply does not run on into the next lines */
+		{ "  or for the sending mailbox (reply 535 5.7.139).\n  Fix: Security defaults also block SMTP AUTH.",
+		  3, "535 5.7.139).", NULL },
 		/* mailq: the recipient column (41 blanks) is not part of the reason */
 		{ "(host x[1.2.3.4] said: 535 5.7.139 Authentication unsuccessful)\n                                         bob@customer.example",
 		  3, "535 5.7.139 Authentication unsuccessful)", NULL },
