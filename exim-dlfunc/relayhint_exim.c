@@ -78,6 +78,7 @@
 #include "hint.h"
 #include "logfmt.h"
 #include "rhexim.h"
+#include "slog.h"
 #include "text.h"
 
 #define RHX_EXPORT		__attribute__((visibility("default")))
@@ -90,6 +91,7 @@
 #define RHX_SEV_INFO		6	/* syslog severities, as <syslog.h> */
 #define RHX_ALERT_WARN		300	/* seconds between spool warnings */
 #define RHX_HINT_HDR_MAX	700	/* X-Relayhint-Hint value, bytes */
+#define RHX_SYSLOG_MAX		2048	/* a syslog line is cut here */
 
 /* Hint area for the generic "authentication attempt(s) failed" */
 static const char *const rhx_generic_causes[] = {
@@ -488,6 +490,17 @@ note_for(const struct rhx_answer *a)
 	}
 }
 
+/* syslog_line - one line through slog.c, a socket of its own (Exim forks) */
+static int
+syslog_line(const struct rhx_opts *o, const char *msg)
+{
+	struct slog sl;
+
+	slog_init(&sl, o->tag, o->facility, o->syslog, 0);
+	sl.line_max = RHX_SYSLOG_MAX;
+	return (slog_send(&sl, RHX_SEV_INFO, "%s", msg));
+}
+
 /* alert_log - a dropped alert, from the spool's bound, to the main log */
 static void
 alert_log(void *ctx, const char *msg)
@@ -594,8 +607,7 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 	if (o.syslog[0] != '\0' && rhx_rate_ok(spath, rkey, o.ratelimit,
 	    time(NULL), &suppressed, uid, gid)) {
 		format_line(&b, id, &a, ev, suppressed, note);
-		if (!b.overflow && rhx_syslog(o.syslog, o.facility |
-		    RHX_SEV_INFO, o.tag, b.data) < 0) {
+		if (!b.overflow && syslog_line(&o, b.data) < 0) {
 			char	 w[CONFIG_PATH_MAX + 128];
 
 			(void)snprintf(w, sizeof(w), "cannot send to %s: %s",
@@ -804,8 +816,7 @@ bounce_log(const struct rhx_opts *o, const struct kb *kb,
 			log_write(0, LOG_MAIN, "%s", strstr(b.data,
 			    "relayhint: ") ? strstr(b.data, "relayhint: ") :
 			    b.data);
-		else if (rhx_syslog(o->syslog, o->facility | RHX_SEV_INFO,
-		    o->tag, b.data) < 0)
+		else if (syslog_line(o, b.data) < 0)
 			warn_once(RHX_W_SYSLOG, "relayhint_bounce: cannot send "
 			    "to the syslog socket");
 	}

@@ -2,8 +2,8 @@
  * rhexim.h - the Exim adapter's own pieces, free of Exim's headers
  *
  * rhexim_scan.c reads this message's lines back from the end of Exim's
- * main log and picks the most telling reply; rhexim_log.c writes syslog
- * datagrams and keeps the cross-process rate-limit state.  Only
+ * main log and picks the most telling reply; rhexim_log.c keeps the
+ * cross-process rate-limit state (syslog lines go through common/slog.c).  Only
  * relayhint_exim.c includes local_scan.h.
  */
 #ifndef RH_RHEXIM_H
@@ -82,14 +82,6 @@ int	rhx_generic_auth(const char *text, size_t len, int defer_errno);
 
 /* rhx_src_name - the source=... word of log lines */
 const char *rhx_src_name(enum rhx_src);
-
-/*
- * rhx_syslog - one datagram to the syslog socket at path (normally
- * /dev/log), "<PRI>Mmm dd hh:mm:ss TAG[PID]: MSG", without openlog(), so
- * Exim's own ident is never changed.  Returns 0 or -1 (errno set).
- */
-int	rhx_syslog(const char *path, int pri, const char *tag,
-	    const char *msg);
 
 /*
  * rhx_rate_ok - may a line for key be logged now?  The state is a small

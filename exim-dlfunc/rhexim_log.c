@@ -1,14 +1,7 @@
 /*
- * rhexim_log.c - syslog datagrams and a rate limit shared by all Exim
- * processes
+ * rhexim_log.c - a rate limit shared by all Exim processes
  *
- * Functions: rhx_syslog, rhx_rate_ok.
- *
- * Why not syslog(3): openlog() would change the ident of the Exim process
- * that loaded us, and every later Exim line would carry our tag; Exim
- * keeps its own syslog connection.  So each line is one datagram sent to
- * the socket (normally /dev/log) and the socket is closed again: nothing
- * stays open across Exim's forks and re-execs.
+ * Functions: rhx_rate_ok.
  *
  * Why a file for the rate limit: Exim runs every delivery in a new
  * process, so a counter in memory would forget everything between two
@@ -18,81 +11,20 @@
  * lock that cannot be had within ~40 ms, or any other trouble, lets the
  * line through.
  *
- * Limits: a syslog line is cut at RHX_SYSLOG_MAX bytes; sends never
- * block (MSG_DONTWAIT).  Logs nothing itself.
+ * Logs nothing itself.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ratelimit.h"
 #include "rhexim.h"
 
-#define RHX_SYSLOG_MAX	2048
 #define RHX_RL_TRIES	20
-
-/* send_one - one datagram (or stream write) to a unix socket */
-static int
-send_one(const char *path, int type, const char *msg, size_t len)
-{
-	struct sockaddr_un sun;
-	int	 fd, rc, save;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
-		return (-1);
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	if (rc == 0)
-		rc = send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) ==
-		    (ssize_t)len ? 0 : -1;
-	save = errno;
-	(void)close(fd);
-	errno = save;
-	return (rc);
-}
-
-/* rhx_syslog - "<PRI>Mmm dd hh:mm:ss TAG[PID]: MSG" as one datagram */
-int
-rhx_syslog(const char *path, int pri, const char *tag, const char *msg)
-{
-	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	char	 line[RHX_SYSLOG_MAX + 2];
-	struct tm tm;
-	time_t	 now = time(NULL);
-	int	 n;
-
-	if (localtime_r(&now, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	/* month names fixed: Exim's locale must not change the format */
-	n = snprintf(line, RHX_SYSLOG_MAX,
-	    "<%d>%s %2d %02d:%02d:%02d %s[%ld]: %s", pri, mon[tm.tm_mon % 12],
-	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tag, (long)getpid(),
-	    msg);
-	if (n < 0)
-		return (-1);
-	if (n >= RHX_SYSLOG_MAX)
-		n = RHX_SYSLOG_MAX - 1;
-	if (send_one(path, SOCK_DGRAM, line, (size_t)n) == 0)
-		return (0);
-	if (errno != EPROTOTYPE)
-		return (-1);
-	/* a stream /dev/log (some syslog-ng setups): newline-framed */
-	line[n++] = '\n';
-	return (send_one(path, SOCK_STREAM, line, (size_t)n));
-}
 
 /* rl_lock - a write lock within ~40 ms, or give up */
 static int
