@@ -80,6 +80,7 @@
 #include "rhexim.h"
 #include "slog.h"
 #include "text.h"
+#include "xheader.h"
 
 #define RHX_EXPORT		__attribute__((visibility("default")))
 #define RHX_OUT_MAX		(64u * 1024)
@@ -90,7 +91,6 @@
 #define RHX_DEFAULT_CONFIG	RH_SYSCONFDIR "/relayhint.conf"
 #define RHX_SEV_INFO		6	/* syslog severities, as <syslog.h> */
 #define RHX_ALERT_WARN		300	/* seconds between spool warnings */
-#define RHX_HINT_HDR_MAX	700	/* X-Relayhint-Hint value, bytes */
 #define RHX_SYSLOG_MAX		2048	/* a syslog line is cut here */
 
 /* Hint area for the generic "authentication attempt(s) failed" */
@@ -726,6 +726,7 @@ relayhint_hint(uschar **yield, int argc, uschar *argv[])
 	struct rhx_opts o;
 	struct rhx_answer a;
 	struct buf b;
+	struct xheaders xh;
 	const struct kb *kb;
 	const char *why = NULL, *lang;
 	int	 kind, flags, utf8;
@@ -761,8 +762,8 @@ relayhint_hint(uschar **yield, int argc, uschar *argv[])
 	buf_init(&b, RHX_OUT_MAX);
 	if (kind == 'h') {
 		/* appended to a template's header line: never a blank line */
-		buf_printf(&b, "\nX-Relayhint-Cause: %s\nX-Relayhint-Code: %s",
-		    a.v.cause, a.v.status[0] ? a.v.status : "none");
+		(void)xheader_fields(&xh, &a.v, NULL, NULL, NULL);
+		xheader_write(&b, &xh, "\n", "");
 	} else {
 		if (hint_render(&kb->hints, &a.v, lang, flags, &b) < 0)
 			buf_reset(&b);
@@ -839,9 +840,8 @@ relayhint_bounce(uschar **yield, int argc, uschar *argv[])
 	struct bounce_result *res;
 	struct buf hdrs, out;
 	const struct kb *kb;
-	const struct hint_entry *he;
+	struct xheaders xh;
 	const char *why = NULL, *lang, *used = "en";
-	char	 hint[RHX_HINT_HDR_MAX + 4];
 	size_t	 blen;
 	int	 kind, flags, utf8, ok;
 
@@ -891,22 +891,12 @@ relayhint_bounce(uschar **yield, int argc, uschar *argv[])
 	if (kind == 'c')
 		yield_str(yield, a->v.cause);
 	else {
-		/* a header value: ASCII, one line, bounded */
-		if ((he = hints_find(&kb->hints, lang, a->v.cause, &used)) !=
-		    NULL && he->summary != NULL && !text_is_ascii(he->summary,
-		    strlen(he->summary)))
-			he = hints_find(&kb->hints, "en", a->v.cause, &used);
-		hint[0] = '\0';
-		if (he != NULL && he->summary != NULL)
-			(void)text_printable(hint, sizeof(hint), he->summary,
-			    strnlen(he->summary, RHX_HINT_HDR_MAX));
+		/* lines for add_header: newline between, none at the end */
+		(void)xheader_fields(&xh, &a->v, &kb->hints, lang, &used);
 		buf_init(&out, 4096);
-		buf_printf(&out, "X-Relayhint-Cause: %s\nX-Relayhint-Code: %s",
-		    a->v.cause, a->v.status[0] ? a->v.status : "none");
-		if (hint[0] != '\0')
-			buf_printf(&out, "\nX-Relayhint-Hint: %s", hint);
+		xheader_write(&out, &xh, "\n", "");
 		if (!out.overflow)
-			yield_str(yield, out.data);
+			yield_str(yield, out.data + 1);
 		buf_free(&out);
 	}
 	bounce_log(&o, kb, a, kind == 'h' ? used : "");
