@@ -144,14 +144,21 @@ static char rhx_cfg_from[PATH_MAX];
 #define RHX_W_SYSLOG	0x10
 #define RHX_W_CONFIG	0x20
 
-/* yield_str - hand a copy of s to Exim, in its untainted store */
+/*
+ * yield_str - hand a copy of s to Exim.  Exim (4.94+) tracks taint by
+ * the store a string lives in: text with bytes from a remote server in
+ * it (the reply quoted in a hint, the status code in a header) goes to
+ * tainted store, so that a configuration cannot use it unchecked in a
+ * file name or command; our own words (a cause id from the rules, a
+ * version, an error) stay untainted.
+ */
 static void
-yield_str(uschar **yield, const char *s)
+yield_str(uschar **yield, const char *s, int remote)
 {
 	size_t	 n = strlen(s);
 	uschar	*p;
 
-	p = store_get((int)n + 1, GET_UNTAINTED);
+	p = store_get((int)n + 1, remote ? GET_TAINTED : GET_UNTAINTED);
 	memcpy(p, s, n + 1);
 	*yield = p;
 }
@@ -164,7 +171,7 @@ fail_config(uschar **yield, const char *fn, const char *why)
 
 	(void)snprintf(msg, sizeof(msg), "%s: %s (see relayhint-exim(8))",
 	    fn, why);
-	yield_str(yield, msg);
+	yield_str(yield, msg, 0);
 	return (ERROR);
 }
 
@@ -681,7 +688,7 @@ relayhint_cause(uschar **yield, int argc, uschar *argv[])
 	if ((kb = get_kb(&o)) == NULL)
 		return (OK);
 	if (lookup(kb, &o, CS argv[0], argc > 2 ? CS argv[2] : NULL, &a))
-		yield_str(yield, a.v.cause);
+		yield_str(yield, a.v.cause, 0);
 	return (OK);
 }
 
@@ -756,7 +763,7 @@ relayhint_hint(uschar **yield, int argc, uschar *argv[])
 	if (!o.user_note)
 		flags |= HINT_NO_USER;
 	if (kind == 'c') {
-		yield_str(yield, a.v.cause);
+		yield_str(yield, a.v.cause, 0);
 		return (OK);
 	}
 	buf_init(&b, RHX_OUT_MAX);
@@ -779,7 +786,7 @@ relayhint_hint(uschar **yield, int argc, uschar *argv[])
 		}
 	}
 	if (!b.overflow && b.len > 0)
-		yield_str(yield, b.data);
+		yield_str(yield, b.data, 1);
 	buf_free(&b);
 	return (OK);
 }
@@ -889,14 +896,14 @@ relayhint_bounce(uschar **yield, int argc, uschar *argv[])
 	a->src = RHX_SRC_EVENT;
 	free(res);
 	if (kind == 'c')
-		yield_str(yield, a->v.cause);
+		yield_str(yield, a->v.cause, 0);
 	else {
 		/* lines for add_header: newline between, none at the end */
 		(void)xheader_fields(&xh, &a->v, &kb->hints, lang, &used);
 		buf_init(&out, 4096);
 		xheader_write(&out, &xh, "\n", "");
 		if (!out.overflow)
-			yield_str(yield, out.data + 1);
+			yield_str(yield, out.data + 1, 1);
 		buf_free(&out);
 	}
 	bounce_log(&o, kb, a, kind == 'h' ? used : "");
@@ -932,7 +939,7 @@ relayhint_version(uschar **yield, int argc, uschar *argv[])
 	} else
 		buf_puts(&b, " kb=unavailable");
 	if (!b.overflow)
-		yield_str(yield, b.data);
+		yield_str(yield, b.data, 0);
 	buf_free(&b);
 	return (OK);
 }
