@@ -54,7 +54,7 @@
  * returns OK with an empty yield and at most one "relayhint: warning:"
  * main log line per process and kind.
  *
- * Limits: bounded main log read (rhexim_scan.c), hint text of at most
+ * Limits: bounded main log read (common/eximlog.c), hint text of at most
  * RHX_OUT_MAX bytes, syslog lines of 2 KiB, per-process dedup of the
  * last RHX_DEDUP event lines.
  */
@@ -74,6 +74,7 @@
 #include "budget.h"
 #include "buf.h"
 #include "config.h"
+#include "eximlog.h"
 #include "explain.h"
 #include "hint.h"
 #include "logfmt.h"
@@ -92,11 +93,6 @@
 #define RHX_SEV_INFO		6	/* syslog severities, as <syslog.h> */
 #define RHX_ALERT_WARN		300	/* seconds between spool warnings */
 #define RHX_SYSLOG_MAX		2048	/* a syslog line is cut here */
-
-/* Hint area for the generic "authentication attempt(s) failed" */
-static const char *const rhx_generic_causes[] = {
-	"m365.auth.failed", "m365.auth.unknown", NULL
-};
 
 struct rhx_opts {
 	char	 mainlog[PATH_MAX];	/* "" = none (syslog-only) */
@@ -201,7 +197,7 @@ parse_size(const char *s, size_t *out)
 		v *= 1024, end++;
 	else if (*end == 'm' || *end == 'M')
 		v *= 1024 * 1024, end++;
-	if (*end != '\0' || v == 0 || v > RHX_TAIL_MAX)
+	if (*end != '\0' || v == 0 || v > EXIMLOG_TAIL_MAX)
 		return (-1);
 	*out = (size_t)v;
 	return (0);
@@ -350,7 +346,7 @@ parse_opts(const char *s, struct rhx_opts *o, const char **why)
 	o->logmain = 1;
 	o->facility = 2 << 3;		/* LOG_MAIL */
 	o->user_note = 1;
-	o->tail = RHX_TAIL_DEFAULT;
+	o->tail = EXIMLOG_TAIL_DEFAULT;
 	if (s != NULL) {
 		if (strlen(s) >= sizeof(copy))
 			return (*why = "OPTIONS too long", -1);
@@ -394,26 +390,9 @@ get_kb(const struct rhx_opts *o)
 	return (NULL);
 }
 
-/* generic_cause - the catalog's cause for an auth failure without a reply */
-static void
-generic_cause(const struct kb *kb, struct rhx_answer *a)
-{
-	int	 i, ci;
-
-	if (a->tier != RHX_TIER_GENERIC)
-		return;
-	for (i = 0; rhx_generic_causes[i] != NULL; i++)
-		if ((ci = rules_cause_index(kb->rules,
-		    rhx_generic_causes[i])) >= 0) {
-			a->v.cause = kb->rules->causes[ci].id;
-			a->v.area = kb->rules->causes[ci].area;
-			return;
-		}
-}
-
 /* format_line - the milter's line (logfmt.c), then what only Exim knows */
 static void
-format_line(struct buf *b, const char *id, const struct rhx_answer *a,
+format_line(struct buf *b, const char *id, const struct eximlog_answer *a,
     const char *event, unsigned long suppressed, const char *note)
 {
 	char	 val[LOGFMT_VALUE_MAX + 4];
@@ -422,7 +401,7 @@ format_line(struct buf *b, const char *id, const struct rhx_answer *a,
 	(void)logfmt_value(val, sizeof(val), a->v.recipient);
 	buf_printf(b, " rcpt=%s", val);
 	(void)logfmt_value(val, sizeof(val), event);
-	buf_printf(b, " event=%s source=%s", val, rhx_src_name(a->src));
+	buf_printf(b, " event=%s source=%s", val, eximlog_src_name(a->src));
 	if (note != NULL)
 		buf_printf(b, " note=\"%s\"", note);	/* our own text */
 }
@@ -471,22 +450,22 @@ state_path(const struct rhx_opts *o, char *out, size_t outlen)
 
 /* note_for - how to get the precise cause, when the main log was no help */
 static const char *
-note_for(const struct rhx_answer *a)
+note_for(const struct eximlog_answer *a)
 {
-	if (a->tier != RHX_TIER_GENERIC && a->tier != RHX_TIER_RESULT &&
-	    a->tier != RHX_TIER_RESULT_UNKNOWN)
+	if (a->tier != EXIMLOG_TIER_GENERIC && a->tier != EXIMLOG_TIER_RESULT &&
+	    a->tier != EXIMLOG_TIER_RESULT_UNKNOWN)
 		return (NULL);
-	if (!a->generic_auth && a->tier != RHX_TIER_GENERIC &&
+	if (!a->generic_auth && a->tier != EXIMLOG_TIER_GENERIC &&
 	    (a->v.area == NULL || strcmp(a->v.area, "auth") != 0))
 		return (NULL);
 	switch (a->log) {
-	case RHX_LOG_UNUSED:
-	case RHX_LOG_NOFILE:
+	case EXIMLOG_LOG_UNUSED:
+	case EXIMLOG_LOG_NOFILE:
 		return ("Exim writes Microsoft's AUTH reply only to its main "
 		    "log file; add a file to log_file_path (Debian: "
 		    "/var/log/exim4/mainlog) and pass its path to "
 		    "relayhint_event for the precise cause");
-	case RHX_LOG_ERROR:
+	case EXIMLOG_LOG_ERROR:
 		return ("the main log could not be read; check its path and "
 		    "permissions (the Exim user must read it) for the "
 		    "precise cause");
@@ -519,7 +498,7 @@ alert_log(void *ctx, const char *msg)
 /* alert_note - a sighting for the webhook alerts; never disturbs delivery */
 static void
 alert_note(const struct rhx_opts *o, const struct kb *kb,
-    const struct rhx_answer *a, const char *spath, int uid, int gid)
+    const struct eximlog_answer *a, const char *spath, int uid, int gid)
 {
 	struct alertspool sp;
 	char	 err[ALERT_ERR_MAX];
@@ -548,8 +527,8 @@ RHX_EXPORT int
 relayhint_event(uschar **yield, int argc, uschar *argv[])
 {
 	struct rhx_opts o;
-	struct rhx_query q;
-	struct rhx_answer a;
+	struct eximlog_query q;
+	struct eximlog_answer a;
 	struct buf b;
 	const struct kb *kb;
 	const char *ev, *why = NULL, *note, *id;
@@ -582,9 +561,8 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 	q.mainlog = o.mainlog;
 	q.tail_max = o.tail;
 	q.in_attempt = 1;
-	if (!rhx_classify(kb, &q, &a))
+	if (!eximlog_classify(kb, &q, &a))
 		return (OK);
-	generic_cause(kb, &a);
 	if (a.v.recipient[0] == '\0') {
 		(void)snprintf(rcpt, sizeof(rcpt), "%s", expand_var(
 		    "${if def:domain{$local_part@$domain}}"));
@@ -595,7 +573,7 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 	if (dedup_seen(id, a.v.cause))
 		return (OK);
 	note = note_for(&a);
-	if (a.log == RHX_LOG_ERROR)
+	if (a.log == EXIMLOG_LOG_ERROR)
 		warn_once(RHX_W_MAINLOG, "cannot read the main log given "
 		    "to relayhint_event; hints fall back to the event text");
 
@@ -630,30 +608,28 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 /* lookup - classify a message id (main log) or a text */
 static int
 lookup(const struct kb *kb, const struct rhx_opts *o, const char *subject,
-    const char *fallback, struct rhx_answer *a)
+    const char *fallback, struct eximlog_answer *a)
 {
-	struct rhx_query q;
+	struct eximlog_query q;
 	struct verdict v;
 
 	memset(&q, 0, sizeof(q));
 	q.mainlog = o->mainlog;
 	q.tail_max = o->tail;
-	if (rhx_is_msgid(subject))
+	if (eximlog_is_msgid(subject))
 		q.id = subject;
 	else
 		q.text = subject;
-	if (rhx_classify(kb, &q, a)) {
-		generic_cause(kb, a);
+	if (eximlog_classify(kb, &q, a))
 		return (1);
-	}
 	if ((q.text == NULL || subject[0] == '\0') && fallback != NULL &&
 	    fallback[0] != '\0') {
 		verdict_init(&v);
 		if (explain_text(kb, fallback, strlen(fallback), &v) &&
 		    v.cause != NULL) {
 			a->v = v;
-			a->tier = RHX_TIER_RESULT;
-			a->src = RHX_SRC_EVENT;
+			a->tier = EXIMLOG_TIER_RESULT;
+			a->src = EXIMLOG_SRC_EVENT;
 			return (1);
 		}
 	}
@@ -663,7 +639,7 @@ lookup(const struct kb *kb, const struct rhx_opts *o, const char *subject,
 		if (explain_text(kb, subject, strlen(subject), &v) &&
 		    v.cause != NULL) {
 			a->v = v;
-			a->tier = RHX_TIER_RESULT;
+			a->tier = EXIMLOG_TIER_RESULT;
 			return (1);
 		}
 	}
@@ -675,7 +651,7 @@ RHX_EXPORT int
 relayhint_cause(uschar **yield, int argc, uschar *argv[])
 {
 	struct rhx_opts o;
-	struct rhx_answer a;
+	struct eximlog_answer a;
 	const struct kb *kb;
 	const char *why = NULL;
 
@@ -731,7 +707,7 @@ RHX_EXPORT int
 relayhint_hint(uschar **yield, int argc, uschar *argv[])
 {
 	struct rhx_opts o;
-	struct rhx_answer a;
+	struct eximlog_answer a;
 	struct buf b;
 	struct xheaders xh;
 	const struct kb *kb;
@@ -794,7 +770,7 @@ relayhint_hint(uschar **yield, int argc, uschar *argv[])
 /* bounce_log - main log and rate-limited syslog line for a received bounce */
 static void
 bounce_log(const struct rhx_opts *o, const struct kb *kb,
-    const struct rhx_answer *a, const char *lang)
+    const struct eximlog_answer *a, const char *lang)
 {
 	struct buf b;
 	const char *id = expand_var("$message_exim_id");
@@ -843,7 +819,7 @@ RHX_EXPORT int
 relayhint_bounce(uschar **yield, int argc, uschar *argv[])
 {
 	struct rhx_opts o;
-	struct rhx_answer *a;
+	struct eximlog_answer *a;
 	struct bounce_result *res;
 	struct buf hdrs, out;
 	const struct kb *kb;
@@ -892,8 +868,8 @@ relayhint_bounce(uschar **yield, int argc, uschar *argv[])
 	}
 	buf_free(&hdrs);
 	a->v = res->v;
-	a->tier = RHX_TIER_RESULT;
-	a->src = RHX_SRC_EVENT;
+	a->tier = EXIMLOG_TIER_RESULT;
+	a->src = EXIMLOG_SRC_EVENT;
 	free(res);
 	if (kind == 'c')
 		yield_str(yield, a->v.cause, 0);
