@@ -27,7 +27,7 @@
  * OPTIONS is one string of words: an absolute path names Exim's main log
  * (default /var/log/exim4/mainlog); "syslog" says there is none; and
  * key=value words set log= (syslog socket or "none"), tag=, ratelimit=
- * (seconds, 0 = off), state= (rate-limit file), tail= (bytes of main log
+ * (seconds, 0 = off), state= (rate-limit directory), tail= (bytes of main log
  * read, k/m suffix), rules=, hints=, config= (relayhint.conf, or "none"),
  * logmain= (yes/no).  relayhint.conf, shared with the milter, supplies
  * the defaults that OPTIONS does not set.
@@ -38,7 +38,11 @@
  * leaves an alert in the spool for "relayhint alert-drain".  The quiet
  * window is kept in the spool (each delivery is a new process), shared
  * with the milter.  A spool error costs the alert only: one main log
- * warning per RHX_ALERT_WARN seconds (through the rate-limit file).
+ * warning per RHX_ALERT_WARN seconds (through the rate-limit store).
+ *
+ * Rate limit: each delivery is a new process, so the syslog rate limit
+ * is kept on disk, in the store quiet.c keeps for the alert spool too
+ * (state=, default $spool_directory/db/relayhint-quiet/).
  *
  * Process model: Exim calls these in the delivery process (root), in the
  * transport subprocess and while making bounces (the Exim user), and in
@@ -78,7 +82,7 @@
 #include "explain.h"
 #include "hint.h"
 #include "logfmt.h"
-#include "rhexim.h"
+#include "quiet.h"
 #include "slog.h"
 #include "text.h"
 #include "xheader.h"
@@ -431,7 +435,7 @@ expand_var(const char *name)
 	return (s ? CS s : "");
 }
 
-/* state_path - the rate-limit file: state= or in Exim's hints directory */
+/* state_path - the rate-limit store: state= or in Exim's hints directory */
 static void
 state_path(const struct rhx_opts *o, char *out, size_t outlen)
 {
@@ -443,7 +447,7 @@ state_path(const struct rhx_opts *o, char *out, size_t outlen)
 	}
 	spool = expand_var("$spool_directory");
 	if (spool[0] == '/')
-		(void)snprintf(out, outlen, "%s/db/relayhint-ratelimit", spool);
+		(void)snprintf(out, outlen, "%s/db/relayhint-quiet", spool);
 	else
 		out[0] = '\0';
 }
@@ -474,6 +478,26 @@ note_for(const struct eximlog_answer *a)
 		    "the end of the main log; raise tail= for the precise "
 		    "cause");
 	}
+}
+
+/*
+ * rate_ok - may a line for key be logged now?  The quiet store of
+ * quiet.c, shared by all Exim processes (root and the Exim user, who
+ * logs most events); any trouble lets the line pass
+ */
+static int
+rate_ok(const char *dir, const char *key, int window, unsigned long *held,
+    int uid, int gid)
+{
+	char	 k[QUIET_KEY_MAX], err[ALERT_ERR_MAX];
+
+	*held = 0;
+	if (window <= 0 || dir[0] == '\0')
+		return (1);
+	quiet_key_make(k, sizeof(k), key);
+	(void)quiet_dir(dir, uid, gid);
+	return (quiet_check("rate limit", "keys", dir, k, window, time(NULL),
+	    held, err, sizeof(err)) != 0);
 }
 
 /* syslog_line - one line through slog.c, a socket of its own (Exim forks) */
@@ -515,8 +539,8 @@ alert_note(const struct rhx_opts *o, const struct kb *kb,
 	    time(NULL), err, sizeof(err)) >= 0)
 		return;
 	/* one line per window for all Exim processes, as for syslog */
-	if (rhx_rate_ok(spath, "relayhint|alert-spool", RHX_ALERT_WARN,
-	    time(NULL), &held, uid, gid))
+	if (rate_ok(spath, "relayhint|alert-spool", RHX_ALERT_WARN, &held,
+	    uid, gid))
 		log_write(0, LOG_MAIN, "relayhint: warning: webhook alert not "
 		    "spooled (the message is not affected): %s suppressed=%lu",
 		    err, held);
@@ -589,8 +613,8 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 	uid = (int)strtol(expand_var("$exim_uid"), NULL, 10);
 	gid = (int)strtol(expand_var("$exim_gid"), NULL, 10);
 	(void)snprintf(rkey, sizeof(rkey), "%s|%s", a.v.relay, a.v.cause);
-	if (o.syslog[0] != '\0' && rhx_rate_ok(spath, rkey, o.ratelimit,
-	    time(NULL), &suppressed, uid, gid)) {
+	if (o.syslog[0] != '\0' && rate_ok(spath, rkey, o.ratelimit,
+	    &suppressed, uid, gid)) {
 		format_line(&b, id, &a, ev, suppressed, note);
 		if (!b.overflow && syslog_line(&o, b.data) < 0) {
 			char	 w[CONFIG_PATH_MAX + 128];
@@ -786,8 +810,8 @@ bounce_log(const struct rhx_opts *o, const struct kb *kb,
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 0 && !o->logmain)
 			continue;
-		if (pass == 1 && (o->syslog[0] == '\0' || !rhx_rate_ok(spath,
-		    rkey, o->ratelimit, time(NULL), &suppressed, uid, gid)))
+		if (pass == 1 && (o->syslog[0] == '\0' || !rate_ok(spath,
+		    rkey, o->ratelimit, &suppressed, uid, gid)))
 			break;
 		buf_reset(&b);
 		(void)logfmt_verdict(&b, id, &a->v, lang, "header",
