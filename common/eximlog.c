@@ -3,7 +3,7 @@
  * own lines at the end of the main log
  *
  * Functions: eximlog_is_msgid, eximlog_generic_auth, eximlog_classify,
- * eximlog_src_name.
+ * eximlog_lookup, eximlog_note, eximlog_src_name.
  *
  * Why the main log: Exim 4.96 keeps the smarthost's reply to AUTH (the
  * "535 5.7.139 ..." that says why) out of $event_data, the bounce and the
@@ -63,7 +63,7 @@ id_char(int c)
 	    (c >= 'a' && c <= 'z'));
 }
 
-/* eximlog_is_msgid - tttttt-pppppp-ss (up to 4.96) or tttttt-ppppppppppp-ssss */
+/* eximlog_is_msgid - tttttt-pppppp-ss (to 4.96), tttttt-ppppppppppp-ssss */
 int
 eximlog_is_msgid(const char *s)
 {
@@ -372,7 +372,7 @@ read_log(struct walk *w)
 	(void)close(fd);
 }
 
-/* eximlog_classify - rank the event text and the main log lines of this attempt */
+/* eximlog_classify - rank the event text and this attempt's main log lines */
 int
 eximlog_classify(const struct kb *kb, const struct eximlog_query *q,
     struct eximlog_answer *a)
@@ -421,4 +421,73 @@ eximlog_classify(const struct kb *kb, const struct eximlog_query *q,
 			    strlen(relay));
 	}
 	return (a->tier != EXIMLOG_TIER_NONE);
+}
+
+/* eximlog_lookup - classify a message id (main log) or a text */
+int
+eximlog_lookup(const struct kb *kb, const char *mainlog, size_t tail,
+    const char *subject, const char *fallback, struct eximlog_answer *a)
+{
+	struct eximlog_query q;
+	struct verdict v;
+
+	memset(&q, 0, sizeof(q));
+	q.mainlog = mainlog;
+	q.tail_max = tail;
+	if (eximlog_is_msgid(subject))
+		q.id = subject;
+	else
+		q.text = subject;
+	if (eximlog_classify(kb, &q, a))
+		return (1);
+	if ((q.text == NULL || subject[0] == '\0') && fallback != NULL &&
+	    fallback[0] != '\0') {
+		verdict_init(&v);
+		if (explain_text(kb, fallback, strlen(fallback), &v) &&
+		    v.cause != NULL) {
+			a->v = v;
+			a->tier = EXIMLOG_TIER_RESULT;
+			a->src = EXIMLOG_SRC_EVENT;
+			return (1);
+		}
+	}
+	/* a plain text that is a whole log line, DSN or bounce */
+	if (q.text != NULL && subject[0] != '\0') {
+		verdict_init(&v);
+		if (explain_text(kb, subject, strlen(subject), &v) &&
+		    v.cause != NULL) {
+			a->v = v;
+			a->tier = EXIMLOG_TIER_RESULT;
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/* eximlog_note - how to get the precise cause when the main log did not */
+const char *
+eximlog_note(const struct eximlog_answer *a)
+{
+	if (a->tier != EXIMLOG_TIER_GENERIC && a->tier != EXIMLOG_TIER_RESULT &&
+	    a->tier != EXIMLOG_TIER_RESULT_UNKNOWN)
+		return (NULL);
+	if (!a->generic_auth && a->tier != EXIMLOG_TIER_GENERIC &&
+	    (a->v.area == NULL || strcmp(a->v.area, "auth") != 0))
+		return (NULL);
+	switch (a->log) {
+	case EXIMLOG_LOG_UNUSED:
+	case EXIMLOG_LOG_NOFILE:
+		return ("Exim writes Microsoft's AUTH reply only to its main "
+		    "log file; add a file to log_file_path (Debian: "
+		    "/var/log/exim4/mainlog) and pass its path to "
+		    "relayhint_event for the precise cause");
+	case EXIMLOG_LOG_ERROR:
+		return ("the main log could not be read; check its path and "
+		    "permissions (the Exim user must read it) for the "
+		    "precise cause");
+	default:
+		return (a->id_seen ? NULL : "this message's lines are not in "
+		    "the end of the main log; raise tail= for the precise "
+		    "cause");
+	}
 }

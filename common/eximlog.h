@@ -81,4 +81,21 @@ int	eximlog_generic_auth(const char *text, size_t len, int defer_errno);
 /* eximlog_src_name - the source=... word of log lines */
 const char *eximlog_src_name(enum eximlog_src);
 
+/*
+ * eximlog_lookup - the verdict for a message id (its main log lines) or
+ * for a text (a reply, a whole log line, a DSN); fallback, when given,
+ * is classified as a text when the id alone says nothing.  1 when a cause
+ * was found.
+ */
+int	eximlog_lookup(const struct kb *, const char *mainlog, size_t tail,
+	    const char *subject, const char *fallback,
+	    struct eximlog_answer *);
+
+/*
+ * eximlog_note - for an auth failure whose precise cause the main log
+ * could not give: what the administrator should change (our text, for
+ * a note="..." log field), or NULL
+ */
+const char *eximlog_note(const struct eximlog_answer *);
+
 #endif

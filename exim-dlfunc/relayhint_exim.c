@@ -452,34 +452,6 @@ state_path(const struct rhx_opts *o, char *out, size_t outlen)
 		out[0] = '\0';
 }
 
-/* note_for - how to get the precise cause, when the main log was no help */
-static const char *
-note_for(const struct eximlog_answer *a)
-{
-	if (a->tier != EXIMLOG_TIER_GENERIC && a->tier != EXIMLOG_TIER_RESULT &&
-	    a->tier != EXIMLOG_TIER_RESULT_UNKNOWN)
-		return (NULL);
-	if (!a->generic_auth && a->tier != EXIMLOG_TIER_GENERIC &&
-	    (a->v.area == NULL || strcmp(a->v.area, "auth") != 0))
-		return (NULL);
-	switch (a->log) {
-	case EXIMLOG_LOG_UNUSED:
-	case EXIMLOG_LOG_NOFILE:
-		return ("Exim writes Microsoft's AUTH reply only to its main "
-		    "log file; add a file to log_file_path (Debian: "
-		    "/var/log/exim4/mainlog) and pass its path to "
-		    "relayhint_event for the precise cause");
-	case EXIMLOG_LOG_ERROR:
-		return ("the main log could not be read; check its path and "
-		    "permissions (the Exim user must read it) for the "
-		    "precise cause");
-	default:
-		return (a->id_seen ? NULL : "this message's lines are not in "
-		    "the end of the main log; raise tail= for the precise "
-		    "cause");
-	}
-}
-
 /*
  * rate_ok - may a line for key be logged now?  The quiet store of
  * quiet.c, shared by all Exim processes (root and the Exim user, who
@@ -596,7 +568,7 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 	/* msg:host:defer and msg:defer of one attempt: one line */
 	if (dedup_seen(id, a.v.cause))
 		return (OK);
-	note = note_for(&a);
+	note = eximlog_note(&a);
 	if (a.log == EXIMLOG_LOG_ERROR)
 		warn_once(RHX_W_MAINLOG, "cannot read the main log given "
 		    "to relayhint_event; hints fall back to the event text");
@@ -629,47 +601,6 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 	return (OK);
 }
 
-/* lookup - classify a message id (main log) or a text */
-static int
-lookup(const struct kb *kb, const struct rhx_opts *o, const char *subject,
-    const char *fallback, struct eximlog_answer *a)
-{
-	struct eximlog_query q;
-	struct verdict v;
-
-	memset(&q, 0, sizeof(q));
-	q.mainlog = o->mainlog;
-	q.tail_max = o->tail;
-	if (eximlog_is_msgid(subject))
-		q.id = subject;
-	else
-		q.text = subject;
-	if (eximlog_classify(kb, &q, a))
-		return (1);
-	if ((q.text == NULL || subject[0] == '\0') && fallback != NULL &&
-	    fallback[0] != '\0') {
-		verdict_init(&v);
-		if (explain_text(kb, fallback, strlen(fallback), &v) &&
-		    v.cause != NULL) {
-			a->v = v;
-			a->tier = EXIMLOG_TIER_RESULT;
-			a->src = EXIMLOG_SRC_EVENT;
-			return (1);
-		}
-	}
-	/* a plain text that is a whole log line, DSN or bounce */
-	if (q.text != NULL && subject[0] != '\0') {
-		verdict_init(&v);
-		if (explain_text(kb, subject, strlen(subject), &v) &&
-		    v.cause != NULL) {
-			a->v = v;
-			a->tier = EXIMLOG_TIER_RESULT;
-			return (1);
-		}
-	}
-	return (0);
-}
-
 /* relayhint_cause - the cause id of a message id or an error text */
 RHX_EXPORT int
 relayhint_cause(uschar **yield, int argc, uschar *argv[])
@@ -687,7 +618,8 @@ relayhint_cause(uschar **yield, int argc, uschar *argv[])
 		return (fail_config(yield, "relayhint_cause", why));
 	if ((kb = get_kb(&o)) == NULL)
 		return (OK);
-	if (lookup(kb, &o, CS argv[0], argc > 2 ? CS argv[2] : NULL, &a))
+	if (eximlog_lookup(kb, o.mainlog, o.tail, CS argv[0],
+	    argc > 2 ? CS argv[2] : NULL, &a))
 		yield_str(yield, a.v.cause, 0);
 	return (OK);
 }
@@ -749,7 +681,7 @@ relayhint_hint(uschar **yield, int argc, uschar *argv[])
 		return (fail_config(yield, "relayhint_hint", why));
 	if ((kb = get_kb(&o)) == NULL)
 		return (OK);
-	if (!lookup(kb, &o, CS argv[0], NULL, &a))
+	if (!eximlog_lookup(kb, o.mainlog, o.tail, CS argv[0], NULL, &a))
 		return (OK);
 	lang = CS argv[1];
 	/* LANG may come from message data: a bad tag is not a config error */
