@@ -21,12 +21,11 @@
  * the caller's umask, and opened with O_NOFOLLOW: a group member must
  * not be able to point a writer elsewhere with a symbolic link.
  *
- * The quiet window lives in SPOOL/state/CAUSE, one line "relayhint-
- * alert-state 1 FIRST LAST COUNT HELD" (Unix times, counters), read and
- * rewritten under flock(2) - per open file, so milter threads exclude
- * each other as processes do.  The lock is tried for about 200 ms, never
- * waited for: mail goes on without the alert.  The cause id becomes a
- * file name only when it is [a-z0-9._-] and does not start with a dot.
+ * The quiet window lives in SPOOL/state/CAUSE, the on-disk store of
+ * quiet.c (one line "relayhint-alert-state 1 FIRST LAST COUNT HELD",
+ * rewritten under a lock tried for about 200 ms, never waited for: mail
+ * goes on without the alert).  The cause id becomes a file name only
+ * when it is [a-z0-9._-] and does not start with a dot.
  *
  * Limits: ALERT_VALUE_MAX per value, ALERT_FILE_MAX per spool file,
  * ALERT_SPOOL_SCAN_MAX files listed, ALERT_STATE_MAX state files.
@@ -41,7 +40,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -49,18 +47,10 @@
 #include "alertspool.h"
 #include "buf.h"
 #include "explain.h"
+#include "quiet.h"
 #include "text.h"
 
 #define STATE_DIR	"state"
-#define STATE_LINE_MAX	256
-#define LOCK_TRIES	100		/* x 2 ms */
-
-struct state {
-	long long	 first;		/* first sighting */
-	long long	 last;		/* last alert spooled; 0: none */
-	unsigned long	 count;		/* sightings */
-	unsigned long	 held;		/* held back since the last alert */
-};
 
 /* put - a printable copy of a C string into a fixed field */
 static void
@@ -361,113 +351,6 @@ out:
 	return (rc);
 }
 
-/* count_states - entries in the state directory, bounded */
-static int
-count_states(const char *path)
-{
-	DIR	*d;
-	struct dirent *de;
-	int	 n = 0;
-
-	if ((d = opendir(path)) == NULL)
-		return (-1);
-	while (n <= ALERT_STATE_MAX && (de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return (n);
-}
-
-/* state_open - SPOOL/state/CAUSE, created when new and within the bound */
-static int
-state_open(const char *dir, const char *cause, char *err, size_t errlen)
-{
-	char	 sdir[4096], path[4096 + ALERT_CAUSE_MAX];
-	struct stat st;
-	int	 fd, n, flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
-
-	if ((size_t)snprintf(sdir, sizeof(sdir), "%s/%s", dir, STATE_DIR) >=
-	    sizeof(sdir))
-		return (text_seterr(err, errlen, "alert spool path too long"));
-	snprintf(path, sizeof(path), "%s/%s", sdir, cause);
-	if ((fd = open(path, flags)) >= 0 || errno != ENOENT)
-		goto opened;
-	/* a new cause: make room for it, or refuse */
-	if (mkdir(sdir, 0770) == 0)
-		(void)chmod(sdir, 02770);	/* umask; the group's setgid */
-	else if (errno != EEXIST)
-		return (text_seterr(err, errlen, "alert spool %s: %s", sdir,
-		    strerror(errno)));
-	if ((n = count_states(sdir)) < 0)
-		return (text_seterr(err, errlen, "alert spool %s: %s", sdir,
-		    strerror(errno)));
-	if (n >= ALERT_STATE_MAX)
-		return (text_seterr(err, errlen, "alert spool %s: more than %d "
-		    "causes; not counting %s", sdir, ALERT_STATE_MAX, cause));
-	if ((fd = open(path, flags | O_CREAT, 0660)) >= 0)
-		(void)fchmod(fd, 0660);	/* another user updates it too */
-opened:
-	if (fd < 0)
-		return (text_seterr(err, errlen, "alert spool %s: %s", path,
-		    strerror(errno)));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return (text_seterr(err, errlen, "alert spool %s: not a regular "
-		    "file", path));
-	}
-	return (fd);
-}
-
-/* state_lock - flock within about 200 ms, or give up */
-static int
-state_lock(int fd)
-{
-	struct timespec ts = {0, 2 * 1000 * 1000};
-	int	 i;
-
-	for (i = 0; i < LOCK_TRIES; i++) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			return (0);
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return (-1);
-		(void)nanosleep(&ts, NULL);
-	}
-	errno = ETIMEDOUT;
-	return (-1);
-}
-
-/* state_read - the cause's counters; all zero when new or unreadable */
-static void
-state_read(int fd, struct state *s)
-{
-	char	 line[STATE_LINE_MAX];
-	ssize_t	 n;
-
-	memset(s, 0, sizeof(*s));
-	if ((n = pread(fd, line, sizeof(line) - 1, 0)) <= 0)
-		return;
-	line[n] = '\0';
-	/* a damaged file starts the cause afresh: one alert too many */
-	if (sscanf(line, "relayhint-alert-state 1 %lld %lld %lu %lu",
-	    &s->first, &s->last, &s->count, &s->held) != 4 || s->first <= 0)
-		memset(s, 0, sizeof(*s));
-}
-
-/* state_write - the counters back, as one short line */
-static int
-state_write(int fd, const struct state *s)
-{
-	char	 line[STATE_LINE_MAX];
-	int	 n;
-
-	n = snprintf(line, sizeof(line), "relayhint-alert-state 1 %lld %lld "
-	    "%lu %lu\n", s->first, s->last, s->count, s->held);
-	if (n < 0 || (size_t)n >= sizeof(line) || ftruncate(fd, 0) < 0 ||
-	    pwrite(fd, line, (size_t)n, 0) != n)
-		return (-1);
-	return (0);
-}
-
 /* iso_time - "2026-11-22T17:00:00Z" */
 static void
 iso_time(char *out, size_t len, long long t)
@@ -487,8 +370,9 @@ alertspool_note(const struct alertspool *sp, const struct verdict *v,
     const struct hints *h, const char *lang, const char *source,
     time_t now, char *err, size_t errlen)
 {
-	struct state s;
+	struct quiet s;
 	struct alert a;
+	char	 sdir[4096];
 	unsigned long held;
 	int	 fd, due;
 
@@ -502,20 +386,17 @@ alertspool_note(const struct alertspool *sp, const struct verdict *v,
 		return (text_seterr(err, errlen, "cause id \"%s\" is not "
 		    "[a-z0-9._-]; no alert", shown));
 	}
-	if ((fd = state_open(sp->dir, v->cause, err, errlen)) < 0)
+	if ((size_t)snprintf(sdir, sizeof(sdir), "%s/%s", sp->dir,
+	    STATE_DIR) >= sizeof(sdir))
+		return (text_seterr(err, errlen, "alert spool path too long"));
+	if ((fd = quiet_open("alert spool", "causes", sdir, v->cause, err,
+	    errlen)) < 0)
 		return (-1);
-	if (state_lock(fd) < 0) {
-		text_seterr(err, errlen, "alert spool %s: lock for %s: %s",
-		    sp->dir, v->cause, strerror(errno));
-		close(fd);
-		return (-1);
-	}
-	state_read(fd, &s);
+	quiet_read(fd, &s);
 	if (s.first == 0)
 		s.first = (long long)now;
 	s.count++;
-	due = s.last == 0 || sp->quiet <= 0 ||
-	    (long long)now - s.last >= sp->quiet;
+	due = quiet_due(&s, sp->quiet, now);
 	held = s.held;
 	/*
 	 * The quiet window starts only once the alert is in the spool, so
@@ -540,7 +421,7 @@ alertspool_note(const struct alertspool *sp, const struct verdict *v,
 	} else
 		s.held++;
 	/* a state not written after a spooled alert: the next is not muted */
-	if (state_write(fd, &s) < 0 && due == 0) {
+	if (quiet_write(fd, &s) < 0 && due == 0) {
 		text_seterr(err, errlen, "alert spool %s: state for %s: %s",
 		    sp->dir, v->cause, strerror(errno));
 		close(fd);

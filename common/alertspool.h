@@ -19,13 +19,14 @@
 #include <time.h>
 
 #include "hint.h"
+#include "quiet.h"
 
 #define ALERT_VALUE_MAX		1024	/* one field, printable */
 #define ALERT_STEPS		HINT_MAX_STEPS
 #define ALERT_CAUSE_MAX		128	/* cause id, also a state file name */
 #define ALERT_SPOOL_DEFAULT_MAX	100	/* files kept in the spool */
 #define ALERT_SPOOL_SCAN_MAX	10000	/* directory entries looked at */
-#define ALERT_STATE_MAX		1024	/* cause state files kept */
+#define ALERT_STATE_MAX		QUIET_FILES_MAX	/* cause state files */
 #define ALERT_FILE_MAX		(64 * 1024)
 #define ALERT_ERR_MAX		512
 

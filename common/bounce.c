@@ -43,6 +43,7 @@
 #include "ndr.h"
 #include "reply.h"
 #include "text.h"
+#include "xheader.h"
 
 #define HINT_BLOCK_MAX		(64 * 1024)
 #define HUMAN_TEXT_MAX		(256 * 1024)
@@ -449,6 +450,7 @@ bounce_rewrite_message(const struct kb *kb, const struct bounce_opts *opts,
     const char *msg, size_t len, struct buf *out, struct bounce_result *res)
 {
 	struct buf nb;
+	struct xheaders xh;
 	const char *body, *eol;
 	size_t	 hlen, i, e, n;
 	int	 skip = 0, seen_ctype = 0, seen_cte = 0, seen_mv = 0;
@@ -515,9 +517,8 @@ bounce_rewrite_message(const struct kb *kb, const struct bounce_opts *opts,
 	if (res->new_lang[0] && !seen_lang)
 		buf_printf(out, "Content-Language: %s%s", res->new_lang, eol);
 	if (!res->already) {
-		buf_printf(out, "X-Relayhint-Cause: %s%s", res->v.cause, eol);
-		buf_printf(out, "X-Relayhint-Code: %s%s", res->v.status[0] ?
-		    res->v.status : "none", eol);
+		(void)xheader_fields(&xh, &res->v, NULL, NULL, NULL);
+		xheader_write(out, &xh, "", eol);
 	}
 	buf_puts(out, eol);
 	buf_append(out, nb.data, nb.len);

@@ -7,7 +7,8 @@
  * seconds; further lines inside the window are held back and counted; the
  * first line after the window is written with the count and opens a new
  * window.  A clock that steps backwards closes the window (better one
- * line too many than a silent log).
+ * line too many than a silent log).  The policy is quiet_due (quiet.c),
+ * which the on-disk store of the Exim object and the alert spool use.
  *
  * Limits: RATELIMIT_SLOTS keys; when all are in use the least recently
  * used one is reused, so memory stays fixed whatever the input.  A linear
@@ -17,6 +18,7 @@
  */
 #include <string.h>
 
+#include "quiet.h"
 #include "ratelimit.h"
 
 /* ratelimit_init - empty table */
@@ -40,6 +42,7 @@ ratelimit_check(struct ratelimit *rl, const char *key, time_t now,
     unsigned long *held)
 {
 	struct ratelimit_slot *s, *victim = NULL;
+	struct quiet w = {0, 0, 0, 0};
 	char	 k[RATELIMIT_KEY_MAX];
 	int	 i;
 
@@ -65,7 +68,8 @@ ratelimit_check(struct ratelimit *rl, const char *key, time_t now,
 		return (1);
 	}
 	s->last = now;
-	if (now < s->start || now - s->start >= rl->window) {
+	w.last = (long long)s->start;
+	if (quiet_due(&w, rl->window, now)) {
 		*held = s->held;
 		s->held = 0;
 		s->start = now;

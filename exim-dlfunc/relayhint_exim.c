@@ -27,7 +27,7 @@
  * OPTIONS is one string of words: an absolute path names Exim's main log
  * (default /var/log/exim4/mainlog); "syslog" says there is none; and
  * key=value words set log= (syslog socket or "none"), tag=, ratelimit=
- * (seconds, 0 = off), state= (rate-limit file), tail= (bytes of main log
+ * (seconds, 0 = off), state= (rate-limit directory), tail= (bytes of main log
  * read, k/m suffix), rules=, hints=, config= (relayhint.conf, or "none"),
  * logmain= (yes/no).  relayhint.conf, shared with the milter, supplies
  * the defaults that OPTIONS does not set.
@@ -38,7 +38,11 @@
  * leaves an alert in the spool for "relayhint alert-drain".  The quiet
  * window is kept in the spool (each delivery is a new process), shared
  * with the milter.  A spool error costs the alert only: one main log
- * warning per RHX_ALERT_WARN seconds (through the rate-limit file).
+ * warning per RHX_ALERT_WARN seconds (through the rate-limit store).
+ *
+ * Rate limit: each delivery is a new process, so the syslog rate limit
+ * is kept on disk, in the store quiet.c keeps for the alert spool too
+ * (state=, default $spool_directory/db/relayhint-quiet/).
  *
  * Process model: Exim calls these in the delivery process (root), in the
  * transport subprocess and while making bounces (the Exim user), and in
@@ -54,7 +58,7 @@
  * returns OK with an empty yield and at most one "relayhint: warning:"
  * main log line per process and kind.
  *
- * Limits: bounded main log read (rhexim_scan.c), hint text of at most
+ * Limits: bounded main log read (common/eximlog.c), hint text of at most
  * RHX_OUT_MAX bytes, syslog lines of 2 KiB, per-process dedup of the
  * last RHX_DEDUP event lines.
  */
@@ -74,11 +78,14 @@
 #include "budget.h"
 #include "buf.h"
 #include "config.h"
+#include "eximlog.h"
 #include "explain.h"
 #include "hint.h"
 #include "logfmt.h"
-#include "rhexim.h"
+#include "quiet.h"
+#include "slog.h"
 #include "text.h"
+#include "xheader.h"
 
 #define RHX_EXPORT		__attribute__((visibility("default")))
 #define RHX_OUT_MAX		(64u * 1024)
@@ -89,12 +96,7 @@
 #define RHX_DEFAULT_CONFIG	RH_SYSCONFDIR "/relayhint.conf"
 #define RHX_SEV_INFO		6	/* syslog severities, as <syslog.h> */
 #define RHX_ALERT_WARN		300	/* seconds between spool warnings */
-#define RHX_HINT_HDR_MAX	700	/* X-Relayhint-Hint value, bytes */
-
-/* Hint area for the generic "authentication attempt(s) failed" */
-static const char *const rhx_generic_causes[] = {
-	"m365.auth.failed", "m365.auth.unknown", NULL
-};
+#define RHX_SYSLOG_MAX		2048	/* a syslog line is cut here */
 
 struct rhx_opts {
 	char	 mainlog[PATH_MAX];	/* "" = none (syslog-only) */
@@ -142,14 +144,21 @@ static char rhx_cfg_from[PATH_MAX];
 #define RHX_W_SYSLOG	0x10
 #define RHX_W_CONFIG	0x20
 
-/* yield_str - hand a copy of s to Exim, in its untainted store */
+/*
+ * yield_str - hand a copy of s to Exim.  Exim (4.94+) tracks taint by
+ * the store a string lives in: text with bytes from a remote server in
+ * it (the reply quoted in a hint, the status code in a header) goes to
+ * tainted store, so that a configuration cannot use it unchecked in a
+ * file name or command; our own words (a cause id from the rules, a
+ * version, an error) stay untainted.
+ */
 static void
-yield_str(uschar **yield, const char *s)
+yield_str(uschar **yield, const char *s, int remote)
 {
 	size_t	 n = strlen(s);
 	uschar	*p;
 
-	p = store_get((int)n + 1, GET_UNTAINTED);
+	p = store_get((int)n + 1, remote ? GET_TAINTED : GET_UNTAINTED);
 	memcpy(p, s, n + 1);
 	*yield = p;
 }
@@ -162,7 +171,7 @@ fail_config(uschar **yield, const char *fn, const char *why)
 
 	(void)snprintf(msg, sizeof(msg), "%s: %s (see relayhint-exim(8))",
 	    fn, why);
-	yield_str(yield, msg);
+	yield_str(yield, msg, 0);
 	return (ERROR);
 }
 
@@ -192,7 +201,7 @@ parse_size(const char *s, size_t *out)
 		v *= 1024, end++;
 	else if (*end == 'm' || *end == 'M')
 		v *= 1024 * 1024, end++;
-	if (*end != '\0' || v == 0 || v > RHX_TAIL_MAX)
+	if (*end != '\0' || v == 0 || v > EXIMLOG_TAIL_MAX)
 		return (-1);
 	*out = (size_t)v;
 	return (0);
@@ -341,7 +350,7 @@ parse_opts(const char *s, struct rhx_opts *o, const char **why)
 	o->logmain = 1;
 	o->facility = 2 << 3;		/* LOG_MAIL */
 	o->user_note = 1;
-	o->tail = RHX_TAIL_DEFAULT;
+	o->tail = EXIMLOG_TAIL_DEFAULT;
 	if (s != NULL) {
 		if (strlen(s) >= sizeof(copy))
 			return (*why = "OPTIONS too long", -1);
@@ -385,26 +394,9 @@ get_kb(const struct rhx_opts *o)
 	return (NULL);
 }
 
-/* generic_cause - the catalog's cause for an auth failure without a reply */
-static void
-generic_cause(const struct kb *kb, struct rhx_answer *a)
-{
-	int	 i, ci;
-
-	if (a->tier != RHX_TIER_GENERIC)
-		return;
-	for (i = 0; rhx_generic_causes[i] != NULL; i++)
-		if ((ci = rules_cause_index(kb->rules,
-		    rhx_generic_causes[i])) >= 0) {
-			a->v.cause = kb->rules->causes[ci].id;
-			a->v.area = kb->rules->causes[ci].area;
-			return;
-		}
-}
-
 /* format_line - the milter's line (logfmt.c), then what only Exim knows */
 static void
-format_line(struct buf *b, const char *id, const struct rhx_answer *a,
+format_line(struct buf *b, const char *id, const struct eximlog_answer *a,
     const char *event, unsigned long suppressed, const char *note)
 {
 	char	 val[LOGFMT_VALUE_MAX + 4];
@@ -413,7 +405,7 @@ format_line(struct buf *b, const char *id, const struct rhx_answer *a,
 	(void)logfmt_value(val, sizeof(val), a->v.recipient);
 	buf_printf(b, " rcpt=%s", val);
 	(void)logfmt_value(val, sizeof(val), event);
-	buf_printf(b, " event=%s source=%s", val, rhx_src_name(a->src));
+	buf_printf(b, " event=%s source=%s", val, eximlog_src_name(a->src));
 	if (note != NULL)
 		buf_printf(b, " note=\"%s\"", note);	/* our own text */
 }
@@ -443,7 +435,7 @@ expand_var(const char *name)
 	return (s ? CS s : "");
 }
 
-/* state_path - the rate-limit file: state= or in Exim's hints directory */
+/* state_path - the rate-limit store: state= or in Exim's hints directory */
 static void
 state_path(const struct rhx_opts *o, char *out, size_t outlen)
 {
@@ -455,37 +447,40 @@ state_path(const struct rhx_opts *o, char *out, size_t outlen)
 	}
 	spool = expand_var("$spool_directory");
 	if (spool[0] == '/')
-		(void)snprintf(out, outlen, "%s/db/relayhint-ratelimit", spool);
+		(void)snprintf(out, outlen, "%s/db/relayhint-quiet", spool);
 	else
 		out[0] = '\0';
 }
 
-/* note_for - how to get the precise cause, when the main log was no help */
-static const char *
-note_for(const struct rhx_answer *a)
+/*
+ * rate_ok - may a line for key be logged now?  The quiet store of
+ * quiet.c, shared by all Exim processes (root and the Exim user, who
+ * logs most events); any trouble lets the line pass
+ */
+static int
+rate_ok(const char *dir, const char *key, int window, unsigned long *held,
+    int uid, int gid)
 {
-	if (a->tier != RHX_TIER_GENERIC && a->tier != RHX_TIER_RESULT &&
-	    a->tier != RHX_TIER_RESULT_UNKNOWN)
-		return (NULL);
-	if (!a->generic_auth && a->tier != RHX_TIER_GENERIC &&
-	    (a->v.area == NULL || strcmp(a->v.area, "auth") != 0))
-		return (NULL);
-	switch (a->log) {
-	case RHX_LOG_UNUSED:
-	case RHX_LOG_NOFILE:
-		return ("Exim writes Microsoft's AUTH reply only to its main "
-		    "log file; add a file to log_file_path (Debian: "
-		    "/var/log/exim4/mainlog) and pass its path to "
-		    "relayhint_event for the precise cause");
-	case RHX_LOG_ERROR:
-		return ("the main log could not be read; check its path and "
-		    "permissions (the Exim user must read it) for the "
-		    "precise cause");
-	default:
-		return (a->id_seen ? NULL : "this message's lines are not in "
-		    "the end of the main log; raise tail= for the precise "
-		    "cause");
-	}
+	char	 k[QUIET_KEY_MAX], err[ALERT_ERR_MAX];
+
+	*held = 0;
+	if (window <= 0 || dir[0] == '\0')
+		return (1);
+	quiet_key_make(k, sizeof(k), key);
+	(void)quiet_dir(dir, uid, gid);
+	return (quiet_check("rate limit", "keys", dir, k, window, time(NULL),
+	    held, err, sizeof(err)) != 0);
+}
+
+/* syslog_line - one line through slog.c, a socket of its own (Exim forks) */
+static int
+syslog_line(const struct rhx_opts *o, const char *msg)
+{
+	struct slog sl;
+
+	slog_init(&sl, o->tag, o->facility, o->syslog, 0);
+	sl.line_max = RHX_SYSLOG_MAX;
+	return (slog_send(&sl, RHX_SEV_INFO, "%s", msg));
 }
 
 /* alert_log - a dropped alert, from the spool's bound, to the main log */
@@ -499,7 +494,7 @@ alert_log(void *ctx, const char *msg)
 /* alert_note - a sighting for the webhook alerts; never disturbs delivery */
 static void
 alert_note(const struct rhx_opts *o, const struct kb *kb,
-    const struct rhx_answer *a, const char *spath, int uid, int gid)
+    const struct eximlog_answer *a, const char *spath, int uid, int gid)
 {
 	struct alertspool sp;
 	char	 err[ALERT_ERR_MAX];
@@ -516,8 +511,8 @@ alert_note(const struct rhx_opts *o, const struct kb *kb,
 	    time(NULL), err, sizeof(err)) >= 0)
 		return;
 	/* one line per window for all Exim processes, as for syslog */
-	if (rhx_rate_ok(spath, "relayhint|alert-spool", RHX_ALERT_WARN,
-	    time(NULL), &held, uid, gid))
+	if (rate_ok(spath, "relayhint|alert-spool", RHX_ALERT_WARN, &held,
+	    uid, gid))
 		log_write(0, LOG_MAIN, "relayhint: warning: webhook alert not "
 		    "spooled (the message is not affected): %s suppressed=%lu",
 		    err, held);
@@ -528,8 +523,8 @@ RHX_EXPORT int
 relayhint_event(uschar **yield, int argc, uschar *argv[])
 {
 	struct rhx_opts o;
-	struct rhx_query q;
-	struct rhx_answer a;
+	struct eximlog_query q;
+	struct eximlog_answer a;
 	struct buf b;
 	const struct kb *kb;
 	const char *ev, *why = NULL, *note, *id;
@@ -562,9 +557,8 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 	q.mainlog = o.mainlog;
 	q.tail_max = o.tail;
 	q.in_attempt = 1;
-	if (!rhx_classify(kb, &q, &a))
+	if (!eximlog_classify(kb, &q, &a))
 		return (OK);
-	generic_cause(kb, &a);
 	if (a.v.recipient[0] == '\0') {
 		(void)snprintf(rcpt, sizeof(rcpt), "%s", expand_var(
 		    "${if def:domain{$local_part@$domain}}"));
@@ -574,8 +568,8 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 	/* msg:host:defer and msg:defer of one attempt: one line */
 	if (dedup_seen(id, a.v.cause))
 		return (OK);
-	note = note_for(&a);
-	if (a.log == RHX_LOG_ERROR)
+	note = eximlog_note(&a);
+	if (a.log == EXIMLOG_LOG_ERROR)
 		warn_once(RHX_W_MAINLOG, "cannot read the main log given "
 		    "to relayhint_event; hints fall back to the event text");
 
@@ -591,11 +585,10 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 	uid = (int)strtol(expand_var("$exim_uid"), NULL, 10);
 	gid = (int)strtol(expand_var("$exim_gid"), NULL, 10);
 	(void)snprintf(rkey, sizeof(rkey), "%s|%s", a.v.relay, a.v.cause);
-	if (o.syslog[0] != '\0' && rhx_rate_ok(spath, rkey, o.ratelimit,
-	    time(NULL), &suppressed, uid, gid)) {
+	if (o.syslog[0] != '\0' && rate_ok(spath, rkey, o.ratelimit,
+	    &suppressed, uid, gid)) {
 		format_line(&b, id, &a, ev, suppressed, note);
-		if (!b.overflow && rhx_syslog(o.syslog, o.facility |
-		    RHX_SEV_INFO, o.tag, b.data) < 0) {
+		if (!b.overflow && syslog_line(&o, b.data) < 0) {
 			char	 w[CONFIG_PATH_MAX + 128];
 
 			(void)snprintf(w, sizeof(w), "cannot send to %s: %s",
@@ -608,55 +601,12 @@ relayhint_event(uschar **yield, int argc, uschar *argv[])
 	return (OK);
 }
 
-/* lookup - classify a message id (main log) or a text */
-static int
-lookup(const struct kb *kb, const struct rhx_opts *o, const char *subject,
-    const char *fallback, struct rhx_answer *a)
-{
-	struct rhx_query q;
-	struct verdict v;
-
-	memset(&q, 0, sizeof(q));
-	q.mainlog = o->mainlog;
-	q.tail_max = o->tail;
-	if (rhx_is_msgid(subject))
-		q.id = subject;
-	else
-		q.text = subject;
-	if (rhx_classify(kb, &q, a)) {
-		generic_cause(kb, a);
-		return (1);
-	}
-	if ((q.text == NULL || subject[0] == '\0') && fallback != NULL &&
-	    fallback[0] != '\0') {
-		verdict_init(&v);
-		if (explain_text(kb, fallback, strlen(fallback), &v) &&
-		    v.cause != NULL) {
-			a->v = v;
-			a->tier = RHX_TIER_RESULT;
-			a->src = RHX_SRC_EVENT;
-			return (1);
-		}
-	}
-	/* a plain text that is a whole log line, DSN or bounce */
-	if (q.text != NULL && subject[0] != '\0') {
-		verdict_init(&v);
-		if (explain_text(kb, subject, strlen(subject), &v) &&
-		    v.cause != NULL) {
-			a->v = v;
-			a->tier = RHX_TIER_RESULT;
-			return (1);
-		}
-	}
-	return (0);
-}
-
 /* relayhint_cause - the cause id of a message id or an error text */
 RHX_EXPORT int
 relayhint_cause(uschar **yield, int argc, uschar *argv[])
 {
 	struct rhx_opts o;
-	struct rhx_answer a;
+	struct eximlog_answer a;
 	const struct kb *kb;
 	const char *why = NULL;
 
@@ -668,8 +618,9 @@ relayhint_cause(uschar **yield, int argc, uschar *argv[])
 		return (fail_config(yield, "relayhint_cause", why));
 	if ((kb = get_kb(&o)) == NULL)
 		return (OK);
-	if (lookup(kb, &o, CS argv[0], argc > 2 ? CS argv[2] : NULL, &a))
-		yield_str(yield, a.v.cause);
+	if (eximlog_lookup(kb, o.mainlog, o.tail, CS argv[0],
+	    argc > 2 ? CS argv[2] : NULL, &a))
+		yield_str(yield, a.v.cause, 0);
 	return (OK);
 }
 
@@ -712,8 +663,9 @@ RHX_EXPORT int
 relayhint_hint(uschar **yield, int argc, uschar *argv[])
 {
 	struct rhx_opts o;
-	struct rhx_answer a;
+	struct eximlog_answer a;
 	struct buf b;
+	struct xheaders xh;
 	const struct kb *kb;
 	const char *why = NULL, *lang;
 	int	 kind, flags, utf8;
@@ -729,7 +681,7 @@ relayhint_hint(uschar **yield, int argc, uschar *argv[])
 		return (fail_config(yield, "relayhint_hint", why));
 	if ((kb = get_kb(&o)) == NULL)
 		return (OK);
-	if (!lookup(kb, &o, CS argv[0], NULL, &a))
+	if (!eximlog_lookup(kb, o.mainlog, o.tail, CS argv[0], NULL, &a))
 		return (OK);
 	lang = CS argv[1];
 	/* LANG may come from message data: a bad tag is not a config error */
@@ -743,14 +695,14 @@ relayhint_hint(uschar **yield, int argc, uschar *argv[])
 	if (!o.user_note)
 		flags |= HINT_NO_USER;
 	if (kind == 'c') {
-		yield_str(yield, a.v.cause);
+		yield_str(yield, a.v.cause, 0);
 		return (OK);
 	}
 	buf_init(&b, RHX_OUT_MAX);
 	if (kind == 'h') {
 		/* appended to a template's header line: never a blank line */
-		buf_printf(&b, "\nX-Relayhint-Cause: %s\nX-Relayhint-Code: %s",
-		    a.v.cause, a.v.status[0] ? a.v.status : "none");
+		(void)xheader_fields(&xh, &a.v, NULL, NULL, NULL);
+		xheader_write(&b, &xh, "\n", "");
 	} else {
 		if (hint_render(&kb->hints, &a.v, lang, flags, &b) < 0)
 			buf_reset(&b);
@@ -766,7 +718,7 @@ relayhint_hint(uschar **yield, int argc, uschar *argv[])
 		}
 	}
 	if (!b.overflow && b.len > 0)
-		yield_str(yield, b.data);
+		yield_str(yield, b.data, 1);
 	buf_free(&b);
 	return (OK);
 }
@@ -774,7 +726,7 @@ relayhint_hint(uschar **yield, int argc, uschar *argv[])
 /* bounce_log - main log and rate-limited syslog line for a received bounce */
 static void
 bounce_log(const struct rhx_opts *o, const struct kb *kb,
-    const struct rhx_answer *a, const char *lang)
+    const struct eximlog_answer *a, const char *lang)
 {
 	struct buf b;
 	const char *id = expand_var("$message_exim_id");
@@ -790,8 +742,8 @@ bounce_log(const struct rhx_opts *o, const struct kb *kb,
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 0 && !o->logmain)
 			continue;
-		if (pass == 1 && (o->syslog[0] == '\0' || !rhx_rate_ok(spath,
-		    rkey, o->ratelimit, time(NULL), &suppressed, uid, gid)))
+		if (pass == 1 && (o->syslog[0] == '\0' || !rate_ok(spath,
+		    rkey, o->ratelimit, &suppressed, uid, gid)))
 			break;
 		buf_reset(&b);
 		(void)logfmt_verdict(&b, id, &a->v, lang, "header",
@@ -804,8 +756,7 @@ bounce_log(const struct rhx_opts *o, const struct kb *kb,
 			log_write(0, LOG_MAIN, "%s", strstr(b.data,
 			    "relayhint: ") ? strstr(b.data, "relayhint: ") :
 			    b.data);
-		else if (rhx_syslog(o->syslog, o->facility | RHX_SEV_INFO,
-		    o->tag, b.data) < 0)
+		else if (syslog_line(o, b.data) < 0)
 			warn_once(RHX_W_SYSLOG, "relayhint_bounce: cannot send "
 			    "to the syslog socket");
 	}
@@ -824,13 +775,12 @@ RHX_EXPORT int
 relayhint_bounce(uschar **yield, int argc, uschar *argv[])
 {
 	struct rhx_opts o;
-	struct rhx_answer *a;
+	struct eximlog_answer *a;
 	struct bounce_result *res;
 	struct buf hdrs, out;
 	const struct kb *kb;
-	const struct hint_entry *he;
+	struct xheaders xh;
 	const char *why = NULL, *lang, *used = "en";
-	char	 hint[RHX_HINT_HDR_MAX + 4];
 	size_t	 blen;
 	int	 kind, flags, utf8, ok;
 
@@ -874,28 +824,18 @@ relayhint_bounce(uschar **yield, int argc, uschar *argv[])
 	}
 	buf_free(&hdrs);
 	a->v = res->v;
-	a->tier = RHX_TIER_RESULT;
-	a->src = RHX_SRC_EVENT;
+	a->tier = EXIMLOG_TIER_RESULT;
+	a->src = EXIMLOG_SRC_EVENT;
 	free(res);
 	if (kind == 'c')
-		yield_str(yield, a->v.cause);
+		yield_str(yield, a->v.cause, 0);
 	else {
-		/* a header value: ASCII, one line, bounded */
-		if ((he = hints_find(&kb->hints, lang, a->v.cause, &used)) !=
-		    NULL && he->summary != NULL && !text_is_ascii(he->summary,
-		    strlen(he->summary)))
-			he = hints_find(&kb->hints, "en", a->v.cause, &used);
-		hint[0] = '\0';
-		if (he != NULL && he->summary != NULL)
-			(void)text_printable(hint, sizeof(hint), he->summary,
-			    strnlen(he->summary, RHX_HINT_HDR_MAX));
+		/* lines for add_header: newline between, none at the end */
+		(void)xheader_fields(&xh, &a->v, &kb->hints, lang, &used);
 		buf_init(&out, 4096);
-		buf_printf(&out, "X-Relayhint-Cause: %s\nX-Relayhint-Code: %s",
-		    a->v.cause, a->v.status[0] ? a->v.status : "none");
-		if (hint[0] != '\0')
-			buf_printf(&out, "\nX-Relayhint-Hint: %s", hint);
+		xheader_write(&out, &xh, "\n", "");
 		if (!out.overflow)
-			yield_str(yield, out.data);
+			yield_str(yield, out.data + 1, 1);
 		buf_free(&out);
 	}
 	bounce_log(&o, kb, a, kind == 'h' ? used : "");
@@ -931,7 +871,7 @@ relayhint_version(uschar **yield, int argc, uschar *argv[])
 	} else
 		buf_puts(&b, " kb=unavailable");
 	if (!b.overflow)
-		yield_str(yield, b.data);
+		yield_str(yield, b.data, 0);
 	buf_free(&b);
 	return (OK);
 }

@@ -1,80 +1,45 @@
 /*
- * log.c - syslog client for relayhint-milter
+ * log.c - the milter's log: printf-style severities over common/slog.c
  *
  * Functions: log_open, log_stderr, log_info, log_warning, log_error,
  * log_dbg.
  *
- * Why not syslog(3): glibc always writes to /dev/log, and the daemon must
- * also log into a test harness or a chroot, so the socket path is a
- * setting (syslog_socket).  The wire format is what syslog(3) sends:
- * "<PRI>Mmm dd hh:mm:ss TAG[PID]: text" over a unix datagram socket,
- * reconnecting once when the log daemon was restarted.  A line that
- * cannot be sent is dropped: logging never blocks or fails mail.
- *
- * Limits: a line is cut at LOG_LINE_MAX bytes; control characters in the
- * text become '?' (values are sanitized earlier, this is the last net).
- * Thread-safe (one mutex); the socket is non-blocking.
+ * The wire format, the socket (syslog_socket, reconnected once when the
+ * log daemon was restarted) and the censoring of control characters are
+ * slog.c's; this file adds the severities, "warning: "-style prefixes and
+ * the lock: milter threads share one socket.  A line that cannot be sent
+ * is dropped: logging never blocks or fails mail.
  */
-#include <sys/socket.h>
-#include <sys/un.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "log.h"
-
-#define LOG_LINE_MAX	2048
+#include "slog.h"
 
 int	 log_debug;
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static int	 log_fd = -1;
-static int	 log_to_stderr;
-static int	 log_facility = LOG_MAIL;
-static char	 log_tag[64] = "relayhint-milter";
-static char	 log_path[108] = "/dev/log";
-
-/* log_connect - (re)open the datagram socket; caller holds the lock */
-static void
-log_connect(void)
-{
-	struct sockaddr_un sun;
-
-	if (log_fd >= 0)
-		close(log_fd);
-	log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0);
-	if (log_fd < 0)
-		return;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", log_path);
-	if (connect(log_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		close(log_fd);
-		log_fd = -1;
-	}
-}
+static struct slog log_sl = {
+	.path = "/dev/log", .tag = "relayhint-milter", .facility = LOG_MAIL,
+	.keep = 1, .fd = -1
+};
 
 /* log_open - remember where to log; connect lazily */
 void
 log_open(const char *tag, int facility, const char *path)
 {
+	char	 old[sizeof(log_sl.path)];
+	int	 copy;
+
 	pthread_mutex_lock(&log_lock);
-	snprintf(log_tag, sizeof(log_tag), "%s", tag);
-	log_facility = facility;
-	if (path != NULL && *path != '\0')
-		snprintf(log_path, sizeof(log_path), "%s", path);
-	if (log_fd >= 0) {
-		close(log_fd);
-		log_fd = -1;
-	}
+	copy = log_sl.copy_stderr;
+	memcpy(old, log_sl.path, sizeof(old));	/* kept when path is "" */
+	slog_close(&log_sl);
+	slog_init(&log_sl, tag, facility, path != NULL && *path != '\0' ?
+	    path : old, 1);
+	log_sl.copy_stderr = copy;
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -82,7 +47,9 @@ log_open(const char *tag, int facility, const char *path)
 void
 log_stderr(int on)
 {
-	log_to_stderr = on;
+	pthread_mutex_lock(&log_lock);
+	log_sl.copy_stderr = on;
+	pthread_mutex_unlock(&log_lock);
 }
 
 /* log_vsend - format and send one line at a priority */
@@ -92,38 +59,8 @@ static void log_vsend(int, const char *, const char *, va_list)
 static void
 log_vsend(int pri, const char *prefix, const char *fmt, va_list ap)
 {
-	char	 text[LOG_LINE_MAX], line[LOG_LINE_MAX + 128], stamp[32];
-	struct tm tm;
-	time_t	 now;
-	size_t	 i, n;
-	int	 len;
-
-	n = (size_t)snprintf(text, sizeof(text), "%s", prefix);
-	if (n < sizeof(text))
-		vsnprintf(text + n, sizeof(text) - n, fmt, ap);
-	for (i = 0; text[i] != '\0'; i++)
-		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
-			text[i] = '?';
-	now = time(NULL);
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
 	pthread_mutex_lock(&log_lock);
-	if (log_to_stderr)
-		fprintf(stderr, "%s %s[%ld]: %s\n", stamp, log_tag,
-		    (long)getpid(), text);
-	len = snprintf(line, sizeof(line), "<%d>%s %s[%ld]: %s",
-	    log_facility | pri, stamp, log_tag, (long)getpid(), text);
-	if (len > (int)sizeof(line) - 1)
-		len = (int)sizeof(line) - 1;
-	if (log_fd < 0)
-		log_connect();
-	if (log_fd >= 0 && send(log_fd, line, (size_t)len, MSG_NOSIGNAL) < 0 &&
-	    errno != EAGAIN) {
-		/* the log daemon restarted: one new try */
-		log_connect();
-		if (log_fd >= 0)
-			(void)send(log_fd, line, (size_t)len, MSG_NOSIGNAL);
-	}
+	(void)slog_vsend(&log_sl, pri, prefix, fmt, ap);
 	pthread_mutex_unlock(&log_lock);
 }
 

@@ -81,6 +81,7 @@
 #include "ratelimit.h"
 #include "rewrite.h"
 #include "text.h"
+#include "xheader.h"
 
 /* Per-connection state; one message at a time */
 struct msg {
@@ -653,15 +654,20 @@ static int
 mlfi_modify(SMFICTX *ctx, const struct msg *m,
     const struct bounce_result *res, const struct buf *out)
 {
+	struct xheaders xh;
+	int	 i;
+
 	if ((res->new_ctype && rh_chgheader(ctx, "Content-Type",
 	    res->new_ctype) != MI_SUCCESS) || (res->new_cte &&
 	    rh_chgheader(ctx, "Content-Transfer-Encoding", res->new_cte) !=
 	    MI_SUCCESS) || rh_replacebody(ctx, out->data, out->len) !=
-	    MI_SUCCESS || rh_addheader(ctx, "X-Relayhint-Cause",
-	    res->v.cause) != MI_SUCCESS || rh_addheader(ctx,
-	    "X-Relayhint-Code", res->v.status[0] ? res->v.status : "none") !=
 	    MI_SUCCESS)
 		return (-1);
+	(void)xheader_fields(&xh, &res->v, NULL, NULL, NULL);
+	for (i = 0; i < xh.n; i++)
+		if (rh_addheader(ctx, xh.f[i].name, xh.f[i].value) !=
+		    MI_SUCCESS)
+			return (-1);
 	return (0);
 }
 

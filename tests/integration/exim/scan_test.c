@@ -1,9 +1,9 @@
 /*
- * scan_test.c - the main log reader of the Exim object, on synthetic logs
+ * scan_test.c - the Exim object's main log reader, on synthetic logs
  * that the recorded ones are too small to produce: evidence spread over
  * 64 KiB chunk boundaries, overlong lines, a tail limit, earlier attempts.
  *
- * Built and run by run.sh (cc ... exim-dlfunc/rhexim_scan.c LIB); prints
+ * Built and run by run.sh (cc ... LIB: common/eximlog.c); prints
  * one "PASS: name" or "FAIL: name: why" line per case.  Usage:
  * scan_test TMPDIR.
  */
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "explain.h"
-#include "rhexim.h"
+#include "eximlog.h"
 
 #define ID	"1xVBXN-0000NW-1f"
 #define AUTH	"2026-11-22 17:39:37 " ID " m365_login authenticator failed " \
@@ -56,8 +56,8 @@ run(const struct kb *kb, const char *dir, const char *name, const char *pre,
     const char *want)
 {
 	char	 path[512];
-	struct rhx_query q;
-	struct rhx_answer a;
+	struct eximlog_query q;
+	struct eximlog_answer a;
 	FILE	*f;
 	int	 i;
 
@@ -80,7 +80,7 @@ run(const struct kb *kb, const char *dir, const char *name, const char *pre,
 	q.mainlog = path;
 	q.tail_max = tail;
 	q.in_attempt = in_attempt;
-	rhx_classify(kb, &q, &a);
+	eximlog_classify(kb, &q, &a);
 	if (strcmp(a.v.cause ? a.v.cause : "", want) == 0) {
 		if (!quiet)
 			printf("PASS: scan-%s\n", name);
@@ -125,7 +125,7 @@ main(int argc, char **argv)
 	if (nfail == before)
 		printf("PASS: scan-chunk-boundaries\n");
 	/* overlong lines (skipped) between the evidence and the end */
-	run(&kb, argv[1], "overlong-line", ARRIVE AUTH, 100, 3 * RHX_LINE_MAX,
+	run(&kb, argv[1], "overlong-line", ARRIVE AUTH, 100, 3 * EXIMLOG_LINE_MAX,
 	    "", 0, 1, T);
 	run(&kb, argv[1], "overlong-chunk", ARRIVE AUTH, 3, 70000, "", 0, 1, T);
 	/* the tail limit: the evidence lies beyond it */

@@ -1,22 +1,27 @@
 /*
- * rhexim_scan.c - classify one Exim delivery from its event text and its
+ * eximlog.c - classify one Exim delivery from its event text and its
  * own lines at the end of the main log
  *
- * Functions: rhx_is_msgid, rhx_generic_auth, rhx_classify, rhx_src_name.
+ * Functions: eximlog_is_msgid, eximlog_generic_auth, eximlog_classify,
+ * eximlog_lookup, eximlog_note, eximlog_src_name.
  *
  * Why the main log: Exim 4.96 keeps the smarthost's reply to AUTH (the
  * "535 5.7.139 ..." that says why) out of $event_data, the bounce and the
  * msglog; it only writes it to the main log's "authenticator failed"
  * line.  Under hosts_try_auth the delivery then fails with Microsoft's
  * 530 5.7.57, which hides the real cause.  So the evidence is ranked
- * (rhexim.h, enum rhx_tier) and read back from the newest line to the
+ * (eximlog.h, enum eximlog_tier) and read back from the newest line to the
  * oldest, and only lines of the latest delivery attempt count: the walk
  * stops at the message's arrival line ("<="), or at the == or ** line of an
  * earlier attempt once the latest attempt has given evidence.
  *
- * Limits: at most tail_max bytes (default 1 MiB, RHX_TAIL_MAX 64 MiB)
+ * Each line is read by logline_parse (logline.c), the one parser of
+ * Exim's log format; this file only ranks what it returns.  Used by the
+ * Exim dlfunc object, which runs inside Exim's delivery processes.
+ *
+ * Limits: at most tail_max bytes (default 1 MiB, EXIMLOG_TAIL_MAX 64 MiB)
  * are read from the end of the file, in 64 KiB chunks, and reading stops
- * as soon as the attempt is complete.  Lines longer than RHX_LINE_MAX are
+ * as soon as the attempt is complete.  Lines longer than EXIMLOG_LINE_MAX are
  * skipped.  Only the current file is read: after a log rotation the
  * lines are gone and the answer falls back to the event text.
  *
@@ -30,21 +35,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "eximlog.h"
 #include "explain.h"
 #include "logline.h"
-#include "rhexim.h"
 #include "text.h"
 
-#define RHX_CHUNK	(64u * 1024)
+#define EXIMLOG_CHUNK	(64u * 1024)
 
 /* Exim's errno for "authentication required but ... failed" */
-#define RHX_ERRNO_AUTHFAIL	(-42)
+#define EXIMLOG_ERRNO_AUTHFAIL	(-42)
 
-struct rhx_walk {
+struct walk {
 	const struct kb *kb;
-	const struct rhx_query *q;
-	struct rhx_answer *a;
-	char	 needle[RHX_ID_MAX + 3];	/* " <id> " */
+	const struct eximlog_query *q;
+	struct eximlog_answer *a;
+	char	 needle[EXIMLOG_ID_MAX + 3];	/* " <id> " */
 	size_t	 nlen;
 	int	 attempt_seen;	/* evidence of the latest attempt was met */
 	int	 done;
@@ -58,9 +63,9 @@ id_char(int c)
 	    (c >= 'a' && c <= 'z'));
 }
 
-/* rhx_is_msgid - tttttt-pppppp-ss (up to 4.96) or tttttt-ppppppppppp-ssss */
+/* eximlog_is_msgid - tttttt-pppppp-ss (to 4.96), tttttt-ppppppppppp-ssss */
 int
-rhx_is_msgid(const char *s)
+eximlog_is_msgid(const char *s)
 {
 	static const int old_form[] = {6, 6, 2}, new_form[] = {6, 11, 4};
 	const int *form;
@@ -86,27 +91,27 @@ rhx_is_msgid(const char *s)
 	return (1);
 }
 
-/* rhx_generic_auth - Exim's own wording for a failed AUTH, or errno -42 */
+/* eximlog_generic_auth - Exim's own wording for a failed AUTH, or errno -42 */
 int
-rhx_generic_auth(const char *text, size_t len, int defer_errno)
+eximlog_generic_auth(const char *text, size_t len, int defer_errno)
 {
-	if (defer_errno == RHX_ERRNO_AUTHFAIL)
+	if (defer_errno == EXIMLOG_ERRNO_AUTHFAIL)
 		return (1);
 	return (text != NULL && (text_casestr(text, len,
 	    "authentication attempt(s) failed") != NULL ||
 	    text_casestr(text, len, "defer (-42)") != NULL));
 }
 
-/* rhx_src_name - the source=... word of a log line */
+/* eximlog_src_name - the source=... word of a log line */
 const char *
-rhx_src_name(enum rhx_src s)
+eximlog_src_name(enum eximlog_src s)
 {
 	switch (s) {
-	case RHX_SRC_EVENT:
+	case EXIMLOG_SRC_EVENT:
 		return ("event");
-	case RHX_SRC_AUTH_LINE:
+	case EXIMLOG_SRC_AUTH_LINE:
 		return ("mainlog-auth");
-	case RHX_SRC_RESULT_LINE:
+	case EXIMLOG_SRC_RESULT_LINE:
 		return ("mainlog");
 	default:
 		return ("none");
@@ -115,7 +120,7 @@ rhx_src_name(enum rhx_src s)
 
 /* consider - keep v when it ranks above what we have (newest wins ties) */
 static void
-consider(struct rhx_answer *a, enum rhx_tier tier, enum rhx_src src,
+consider(struct eximlog_answer *a, enum eximlog_tier tier, enum eximlog_src src,
     const struct verdict *v)
 {
 	if (tier <= a->tier)
@@ -126,7 +131,7 @@ consider(struct rhx_answer *a, enum rhx_tier tier, enum rhx_src src,
 }
 
 /* rank_reply - classify one reply text and rank it */
-static enum rhx_tier
+static enum eximlog_tier
 rank_reply(const struct kb *kb, const char *text, size_t len,
     const char *relay, int from_auth, struct verdict *v)
 {
@@ -135,18 +140,18 @@ rank_reply(const struct kb *kb, const char *text, size_t len,
 	verdict_init(v);
 	v->form = FORM_EXIM_LOG;
 	if (!explain_reply(kb, text, len, relay, v) || v->cause == NULL)
-		return (RHX_TIER_NONE);
+		return (EXIMLOG_TIER_NONE);
 	known = kb->rules->unknown_cause < 0 || strcmp(v->cause,
 	    kb->rules->causes[kb->rules->unknown_cause].id) != 0;
 	if (from_auth)
-		return (known ? RHX_TIER_AUTH : RHX_TIER_AUTH_UNKNOWN);
-	return (known ? RHX_TIER_RESULT : RHX_TIER_RESULT_UNKNOWN);
+		return (known ? EXIMLOG_TIER_AUTH : EXIMLOG_TIER_AUTH_UNKNOWN);
+	return (known ? EXIMLOG_TIER_RESULT : EXIMLOG_TIER_RESULT_UNKNOWN);
 }
 
 /* rank_generic - Exim's "authentication attempt(s) failed", at Microsoft */
 static void
-rank_generic(struct rhx_walk *w, const char *text, size_t len,
-    const char *relay, enum rhx_src src)
+rank_generic(struct walk *w, const char *text, size_t len,
+    const char *relay, enum eximlog_src src)
 {
 	struct verdict v;
 
@@ -155,47 +160,24 @@ rank_generic(struct rhx_walk *w, const char *text, size_t len,
 	v.form = FORM_EXIM_LOG;
 	/* No reply code in it: only the relay's name can tell whose it is */
 	if (explain_reply(w->kb, text, len, relay, &v) && v.cause != NULL)
-		consider(w->a, RHX_TIER_GENERIC, src, &v);
+		consider(w->a, EXIMLOG_TIER_GENERIC, src, &v);
 }
 
-/* auth_line - "<id> NAME authenticator failed H=host [ip] 535 ..." */
-static int
-auth_line(struct rhx_walk *w, const char *s, size_t len)
+/* auth_line - "<id> NAME authenticator failed H=host [ip] 535 ...", parsed */
+static void
+auth_line(struct walk *w, const struct logline *ll)
 {
-	const char *h, *p, *end = s + len, *reply;
-	char	 relay[LOGLINE_HOST_MAX];
 	struct verdict v;
-	enum rhx_tier t;
-	size_t	 n;
+	enum eximlog_tier t;
 
-	if ((h = text_casestr(s, len, " authenticator failed H=")) == NULL)
-		return (0);
-	h += strlen(" authenticator failed H=");
-	for (p = h; p < end && *p != ' '; p++)
-		;
-	n = (size_t)(p - h);
-	text_copy(relay, sizeof(relay), h, n < sizeof(relay) ? n : 0);
-	/* skip " [ip]" and an optional ":port" */
-	reply = p;
-	if (end - p > 2 && p[1] == '[') {
-		for (reply = p + 1; reply < end && *reply != ']'; reply++)
-			;
-		if (reply < end)
-			reply++;
-		if (reply < end && *reply == ':')
-			while (reply < end && *reply != ' ')
-				reply++;
-	}
-	while (reply < end && *reply == ' ')
-		reply++;
 	w->attempt_seen = 1;
-	t = rank_reply(w->kb, reply, (size_t)(end - reply), relay, 1, &v);
-	if (t != RHX_TIER_NONE) {
+	t = rank_reply(w->kb, ll->reason ? ll->reason : "", ll->reason_len,
+	    ll->relay, 1, &v);
+	if (t != EXIMLOG_TIER_NONE) {
 		text_copy(v.queue_id, sizeof(v.queue_id), w->q->id,
 		    strlen(w->q->id));
-		consider(w->a, t, RHX_SRC_AUTH_LINE, &v);
+		consider(w->a, t, EXIMLOG_SRC_AUTH_LINE, &v);
 	}
-	return (1);
 }
 
 /* result_reason - a == or ** line's error text, when logline_parse has none */
@@ -225,26 +207,24 @@ result_reason(const char *s, size_t len, size_t *rlen)
 
 /* result_line - "<id> == addr ... defer (-42) ...: text", "<id> ** addr ..." */
 static void
-result_line(struct rhx_walk *w, const char *s, size_t len, const char *mark)
+result_line(struct walk *w, const char *s, size_t len, const char *mark,
+    const struct logline *ll)
 {
-	struct logline ll;
 	struct verdict v;
 	const char *reason = NULL;
 	size_t	 rlen = 0;
-	enum rhx_tier t;
+	enum eximlog_tier t;
 	int	 generic;
 
-	memset(&ll, 0, sizeof(ll));
-	(void)logline_parse(s, len, &ll);
-	if (ll.reason != NULL && ll.reason_len > 0) {
-		reason = ll.reason;
-		rlen = ll.reason_len;
+	if (ll->reason != NULL && ll->reason_len > 0) {
+		reason = ll->reason;
+		rlen = ll->reason_len;
 	} else
 		reason = result_reason(mark, len - (size_t)(mark - s), &rlen);
 	if (reason == NULL)
 		return;
-	generic = rhx_generic_auth(s, len, 0);
-	t = rank_reply(w->kb, reason, rlen, ll.relay, 0, &v);
+	generic = eximlog_generic_auth(s, len, 0);
+	t = rank_reply(w->kb, reason, rlen, ll->relay, 0, &v);
 	/* "retry time not reached", "retry timeout exceeded": no attempt */
 	if (!generic && v.smtp_code == 0 && v.status[0] == '\0')
 		return;
@@ -253,16 +233,17 @@ result_line(struct rhx_walk *w, const char *s, size_t len, const char *mark)
 		return;
 	}
 	w->attempt_seen = 1;
-	if (t != RHX_TIER_NONE && (t != RHX_TIER_RESULT_UNKNOWN || !generic)) {
+	if (t != EXIMLOG_TIER_NONE && (t != EXIMLOG_TIER_RESULT_UNKNOWN ||
+	    !generic)) {
 		text_copy(v.queue_id, sizeof(v.queue_id), w->q->id,
 		    strlen(w->q->id));
-		if (ll.recipient[0] != '\0')
+		if (ll->recipient[0] != '\0')
 			text_copy(v.recipient, sizeof(v.recipient),
-			    ll.recipient, strlen(ll.recipient));
-		consider(w->a, t, RHX_SRC_RESULT_LINE, &v);
+			    ll->recipient, strlen(ll->recipient));
+		consider(w->a, t, EXIMLOG_SRC_RESULT_LINE, &v);
 	} else if (generic)
-		rank_generic(w, reason, rlen, ll.relay[0] ? ll.relay :
-		    w->q->relay, RHX_SRC_RESULT_LINE);
+		rank_generic(w, reason, rlen, ll->relay[0] ? ll->relay :
+		    w->q->relay, EXIMLOG_SRC_RESULT_LINE);
 }
 
 /* find_id - the " <id> " needle; ids are case-sensitive, so plain bytes */
@@ -282,11 +263,13 @@ find_id(const char *s, size_t len, const char *needle, size_t nlen)
 
 /* one_line - one complete main log line, newest first */
 static void
-one_line(struct rhx_walk *w, const char *s, size_t len)
+one_line(struct walk *w, const char *s, size_t len)
 {
+	struct logline ll;
+	enum logline_kind k;
 	const char *p, *after;
 
-	if (len == 0 || len > RHX_LINE_MAX)
+	if (len == 0 || len > EXIMLOG_LINE_MAX)
 		return;
 	if ((p = find_id(s, len, w->needle, w->nlen)) == NULL)
 		return;
@@ -298,29 +281,31 @@ one_line(struct rhx_walk *w, const char *s, size_t len)
 	}
 	if (s + len - after >= 10 && memcmp(after, "relayhint:", 10) == 0)
 		return;			/* our own line */
-	if (auth_line(w, after, (size_t)(s + len - after)))
-		return;
-	if (s + len - after >= 3 && (memcmp(after, "== ", 3) == 0 ||
+	memset(&ll, 0, sizeof(ll));
+	k = logline_parse(s, len, &ll);
+	if (k == LOGLINE_AUTH_FAILED)
+		auth_line(w, &ll);
+	else if (s + len - after >= 3 && (memcmp(after, "== ", 3) == 0 ||
 	    memcmp(after, "** ", 3) == 0))
-		result_line(w, s, len, after);
+		result_line(w, s, len, after, &ll);
 }
 
 /* walk_file - feed lines to one_line from the end of fd, newest first */
 static void
-walk_file(struct rhx_walk *w, int fd, off_t size, size_t max)
+walk_file(struct walk *w, int fd, off_t size, size_t max)
 {
 	char	*buf;
 	size_t	 carry = 0, n, have, e, i;
 	off_t	 pos = size;
 	int	 skipping = 0;	/* the carried line is too long */
 
-	if ((buf = malloc(RHX_CHUNK + RHX_LINE_MAX + 1)) == NULL) {
-		w->a->log = RHX_LOG_ERROR;
+	if ((buf = malloc(EXIMLOG_CHUNK + EXIMLOG_LINE_MAX + 1)) == NULL) {
+		w->a->log = EXIMLOG_LOG_ERROR;
 		w->a->log_errno = ENOMEM;
 		return;
 	}
 	while (pos > 0 && !w->done && w->a->bytes_read < max) {
-		n = RHX_CHUNK;
+		n = EXIMLOG_CHUNK;
 		if ((off_t)n > pos)
 			n = (size_t)pos;
 		if (n > max - w->a->bytes_read)
@@ -329,7 +314,7 @@ walk_file(struct rhx_walk *w, int fd, off_t size, size_t max)
 		/* the carried head of the newer chunk goes after this chunk */
 		memmove(buf + n, buf, carry);
 		if (pread(fd, buf, n, pos) != (ssize_t)n) {
-			w->a->log = RHX_LOG_ERROR;
+			w->a->log = EXIMLOG_LOG_ERROR;
 			w->a->log_errno = errno ? errno : EIO;
 			break;
 		}
@@ -352,7 +337,7 @@ walk_file(struct rhx_walk *w, int fd, off_t size, size_t max)
 		if (w->done)
 			break;
 		carry = e;
-		if (carry > RHX_LINE_MAX) {
+		if (carry > EXIMLOG_LINE_MAX) {
 			carry = 0;	/* drop the tail of an overlong line */
 			skipping = 1;
 		}
@@ -363,38 +348,38 @@ walk_file(struct rhx_walk *w, int fd, off_t size, size_t max)
 
 /* read_log - this message's lines of the latest attempt, newest first */
 static void
-read_log(struct rhx_walk *w)
+read_log(struct walk *w)
 {
 	struct stat st;
-	size_t	 max = w->q->tail_max ? w->q->tail_max : RHX_TAIL_DEFAULT;
+	size_t	 max = w->q->tail_max ? w->q->tail_max : EXIMLOG_TAIL_DEFAULT;
 	int	 fd;
 
-	if (max > RHX_TAIL_MAX)
-		max = RHX_TAIL_MAX;
+	if (max > EXIMLOG_TAIL_MAX)
+		max = EXIMLOG_TAIL_MAX;
 	if ((fd = open(w->q->mainlog, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK)) < 0) {
-		w->a->log = errno == ENOENT ? RHX_LOG_NOFILE : RHX_LOG_ERROR;
+		w->a->log = errno == ENOENT ? EXIMLOG_LOG_NOFILE : EXIMLOG_LOG_ERROR;
 		w->a->log_errno = errno;
 		return;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		w->a->log = RHX_LOG_NOFILE;
+		w->a->log = EXIMLOG_LOG_NOFILE;
 		(void)close(fd);
 		return;
 	}
-	w->a->log = RHX_LOG_READ;
+	w->a->log = EXIMLOG_LOG_READ;
 	walk_file(w, fd, st.st_size, max);
 	(void)close(fd);
 }
 
-/* rhx_classify - rank the event text and the main log lines of this attempt */
+/* eximlog_classify - rank the event text and this attempt's main log lines */
 int
-rhx_classify(const struct kb *kb, const struct rhx_query *q,
-    struct rhx_answer *a)
+eximlog_classify(const struct kb *kb, const struct eximlog_query *q,
+    struct eximlog_answer *a)
 {
-	struct rhx_walk w;
+	struct walk w;
 	struct verdict v;
-	enum rhx_tier t;
+	enum eximlog_tier t;
 	const char *text = q->text ? q->text : "";
 	const char *relay = q->relay ? q->relay : "";
 	size_t	 tlen = strlen(text);
@@ -409,31 +394,100 @@ rhx_classify(const struct kb *kb, const struct rhx_query *q,
 	/* The event text is the newest evidence of the current attempt */
 	if (tlen > 0) {
 		t = rank_reply(kb, text, tlen, relay, 0, &v);
-		if (t == RHX_TIER_RESULT_UNKNOWN && rhx_generic_auth(text,
+		if (t == EXIMLOG_TIER_RESULT_UNKNOWN && eximlog_generic_auth(text,
 		    tlen, q->defer_errno))
-			t = RHX_TIER_NONE;	/* Exim's text, not a reply */
-		if (t != RHX_TIER_NONE)
-			consider(a, t, RHX_SRC_EVENT, &v);
+			t = EXIMLOG_TIER_NONE;	/* Exim's text, not a reply */
+		if (t != EXIMLOG_TIER_NONE)
+			consider(a, t, EXIMLOG_SRC_EVENT, &v);
 	}
-	if (rhx_generic_auth(text, tlen, q->defer_errno))
-		rank_generic(&w, text, tlen, relay, RHX_SRC_EVENT);
+	if (eximlog_generic_auth(text, tlen, q->defer_errno))
+		rank_generic(&w, text, tlen, relay, EXIMLOG_SRC_EVENT);
 	w.attempt_seen = q->in_attempt;
 
-	if (q->id != NULL && rhx_is_msgid(q->id) && q->mainlog != NULL &&
+	if (q->id != NULL && eximlog_is_msgid(q->id) && q->mainlog != NULL &&
 	    q->mainlog[0] != '\0') {
 		w.nlen = (size_t)snprintf(w.needle, sizeof(w.needle), " %s ",
 		    q->id);
 		read_log(&w);
 	} else if (q->mainlog == NULL || q->mainlog[0] == '\0')
-		a->log = RHX_LOG_UNUSED;
+		a->log = EXIMLOG_LOG_UNUSED;
 
-	if (a->tier != RHX_TIER_NONE) {
-		if (q->id != NULL && rhx_is_msgid(q->id))
+	if (a->tier != EXIMLOG_TIER_NONE) {
+		if (q->id != NULL && eximlog_is_msgid(q->id))
 			text_copy(a->v.queue_id, sizeof(a->v.queue_id), q->id,
 			    strlen(q->id));
 		if (a->v.relay[0] == '\0' && relay[0] != '\0')
 			text_printable(a->v.relay, sizeof(a->v.relay), relay,
 			    strlen(relay));
 	}
-	return (a->tier != RHX_TIER_NONE);
+	return (a->tier != EXIMLOG_TIER_NONE);
+}
+
+/* eximlog_lookup - classify a message id (main log) or a text */
+int
+eximlog_lookup(const struct kb *kb, const char *mainlog, size_t tail,
+    const char *subject, const char *fallback, struct eximlog_answer *a)
+{
+	struct eximlog_query q;
+	struct verdict v;
+
+	memset(&q, 0, sizeof(q));
+	q.mainlog = mainlog;
+	q.tail_max = tail;
+	if (eximlog_is_msgid(subject))
+		q.id = subject;
+	else
+		q.text = subject;
+	if (eximlog_classify(kb, &q, a))
+		return (1);
+	if ((q.text == NULL || subject[0] == '\0') && fallback != NULL &&
+	    fallback[0] != '\0') {
+		verdict_init(&v);
+		if (explain_text(kb, fallback, strlen(fallback), &v) &&
+		    v.cause != NULL) {
+			a->v = v;
+			a->tier = EXIMLOG_TIER_RESULT;
+			a->src = EXIMLOG_SRC_EVENT;
+			return (1);
+		}
+	}
+	/* a plain text that is a whole log line, DSN or bounce */
+	if (q.text != NULL && subject[0] != '\0') {
+		verdict_init(&v);
+		if (explain_text(kb, subject, strlen(subject), &v) &&
+		    v.cause != NULL) {
+			a->v = v;
+			a->tier = EXIMLOG_TIER_RESULT;
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/* eximlog_note - how to get the precise cause when the main log did not */
+const char *
+eximlog_note(const struct eximlog_answer *a)
+{
+	if (a->tier != EXIMLOG_TIER_GENERIC && a->tier != EXIMLOG_TIER_RESULT &&
+	    a->tier != EXIMLOG_TIER_RESULT_UNKNOWN)
+		return (NULL);
+	if (!a->generic_auth && a->tier != EXIMLOG_TIER_GENERIC &&
+	    (a->v.area == NULL || strcmp(a->v.area, "auth") != 0))
+		return (NULL);
+	switch (a->log) {
+	case EXIMLOG_LOG_UNUSED:
+	case EXIMLOG_LOG_NOFILE:
+		return ("Exim writes Microsoft's AUTH reply only to its main "
+		    "log file; add a file to log_file_path (Debian: "
+		    "/var/log/exim4/mainlog) and pass its path to "
+		    "relayhint_event for the precise cause");
+	case EXIMLOG_LOG_ERROR:
+		return ("the main log could not be read; check its path and "
+		    "permissions (the Exim user must read it) for the "
+		    "precise cause");
+	default:
+		return (a->id_seen ? NULL : "this message's lines are not in "
+		    "the end of the main log; raise tail= for the precise "
+		    "cause");
+	}
 }
