@@ -115,7 +115,7 @@ $(B)/relayhint: $(wildcard cli/*.c) $(wildcard cli/*.h) $(DOCTOR_LIB) $(LIB) | $
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(NET_CFLAGS) -Icli -Idoctor $(LDFLAGS) -o $@ $(filter %.c,$^) $(DOCTOR_LIB) $(LIB) $(LDLIBS) $(NET_LIBS)
 
 # test_alert also compiles cli/alert.c (OpenSSL, kept out of the library)
-$(B)/tests/test_alert: tests/unit/test_alert.c cli/alert.c cli/alert.h tests/unit/testutil.h $(LIB) | $(B)/tests
+$(B)/tests/test_alert: tests/unit/test_alert.c cli/alert.c cli/alert.h tests/unit/testutil.h tests/unit/kbfixture.h $(LIB) | $(B)/tests
 	$(SAY) "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(NET_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -Icli \
 	    -DRH_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ tests/unit/test_alert.c cli/alert.c $(LIB) $(CMOCKA_LIBS) $(NET_LIBS)
