@@ -3,9 +3,6 @@
  *
  * Functions: cmd_queue.
  *
- * postqueue and postconf run through cli_run (no shell, a clean
- * environment, bounded output, a time limit), as doctor's tools do.
- *
  * Runs "postqueue -j" (or reads its output from --file) and classifies
  * each queued message by the delay_reason of its recipients, so the
  * admin sees at once that 140 deferred messages share one cause - and,
@@ -14,6 +11,11 @@
  * bounce, whose sender is empty), both read with "postconf -h" (or given
  * with --lifetime/--bounce-lifetime; Postfix's 5 days when neither
  * works).  A deferral is acted on before it becomes a bounce.
+ *
+ * postqueue and postconf run through cli_run (no shell, a clean
+ * environment, bounded output up to QUEUE_OUTPUT_MAX, a time limit), as
+ * doctor's tools do; each record is parsed once (pqjson_parse) and
+ * classified from its fields (explain_pq).
  *
  * Input: one JSON object per line.  A record over QUEUE_LINE_MAX, one
  * with a NUL byte, one that is not JSON (or not a postqueue -j object)
