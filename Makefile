@@ -62,6 +62,11 @@ COMMON_SRC	 = $(sort $(wildcard common/*.c))
 COMMON_OBJ	 = $(COMMON_SRC:common/%.c=$(B)/common/%.o) $(B)/common/builtin.o
 CATALOGS	 = $(sort $(wildcard conf/hints/*.catalog))
 LIB		 = $(B)/librelayhint.a
+# doctor/ (the configuration audit) is a CLI feature: its own archive,
+# linked by the relayhint command and its tests, never by the adapters
+DOCTOR_SRC	 = $(sort $(wildcard doctor/*.c))
+DOCTOR_OBJ	 = $(DOCTOR_SRC:doctor/%.c=$(B)/doctor/%.o)
+DOCTOR_LIB	 = $(B)/libdoctor.a
 
 CMOCKA_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS	:= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -79,7 +84,7 @@ PROGS		 = $(B)/relayhint $(B)/relayhint-net
 
 all: $(LIB) $(PROGS) adapters
 
-$(B)/common $(B)/tests $(B)/cli $(B)/tools:
+$(B)/common $(B)/doctor $(B)/tests $(B)/cli $(B)/tools:
 	@mkdir -p $@
 
 # tools/embed checks the rules and catalogs with the library's own
@@ -107,27 +112,42 @@ $(B)/common/%.o: common/%.c $(wildcard common/*.h) | $(B)/common
 	$(SAY) "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) -c -o $@ $<
 
+$(B)/doctor/%.o: doctor/%.c $(wildcard doctor/*.h) $(wildcard common/*.h) | $(B)/doctor
+	$(SAY) "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) -Idoctor -c -o $@ $<
+
 # the version is compiled in: a new VERSION rebuilds everything
-$(COMMON_OBJ): VERSION
+$(COMMON_OBJ) $(DOCTOR_OBJ): VERSION
 
 $(LIB): $(COMMON_OBJ)
 	$(SAY) "  AR      $@"
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(B)/relayhint: $(CLI_SRC) $(wildcard cli/*.h) $(LIB) | $(B)/cli
+$(DOCTOR_LIB): $(DOCTOR_OBJ)
+	$(SAY) "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(B)/relayhint: $(CLI_SRC) $(wildcard cli/*.h) $(DOCTOR_LIB) $(LIB) | $(B)/cli
 	$(SAY) "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) -Icli $(LDFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) -Icli -Idoctor $(LDFLAGS) -o $@ $(filter %.c,$^) $(DOCTOR_LIB) $(LIB) $(LDLIBS)
 
 $(B)/relayhint-net: $(NET_SRC) $(NET_SHARED) $(wildcard cli/*.h) $(LIB) | $(B)/cli
 	$(SAY) "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(NET_CFLAGS) -Icli $(LDFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS) $(NET_LIBS)
 
 # test_alert also compiles cli/alert.c and alert_sign.c (OpenSSL, kept out of the library)
-$(B)/tests/test_alert: tests/unit/test_alert.c cli/alert.c cli/alert_sign.c cli/alert.h tests/unit/testutil.h $(LIB) | $(B)/tests
+$(B)/tests/test_alert: tests/unit/test_alert.c cli/alert.c cli/alert_sign.c cli/alert.h tests/unit/testutil.h tests/unit/kbfixture.h $(LIB) | $(B)/tests
 	$(SAY) "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(NET_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -Icli \
 	    -DRH_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ tests/unit/test_alert.c cli/alert.c cli/alert_sign.c $(LIB) $(CMOCKA_LIBS) $(NET_LIBS)
+
+# test_doctor also links the doctor (doctor/, outside the library)
+$(B)/tests/test_doctor: tests/unit/test_doctor.c tests/unit/testutil.h $(DOCTOR_LIB) $(LIB) | $(B)/tests
+	$(SAY) "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -Idoctor \
+	    -DRH_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(DOCTOR_LIB) $(LIB) $(CMOCKA_LIBS)
 
 # Unit tests: one cmocka program per tests/unit/test_*.c
 $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h tests/unit/kbfixture.h $(LIB) | $(B)/tests

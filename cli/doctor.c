@@ -3,7 +3,7 @@
  *
  * Functions: cmd_doctor.
  *
- * Runs the checks of common/doctor*.c against the real system: commands
+ * Runs the checks of doctor/doctor*.c against the real system: commands
  * (postconf, postmap, exim) run without a shell, with a clean
  * environment, stdin from /dev/null, stderr discarded, a time limit of
  * DOCTOR_CMD_TIMEOUT seconds and their output bounded.  Prints the

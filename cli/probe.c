@@ -29,6 +29,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "jsonr.h"
 #include "jsonw.h"
 #include "metrics.h"
 #include "net.h"
@@ -178,44 +179,6 @@ sink(char *ptr, size_t size, size_t n, void *arg)
 	return (size * n);
 }
 
-/*
- * json_string - the value of a top-level string member in a JSON object
- * (no nested objects needed: token endpoint answers are flat); handles
- * the escapes a token or an error text uses.  Returns 0 when found.
- */
-static int
-json_string(const char *js, const char *key, char *out, size_t outlen)
-{
-	char	 pat[64];
-	const char *p;
-	size_t	 o = 0;
-
-	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	if ((p = strstr(js, pat)) == NULL)
-		return (-1);
-	p += strlen(pat);
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	if (*p++ != ':')
-		return (-1);
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	if (*p++ != '"')
-		return (-1);
-	for (; *p && *p != '"' && o + 1 < outlen; p++) {
-		if (*p == '\\' && p[1] != '\0') {
-			p++;
-			out[o++] = *p == 'n' ? ' ' : *p == 't' ? ' ' :
-			    *p == 'r' ? ' ' : *p == 'u' ? '?' : *p;
-			if (*p == 'u')
-				p += strlen(p) >= 5 ? 4 : 0;
-		} else
-			out[o++] = *p;
-	}
-	out[o] = '\0';
-	return (*p == '"' ? 0 : -1);
-}
-
 /* form_add - name=escaped(value)& */
 static void
 form_add(CURL *curl, struct buf *b, const char *name, const char *value)
@@ -266,10 +229,12 @@ token_fetch(struct probe *p, const char *url, const char *client,
 	else if (resp.data == NULL)
 		snprintf(why, whylen, "token endpoint: HTTP %ld, empty answer",
 		    status);
-	else if (status == 200 && json_string(resp.data, "access_token",
-	    p->secret, sizeof(p->secret)) == 0 && p->secret[0] != '\0')
-		ret = 0;
-	else if (json_string(resp.data, "error_description", why, whylen) < 0)
+	else if (status == 200 && jsonr_get(resp.data, resp.len,
+	    "access_token", p->secret, sizeof(p->secret)) == 1 &&
+	    p->secret[0] != '\0' && strlen(p->secret) + 1 < sizeof(p->secret))
+		ret = 0;	/* a token that filled the buffer may be cut */
+	else if (jsonr_get(resp.data, resp.len, "error_description", why,
+	    whylen) != 1)
 		snprintf(why, whylen, "token endpoint: HTTP %ld, no token",
 		    status);
 	explicit_bzero(form.data, form.len);

@@ -12,6 +12,11 @@
  * with --lifetime/--bounce-lifetime; Postfix's 5 days when neither
  * works).  A deferral is acted on before it becomes a bounce.
  *
+ * postqueue and postconf run through cli_run (no shell, a clean
+ * environment, bounded output up to QUEUE_OUTPUT_MAX, a time limit), as
+ * doctor's tools do; each record is parsed once (pqjson_parse) and
+ * classified from its fields (explain_pq).
+ *
  * Input: one JSON object per line.  A record over QUEUE_LINE_MAX, one
  * with a NUL byte, one that is not JSON (or not a postqueue -j object)
  * is skipped, and every skip is counted and reported on stderr by
@@ -35,6 +40,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "doctor.h"
+#include "explain.h"
 #include "jsonw.h"
 #include "metrics.h"
 #include "pqjson.h"
@@ -44,6 +50,7 @@
 #define QUEUE_MAX_GROUPS	(RULES_MAX_CAUSES * 4)
 #define QUEUE_SHOW_IDS		10
 #define QUEUE_DEFAULT_LIFE	(5 * 86400L)
+#define QUEUE_OUTPUT_MAX	(256 * 1024 * 1024)	/* postqueue -j, bytes */
 
 struct qsum {
 	const char	*cause;
@@ -131,27 +138,28 @@ queue_duration(const char *v)
 static void
 postconf_life(const char *config_dir, long *life, long *blife)
 {
-	char	 cmd[600], line[256];
-	FILE	*fp;
+	char	*argv[] = { "postconf", "-c", (char *)config_dir, "-h",
+	    "maximal_queue_lifetime", "bounce_queue_lifetime", NULL };
+	struct buf out;
+	char	*line, *next;
 	long	 v;
 	int	 n = 0;
 
-	/* the directory came from the command line: refuse shell syntax */
-	if (config_dir != NULL && strpbrk(config_dir, "'\"$`\\;&|<>\n") !=
-	    NULL)
-		return;
-	snprintf(cmd, sizeof(cmd), "postconf %s%s%s -h maximal_queue_lifetime "
-	    "bounce_queue_lifetime 2>/dev/null", config_dir ? "-c '" : "",
-	    config_dir ? config_dir : "", config_dir ? "'" : "");
-	if ((fp = popen(cmd, "r")) == NULL)
-		return;
-	while (n < 2 && fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if ((v = queue_duration(line)) > 0)
-			*(n == 0 ? life : blife) = v;
-		n++;
+	if (config_dir == NULL)	/* no "-c DIR" */
+		memmove(argv + 1, argv + 3, 4 * sizeof(argv[0]));
+	buf_init(&out, 4096);
+	/* out.data is NUL-terminated */
+	if (cli_run(NULL, argv, &out) >= 0 && out.data != NULL) {
+		for (line = out.data; n < 2 && line != NULL; line = next, n++) {
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			else if (*line == '\0')
+				break;
+			if ((v = queue_duration(line)) > 0)
+				*(n == 0 ? life : blife) = v;
+		}
 	}
-	pclose(fp);
+	buf_free(&out);
 }
 
 /* queue_area - the area of a cause id, from the rules */
@@ -309,9 +317,17 @@ queue_metrics(const char *path, const struct qsum *sum, int nsum,
 	return (rc);
 }
 
-/* cmd_queue - queue [--json] [--file FILE] [--lifetime D] [--bounce-lifetime D] */
-int
-cmd_queue(struct cli *c, int argc, char **argv)
+struct qopts {
+	const char	*file;		/* NULL: run postqueue -j */
+	const char	*cdir;		/* postconf/postqueue -c */
+	const char	*metrics_path;
+	long		 life, blife;
+	long long	 now;
+};
+
+/* queue_options - the command line into o; -1 on success, else the exit */
+static int
+queue_options(struct cli *c, int argc, char **argv, struct qopts *o)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -325,18 +341,8 @@ cmd_queue(struct cli *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct qsum *sum;
-	struct verdict v;
-	const char *file = NULL, *cdir = NULL, *metrics_path = NULL;
-	char	*line, hop[256], *end;
-	FILE	*fp;
-	int	 ch, i, nsum = 0, piped = 0, rc = 0, bad;
-	unsigned long total = 0, other = 0;
-	struct qskip sk = { 0, 0, 0 };
-	ssize_t	 len;
-	long	 life = 0, blife = 0;
-	long long now = (long long)time(NULL);
-	size_t	 n;
+	char	*end;
+	int	 ch;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "jf:l:L:B:C:N:m:h", opts,
@@ -346,10 +352,10 @@ cmd_queue(struct cli *c, int argc, char **argv)
 			c->json = 1;
 			break;
 		case 'f':
-			file = optarg;
+			o->file = optarg;
 			break;
 		case 'm':
-			metrics_path = optarg;
+			o->metrics_path = optarg;
 			break;
 		case 'l':
 			cli_set_lang(c, optarg);
@@ -361,14 +367,15 @@ cmd_queue(struct cli *c, int argc, char **argv)
 				    "\"%.32s\"\n", optarg);
 				return (EXIT_USAGE);
 			}
-			*(ch == 'L' ? &life : &blife) = queue_duration(optarg);
+			*(ch == 'L' ? &o->life : &o->blife) =
+			    queue_duration(optarg);
 			break;
 		case 'C':
-			cdir = optarg;
+			o->cdir = optarg;
 			break;
 		case 'N':
-			now = strtoll(optarg, &end, 10);
-			if (*end != '\0' || now <= 0) {
+			o->now = strtoll(optarg, &end, 10);
+			if (*end != '\0' || o->now <= 0) {
 				fprintf(stderr, "relayhint: bad --now\n");
 				return (EXIT_USAGE);
 			}
@@ -381,107 +388,168 @@ cmd_queue(struct cli *c, int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (life == 0 || blife == 0) {
-		long	 pl = 0, pb = 0;
+	return (-1);
+}
 
-		postconf_life(cdir, &pl, &pb);
-		if (life == 0)
-			life = pl > 0 ? pl : QUEUE_DEFAULT_LIFE;
-		if (blife == 0)
-			blife = pb > 0 ? pb : QUEUE_DEFAULT_LIFE;
-	}
-	if (file == NULL) {
-		char	 cmd[600];
+/*
+ * queue_postqueue - "postqueue [-c DIR] -j" through cli_run (no shell,
+ * bounded output, time limit) into out; its exit status, -1 when it
+ * could not be run or ran out of time
+ */
+static int
+queue_postqueue(const char *cdir, struct buf *out)
+{
+	char	*argv[] = { "postqueue", "-c", (char *)cdir, "-j", NULL };
 
-		if (cdir != NULL && strpbrk(cdir, "'\"$`\\;&|<>\n") != NULL) {
-			fprintf(stderr, "relayhint: bad --config-dir\n");
-			return (EXIT_USAGE);
+	if (cdir == NULL)
+		memmove(argv + 1, argv + 3, 2 * sizeof(argv[0]));
+	return (cli_run(NULL, argv, out));
+}
+
+/*
+ * queue_add - one classified record into its (cause, next hop) group;
+ * a record past QUEUE_MAX_GROUPS groups counts as other
+ */
+static void
+queue_add(struct qsum *sum, int *nsum, const struct pqjson *pq,
+    const struct verdict *v, const struct qopts *o, unsigned long *other)
+{
+	long long arrival = pq->arrival_time, expires = 0;
+	char	 hop[256];
+	int	 i;
+
+	hop[0] = '\0';
+	/* a bounce has the empty sender */
+	if (arrival > 0)
+		expires = arrival + (pq->sender[0] ? o->life : o->blife);
+	for (i = 0; i < pq->nrcpt && hop[0] == '\0'; i++)
+		reason_hop(pq->rcpt[i].delay_reason, hop, sizeof(hop));
+	if (hop[0] == '\0' && v->relay[0] != '\0')
+		text_copy(hop, sizeof(hop), v->relay, strlen(v->relay));
+	for (i = 0; i < *nsum && (sum[i].cause != v->cause ||
+	    strcmp(sum[i].hop, hop) != 0); i++)
+		;
+	if (i == *nsum) {
+		if (*nsum >= QUEUE_MAX_GROUPS) {
+			(*other)++;
+			return;
 		}
-		snprintf(cmd, sizeof(cmd), "postqueue%s%s%s -j", cdir ?
-		    " -c '" : "", cdir ? cdir : "", cdir ? "'" : "");
-		if ((fp = popen(cmd, "r")) == NULL) {
-			fprintf(stderr, "relayhint: cannot run postqueue -j: "
-			    "%s\n", strerror(errno));
-			return (EXIT_USAGE);
-		}
-		piped = 1;
-	} else if (strcmp(file, "-") == 0)
-		fp = stdin;
-	else if ((fp = fopen(file, "r")) == NULL) {
-		fprintf(stderr, "relayhint: %s: %s\n", file, strerror(errno));
-		return (EXIT_USAGE);
+		sum[i].cause = v->cause;
+		text_copy(sum[i].hop, sizeof(sum[0].hop), hop, strlen(hop));
+		text_copy(sum[i].status, sizeof(sum[0].status), v->status,
+		    strlen(v->status));
+		(*nsum)++;
 	}
+	sum[i].messages++;
+	sum[i].forced |= pq->forced_expire;
+	if (arrival > 0 && (sum[i].oldest == 0 || arrival < sum[i].oldest))
+		sum[i].oldest = arrival;
+	if (expires > 0 && (sum[i].expires == 0 || expires < sum[i].expires))
+		sum[i].expires = expires;
+	if (sum[i].nids < QUEUE_SHOW_IDS)
+		text_copy(sum[i].ids[sum[i].nids++], 64, v->queue_id,
+		    strlen(v->queue_id));
+}
+
+/*
+ * queue_read - classify every record of fp into sum; each line is parsed
+ * once (pqjson_parse) and classified from that (explain_pq).  0, or
+ * EXIT_USAGE when out of memory.
+ */
+static int
+queue_read(struct cli *c, FILE *fp, const struct qopts *o, struct qsum *sum,
+    int *nsum, unsigned long *total, unsigned long *other, struct qskip *sk)
+{
+	struct pqjson *pq;
+	struct verdict v;
+	char	*line;
+	ssize_t	 len;
+	int	 bad, rc = 0;
+
 	line = malloc(QUEUE_LINE_MAX);
-	sum = calloc(QUEUE_MAX_GROUPS, sizeof(*sum));
-	if (line == NULL || sum == NULL) {
+	pq = malloc(sizeof(*pq));
+	if (line == NULL || pq == NULL) {
 		fprintf(stderr, "relayhint: out of memory\n");
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	while ((len = read_record(fp, line, QUEUE_LINE_MAX, &sk, &bad)) >= 0) {
-		struct pqjson *pq;
-		long long arrival = 0, expires = 0;
-		int	 forced = 0;
-
-		n = (size_t)len;
+	while ((len = read_record(fp, line, QUEUE_LINE_MAX, sk, &bad)) >= 0) {
 		if (bad)
 			continue;
 		if (line[strspn(line, " \t\r")] == '\0')
 			continue;	/* blank */
-		if ((pq = malloc(sizeof(*pq))) == NULL) {
-			fprintf(stderr, "relayhint: out of memory\n");
+		if (pqjson_parse(line, (size_t)len, pq) < 0) {
+			sk->notjson++;
+			continue;
+		}
+		(*total)++;
+		if (!explain_pq(&c->kb, pq, &v)) {
+			(*other)++;
+			continue;
+		}
+		queue_add(sum, nsum, pq, &v, o, other);
+	}
+out:
+	free(pq);
+	free(line);
+	return (rc);
+}
+
+/* cmd_queue - queue [--json] [--file FILE] [--lifetime D] [--bounce-lifetime D] */
+int
+cmd_queue(struct cli *c, int argc, char **argv)
+{
+	struct qopts o = { NULL, NULL, NULL, 0, 0, (long long)time(NULL) };
+	struct qsum *sum = NULL;
+	struct qskip sk = { 0, 0, 0 };
+	struct buf pqout;
+	FILE	*fp = NULL;
+	int	 i, nsum = 0, rc, run = 0;
+	unsigned long total = 0, other = 0;
+
+	if ((rc = queue_options(c, argc, argv, &o)) >= 0)
+		return (rc);
+	rc = 0;
+	if (o.life == 0 || o.blife == 0) {
+		long	 pl = 0, pb = 0;
+
+		postconf_life(o.cdir, &pl, &pb);
+		if (o.life == 0)
+			o.life = pl > 0 ? pl : QUEUE_DEFAULT_LIFE;
+		if (o.blife == 0)
+			o.blife = pb > 0 ? pb : QUEUE_DEFAULT_LIFE;
+	}
+	buf_init(&pqout, QUEUE_OUTPUT_MAX);
+	if (o.file == NULL) {
+		run = queue_postqueue(o.cdir, &pqout);
+		if (pqout.overflow)
+			fprintf(stderr, "relayhint: warning: postqueue -j "
+			    "output over %d bytes: the rest is not read\n",
+			    QUEUE_OUTPUT_MAX);
+		if (pqout.len > 0)
+			fp = fmemopen(pqout.data, pqout.len, "r");
+		else
+			fp = fopen("/dev/null", "r");
+		if (fp == NULL) {
+			fprintf(stderr, "relayhint: cannot read postqueue -j "
+			    "output: %s\n", strerror(errno));
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		if (pqjson_parse(line, n, pq) < 0) {
-			sk.notjson++;
-			free(pq);
-			continue;
-		}
-		total++;
-		if (!explain_text(&c->kb, line, n, &v)) {
-			other++;
-			free(pq);
-			continue;
-		}
-		hop[0] = '\0';
-		arrival = pq->arrival_time;
-		forced = pq->forced_expire;
-		/* a bounce has the empty sender */
-		if (arrival > 0)
-			expires = arrival + (pq->sender[0] ? life : blife);
-		for (i = 0; i < pq->nrcpt && hop[0] == '\0'; i++)
-			reason_hop(pq->rcpt[i].delay_reason, hop, sizeof(hop));
-		free(pq);
-		if (hop[0] == '\0' && v.relay[0] != '\0')
-			text_copy(hop, sizeof(hop), v.relay, strlen(v.relay));
-		for (i = 0; i < nsum && (sum[i].cause != v.cause ||
-		    strcmp(sum[i].hop, hop) != 0); i++)
-			;
-		if (i == nsum) {
-			if (nsum >= QUEUE_MAX_GROUPS) {
-				other++;
-				continue;
-			}
-			sum[nsum].cause = v.cause;
-			text_copy(sum[nsum].hop, sizeof(sum[0].hop), hop,
-			    strlen(hop));
-			text_copy(sum[nsum].status, sizeof(sum[0].status),
-			    v.status, strlen(v.status));
-			nsum++;
-		}
-		sum[i].messages++;
-		sum[i].forced |= forced;
-		if (arrival > 0 && (sum[i].oldest == 0 ||
-		    arrival < sum[i].oldest))
-			sum[i].oldest = arrival;
-		if (expires > 0 && (sum[i].expires == 0 ||
-		    expires < sum[i].expires))
-			sum[i].expires = expires;
-		if (sum[i].nids < QUEUE_SHOW_IDS)
-			text_copy(sum[i].ids[sum[i].nids++], 64, v.queue_id,
-			    strlen(v.queue_id));
+	} else if (strcmp(o.file, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(o.file, "r")) == NULL) {
+		fprintf(stderr, "relayhint: %s: %s\n", o.file, strerror(errno));
+		rc = EXIT_USAGE;
+		goto out;
 	}
+	if ((sum = calloc(QUEUE_MAX_GROUPS, sizeof(*sum))) == NULL) {
+		fprintf(stderr, "relayhint: out of memory\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((rc = queue_read(c, fp, &o, sum, &nsum, &total, &other, &sk)) != 0)
+		goto out;
 	if (sk.toolong + sk.nul + sk.notjson > 0)
 		fprintf(stderr, "relayhint: warning: %lu record(s) skipped: "
 		    "%lu over %d bytes, %lu with a NUL byte, %lu not "
@@ -489,31 +557,30 @@ cmd_queue(struct cli *c, int argc, char **argv)
 		    sk.toolong, QUEUE_LINE_MAX - 1, sk.nul, sk.notjson);
 	if (total == 0 && sk.toolong + sk.nul + sk.notjson > 0) {
 		fprintf(stderr, "relayhint: %s: not postqueue -j output\n",
-		    file ? file : "postqueue -j");
+		    o.file ? o.file : "postqueue -j");
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (nsum > 0)
 		qsort(sum, (size_t)nsum, sizeof(*sum), group_cmp);
 	for (i = 0; i < nsum; i++)
-		queue_print(c, &sum[i], now);
-	if (metrics_path != NULL && queue_metrics(metrics_path, sum, nsum,
-	    other, now) < 0)
+		queue_print(c, &sum[i], o.now);
+	if (o.metrics_path != NULL && queue_metrics(o.metrics_path, sum, nsum,
+	    other, o.now) < 0)
 		rc = EXIT_USAGE;
 	if (!c->json)
 		printf("%lu queued message(s): %lu with a Microsoft 365 cause, "
 		    "%lu other (maximal_queue_lifetime %ld days, "
 		    "bounce_queue_lifetime %ld days)\n", total, total - other,
-		    other, life / 86400, blife / 86400);
+		    other, o.life / 86400, o.blife / 86400);
 out:
-	free(line);
 	free(sum);
-	if (piped) {
-		if (pclose(fp) != 0 && total == 0) {
-			fprintf(stderr, "relayhint: postqueue -j failed\n");
-			rc = EXIT_USAGE;
-		}
-	} else if (fp != stdin)
+	if (o.file == NULL && run != 0 && total == 0) {
+		fprintf(stderr, "relayhint: postqueue -j failed\n");
+		rc = EXIT_USAGE;
+	}
+	if (fp != NULL && fp != stdin)
 		fclose(fp);
+	buf_free(&pqout);
 	return (rc);
 }

@@ -50,7 +50,7 @@
 
 #include "buf.h"
 #include "cli.h"
-#include "doctor.h"
+#include "jsonr.h"
 #include "net.h"
 #include "text.h"
 #include "token.h"
@@ -139,7 +139,7 @@ post(const struct oauth *o, const char *what, const struct buf *form,
 static void
 jget(const struct buf *resp, const char *key, char *out, size_t outlen)
 {
-	if (resp->data == NULL || doctor_json_get(resp->data, resp->len, key,
+	if (resp->data == NULL || jsonr_get(resp->data, resp->len, key,
 	    out, outlen) != 1)
 		out[0] = '\0';
 }
@@ -600,10 +600,10 @@ token_refresh(struct cli *c, const char *conf, int force, int quiet)
 	buf_init(&st, 3 * TOKEN_MAX);
 	if (buf_load_file(&st, t.state_file, err, sizeof(err)) == 0 &&
 	    st.data != NULL) {
-		if (doctor_json_get(st.data, st.len, "refresh_token",
+		if (jsonr_get(st.data, st.len, "refresh_token",
 		    ts->refresh, sizeof(ts->refresh)) < 0)
 			ts->refresh[0] = '\0';
-		if (doctor_json_get(st.data, st.len, "expires_at", n,
+		if (jsonr_get(st.data, st.len, "expires_at", n,
 		    sizeof(n)) == 1)
 			ts->expires_at = atol(n);
 	}

@@ -297,33 +297,43 @@ explain_logline(const struct kb *kb, const char *line, size_t len,
 	return (explain_reply(kb, ll.reason, ll.reason_len, ll.relay, v));
 }
 
-/* explain_pqjson - a postqueue -j record: first recipient with a cause */
+/* explain_pq - a parsed postqueue -j record: first recipient with a cause */
+int
+explain_pq(const struct kb *kb, const struct pqjson *pq, struct verdict *v)
+{
+	struct verdict one;
+	int	 i, found = 0;
+
+	verdict_init(v);
+	for (i = 0; i < pq->nrcpt && !found; i++) {
+		const char *dr = pq->rcpt[i].delay_reason;
+
+		verdict_init(&one);
+		one.form = FORM_POSTQUEUE;
+		found = explain_reply(kb, dr, strlen(dr), NULL, &one);
+		one.read_at = NULL;	/* pq may be freed */
+		text_copy(one.queue_id, sizeof(one.queue_id),
+		    pq->queue_id, strlen(pq->queue_id));
+		text_printable(one.recipient, sizeof(one.recipient),
+		    pq->rcpt[i].address, strlen(pq->rcpt[i].address));
+		if (found || i == 0)
+			*v = one;
+	}
+	return (found);
+}
+
+/* explain_pqjson - a postqueue -j record as text */
 static int
 explain_pqjson(const struct kb *kb, const char *text, size_t len,
     struct verdict *v)
 {
 	struct pqjson *pq;
-	struct verdict one;
-	int	 i, found = 0;
+	int	 found = 0;
 
 	if ((pq = malloc(sizeof(*pq))) == NULL)
 		return (0);
-	if (pqjson_parse(text, len, pq) == 0) {
-		for (i = 0; i < pq->nrcpt && !found; i++) {
-			const char *dr = pq->rcpt[i].delay_reason;
-
-			verdict_init(&one);
-			one.form = FORM_POSTQUEUE;
-			found = explain_reply(kb, dr, strlen(dr), NULL, &one);
-			one.read_at = NULL;	/* pq is freed below */
-			text_copy(one.queue_id, sizeof(one.queue_id),
-			    pq->queue_id, strlen(pq->queue_id));
-			text_printable(one.recipient, sizeof(one.recipient),
-			    pq->rcpt[i].address, strlen(pq->rcpt[i].address));
-			if (found || i == 0)
-				*v = one;
-		}
-	}
+	if (pqjson_parse(text, len, pq) == 0)
+		found = explain_pq(kb, pq, v);
 	free(pq);
 	return (found);
 }

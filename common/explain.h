@@ -95,6 +95,13 @@ int	explain_reply(const struct kb *, const char *text, size_t len,
 	    const char *relay, struct verdict *);
 
 /*
+ * explain_pq - classify a postqueue -j record pqjson_parse has read (what
+ * explain_text does with its text, for a caller that parsed it already)
+ */
+struct pqjson;
+int	explain_pq(const struct kb *, const struct pqjson *, struct verdict *);
+
+/*
  * explain_text - classify any one input: a bounce message, a DSN part, a
  * Postfix or Exim log line, a postqueue -j record or a bare reply.  The
  * form is detected.  For a message with several failed recipients the

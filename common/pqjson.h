@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "jsonr.h"
+
 #define PQJSON_MAX_RCPT		64
 #define PQJSON_REASON_MAX	1024
 
@@ -31,7 +33,7 @@ struct pqjson {
  * value, nesting bounded by PQJSON_MAX_DEPTH without recursion on input).
  * Returns 0 on success, -1 on malformed input (struct partly filled).
  */
-#define PQJSON_MAX_DEPTH	16
+#define PQJSON_MAX_DEPTH	JSONR_MAX_DEPTH
 int	pqjson_parse(const char *line, size_t len, struct pqjson *);
 
 #endif

@@ -268,89 +268,96 @@ rules_local(struct rules *rs, struct token *t, int n, const char *name,
 	return (0);
 }
 
-/* rules_statement - one tokenized line into the table */
+/* rules_sig - provider m365|other host|serverid|marker|... TEXT */
 static int
-rules_statement(struct rules *rs, struct token *t, int n, const char *name,
+rules_sig(struct rules *rs, struct token *t, int n, const char *name,
+    int line, char *err, size_t errlen)
+{
+	struct rule_sig *sg;
+
+	if (n != 4)
+		return (rules_err(err, errlen, name, line,
+		    "provider: want: provider m365 host|serverid|marker TEXT",
+		    NULL));
+	if (strcmp(t[1].text, "m365") != 0 &&
+	    (strcmp(t[1].text, "other") != 0 ||
+	    strcmp(t[2].text, "host") != 0))
+		return (rules_err(err, errlen, name, line,
+		    "unknown provider", t[1].text));
+	if (rs->nsigs >= RULES_MAX_SIGS)
+		return (rules_err(err, errlen, name, line,
+		    "too many provider lines", NULL));
+	sg = &rs->sigs[rs->nsigs];
+	/* "other": a host that sends Exchange's words, not M365 */
+	sg->provider = strcmp(t[1].text, "other") == 0 ?
+	    PROVIDER_NONE : PROVIDER_M365;
+	if (strcmp(t[2].text, "host") == 0)
+		sg->kind = SIG_HOST;
+	else if (strcmp(t[2].text, "serverid") == 0)
+		sg->kind = SIG_SERVERID;
+	else if (strcmp(t[2].text, "marker") == 0)
+		sg->kind = SIG_MARKER;
+	else if (strcmp(t[2].text, "localmarker") == 0)
+		sg->kind = SIG_LOCAL_MARKER;
+	else if (strcmp(t[2].text, "wording") == 0)
+		sg->kind = SIG_WORDING;
+	else
+		return (rules_err(err, errlen, name, line,
+		    "unknown signature kind", t[2].text));
+	if (t[3].text[0] == '\0' || (sg->kind >= SIG_MARKER &&
+	    strlen(t[3].text) < 4))
+		return (rules_err(err, errlen, name, line,
+		    "signature too short", t[3].text));
+	sg->len = text_copy(sg->text, sizeof(sg->text), t[3].text,
+	    strlen(t[3].text));
+	sg->anchor = text_anchor(sg->text, sg->len);
+	rs->nsigs++;
+	return (0);
+}
+
+/* rules_cause - cause ID AREA */
+static int
+rules_cause(struct rules *rs, struct token *t, int n, const char *name,
+    int line, char *err, size_t errlen)
+{
+	int	 i;
+
+	if (n != 3)
+		return (rules_err(err, errlen, name, line,
+		    "cause: want: cause ID AREA", NULL));
+	if (!id_ok(t[1].text))
+		return (rules_err(err, errlen, name, line,
+		    "bad cause id", t[1].text));
+	if (rules_cause_index(rs, t[1].text) >= 0)
+		return (rules_err(err, errlen, name, line,
+		    "duplicate cause", t[1].text));
+	for (i = 0; rule_areas[i] != NULL; i++)
+		if (strcmp(rule_areas[i], t[2].text) == 0)
+			break;
+	if (rule_areas[i] == NULL)
+		return (rules_err(err, errlen, name, line,
+		    "unknown area", t[2].text));
+	if (rs->ncauses >= RULES_MAX_CAUSES)
+		return (rules_err(err, errlen, name, line,
+		    "too many causes", NULL));
+	text_copy(rs->causes[rs->ncauses].id, RULES_ID_MAX, t[1].text,
+	    strlen(t[1].text));
+	text_copy(rs->causes[rs->ncauses].area,
+	    sizeof(rs->causes[0].area), t[2].text, strlen(t[2].text));
+	if (strcmp(t[1].text, "m365.unknown") == 0)
+		rs->unknown_cause = rs->ncauses;
+	rs->ncauses++;
+	return (0);
+}
+
+/* rules_rule - rule ID CODE STATUS [host SUFFIX] ["TEXT"...] */
+static int
+rules_rule(struct rules *rs, struct token *t, int n, const char *name,
     int line, char *err, size_t errlen)
 {
 	struct rule *r;
 	int	 i;
 
-	if (strcmp(t[0].text, "provider") == 0) {
-		struct rule_sig *sg;
-
-		if (n != 4)
-			return (rules_err(err, errlen, name, line,
-			    "provider: want: provider m365 host|serverid|marker TEXT",
-			    NULL));
-		if (strcmp(t[1].text, "m365") != 0 &&
-		    (strcmp(t[1].text, "other") != 0 ||
-		    strcmp(t[2].text, "host") != 0))
-			return (rules_err(err, errlen, name, line,
-			    "unknown provider", t[1].text));
-		if (rs->nsigs >= RULES_MAX_SIGS)
-			return (rules_err(err, errlen, name, line,
-			    "too many provider lines", NULL));
-		sg = &rs->sigs[rs->nsigs];
-		/* "other": a host that sends Exchange's words, not M365 */
-		sg->provider = strcmp(t[1].text, "other") == 0 ?
-		    PROVIDER_NONE : PROVIDER_M365;
-		if (strcmp(t[2].text, "host") == 0)
-			sg->kind = SIG_HOST;
-		else if (strcmp(t[2].text, "serverid") == 0)
-			sg->kind = SIG_SERVERID;
-		else if (strcmp(t[2].text, "marker") == 0)
-			sg->kind = SIG_MARKER;
-		else if (strcmp(t[2].text, "localmarker") == 0)
-			sg->kind = SIG_LOCAL_MARKER;
-		else if (strcmp(t[2].text, "wording") == 0)
-			sg->kind = SIG_WORDING;
-		else
-			return (rules_err(err, errlen, name, line,
-			    "unknown signature kind", t[2].text));
-		if (t[3].text[0] == '\0' || (sg->kind >= SIG_MARKER &&
-		    strlen(t[3].text) < 4))
-			return (rules_err(err, errlen, name, line,
-			    "signature too short", t[3].text));
-		sg->len = text_copy(sg->text, sizeof(sg->text), t[3].text,
-		    strlen(t[3].text));
-		sg->anchor = text_anchor(sg->text, sg->len);
-		rs->nsigs++;
-		return (0);
-	}
-	if (strcmp(t[0].text, "cause") == 0) {
-		if (n != 3)
-			return (rules_err(err, errlen, name, line,
-			    "cause: want: cause ID AREA", NULL));
-		if (!id_ok(t[1].text))
-			return (rules_err(err, errlen, name, line,
-			    "bad cause id", t[1].text));
-		if (rules_cause_index(rs, t[1].text) >= 0)
-			return (rules_err(err, errlen, name, line,
-			    "duplicate cause", t[1].text));
-		for (i = 0; rule_areas[i] != NULL; i++)
-			if (strcmp(rule_areas[i], t[2].text) == 0)
-				break;
-		if (rule_areas[i] == NULL)
-			return (rules_err(err, errlen, name, line,
-			    "unknown area", t[2].text));
-		if (rs->ncauses >= RULES_MAX_CAUSES)
-			return (rules_err(err, errlen, name, line,
-			    "too many causes", NULL));
-		text_copy(rs->causes[rs->ncauses].id, RULES_ID_MAX, t[1].text,
-		    strlen(t[1].text));
-		text_copy(rs->causes[rs->ncauses].area,
-		    sizeof(rs->causes[0].area), t[2].text, strlen(t[2].text));
-		if (strcmp(t[1].text, "m365.unknown") == 0)
-			rs->unknown_cause = rs->ncauses;
-		rs->ncauses++;
-		return (0);
-	}
-	if (strcmp(t[0].text, "local") == 0)
-		return (rules_local(rs, t, n, name, line, err, errlen));
-	if (strcmp(t[0].text, "rule") != 0)
-		return (rules_err(err, errlen, name, line, "unknown statement",
-		    t[0].text));
 	if (n < 4)
 		return (rules_err(err, errlen, name, line,
 		    "rule: want: rule ID CODE STATUS [host SUFFIX] "
@@ -454,6 +461,23 @@ local_index(struct rules *rs)
 		}
 		lp->parent = (short)best;
 	}
+}
+
+/* rules_statement - one tokenized line into the table */
+static int
+rules_statement(struct rules *rs, struct token *t, int n, const char *name,
+    int line, char *err, size_t errlen)
+{
+	if (strcmp(t[0].text, "provider") == 0)
+		return (rules_sig(rs, t, n, name, line, err, errlen));
+	if (strcmp(t[0].text, "cause") == 0)
+		return (rules_cause(rs, t, n, name, line, err, errlen));
+	if (strcmp(t[0].text, "local") == 0)
+		return (rules_local(rs, t, n, name, line, err, errlen));
+	if (strcmp(t[0].text, "rule") == 0)
+		return (rules_rule(rs, t, n, name, line, err, errlen));
+	return (rules_err(err, errlen, name, line, "unknown statement",
+	    t[0].text));
 }
 
 /* rules_load_buf - parse a whole rule text; all or nothing */

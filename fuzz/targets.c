@@ -2,7 +2,7 @@
  * targets.c - one function per entry point that takes outside input
  *
  * Functions: fuzz_init, fuzz_fini, fuzz_why, fuzz_run, fuzz_reply, fuzz_dsn,
- * fuzz_mime, fuzz_rewrite, fuzz_bounce, fuzz_logline, fuzz_pqjson,
+ * fuzz_mime, fuzz_rewrite, fuzz_bounce, fuzz_logline, fuzz_pqjson, fuzz_jsonr,
  * fuzz_explain, fuzz_rules, fuzz_hints, fuzz_redact.
  *
  * Every input a target sees is a counted copy of the fuzzer's bytes with
@@ -28,6 +28,7 @@
 #include "dsn.h"
 #include "explain.h"
 #include "hint.h"
+#include "jsonr.h"
 #include "logline.h"
 #include "mime.h"
 #include "pqjson.h"
@@ -811,6 +812,56 @@ out:
 	return (rc);
 }
 
+/*
+ * fuzz_jsonr - jsonr_get with output buffers of several sizes; the
+ * oracle: jsonr_get refuses exactly the texts that are not one JSON
+ * object (the cursor's own jsonr_skip + jsonr_end walk)
+ */
+int
+fuzz_jsonr(const uint8_t *data, size_t size)
+{
+	static const char *const keys[] = { "a", "access_token",
+	    "error_description", "expires_at" };
+	static const size_t outlen[] = { 1, 2, 16, 4096 };
+	struct jsonr c;
+	char	*s, *out;
+	size_t	 k, n, i;
+	int	 rc, valid, got;
+
+	s = dup_exact(data, size);
+	out = malloc(4096);
+	if (s == NULL || out == NULL) {
+		free(out);
+		free(s);
+		return (0);
+	}
+	jsonr_init(&c, s, size, '?');
+	jsonr_ws(&c);
+	valid = jsonr_peek(&c) == '{' && jsonr_skip(&c, 0) == 0 &&
+	    jsonr_end(&c) == 0;
+	rc = 0;
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		for (n = 0; n < sizeof(outlen) / sizeof(outlen[0]); n++) {
+			memset(out, 0x5a, 4096);
+			got = jsonr_get(s, size, keys[k], out, outlen[n]);
+			if (got < -1 || got > 1)
+				BAD("jsonr: result out of range");
+			if ((got >= 0) != valid)
+				BAD("jsonr: jsonr_get and the cursor disagree");
+			if (!terminated(out, outlen[n]))
+				BAD("jsonr: value not terminated");
+			if (got <= 0 && out[0] != '\0')
+				BAD("jsonr: absent member or bad text with a value");
+			for (i = 0; got == 1 && out[i] != '\0'; i++)
+				if ((unsigned char)out[i] < 0x20)
+					BAD("jsonr: control in a value");
+		}
+out:
+	free(out);
+	free(s);
+	return (rc);
+}
+
 /* fuzz_explain - explain_text on any bytes, then the hint for its verdict */
 int
 fuzz_explain(const uint8_t *data, size_t size)
@@ -1064,6 +1115,7 @@ const struct fuzz_target fuzz_targets[] = {
 	{ "bounce", fuzz_bounce },
 	{ "logline", fuzz_logline },
 	{ "pqjson", fuzz_pqjson },
+	{ "jsonr", fuzz_jsonr },
 	{ "explain", fuzz_explain },
 	{ "rules", fuzz_rules },
 	{ "hints", fuzz_hints },

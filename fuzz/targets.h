@@ -38,6 +38,7 @@ int	fuzz_rewrite(const uint8_t *, size_t);
 int	fuzz_bounce(const uint8_t *, size_t);
 int	fuzz_logline(const uint8_t *, size_t);
 int	fuzz_pqjson(const uint8_t *, size_t);
+int	fuzz_jsonr(const uint8_t *, size_t);
 int	fuzz_explain(const uint8_t *, size_t);
 int	fuzz_rules(const uint8_t *, size_t);
 int	fuzz_hints(const uint8_t *, size_t);

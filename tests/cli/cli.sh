@@ -19,9 +19,7 @@ tmp=$(mktemp -d)
 trap 'kill $fpid 2>/dev/null; rm -rf "$tmp"' EXIT
 fpid=
 
-ok()   { echo "PASS: $1"; }
-bad()  { echo "FAIL: $1: $2"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "command failed: $*"; fi; }
+. tests/lib/tap.sh
 
 # --- exit codes -----------------------------------------------------------
 $RH explain '535 5.7.3 Authentication unsuccessful [SN4PR0501CA0054.namprd05.prod.outlook.com]' >/dev/null

@@ -15,8 +15,8 @@
 #include "alert.h"
 #include "buf.h"
 #include "explain.h"
+#include "kbfixture.h"
 
-static struct kb kb;
 
 /* ---- a strict little JSON validator ---- */
 static const char *jv_value(const char *, int);
@@ -309,29 +309,6 @@ test_watch(void **state)
 	rmdir(dir);
 }
 
-/* setup - the compiled-in rules and catalogs */
-static int
-setup(void **state)
-{
-	char	 err[512];
-
-	(void)state;
-	if (kb_load(&kb, NULL, NULL, err, sizeof(err)) < 0) {
-		fprintf(stderr, "kb_load: %s\n", err);
-		return (-1);
-	}
-	return (0);
-}
-
-/* teardown - free the kb */
-static int
-teardown(void **state)
-{
-	(void)state;
-	kb_free(&kb);
-	return (0);
-}
-
 int
 main(void)
 {
@@ -344,5 +321,5 @@ main(void)
 		cmocka_unit_test(test_watch),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, kb_setup, kb_teardown));
 }

@@ -367,51 +367,6 @@ test_config_dir(void **state)
 	free(r);
 }
 
-/* doctor_json_get: members, nesting, escapes, and what it must reject */
-static void
-test_json_get(void **state)
-{
-	static const struct {
-		const char *json, *key, *want;
-		int	 rc;
-	} t[] = {
-		{ "{\"a\": \"x\", \"b\": 12}", "b", "12", 1 },
-		{ "{\"a\": \"x\\\"y\"}", "a", "x\"y", 1 },
-		{ " {\"n\": {\"a\": \"in\"}, \"a\": \"out\"} \n", "a", "out", 1 },
-		{ "{\"l\": [1, [2, {\"a\": 3}]], \"a\": true}", "a", "true", 1 },
-		{ "{}", "a", "", 0 },
-		{ "{\"a\": \"x\"}", "b", "", 0 },
-		{ "{\"a\": \"x\",, }", "a", "", -1 },
-		{ "{\"a\": \"x\"", "a", "", -1 },
-		{ "{\"a\": \"x\"} trailing", "a", "", -1 },
-		{ "[\"a\"]", "a", "", -1 },
-		{ "", "a", "", -1 },
-		{ "{\"a\": \"x\ny\"}", "a", "", -1 },
-		{ "{\"a\": }", "a", "", -1 },
-	};
-	char	 out[64], deep[400];
-	size_t	 i;
-
-	(void)state;
-	for (i = 0; i < NELEM(t); i++) {
-		int	 rc = doctor_json_get(t[i].json, strlen(t[i].json),
-		    t[i].key, out, sizeof(out));
-
-		if (rc != t[i].rc || (rc == 1 && strcmp(out, t[i].want) != 0))
-			fail_msg("row %zu: got %d \"%s\", want %d \"%s\"", i,
-			    rc, out, t[i].rc, t[i].want);
-	}
-	/* nesting deeper than the bound is refused, not recursed into */
-	memset(deep, '[', sizeof(deep));
-	memcpy(deep, "{\"a\":", 5);
-	assert_int_equal(doctor_json_get(deep, sizeof(deep), "a", out,
-	    sizeof(out)), -1);
-	/* out is bounded */
-	assert_int_equal(doctor_json_get("{\"a\":\"0123456789\"}", 18, "a", out,
-	    4), 1);
-	assert_string_equal(out, "012");
-}
-
 /* doctor_duration, doctor_kind_of, doctor_exit */
 static void
 test_helpers(void **state)
@@ -471,7 +426,6 @@ main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_cases_listed),
 		cmocka_unit_test(test_config_dir),
-		cmocka_unit_test(test_json_get),
 		cmocka_unit_test(test_helpers),
 	};
 

@@ -13,35 +13,11 @@
 #include "testutil.h"
 
 #include "explain.h"
+#include "kbfixture.h"
 #include "logline.h"
 #include "rules.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
-static struct kb kb;
-
-/* setup - the compiled-in rules and catalogs */
-static int
-setup(void **state)
-{
-	char	 err[256];
-
-	(void)state;
-	if (kb_load(&kb, NULL, NULL, err, sizeof(err)) != 0) {
-		fprintf(stderr, "kb_load: %s\n", err);
-		return (-1);
-	}
-	return (0);
-}
-
-/* teardown - free the knowledge base */
-static int
-teardown(void **state)
-{
-	(void)state;
-	kb_free(&kb);
-	return (0);
-}
 
 struct row {
 	const char *line;	/* a whole log line */
@@ -662,5 +638,5 @@ main(void)
 		cmocka_unit_test(test_hints_en),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, kb_setup, kb_teardown));
 }

@@ -28,12 +28,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 2' INT TERM
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; fails=$((fails + 1)); }
-skip() {
-	if [ "$CI" = true ]; then fail "$1" "$2 (CI=true: not skipped)"
-	else echo "SKIP: $1: $2"; fi
-}
+. tests/lib/tap.sh
 
 for tool in python3 openssl; do
 	if ! command -v $tool >/dev/null; then

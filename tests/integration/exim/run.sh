@@ -49,12 +49,7 @@ NPASS=0 NFAIL=0 NSKIP=0
 PIDS_TO_STOP=""
 OWN=0
 
-pass() { echo "PASS: $1"; NPASS=$((NPASS + 1)); }
-fail() { echo "FAIL: $1: $2"; NFAIL=$((NFAIL + 1)); }
-skip() {
-	if [ "${CI:-}" = true ]; then fail "$1" "$2 (CI=true: not skipped)"
-	else echo "SKIP: $1: $2"; NSKIP=$((NSKIP + 1)); fi
-}
+. "$SRC/tests/lib/tap.sh"
 finish() {
 	echo "exim integration: $NPASS passed, $NFAIL failed, $NSKIP skipped" >&2
 	[ "$NFAIL" = 0 ]

@@ -24,11 +24,7 @@ cd "$(dirname "$0")/../../.." || exit 2
 top=$(pwd)
 RH=$top/build/relayhint
 fails=0
-ok() { echo "PASS: $1"; }
-bad() { echo "FAIL: $1: $2"; fails=$((fails + 1)); }
-skip() {
-	if [ "${CI:-}" = true ]; then bad "$1" "$2 (CI)"; else echo "SKIP: $1: $2"; fi
-}
+. tests/lib/tap.sh
 TMP=$(mktemp -d /tmp/rh-migrate.XXXXXX) || exit 2
 chmod 755 "$TMP"
 trap 'rm -rf "$TMP"' EXIT INT TERM

@@ -16,11 +16,7 @@ top=$(pwd)
 HERE=$top/tests/integration/oauth
 RH=$top/build/relayhint
 fails=0
-ok() { echo "PASS: $1"; }
-bad() { echo "FAIL: $1: $2"; fails=$((fails + 1)); }
-skip() {
-	if [ "${CI:-}" = true ]; then bad "$1" "$2 (CI)"; else echo "SKIP: $1: $2"; fi
-}
+. tests/lib/tap.sh
 TMP=$(mktemp -d /tmp/rh-oauth.XXXXXX) || exit 2
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM

@@ -45,6 +45,7 @@
 
 #include "buf.h"
 #include "doctor.h"
+#include "jsonr.h"
 #include "text.h"
 
 #define DOCTOR_PC_MAX		4000
@@ -904,9 +905,9 @@ static int
 token_conf(const char *tok, size_t tl, const char *conf, size_t cl,
     const char *key, char *out, size_t outlen)
 {
-	if (tok != NULL && doctor_json_get(tok, tl, key, out, outlen) == 1)
+	if (tok != NULL && jsonr_get(tok, tl, key, out, outlen) == 1)
 		return (1);
-	if (conf != NULL && doctor_json_get(conf, cl, key, out, outlen) == 1)
+	if (conf != NULL && jsonr_get(conf, cl, key, out, outlen) == 1)
 		return (2);
 	out[0] = '\0';
 	return (0);
@@ -971,82 +972,77 @@ check_endpoint(struct pf *p, const struct doctor_hop *h, const char *ep,
 	}
 }
 
-/* check_token - one sasl-xoauth2 token file, where the smtp process reads it */
+/* token_missing - the token file is not where the smtp process reads it */
 static void
-check_token(struct pf *p, const struct doctor_hop *h, const char *conf,
-    size_t clen)
+token_missing(struct pf *p, const struct doctor_hop *h, const char *seen)
 {
 	struct doctor_check *c;
-	struct buf tb;
-	struct stat st, ost;
-	char	 seen[1100], path[1200], v[512], dir[1100], *slash;
-	const char *cpath = p->opts->xoauth2_conf ? p->opts->xoauth2_conf :
-	    "/etc/sasl-xoauth2.conf";
-	long	 age, days;
-	int	 rc, in, where, cc;
+	struct stat ost;
+	char	 outside[1200], dir[1100], *slash;
 
-	snprintf(seen, sizeof(seen), "%s%s", p->chroot ? p->qdir : "",
-	    h->token);
-	if (doctor_file(p->io, seen, path, sizeof(path)) < 0)
-		return;
-	in = stat(path, &st) == 0;
-	if (!in) {
-		char	 outside[1200];
-
-		c = doctor_add(p->r, DOCTOR_FAIL, "xoauth2.token_file", seen);
-		if (p->chroot && doctor_file(p->io, h->token, outside,
-		    sizeof(outside)) == 0 && stat(outside, &ost) == 0) {
-			doctor_reason(c, "The token file is at %s, but the smtp "
-			    "process runs chrooted in %s and reads %s, which "
-			    "does not exist (m365.oauth.token_file_missing).",
-			    h->token, p->qdir, seen);
-			snprintf(dir, sizeof(dir), "%s", seen);
-			if ((slash = strrchr(dir, '/')) != NULL)
-				*slash = '\0';
-			doctor_fix(c, "mkdir -p %s; mv %s %s; chown -R "
-			    "postfix:postfix %s (keep %s in sasl_passwd), or set "
-			    "the chroot column of %s/unix in master.cf to n",
-			    dir, h->token, seen, dir, h->token, p->svc);
-		} else {
-			doctor_reason(c, "The smtp process reads the token for "
-			    "%s from %s%s; it does not exist "
-			    "(m365.oauth.token_file_missing).", h->mailbox,
-			    seen, p->chroot ? " (inside the Postfix chroot)" :
-			    "");
-			doctor_fix(c, "sasl-xoauth2-tool get-token outlook %s "
-			    "--client-id=<app-id> --tenant=%s "
-			    "--use-device-flow (sign in as %s); chown "
-			    "postfix:postfix %s", seen, strchr(h->mailbox, '@') ?
-			    strchr(h->mailbox, '@') + 1 : "<tenant>",
-			    h->mailbox, seen);
-		}
-		return;
+	c = doctor_add(p->r, DOCTOR_FAIL, "xoauth2.token_file", seen);
+	if (p->chroot && doctor_file(p->io, h->token, outside,
+	    sizeof(outside)) == 0 && stat(outside, &ost) == 0) {
+		doctor_reason(c, "The token file is at %s, but the smtp "
+		    "process runs chrooted in %s and reads %s, which "
+		    "does not exist (m365.oauth.token_file_missing).",
+		    h->token, p->qdir, seen);
+		snprintf(dir, sizeof(dir), "%s", seen);
+		if ((slash = strrchr(dir, '/')) != NULL)
+			*slash = '\0';
+		doctor_fix(c, "mkdir -p %s; mv %s %s; chown -R "
+		    "postfix:postfix %s (keep %s in sasl_passwd), or set "
+		    "the chroot column of %s/unix in master.cf to n",
+		    dir, h->token, seen, dir, h->token, p->svc);
+	} else {
+		doctor_reason(c, "The smtp process reads the token for "
+		    "%s from %s%s; it does not exist "
+		    "(m365.oauth.token_file_missing).", h->mailbox,
+		    seen, p->chroot ? " (inside the Postfix chroot)" :
+		    "");
+		doctor_fix(c, "sasl-xoauth2-tool get-token outlook %s "
+		    "--client-id=<app-id> --tenant=%s "
+		    "--use-device-flow (sign in as %s); chown "
+		    "postfix:postfix %s", seen, strchr(h->mailbox, '@') ?
+		    strchr(h->mailbox, '@') + 1 : "<tenant>",
+		    h->mailbox, seen);
 	}
-	/* who may read and replace it */
-	if (p->owner_uid >= 0 && (long)st.st_uid != p->owner_uid) {
+}
+
+/* token_perms - who may read and replace the token file */
+static void
+token_perms(struct pf *p, const struct stat *st, const char *seen)
+{
+	struct doctor_check *c;
+
+	if (p->owner_uid >= 0 && (long)st->st_uid != p->owner_uid) {
 		c = doctor_add(p->r, DOCTOR_FAIL, "xoauth2.token_owner", seen);
 		doctor_reason(c, "%s belongs to uid %ld, not to %s: the smtp "
 		    "process cannot rewrite it after a refresh.", seen,
-		    (long)st.st_uid, pc_get(p, "mail_owner"));
+		    (long)st->st_uid, pc_get(p, "mail_owner"));
 		doctor_fix(c, "chown %s:%s %s; chmod 600 %s",
 		    pc_get(p, "mail_owner"), pc_get(p, "mail_owner"), seen,
 		    seen);
-	} else if ((st.st_mode & 077) != 0) {
+	} else if ((st->st_mode & 077) != 0) {
 		c = doctor_add(p->r, DOCTOR_WARN, "xoauth2.token_mode", seen);
 		doctor_reason(c, "%s holds a refresh token and is readable by "
-		    "others (mode %03o).", seen, (unsigned)(st.st_mode & 0777));
+		    "others (mode %03o).", seen, (unsigned)(st->st_mode & 0777));
 		doctor_fix(c, "chmod 600 %s", seen);
 	}
-	buf_init(&tb, DOCTOR_FILE_MAX + 1);
-	rc = doctor_read(p->io, seen, DOCTOR_FILE_MAX, &tb);
-	if (rc < 0) {
-		c = doctor_add(p->r, errno == EACCES ? DOCTOR_SKIP : DOCTOR_FAIL,
-		    "xoauth2.token_json", seen);
-		doctor_reason(c, "Cannot read %s: %s.", seen, strerror(errno));
-		buf_free(&tb);
-		return;
-	}
-	if (tb.len == 0 || doctor_json_get(tb.data, tb.len, "refresh_token",
+}
+
+/*
+ * token_json - the token file's JSON and its refresh token; 0 when the
+ * later checks can read it, -1 when not (the failure is reported)
+ */
+static int
+token_json(struct pf *p, const struct doctor_hop *h, const struct buf *tb,
+    const char *seen)
+{
+	struct doctor_check *c;
+	char	 v[512];
+
+	if (tb->len == 0 || jsonr_get(tb->data, tb->len, "refresh_token",
 	    v, sizeof(v)) < 0) {
 		c = doctor_add(p->r, DOCTOR_FAIL, "xoauth2.token_json", seen);
 		doctor_reason(c, "%s is not a JSON object: sasl-xoauth2 fails "
@@ -1054,11 +1050,12 @@ check_token(struct pf *p, const struct doctor_hop *h, const char *conf,
 		doctor_fix(c, "sasl-xoauth2-tool get-token outlook %s "
 		    "--client-id=<app-id> --tenant=<tenant> --use-device-flow",
 		    seen);
-		goto out;
+		memset(v, 0, sizeof(v));
+		return (-1);
 	}
-	if (v[0] == '\0' && doctor_json_get(tb.data, tb.len,
+	if (v[0] == '\0' && jsonr_get(tb->data, tb->len,
 	    "use_client_credentials", v, sizeof(v)) != 1 &&
-	    doctor_json_get(tb.data, tb.len, "manage_token_externally", v,
+	    jsonr_get(tb->data, tb->len, "manage_token_externally", v,
 	    sizeof(v)) != 1) {
 		c = doctor_add(p->r, DOCTOR_FAIL, "xoauth2.token_json", seen);
 		doctor_reason(c, "%s has no refresh_token: sasl-xoauth2 cannot "
@@ -1072,9 +1069,17 @@ check_token(struct pf *p, const struct doctor_hop *h, const char *conf,
 		doctor_reason(c, "%s is valid JSON with a refresh token.", seen);
 	}
 	memset(v, 0, sizeof(v));
-	/* sasl-xoauth2 rewrites the file on every refresh */
-	age = (long)(p->io->now - st.st_mtime);
-	days = age / 86400;
+	return (0);
+}
+
+/* token_age - sasl-xoauth2 rewrites the file on every refresh */
+static void
+token_age(struct pf *p, const struct doctor_hop *h, time_t mtime,
+    const char *seen)
+{
+	struct doctor_check *c;
+	long	 days = (long)(p->io->now - mtime) / 86400;
+
 	if (days >= DOCTOR_IDLE_DAYS) {
 		c = doctor_add(p->r, DOCTOR_FAIL, "xoauth2.token_age", seen);
 		doctor_reason(c, "Last refreshed %ld days ago: Microsoft Entra "
@@ -1098,6 +1103,73 @@ check_token(struct pf *p, const struct doctor_hop *h, const char *conf,
 		doctor_reason(c, "Last refreshed %ld day%s ago (limit: 90 idle "
 		    "days).", days, days == 1 ? "" : "s");
 	}
+}
+
+/* token_ca_bundle - the CA bundle libcurl needs, as the chroot sees it */
+static void
+token_ca_bundle(struct pf *p, const struct buf *tb, const char *conf,
+    size_t clen)
+{
+	struct doctor_check *c;
+	struct stat st;
+	char	 seen[1100], path[1200], v[512];
+
+	if (token_conf(tb->data, tb->len, conf, clen, "ca_bundle_file", v,
+	    sizeof(v)) == 0)
+		snprintf(v, sizeof(v), "/etc/ssl/certs/ca-certificates.crt");
+	if (snprintf(seen, sizeof(seen), "%s%s", p->qdir, v) >=
+	    (int)sizeof(seen))
+		seen[0] = '\0';	/* too long to be a path we check */
+	if (seen[0] != '\0' && doctor_file(p->io, seen, path,
+	    sizeof(path)) == 0 && stat(path, &st) == 0) {
+		c = doctor_add(p->r, DOCTOR_OK, "xoauth2.ca_bundle", seen);
+		doctor_reason(c, "The CA bundle for "
+		    "login.microsoftonline.com is in the chroot.");
+	} else if (token_conf(tb->data, tb->len, conf, clen,
+	    "ca_certs_dir", v, sizeof(v)) == 0) {
+		c = doctor_add(p->r, DOCTOR_FAIL, "xoauth2.ca_bundle", seen);
+		doctor_reason(c, "%s is missing: inside the chroot "
+		    "libcurl cannot verify login.microsoftonline.com "
+		    "(m365.oauth.ca_bundle_missing).", seen);
+		doctor_fix(c, "mkdir -p %s/etc/ssl/certs; cp "
+		    "/etc/ssl/certs/ca-certificates.crt %s/etc/ssl/"
+		    "certs/", p->qdir, p->qdir);
+	}
+}
+
+/* check_token - one sasl-xoauth2 token file, where the smtp process reads it */
+static void
+check_token(struct pf *p, const struct doctor_hop *h, const char *conf,
+    size_t clen)
+{
+	struct doctor_check *c;
+	struct buf tb;
+	struct stat st;
+	char	 seen[1100], path[1200], v[512];
+	const char *cpath = p->opts->xoauth2_conf ? p->opts->xoauth2_conf :
+	    "/etc/sasl-xoauth2.conf";
+	int	 where;
+
+	snprintf(seen, sizeof(seen), "%s%s", p->chroot ? p->qdir : "",
+	    h->token);
+	if (doctor_file(p->io, seen, path, sizeof(path)) < 0)
+		return;
+	if (stat(path, &st) != 0) {
+		token_missing(p, h, seen);
+		return;
+	}
+	token_perms(p, &st, seen);
+	buf_init(&tb, DOCTOR_FILE_MAX + 1);
+	if (doctor_read(p->io, seen, DOCTOR_FILE_MAX, &tb) < 0) {
+		c = doctor_add(p->r, errno == EACCES ? DOCTOR_SKIP : DOCTOR_FAIL,
+		    "xoauth2.token_json", seen);
+		doctor_reason(c, "Cannot read %s: %s.", seen, strerror(errno));
+		buf_free(&tb);
+		return;
+	}
+	if (token_json(p, h, &tb, seen) < 0)
+		goto out;
+	token_age(p, h, st.st_mtime, seen);
 	/* endpoint and tenant: the token file overrides the configuration */
 	where = token_conf(tb.data, tb.len, conf, clen, "token_endpoint", v,
 	    sizeof(v));
@@ -1109,32 +1181,8 @@ check_token(struct pf *p, const struct doctor_hop *h, const char *conf,
 		doctor_fix(c, "\"client_id\": \"<app-id>\" (Microsoft Entra "
 		    "admin center > App registrations) in %s", cpath);
 	}
-	/* the CA bundle libcurl needs, as the chrooted process sees it */
-	if (p->chroot) {
-		cc = token_conf(tb.data, tb.len, conf, clen, "ca_bundle_file", v,
-		    sizeof(v));
-		if (cc == 0)
-			snprintf(v, sizeof(v), "/etc/ssl/certs/ca-certificates.crt");
-		if (snprintf(seen, sizeof(seen), "%s%s", p->qdir, v) >=
-		    (int)sizeof(seen))
-			seen[0] = '\0';	/* too long to be a path we check */
-		if (seen[0] != '\0' && doctor_file(p->io, seen, path,
-		    sizeof(path)) == 0 && stat(path, &st) == 0) {
-			c = doctor_add(p->r, DOCTOR_OK, "xoauth2.ca_bundle", seen);
-			doctor_reason(c, "The CA bundle for "
-			    "login.microsoftonline.com is in the chroot.");
-		} else if (token_conf(tb.data, tb.len, conf, clen,
-		    "ca_certs_dir", v, sizeof(v)) == 0) {
-			c = doctor_add(p->r, DOCTOR_FAIL, "xoauth2.ca_bundle",
-			    seen);
-			doctor_reason(c, "%s is missing: inside the chroot "
-			    "libcurl cannot verify login.microsoftonline.com "
-			    "(m365.oauth.ca_bundle_missing).", seen);
-			doctor_fix(c, "mkdir -p %s/etc/ssl/certs; cp "
-			    "/etc/ssl/certs/ca-certificates.crt %s/etc/ssl/"
-			    "certs/", p->qdir, p->qdir);
-		}
-	}
+	if (p->chroot)
+		token_ca_bundle(p, &tb, conf, clen);
 out:
 	if (tb.data != NULL)
 		memset(tb.data, 0, tb.len);
@@ -1161,7 +1209,7 @@ check_xoauth2_conf(struct pf *p, struct buf *conf)
 			    "carries them)");
 		return (-1);
 	}
-	if (doctor_json_get(conf->data, conf->len, "client_id", v,
+	if (jsonr_get(conf->data, conf->len, "client_id", v,
 	    sizeof(v)) < 0) {
 		c = doctor_add(p->r, DOCTOR_FAIL, "xoauth2.config", cpath);
 		doctor_reason(c, "%s is not valid JSON: the plugin does not "
@@ -1173,7 +1221,7 @@ check_xoauth2_conf(struct pf *p, struct buf *conf)
 	}
 	c = doctor_add(p->r, DOCTOR_OK, "xoauth2.config", cpath);
 	doctor_reason(c, "%s is valid JSON.", cpath);
-	if (doctor_json_get(conf->data, conf->len, "client_secret", v,
+	if (jsonr_get(conf->data, conf->len, "client_secret", v,
 	    sizeof(v)) == 1 && v[0] != '\0' &&
 	    doctor_file(p->io, cpath, path, sizeof(path)) == 0 &&
 	    stat(path, &st) == 0 && (st.st_mode & 004) != 0) {

@@ -5,7 +5,7 @@
  * Functions: doctor_add, doctor_reason, doctor_fix, doctor_find,
  * doctor_exit, doctor_level_name, doctor_kind_name, doctor_way_name,
  * doctor_kind_of, doctor_text, doctor_json, doctor_file, doctor_read,
- * doctor_json_get, doctor_duration, doctor_days.
+ * doctor_duration, doctor_days.  JSON files are read by common/jsonr.c.
  *
  * The MTA modules (doctor_postfix.c, doctor_exim.c) add checks; this file
  * keeps them, prints them and decides the exit status: the worst level
@@ -15,8 +15,7 @@
  *
  * Limits: DOCTOR_MAX_CHECKS checks (more are counted as dropped); texts
  * are cut at DOCTOR_TEXT_MAX; doctor_read reads at most the caller's
- * bound; doctor_json_get walks at most the given length with a nesting
- * counter (no recursion) and copies at most outlen-1 bytes.
+ * bound.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -341,126 +340,6 @@ doctor_read(const struct doctor_io *io, const char *path, size_t max,
 	}
 	fclose(f);
 	return (0);
-}
-
-/* json_ws - skip JSON white space */
-static size_t
-json_ws(const char *s, size_t i, size_t len)
-{
-	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-	    s[i] == '\r'))
-		i++;
-	return (i);
-}
-
-/* json_string - i at '"': end index after the closing quote, or 0 */
-static size_t
-json_string(const char *s, size_t i, size_t len, char *out, size_t outlen)
-{
-	size_t	 o = 0;
-	char	 c;
-
-	for (i++; i < len && s[i] != '"'; i++) {
-		if ((unsigned char)s[i] < 0x20)
-			return (0);
-		c = s[i];
-		if (s[i] == '\\') {
-			if (++i >= len)
-				return (0);
-			/* \r\n in Entra's error texts: a space, not "rn" */
-			c = strchr("nrtbf", s[i]) != NULL ? ' ' : s[i];
-		}
-		if (out != NULL && o + 1 < outlen)
-			out[o++] = c;
-	}
-	if (out != NULL && outlen > 0)
-		out[o] = '\0';
-	return (i < len ? i + 1 : 0);
-}
-
-/* json_skip - end index of any value at i, or 0 on a syntax error */
-static size_t
-json_skip(const char *s, size_t i, size_t len)
-{
-	int	 depth = 0;
-
-	do {
-		i = json_ws(s, i, len);
-		if (i >= len)
-			return (0);
-		if (s[i] == '"') {
-			if ((i = json_string(s, i, len, NULL, 0)) == 0)
-				return (0);
-		} else if (s[i] == '{' || s[i] == '[') {
-			if (++depth > 64)
-				return (0);
-			i++;
-		} else if (s[i] == '}' || s[i] == ']') {
-			if (--depth < 0)
-				return (0);
-			i++;
-		} else if (s[i] == ',' || s[i] == ':') {
-			if (depth == 0)
-				return (0);
-			i++;
-		} else {
-			/* number, true, false, null */
-			size_t	 st = i;
-
-			while (i < len && strchr(",}] \t\r\n", s[i]) == NULL)
-				i++;
-			if (i == st)
-				return (0);
-		}
-	} while (depth > 0);
-	return (i);
-}
-
-/* doctor_json_get - one top-level member of a JSON object */
-int
-doctor_json_get(const char *s, size_t len, const char *key, char *out,
-    size_t outlen)
-{
-	char	 name[128];
-	size_t	 i, v, e;
-	int	 found = 0;
-
-	if (outlen > 0)
-		out[0] = '\0';
-	i = json_ws(s, 0, len);
-	if (i >= len || s[i] != '{')
-		return (-1);
-	i = json_ws(s, i + 1, len);
-	if (i < len && s[i] == '}')
-		return (json_ws(s, i + 1, len) == len ? 0 : -1);
-	for (;;) {
-		if (i >= len || s[i] != '"' ||
-		    (i = json_string(s, i, len, name, sizeof(name))) == 0)
-			return (-1);
-		i = json_ws(s, i, len);
-		if (i >= len || s[i] != ':')
-			return (-1);
-		v = json_ws(s, i + 1, len);
-		if ((e = json_skip(s, v, len)) == 0)
-			return (-1);
-		if (!found && strcmp(name, key) == 0) {
-			found = 1;
-			if (s[v] == '"')
-				json_string(s, v, len, out, outlen);
-			else if (s[v] != '{' && s[v] != '[')
-				text_copy(out, outlen, s + v, e - v);
-		}
-		i = json_ws(s, e, len);
-		if (i < len && s[i] == ',') {
-			i = json_ws(s, i + 1, len);
-			continue;
-		}
-		if (i < len && s[i] == '}')
-			break;
-		return (-1);
-	}
-	/* nothing but white space after the object */
-	return (json_ws(s, i + 1, len) == len ? found : -1);
 }
 
 /* doctor_duration - Postfix time syntax: number and unit s, m, h, d, w */

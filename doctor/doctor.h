@@ -155,14 +155,6 @@ int	doctor_file(const struct doctor_io *, const char *path, char *out,
 int	doctor_read(const struct doctor_io *, const char *path, size_t max,
 	    struct buf *b);
 
-/*
- * doctor_json_get - the value of a top-level member of a JSON object
- * (string, number, true/false) copied into out; 1 found, 0 absent, -1
- * not a JSON object.  Nested values are skipped with a depth counter.
- */
-int	doctor_json_get(const char *json, size_t len, const char *key,
-	    char *out, size_t outlen);
-
 /* doctor_duration - a Postfix time value ("5d", "4h", "300s") in seconds, default unit du */
 long	doctor_duration(const char *value, int du);
 
