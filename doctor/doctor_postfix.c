@@ -763,7 +763,11 @@ check_mechs(struct pf *p, const struct doctor_hop *h)
 		    h->way == DOCTOR_WAY_XOAUTH2 ? "XOAUTH2 (sasl-xoauth2)" :
 		    "LOGIN (libsasl2-modules)");
 	if (h->way == DOCTOR_WAY_XOAUTH2)
-		doctor_fix(c, "apt-get install sasl-xoauth2 (if missing); "
+		doctor_fix(c, "install sasl-xoauth2 if missing (Debian 12 has "
+		    "no package: build it from https://github.com/tarickb/"
+		    "sasl-xoauth2 with cmake -DCMAKE_INSTALL_PREFIX=/usr "
+		    "-DCMAKE_INSTALL_SYSCONFDIR=/etc; Ubuntu: "
+		    "ppa:sasl-xoauth2/stable); "
 		    "postconf -e 'smtp_sasl_mechanism_filter = xoauth2' "
 		    "'smtp_sasl_security_options =' "
 		    "'smtp_sasl_tls_security_options ='; postfix reload; check "
