@@ -8,33 +8,8 @@
  */
 #include "testutil.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "config.h"
 #include "settings.h"
-
-/* slurp - a source file, NUL-terminated */
-static char *
-slurp(const char *rel)
-{
-	char	 path[1024], *s;
-	FILE	*fp;
-	long	 n;
-
-	snprintf(path, sizeof(path), "%s/%s", RH_SRCDIR, rel);
-	if ((fp = fopen(path, "r")) == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	s = malloc((size_t)n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)n, fp), (size_t)n);
-	s[n] = '\0';
-	fclose(fp);
-	return (s);
-}
 
 /* where_text - "cli, milter, exim" for a row's bits */
 static void
@@ -51,7 +26,7 @@ where_text(unsigned where, char *out, size_t outlen)
 		    out[0] ? ", " : "");
 }
 
-/* line_after - the line that starts with prefix (at a line start), or NULL */
+/* line_at - the line that starts with prefix (at a line start), or NULL */
 static const char *
 line_at(const char *text, const char *prefix)
 {
@@ -223,7 +198,7 @@ test_sources(void **state)
 static void
 test_man_page(void **state)
 {
-	char	*man = slurp("man/relayhint.conf.5");
+	char	*man = tu_read("man/relayhint.conf.5", NULL);
 	char	 want[128], where[64], line[512], name[64];
 	const char *p, *nl;
 	size_t	 i, n;
@@ -284,7 +259,7 @@ test_sample(void **state)
 	size_t	 i, f;
 
 	(void)state;
-	text = slurp(files[0]);
+	text = tu_read(files[0], NULL);
 	for (i = 0; i < settings_count; i++) {
 		where_text(settings[i].where, where, sizeof(where));
 		snprintf(want, sizeof(want), "# %s (%s) - ", settings[i].name,
@@ -302,7 +277,7 @@ test_sample(void **state)
 	}
 	free(text);
 	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-		text = slurp(files[f]);
+		text = tu_read(files[f], NULL);
 		for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n'),
 		    p = p ? p + 1 : NULL) {
 			if (*p == '#')
