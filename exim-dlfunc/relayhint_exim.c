@@ -252,8 +252,10 @@ parse_opts(const char *s, struct rhx_opts *o, const char **why)
 		    SET_IN_EXIM, err, sizeof(err)) < 0)
 			goto bad;
 	}
-	for (i = 0; i < cfg.nwarn; i++)
-		warn_once(RHX_W_ALIAS, cfg.warn[i]);
+	if (cfg.nwarn > 0) {
+		(void)snprintf(whybuf, sizeof(whybuf), "OPTIONS: %s", cfg.warn[0]);
+		warn_once(RHX_W_ALIAS, whybuf);
+	}
 	memset(o, 0, sizeof(*o));
 	(void)snprintf(o->mainlog, sizeof(o->mainlog), "%s", cfg.mainlog);
 	(void)snprintf(o->syslog, sizeof(o->syslog), "%s", cfg.syslog_socket);
