@@ -358,6 +358,8 @@ check be-event-syslog-facility grep -q '^<22>' "$RUN/log/syslog.log"
 BE "\${dlfunc{$SO}{relayhint_event}{msg:defer}{authentication required but authentication attempt(s) failed}{-42}{$(idof r2-require-auth-5.7.139-bounce-now)}{smtp.office365.com}{syslog ratelimit=0 logmain=no log=$RUN/syslog.sock}}" >/dev/null
 WHY="syslog: [$(tail -1 "$RUN/log/syslog.log")]"
 check be-event-syslog-only-note grep -q 'note="Exim writes Microsoft.s AUTH reply only to its main log file' "$RUN/log/syslog.log"
+WHY="no deprecation warning in $RUN/log/mainlog"
+check be-options-old-name-warns grep -q "relayhint: warning: OPTIONS: 'ratelimit' is deprecated; use 'log_repeat_window'" "$RUN/log/mainlog"
 
 #
 # 2. The daemon and the cases
