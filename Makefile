@@ -76,7 +76,7 @@ UNIT_BIN	 = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # relayhint-net: the commands that talk to servers (cli/net_main.c)
 NET_SRC		 = cli/net_main.c cli/net.c cli/probe.c cli/alert_drain.c \
 		   cli/alert_sign.c cli/token.c
-NET_SHARED	 = cli/climain.c cli/help.c cli/out.c cli/metrics.c \
+NET_SHARED	 = cli/climain.c cli/conf.c cli/help.c cli/out.c cli/metrics.c \
 		   cli/alert.c cli/token_write.c
 CLI_SRC		 = $(filter-out $(NET_SRC),$(wildcard cli/*.c))
 

@@ -225,7 +225,7 @@ batch_one(struct batch *b, const char *source, long long off, int toolarge)
 			jsonw_str(&j, source);
 			if (off >= 0)
 				buf_printf(&j, ",\"offset\":%lld", off);
-			buf_puts(&j, ",\"skipped\":\"larger than --max-size"
+			buf_puts(&j, ",\"skipped\":\"larger than --max-message-size"
 			    "\"}\n");
 			fwrite(j.data, 1, j.len, stdout);
 			buf_free(&j);
@@ -233,7 +233,7 @@ batch_one(struct batch *b, const char *source, long long off, int toolarge)
 			char	 l[4400];
 
 			snprintf(l, sizeof(l), "%s\tskipped: larger than "
-			    "--max-size\n", where);
+			    "--max-message-size\n", where);
 			batch_line(b, l);
 		}
 		return;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "explain.h"
 #include "langtag.h"
 
@@ -21,6 +22,7 @@ struct buf;
 
 struct cli {
 	struct kb	 kb;
+	struct config	 cfg;		/* relayhint.conf under the options */
 	const char	*lang;		/* NULL: English */
 	int		 lang_explicit;	/* from --lang, not the locale */
 	char		 langbuf[LANGTAG_MAX];
@@ -59,6 +61,18 @@ struct cli_cmd {
 
 /* cli_main - global options, language, knowledge base, then the command */
 int	cli_main(int argc, char **argv, const struct cli_cmd *);
+
+/* cli_config_load - relayhint.conf (NULL: the default file) into c->cfg */
+int	cli_config_load(struct cli *, const char *path, int quiet);
+
+/* cli_setting - --NAME VALUE for a setting; -1 with a message if bad */
+int	cli_setting(struct cli *, const char *name, const char *value);
+
+/* cli_aliases - old option spellings in argv rewritten, with a warning */
+void	cli_aliases(int argc, char **argv, int quiet);
+
+/* cli_language - the language from the locale, else relayhint.conf */
+void	cli_language(struct cli *);
 
 /* cli_set_lang - --lang TAG; POSIX forms (zh_TW.UTF-8) accepted */
 void	cli_set_lang(struct cli *, const char *);

@@ -3,9 +3,10 @@
  *
  * Functions: cli_main, cli_set_lang, cli_net_run.
  *
- * The global options (--rules, --catalogs, -h, -V), the language from the
- * environment, the knowledge base, then the command from the program's
- * table.  The relayhint command has no libcurl or OpenSSL in it, so that
+ * The global options (-c, --rules-file, --hints-dir, -h, -V; conf.c
+ * rewrites the old spellings), relayhint.conf, the language from the
+ * environment or the file, the knowledge base, then the command from the
+ * program's table.  The relayhint command has no libcurl or OpenSSL in it, so that
  * it starts in well under a millisecond (explain, bounce, scan, filter as
  * an Exim transport filter); the commands that talk to servers (probe,
  * alert-drain, token) are built into relayhint-net, installed in
@@ -115,7 +116,7 @@ cli_net_run(char **argv, const char *input)
 	return (WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_CONFIG);
 }
 
-/* cli_set_lang - --lang TAG; POSIX forms (zh_TW.UTF-8) accepted */
+/* cli_set_lang - --language TAG; POSIX forms (zh_TW.UTF-8) accepted */
 void
 cli_set_lang(struct cli *c, const char *tag)
 {
@@ -126,20 +127,37 @@ cli_set_lang(struct cli *c, const char *tag)
 		c->lang = tag;	/* refused later, with a warning */
 }
 
+/* is_quiet - the command may write nothing to stderr (filter) */
+static int
+is_quiet(int argc, char **argv, const struct cli_cmd *commands)
+{
+	int	 i, k;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++)
+		if (strchr(argv[i], '=') == NULL && strcmp(argv[i], "-h") &&
+		    strcmp(argv[i], "--help") && strcmp(argv[i], "-V") &&
+		    strcmp(argv[i], "--version"))
+			i++;	/* every other global option takes a value */
+	for (k = 0; i < argc && commands[k].name != NULL; k++)
+		if (strcmp(argv[i], commands[k].name) == 0)
+			return (commands[k].quiet != NULL);
+	return (0);
+}
+
 /* cli_main - global options, knowledge base, then the command */
 int
 cli_main(int argc, char **argv, const struct cli_cmd *commands)
 {
 	struct cli c;
-	const char *rules = NULL, *catalogs = NULL;
+	const char *conf = NULL;
 	char	 err[512];
 	int	 i, k, rc;
 
 	memset(&c, 0, sizeof(c));
 	c.offset = -1;
-	/* LC_ALL, LC_MESSAGES, LANG choose the language when --lang is absent */
-	if (langtag_from_env(c.langbuf, sizeof(c.langbuf)) == 0)
-		c.lang = c.langbuf;
+	config_init(&c.cfg);
+	/* Exim copies a transport filter's stderr into the message */
+	cli_aliases(argc, argv, is_quiet(argc, argv, commands));
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
@@ -152,11 +170,15 @@ cli_main(int argc, char **argv, const struct cli_cmd *commands)
 			version(&c);
 			kb_free(&c.kb);
 			return (0);
-		} else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
-			rules = argv[++i];
-		else if (strcmp(argv[i], "--catalogs") == 0 && i + 1 < argc)
-			catalogs = argv[++i];
-		else {
+		} else if ((strcmp(argv[i], "-c") == 0 ||
+		    strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			conf = argv[++i];
+		else if ((strcmp(argv[i], "--rules-file") == 0 ||
+		    strcmp(argv[i], "--hints-dir") == 0) && i + 1 < argc) {
+			if (cli_setting(&c, argv[i] + 2, argv[i + 1]) < 0)
+				return (EXIT_USAGE);
+			i++;
+		} else {
 			fprintf(stderr, "relayhint: unknown option %s\n",
 			    argv[i]);
 			usage(stderr);
@@ -182,7 +204,16 @@ cli_main(int argc, char **argv, const struct cli_cmd *commands)
 	if (commands[k].quiet != NULL &&
 	    freopen("/dev/null", "w", stderr) == NULL)
 		return (commands[k].quiet());
-	if (kb_load(&c.kb, rules, catalogs, err, sizeof(err)) < 0) {
+	if (cli_config_load(&c, conf, commands[k].quiet != NULL) < 0) {
+		if (commands[k].quiet != NULL)
+			return (commands[k].quiet());	/* never hold mail back */
+		return (EXIT_CONFIG);
+	}
+	/* LC_ALL, LC_MESSAGES, LANG, then relayhint.conf, until --language */
+	cli_language(&c);
+	if (kb_load(&c.kb, c.cfg.rules_file[0] ? c.cfg.rules_file : NULL,
+	    c.cfg.hints_dir[0] ? c.cfg.hints_dir : NULL, err,
+	    sizeof(err)) < 0) {
 		if (commands[k].quiet != NULL)
 			return (commands[k].quiet());	/* never hold mail back */
 		fprintf(stderr, "relayhint: %s\n", err);

@@ -21,7 +21,7 @@
  * through untouched, so a person's mail that quotes a Microsoft error is
  * never rewritten.
  *
- * Limits: at most BOUNCE_DEFAULT_MAX (or --max-size) bytes are read into
+ * Limits: at most BOUNCE_DEFAULT_MAX (or --max-message-size, max_message_size) bytes are read into
  * memory; the rest of a larger message is copied through in blocks.
  */
 #include <getopt.h>
@@ -54,21 +54,21 @@ filter_pass(void)
 	return (copy_rest() < 0 || fflush(stdout) != 0 ? 1 : 0);
 }
 
-/* cmd_filter - filter [--sender S] [--lang L] [--postmaster] [--max-size N] */
+/* cmd_filter - filter [--sender S] [--language L] [--postmaster] [--max-message-size N] */
 int
 cmd_filter(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "postmaster", no_argument, NULL, 'p' },
-		{ "lang", required_argument, NULL, 'l' },
-		{ "max-size", required_argument, NULL, 'm' },
+		{ "language", required_argument, NULL, 'l' },
+		{ "max-message-size", required_argument, NULL, 'm' },
 		{ "sender", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bounce_opts bo;
 	struct bounce_result *res = NULL;
 	struct buf in, out;
-	char	 chunk[65536], *end;
+	char	 chunk[65536];
 	size_t	 n, max;
 	int	 ch, whole = 1, rc = -1, sender = 0;
 
@@ -88,11 +88,8 @@ cmd_filter(struct cli *c, int argc, char **argv)
 			bo.hint_flags |= HINT_ADMIN_FIRST;
 		else if (ch == 'l')
 			c->lang = optarg;
-		else if (ch == 'm') {
-			bo.max_size = strtoul(optarg, &end, 10);
-			if (*end != '\0')
-				bo.max_size = 0;
-		}
+		else if (ch == 'm')
+			(void)cli_setting(c, "max-message-size", optarg);
 	}
 	/*
 	 * A bounce has the null envelope sender (RFC 5321 4.5.5); any
@@ -101,6 +98,9 @@ cmd_filter(struct cli *c, int argc, char **argv)
 	if (sender)
 		return (filter_pass());
 	bo.lang = c->lang;
+	bo.max_size = c->cfg.max_message_size;
+	if (!c->cfg.user_note)
+		bo.hint_flags |= HINT_NO_USER;
 	/* Exim's data ACL may have added the headers; the body is ours */
 	bo.hint_flags |= BOUNCE_BODY_TOO;
 	max = bo.max_size ? bo.max_size : BOUNCE_DEFAULT_MAX;

@@ -18,14 +18,16 @@ static const struct {
 	const char *text;
 } help[] = {
 	{ "explain",
-	"usage: relayhint explain [--json] [--lang L] [TEXT...|-]\n"
+	"usage: relayhint explain [--json] [--language L] [TEXT...|-]\n"
 	"Classify one reply, log line, DSN, bounce or postqueue -j record.\n"
 	"  --json       one JSON object on one line\n"
-	"  --lang L     hint language (default: LC_ALL, LC_MESSAGES, LANG, en)\n"
+	"  --language L hint language (default: LC_ALL, LC_MESSAGES, LANG,\n"
+	"               relayhint.conf language, en)\n"
 	"Exit: 0 cause found, 1 no cause, 2 usage or input error.\n" },
 	{ "bounce",
 	"usage: relayhint bounce [--rewrite [--output-dir DIR]] [--postmaster]\n"
-	"                        [--lang L] [--json] [--max-size BYTES]\n"
+	"                        [--language L] [--json]\n"
+	"                        [--max-message-size BYTES]\n"
 	"                        FILE|DIR|MBOX|- ...\n"
 	"Classify a bounce or delay notice; many of them from several files,\n"
 	"a directory, a Maildir or an mbox (also on standard input): one line\n"
@@ -33,32 +35,37 @@ static const struct {
 	"  --rewrite        print the message enriched, as the milter leaves it\n"
 	"  --postmaster     put the administrator's steps first\n"
 	"  --json           one JSON object on one line\n"
-	"  --lang L         hint language (default: LC_ALL, LC_MESSAGES, LANG, en)\n"
-	"  --max-size BYTES larger messages pass unchanged (default 4 MiB)\n"
+	"  --language L     hint language (default: LC_ALL, LC_MESSAGES, LANG,\n"
+	"                   relayhint.conf language, en)\n"
+	"  --max-message-size BYTES  larger messages pass unchanged\n"
+	"                   (max_message_size, default 4m)\n"
 	"  --output-dir DIR with --rewrite over many messages: write each there\n"
 	"Exit: 0 cause found, 1 no cause, 2 usage or input error.\n" },
 	{ "scan",
-	"usage: relayhint scan [--json] [--lang L] [--metrics FILE]\n"
-	"                      [--follow [--alert-spool DIR] [--alert-quiet S]\n"
-	"                      [--alert-max N]] [--max-pairs N] [FILE...]\n"
+	"usage: relayhint scan [--json] [--language L] [--metrics FILE]\n"
+	"                      [--follow [--alert-spool DIR] [--alert-quiet T]\n"
+	"                      [--alert-spool-max N]] [--max-pairs N] [FILE...]\n"
 	"Microsoft 365 failures in Postfix and Exim logs, once per queue id.\n"
 	"  --json            JSON Lines, one record per failure\n"
-	"  --lang L          hint language (default: LC_ALL, LC_MESSAGES, LANG, en)\n"
+	"  --language L      hint language (default: LC_ALL, LC_MESSAGES, LANG,\n"
+	"                    relayhint.conf language, en)\n"
 	"  --metrics FILE    write Prometheus metrics (textfile collector format)\n"
 	"  --follow          follow one growing log, as tail -F does\n"
 	"  --alert-spool DIR with --follow: spool an alert per new cause\n"
-	"  --alert-quiet S   seconds before the same cause alerts again (3600)\n"
-	"  --alert-max N     spooled alerts kept at most\n"
+	"  --alert-quiet T   time before the same cause alerts again\n"
+	"                    (alert_quiet, default 1h)\n"
+	"  --alert-spool-max N spooled alerts kept at most (alert_spool_max, 100)\n"
 	"  --max-pairs N     (queue id, cause) pairs kept (200000); --follow\n"
 	"                    forgets the least recently seen half beyond it\n"
 	"Exit: 0 no Microsoft 365 failure, 1 failures found, 2 input error.\n" },
 	{ "queue",
-	"usage: relayhint queue [--json] [--lang L] [--metrics FILE] [--file FILE]\n"
+	"usage: relayhint queue [--json] [--language L] [--metrics FILE] [--file FILE]\n"
 	"                       [--lifetime T] [--bounce-lifetime T]\n"
 	"                       [--config-dir DIR] [--now EPOCH]\n"
 	"Classify Postfix's queue (postqueue -j) and summarise by cause.\n"
 	"  --json              JSON Lines, one record per cause\n"
-	"  --lang L            hint language (default: LC_ALL, LC_MESSAGES, LANG, en)\n"
+	"  --language L        hint language (default: LC_ALL, LC_MESSAGES, LANG,\n"
+	"                      relayhint.conf language, en)\n"
 	"  --metrics FILE      write Prometheus metrics (textfile collector format)\n"
 	"  --file FILE         read postqueue -j output from FILE (- = stdin)\n"
 	"  --lifetime T        maximal_queue_lifetime (default: from postconf)\n"
@@ -86,7 +93,7 @@ static const struct {
 	"          --oauth-client ID (--oauth-tenant T | --token-url URL)\n"
 	"          (--oauth-secret-file F | --oauth-secret-env VAR))\n"
 	"         [--send-to R] [--from A] [--ca-file F] [--timeout S]\n"
-	"         [-H HOST] [-p PORT] [-w S] [-c S] [--lang L] [--verbose]\n"
+	"         [-H HOST] [-p PORT] [-w S] [-c S] [--language L] [--verbose]\n"
 	"         [--metrics FILE] [--json]\n"
 	"Log in to Microsoft 365 now, as a monitoring plugin.\n"
 	"  --server HOST:PORT      default smtp.office365.com:587\n"
@@ -107,7 +114,7 @@ static const struct {
 	"  --from A                envelope sender (default: --user)\n"
 	"  --ca-file F             trust anchors instead of the system's\n"
 	"  -t, --timeout S         give up after S seconds (default 30)\n"
-	"  --lang L                hint language\n"
+	"  --language L            hint language\n"
 	"  -v, --verbose           show the SMTP dialogue (secrets masked)\n"
 	"  --json                  one JSON object instead of the status line\n"
 	"  -V, --version           print the version\n"
@@ -187,21 +194,21 @@ static const struct {
 	"  --max-wait S   login: give up the device-code wait after S seconds\n"
 	"Exit: 0 fresh, 1 refused, 2 usage, 3 local trouble.\n" },
 	{ "filter",
-	"usage: relayhint filter [--sender=ADDRESS] [--postmaster] [--lang L]\n"
-	"                        [--max-size BYTES] < MESSAGE\n"
+	"usage: relayhint filter [--sender=ADDRESS] [--postmaster] [--language L]\n"
+	"                        [--max-message-size BYTES] < MESSAGE\n"
 	"Exim's transport_filter: a bounce (empty --sender) comes out enriched,\n"
 	"any other message byte for byte.  Never fails: exit 0, nothing on\n"
 	"stderr, the message unchanged on any error.  See relayhint-exim(8).\n"
 	"  --sender=ADDRESS  the envelope sender; empty for a bounce\n"
 	"  --postmaster      put the administrator's steps first\n"
-	"  --lang L          hint language\n"
-	"  --max-size BYTES  larger messages stream through unchanged\n" },
+	"  --language L      hint language\n"
+	"  --max-message-size BYTES  larger messages stream through unchanged\n" },
 	{ "check",
-	"usage: relayhint [--rules FILE] [--catalogs DIR] check\n"
+	"usage: relayhint [-c FILE] [--rules-file FILE] [--hints-dir DIR] check\n"
 	"Load the rules and every catalog and report problems.\n"
 	"Exit: 0 OK, 78 a rules or catalog file that does not load.\n" },
 	{ "causes",
-	"usage: relayhint [--rules FILE] [--catalogs DIR] causes\n"
+	"usage: relayhint [-c FILE] [--rules-file FILE] [--hints-dir DIR] causes\n"
 	"List every cause id and its area, one per line.\n" },
 	{ NULL, NULL }
 };
@@ -210,13 +217,15 @@ static const struct {
 void
 usage(FILE *fp)
 {
-	fputs("usage: relayhint [--rules FILE] [--catalogs DIR] COMMAND ...\n"
+	fputs("usage: relayhint [-c FILE] [--rules-file FILE] [--hints-dir DIR] "
+	    "COMMAND ...\n"
 	    "\n"
-	    "  relayhint explain [--json] [--lang L] [TEXT|FILE|-]\n"
+	    "  relayhint explain [--json] [--language L] [TEXT|FILE|-]\n"
 	    "        classify one reply, log line, DSN or bounce\n"
-	    "  relayhint bounce [--rewrite] [--postmaster] [--lang L] [--json] FILE|-\n"
+	    "  relayhint bounce [--rewrite] [--postmaster] [--language L] [--json] FILE|-\n"
 	    "        classify a bounce; --rewrite prints it enriched, as the milter does\n"
-	    "  relayhint filter [--sender=S] [--lang L] [--postmaster] [--max-size N]\n"
+	    "  relayhint filter [--sender=S] [--language L] [--postmaster]\n"
+	    "        [--max-message-size N]\n"
 	    "        stdin to stdout, a bounce enriched, anything else unchanged;\n"
 	    "        always exit 0, nothing on stderr (Exim transport_filter)\n"
 	    "  relayhint scan [--json] [--follow [--alert-spool DIR] [--alert-quiet S]] [FILE...]\n"
@@ -241,6 +250,10 @@ usage(FILE *fp)
 	    "  relayhint causes     list cause ids\n"
 	    "  relayhint -h | --help | -V | --version\n"
 	    "\n"
+	    "  -c, --config FILE    relayhint.conf (default " CONFIG_DEFAULT_PATH
+	    ",\n"
+	    "                       \"none\": no file); options win over the environment,\n"
+	    "                       the environment over the file\n"
 	    "Exit: 0 cause found / done, 1 no cause, 2 usage error, 78 bad config.\n",
 	    fp);
 }

@@ -21,13 +21,13 @@
 #include "mime.h"
 #include "text.h"
 
-/* cmd_explain - explain [--json] [--lang L] [TEXT...|FILE|-] */
+/* cmd_explain - explain [--json] [--language L] [TEXT...|FILE|-] */
 int
 cmd_explain(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "lang", required_argument, NULL, 'l' },
+		{ "language", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -94,7 +94,7 @@ cmd_explain(struct cli *c, int argc, char **argv)
 	return (found ? 0 : EXIT_NOCAUSE);
 }
 
-/* cmd_bounce - bounce [--rewrite] [--postmaster] [--lang L] FILE|- */
+/* cmd_bounce - bounce [--rewrite] [--postmaster] [--language L] FILE|- */
 int
 cmd_bounce(struct cli *c, int argc, char **argv)
 {
@@ -102,8 +102,8 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 		{ "rewrite", no_argument, NULL, 'r' },
 		{ "postmaster", no_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "lang", required_argument, NULL, 'l' },
-		{ "max-size", required_argument, NULL, 'm' },
+		{ "language", required_argument, NULL, 'l' },
+		{ "max-message-size", required_argument, NULL, 'm' },
 		{ "output-dir", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -113,7 +113,6 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 	struct buf in, out;
 	int	 ch, rewrite = 0, rc;
 	const char *outdir = NULL;
-	char	*end;
 
 	memset(&bo, 0, sizeof(bo));
 	optind = 1;
@@ -135,11 +134,8 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 			outdir = optarg;
 			break;
 		case 'm':
-			bo.max_size = strtoul(optarg, &end, 10);
-			if (*end != '\0' || bo.max_size == 0) {
-				fprintf(stderr, "relayhint: bad --max-size\n");
+			if (cli_setting(c, "max-message-size", optarg) < 0)
 				return (EXIT_USAGE);
-			}
 			break;
 		case 'h':
 			usage_cmd(stdout, "bounce");
@@ -154,6 +150,9 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 		return (EXIT_USAGE);
 	}
 	bo.lang = c->lang;
+	bo.max_size = c->cfg.max_message_size;
+	if (!c->cfg.user_note)
+		bo.hint_flags |= HINT_NO_USER;
 	if (batch_wanted(argc - optind, argv + optind, outdir))
 		return (batch_run(c, &bo, rewrite, outdir, argc - optind,
 		    argv + optind));
@@ -173,7 +172,7 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 	}
 	/*
 	 * --rewrite must hand back every message it is given: one larger
-	 * than the input buffer (far over any --max-size) is copied through
+	 * than the input buffer (far over any --max-message-size) is copied through
 	 * unchanged, not classified: exit 1, as for any message over the
 	 * size limit.
 	 */

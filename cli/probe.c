@@ -438,7 +438,7 @@ cmd_probe(struct cli *c, int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },
 		{ "ca-file", required_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 't' },
-		{ "lang", required_argument, NULL, 'l' },
+		{ "language", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "version", no_argument, NULL, 'V' },

@@ -332,7 +332,7 @@ queue_options(struct cli *c, int argc, char **argv, struct qopts *o)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "file", required_argument, NULL, 'f' },
-		{ "lang", required_argument, NULL, 'l' },
+		{ "language", required_argument, NULL, 'l' },
 		{ "lifetime", required_argument, NULL, 'L' },
 		{ "bounce-lifetime", required_argument, NULL, 'B' },
 		{ "config-dir", required_argument, NULL, 'C' },

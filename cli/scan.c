@@ -887,17 +887,17 @@ scan_report(struct scan *s)
 	}
 }
 
-/* cmd_scan - scan [--json] [--follow] [--lang L] [FILE...] */
+/* cmd_scan - scan [--json] [--follow] [--language L] [FILE...] */
 int
 cmd_scan(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "follow", no_argument, NULL, 'f' },
-		{ "lang", required_argument, NULL, 'l' },
+		{ "language", required_argument, NULL, 'l' },
 		{ "alert-spool", required_argument, NULL, 'A' },
 		{ "alert-quiet", required_argument, NULL, 'Q' },
-		{ "alert-max", required_argument, NULL, 'M' },
+		{ "alert-spool-max", required_argument, NULL, 'M' },
 		{ "max-pairs", required_argument, NULL, 'P' },
 		{ "metrics", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
@@ -906,7 +906,6 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	struct alert_watch aw;
 	struct metrics metrics;
 	const char *spool = NULL;
-	int	 quiet = 3600, amax = ALERT_SPOOL_DEFAULT_MAX;
 	struct scan s;
 	struct sigaction sa;
 	char	*block;
@@ -932,10 +931,12 @@ cmd_scan(struct cli *c, int argc, char **argv)
 			spool = optarg;
 			break;
 		case 'Q':
-			quiet = atoi(optarg);
+			if (cli_setting(c, "alert-quiet", optarg) < 0)
+				return (EXIT_USAGE);
 			break;
 		case 'M':
-			amax = atoi(optarg);
+			if (cli_setting(c, "alert-spool-max", optarg) < 0)
+				return (EXIT_USAGE);
 			break;
 		case 'P':
 			/* room for a line's worth of pairs (scan_line) */
@@ -957,13 +958,13 @@ cmd_scan(struct cli *c, int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (spool != NULL && (!s.follow || quiet < 0 || amax < 1)) {
-		fprintf(stderr, "relayhint: --alert-spool needs --follow, "
-		    "--alert-quiet >= 0, --alert-max >= 1\n");
+	if (spool != NULL && !s.follow) {
+		fprintf(stderr, "relayhint: --alert-spool needs --follow\n");
 		return (EXIT_USAGE);
 	}
 	if (spool != NULL) {
-		alert_watch_init(&aw, spool, amax, quiet, &c->kb.hints, c->lang,
+		alert_watch_init(&aw, spool, c->cfg.alert_spool_max,
+		    c->cfg.alert_quiet, &c->kb.hints, c->lang,
 		    "scan");
 		s.alert = &aw;
 	}

@@ -4,19 +4,37 @@
  * One setting per line, '#' starts a comment line, names are lower case.
  * An unknown name, a bad value or a duplicate is an error reported as
  * "file:line: reason"; a world-writable file is refused.  Settings a given
- * adapter does not use (the Exim object has no socket) are still checked,
- * so one file can serve both.  See relayhint.conf(5).
+ * program does not use (the Exim object has no socket) are still checked,
+ * so one file serves the command, the milter and the Exim object.  The
+ * names, types and defaults are settings.h's table.  See relayhint.conf(5).
  */
 #ifndef RH_CONFIG_H
 #define RH_CONFIG_H
 
 #include <stddef.h>
 
+#include "settings.h"
+
 #define CONFIG_PATH_MAX		256
 #define CONFIG_FILE_MAX		(64 * 1024)
 #define CONFIG_LINE_MAX		1024
-#define CONFIG_DEFAULT_SOCKET	"inet:8894@127.0.0.1"
+#define CONFIG_SETTINGS_MAX	40
+#define CONFIG_WARN_MAX		4
+#define CONFIG_DEFAULT_PATH	RH_SYSCONFDIR "/relayhint.conf"
 
+/*
+ * Where a value came from; a higher source wins over a lower one, in
+ * any order of calls: the command line (or the Exim OPTIONS string) over
+ * the environment over the file over the default.
+ */
+enum config_src {
+	CONFIG_SRC_DEFAULT = 0,
+	CONFIG_SRC_FILE,
+	CONFIG_SRC_ENV,
+	CONFIG_SRC_ARG
+};
+
+/* The values; settings.c says which row fills which field */
 struct config {
 	/* milter daemon */
 	char	 socket[CONFIG_PATH_MAX];	/* libmilter form */
@@ -36,21 +54,32 @@ struct config {
 	/* logging */
 	int	 log_repeat_window;		/* seconds; 0 = log every message */
 	int	 syslog_facility;		/* LOG_MAIL, ... */
-	char	 syslog_socket[CONFIG_PATH_MAX];/* "/dev/log" */
+	char	 syslog_socket[CONFIG_PATH_MAX];/* "/dev/log"; "" = none */
+	char	 syslog_tag[32];		/* Exim object's syslog tag */
 	/* webhook alerts (spooled; relayhint alert-drain posts them) */
 	char	 alert_spool[CONFIG_PATH_MAX];	/* "" = no alerts */
 	int	 alert_quiet;			/* seconds between alerts per cause */
 	int	 alert_spool_max;		/* alert files kept */
-	/* where each setting came from: line number, 0 = default */
-	int	 line[32];
+	/* the Exim object and Exim's main log */
+	char	 mainlog[CONFIG_PATH_MAX];	/* "" = none (syslog only) */
+	size_t	 mainlog_tail;			/* bytes read from its end */
+	int	 mainlog_write;			/* one main log line per event */
+	char	 log_repeat_state[CONFIG_PATH_MAX];/* "" = default */
+	/* per setting: the line that set it (0: not from a file), source */
+	int	 line[CONFIG_SETTINGS_MAX];
+	unsigned char src[CONFIG_SETTINGS_MAX];
+	/* old spellings met: "file:line: 'old' is deprecated; use 'new'" */
+	char	 warn[CONFIG_WARN_MAX][160];
+	int	 nwarn;
 };
 
-/* config_init - every setting at its default */
+/* config_init - every setting at its default (DEF_* in settings.h) */
 void	config_init(struct config *);
 
 /*
  * config_load - read path (bounded to CONFIG_FILE_MAX) over the defaults.
  * Returns 0, or -1 with "path:line: reason" (or "path: reason") in err.
+ * A value set from a higher source (config_set) is checked, not applied.
  */
 int	config_load(struct config *, const char *path, char *err, size_t errlen);
 
@@ -58,17 +87,16 @@ int	config_load(struct config *, const char *path, char *err, size_t errlen);
 int	config_load_buf(struct config *, const char *text, size_t len,
 	    const char *name, char *err, size_t errlen);
 
+/*
+ * config_set - one name=value from src (CONFIG_SRC_ENV, _ARG), where is
+ * the SET_IN_* place it was written (for aliases; an alias adds a line
+ * to warn[]).  Returns 0, or -1 with "name: reason" in err.
+ */
+int	config_set(struct config *, const char *name, size_t namelen,
+	    const char *value, enum config_src src, unsigned where,
+	    char *err, size_t errlen);
+
 /* config_line - the line that set name, 0 for a default or unknown name */
 int	config_line(const struct config *, const char *name);
-
-/* config_facility_name - "mail", "local0", ... for a facility value */
-const char *config_facility_name(int facility);
-
-/*
- * config_socket_check - a libmilter socket spec we accept: "unix:/abs",
- * "local:/abs", "inet:PORT@HOST", "inet:PORT", "inet6:PORT@HOST".  Returns
- * NULL when fine, else the reason (it catches Postfix's "inet:HOST:PORT").
- */
-const char *config_socket_check(const char *spec);
 
 #endif

@@ -25,12 +25,13 @@
  *	yields "relayhint VERSION exim-abi MAJOR.MINOR rules=N langs=..."
  *
  * OPTIONS is one string of words: an absolute path names Exim's main log
- * (default /var/log/exim4/mainlog); "syslog" says there is none; and
- * key=value words set log= (syslog socket or "none"), tag=, ratelimit=
- * (seconds, 0 = off), state= (rate-limit directory), tail= (bytes of main log
- * read, k/m suffix), rules=, hints=, config= (relayhint.conf, or "none"),
- * logmain= (yes/no).  relayhint.conf, shared with the milter, supplies
- * the defaults that OPTIONS does not set.
+ * (the setting mainlog); "syslog" says there is none; config=FILE|none
+ * names relayhint.conf; every other word is name=value with a name from
+ * the settings table (settings.h: syslog_socket, log_repeat_window,
+ * rules_file, hints_dir, mainlog_tail, ...), the same names as in
+ * relayhint.conf, which supplies what OPTIONS does not set.  The names
+ * of before (log=, ratelimit=, rules=, hints=, tag=, state=, tail=,
+ * logmain=) still work, with one main log warning per process.
  *
  * Webhook alerts: with alert_spool set in relayhint.conf, every cause
  * relayhint_event sees is a sighting for alertspool_note() (common/
@@ -90,9 +91,6 @@
 #define RHX_EXPORT		__attribute__((visibility("default")))
 #define RHX_OUT_MAX		(64u * 1024)
 #define RHX_DEDUP		8
-#define RHX_DEFAULT_MAINLOG	"/var/log/exim4/mainlog"
-#define RHX_DEFAULT_SYSLOG	"/dev/log"
-#define RHX_DEFAULT_TAG		"relayhint-exim"
 #define RHX_DEFAULT_CONFIG	RH_SYSCONFDIR "/relayhint.conf"
 #define RHX_SEV_INFO		6	/* syslog severities, as <syslog.h> */
 #define RHX_ALERT_WARN		300	/* seconds between spool warnings */
@@ -115,13 +113,7 @@ struct rhx_opts {
 	int	 alert_quiet;
 	int	 alert_max;
 	size_t	 tail;
-	unsigned set;			/* RHX_SET_*: given in OPTIONS */
 };
-
-#define RHX_SET_SYSLOG	0x01
-#define RHX_SET_RATE	0x02
-#define RHX_SET_RULES	0x04
-#define RHX_SET_HINTS	0x08
 
 exim_dlfunc_t relayhint_event, relayhint_cause, relayhint_hint,
     relayhint_bounce, relayhint_version;
@@ -143,6 +135,7 @@ static char rhx_cfg_from[PATH_MAX];
 #define RHX_W_LANG	0x08
 #define RHX_W_SYSLOG	0x10
 #define RHX_W_CONFIG	0x20
+#define RHX_W_ALIAS	0x40
 
 /*
  * yield_str - hand a copy of s to Exim.  Exim (4.94+) tracks taint by
@@ -186,182 +179,115 @@ warn_once(unsigned kind, const char *what)
 	log_write(0, LOG_MAIN, "relayhint: warning: %s", what);
 }
 
-/* parse_size - "1048576", "512k", "4m" */
-static int
-parse_size(const char *s, size_t *out)
-{
-	char	*end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s)
-		return (-1);
-	if (*end == 'k' || *end == 'K')
-		v *= 1024, end++;
-	else if (*end == 'm' || *end == 'M')
-		v *= 1024 * 1024, end++;
-	if (*end != '\0' || v == 0 || v > EXIMLOG_TAIL_MAX)
-		return (-1);
-	*out = (size_t)v;
-	return (0);
-}
-
-/* set_path - an absolute path value (or "none" when may_none), bounded */
-static int
-set_path(char *dst, size_t dstlen, const char *v, int may_none)
-{
-	if (may_none && strcmp(v, "none") == 0) {
-		dst[0] = '\0';
-		return (0);
-	}
-	if (v[0] != '/' || strlen(v) >= dstlen)
-		return (-1);
-	memcpy(dst, v, strlen(v) + 1);
-	return (0);
-}
-
-/* one_opt - one OPTIONS word; -1 with why set for a mistake */
-static int
-one_opt(struct rhx_opts *o, char *w, const char **why)
-{
-	char	*v, *end;
-	long	 n;
-
-	/* a bare path is the main log, "syslog" says there is none */
-	if (w[0] == '/' || strcmp(w, "syslog") == 0 || strcmp(w, "-") == 0) {
-		if (w[0] != '/')
-			o->mainlog[0] = '\0';
-		else if (set_path(o->mainlog, sizeof(o->mainlog), w, 0) < 0)
-			return (*why = "main log path too long", -1);
-		return (0);
-	}
-	if ((v = strchr(w, '=')) == NULL)
-		return (*why = "an OPTIONS word is neither a path nor "
-		    "key=value", -1);
-	*v++ = '\0';
-	if (strcmp(w, "mainlog") == 0) {
-		if (strcmp(v, "syslog") == 0)
-			v = "none";
-		if (set_path(o->mainlog, sizeof(o->mainlog), v, 1) < 0)
-			return (*why = "mainlog= wants a path or syslog", -1);
-	} else if (strcmp(w, "config") == 0) {
-		if (set_path(o->config, sizeof(o->config), v, 1) < 0)
-			return (*why = "config= wants a path or none", -1);
-	} else if (strcmp(w, "log") == 0) {
-		if (set_path(o->syslog, sizeof(o->syslog), v, 1) < 0)
-			return (*why = "log= wants a socket path or none", -1);
-		o->set |= RHX_SET_SYSLOG;
-	} else if (strcmp(w, "state") == 0) {
-		if (set_path(o->state, sizeof(o->state), v, 0) < 0)
-			return (*why = "state= wants an absolute path", -1);
-	} else if (strcmp(w, "rules") == 0) {
-		if (set_path(o->rules, sizeof(o->rules), v, 0) < 0)
-			return (*why = "rules= wants an absolute path", -1);
-		o->set |= RHX_SET_RULES;
-	} else if (strcmp(w, "hints") == 0) {
-		if (set_path(o->hints, sizeof(o->hints), v, 0) < 0)
-			return (*why = "hints= wants an absolute path", -1);
-		o->set |= RHX_SET_HINTS;
-	} else if (strcmp(w, "tag") == 0) {
-		if (v[0] == '\0' || strlen(v) >= sizeof(o->tag) ||
-		    strpbrk(v, "[]: ") != NULL)
-			return (*why = "tag= wants a short word", -1);
-		memcpy(o->tag, v, strlen(v) + 1);
-	} else if (strcmp(w, "ratelimit") == 0) {
-		errno = 0;
-		n = strtol(v, &end, 10);
-		if (errno != 0 || end == v || *end != '\0' || n < 0 ||
-		    n > 86400)
-			return (*why = "ratelimit= wants 0..86400 seconds", -1);
-		o->ratelimit = (int)n;
-		o->set |= RHX_SET_RATE;
-	} else if (strcmp(w, "tail") == 0) {
-		if (parse_size(v, &o->tail) < 0)
-			return (*why = "tail= wants a size up to 64m", -1);
-	} else if (strcmp(w, "logmain") == 0) {
-		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
-			return (*why = "logmain= wants yes or no", -1);
-		o->logmain = v[0] == 'y';
-	} else
-		return (*why = "unknown OPTIONS key", -1);
-	return (0);
-}
-
-/* apply_config - relayhint.conf (shared with the milter) under OPTIONS */
-static void
-apply_config(struct rhx_opts *o)
+/* load_config - relayhint.conf (shared with the milter), once per file */
+static const struct config *
+load_config(const char *path)
 {
 	char	 err[512], msg[600];
+	int	 i;
 
-	if (o->config[0] == '\0')
-		return;
-	if (rhx_cfg_state == 0 || strcmp(rhx_cfg_from, o->config) != 0) {
-		memcpy(rhx_cfg_from, o->config, sizeof(rhx_cfg_from));
-		config_init(&rhx_cfg);
-		rhx_cfg_state = -1;
-		if (access(o->config, F_OK) == 0) {
-			if (config_load(&rhx_cfg, o->config, err,
-			    sizeof(err)) == 0)
-				rhx_cfg_state = 1;
-			else {
-				/* a broken file costs its settings only */
-				(void)snprintf(msg, sizeof(msg), "%s; using "
-				    "the defaults", err);
-				warn_once(RHX_W_CONFIG, msg);
-			}
+	if (rhx_cfg_state != 0 && strcmp(rhx_cfg_from, path) == 0)
+		return (&rhx_cfg);
+	(void)snprintf(rhx_cfg_from, sizeof(rhx_cfg_from), "%s", path);
+	config_init(&rhx_cfg);
+	rhx_cfg_state = -1;
+	if (path[0] != '\0' && access(path, F_OK) == 0) {
+		if (config_load(&rhx_cfg, path, err, sizeof(err)) == 0) {
+			rhx_cfg_state = 1;
+			for (i = 0; i < rhx_cfg.nwarn; i++)
+				warn_once(RHX_W_ALIAS, rhx_cfg.warn[i]);
+		} else {
+			/* a broken file costs its settings only */
+			config_init(&rhx_cfg);
+			(void)snprintf(msg, sizeof(msg), "%s; using the "
+			    "defaults", err);
+			warn_once(RHX_W_CONFIG, msg);
 		}
 	}
-	if (rhx_cfg_state < 0)
-		return;
-	if (!(o->set & RHX_SET_SYSLOG))
-		(void)snprintf(o->syslog, sizeof(o->syslog), "%s",
-		    rhx_cfg.syslog_socket);
-	if (!(o->set & RHX_SET_RATE))
-		o->ratelimit = rhx_cfg.log_repeat_window;
-	if (!(o->set & RHX_SET_RULES))
-		(void)snprintf(o->rules, sizeof(o->rules), "%s",
-		    rhx_cfg.rules_file);
-	if (!(o->set & RHX_SET_HINTS))
-		(void)snprintf(o->hints, sizeof(o->hints), "%s",
-		    rhx_cfg.hints_dir);
-	(void)snprintf(o->lang, sizeof(o->lang), "%s", rhx_cfg.language);
-	o->facility = rhx_cfg.syslog_facility;
-	o->user_note = rhx_cfg.user_note;
-	(void)snprintf(o->alert_spool, sizeof(o->alert_spool), "%s",
-	    rhx_cfg.alert_spool);
-	o->alert_quiet = rhx_cfg.alert_quiet;
-	o->alert_max = rhx_cfg.alert_spool_max;
+	return (&rhx_cfg);
 }
 
-/* parse_opts - OPTIONS string into o; -1 with why for a mistake */
+/*
+ * parse_opts - OPTIONS over relayhint.conf over the defaults: the words
+ * are the settings table's name=value (settings.h; older names work with
+ * a main log warning), a bare path (the main log), "syslog" (no main
+ * log) and config=FILE|none.  -1 with why for a mistake.
+ */
 static int
 parse_opts(const char *s, struct rhx_opts *o, const char **why)
 {
-	char	 copy[4096], *w, *save = NULL;
+	static char whybuf[300];
+	static struct config cfg;	/* per call; too large for the stack */
+	char	 copy[4096], *w[64], *v, *save = NULL, err[256];
+	const char *config = RHX_DEFAULT_CONFIG;
+	int	 i, n = 0;
 
-	memset(o, 0, sizeof(*o));
-	memcpy(o->mainlog, RHX_DEFAULT_MAINLOG, sizeof(RHX_DEFAULT_MAINLOG));
-	memcpy(o->syslog, RHX_DEFAULT_SYSLOG, sizeof(RHX_DEFAULT_SYSLOG));
-	memcpy(o->tag, RHX_DEFAULT_TAG, sizeof(RHX_DEFAULT_TAG));
-	memcpy(o->config, RHX_DEFAULT_CONFIG, sizeof(RHX_DEFAULT_CONFIG));
-	memcpy(o->lang, "en", 3);
-	o->ratelimit = 300;
-	o->logmain = 1;
-	o->facility = 2 << 3;		/* LOG_MAIL */
-	o->user_note = 1;
-	o->tail = EXIMLOG_TAIL_DEFAULT;
-	if (s != NULL) {
-		if (strlen(s) >= sizeof(copy))
-			return (*why = "OPTIONS too long", -1);
-		memcpy(copy, s, strlen(s) + 1);
-		for (w = strtok_r(copy, " \t\n", &save); w != NULL;
-		    w = strtok_r(NULL, " \t\n", &save))
-			if (one_opt(o, w, why) < 0)
-				return (-1);
+	if (s != NULL && strlen(s) >= sizeof(copy))
+		return (*why = "OPTIONS too long", -1);
+	(void)snprintf(copy, sizeof(copy), "%s", s != NULL ? s : "");
+	for (w[n] = strtok_r(copy, " \t\n", &save); w[n] != NULL;
+	    w[n] = strtok_r(NULL, " \t\n", &save))
+		if (++n == (int)(sizeof(w) / sizeof(w[0])))
+			return (*why = "too many OPTIONS words", -1);
+	for (i = 0; i < n; i++)
+		if (strncmp(w[i], "config=", 7) == 0) {
+			config = strcmp(w[i] + 7, "none") == 0 ? "" : w[i] + 7;
+			if (config[0] != '\0' && config[0] != '/')
+				return (*why = "config= wants a path or none",
+				    -1);
+		}
+	memcpy(&cfg, load_config(config), sizeof(cfg));
+	cfg.nwarn = 0;
+	for (i = 0; i < n; i++) {
+		if (strncmp(w[i], "config=", 7) == 0)
+			continue;
+		/* a bare path is the main log, "syslog" says there is none */
+		if (w[i][0] == '/' || strcmp(w[i], "syslog") == 0 ||
+		    strcmp(w[i], "-") == 0) {
+			v = w[i][0] == '/' ? w[i] : "none";
+			if (config_set(&cfg, VAR_MAINLOG, strlen(VAR_MAINLOG),
+			    v, CONFIG_SRC_ARG, SET_IN_EXIM, err,
+			    sizeof(err)) < 0)
+				goto bad;
+			continue;
+		}
+		if ((v = strchr(w[i], '=')) == NULL)
+			return (*why = "an OPTIONS word is neither a path nor "
+			    "name=value", -1);
+		*v++ = '\0';
+		if (strcmp(w[i], VAR_MAINLOG) == 0 && strcmp(v, "syslog") == 0)
+			v = "none";
+		if (config_set(&cfg, w[i], strlen(w[i]), v, CONFIG_SRC_ARG,
+		    SET_IN_EXIM, err, sizeof(err)) < 0)
+			goto bad;
 	}
-	apply_config(o);
+	if (cfg.nwarn > 0) {
+		(void)snprintf(whybuf, sizeof(whybuf), "OPTIONS: %s", cfg.warn[0]);
+		warn_once(RHX_W_ALIAS, whybuf);
+	}
+	memset(o, 0, sizeof(*o));
+	(void)snprintf(o->mainlog, sizeof(o->mainlog), "%s", cfg.mainlog);
+	(void)snprintf(o->syslog, sizeof(o->syslog), "%s", cfg.syslog_socket);
+	(void)snprintf(o->tag, sizeof(o->tag), "%s", cfg.syslog_tag);
+	(void)snprintf(o->state, sizeof(o->state), "%s",
+	    cfg.log_repeat_state);
+	(void)snprintf(o->rules, sizeof(o->rules), "%s", cfg.rules_file);
+	(void)snprintf(o->hints, sizeof(o->hints), "%s", cfg.hints_dir);
+	(void)snprintf(o->config, sizeof(o->config), "%s", config);
+	(void)snprintf(o->lang, sizeof(o->lang), "%s", cfg.language);
+	o->ratelimit = cfg.log_repeat_window;
+	o->logmain = cfg.mainlog_write;
+	o->facility = cfg.syslog_facility;
+	o->user_note = cfg.user_note;
+	(void)snprintf(o->alert_spool, sizeof(o->alert_spool), "%s",
+	    cfg.alert_spool);
+	o->alert_quiet = cfg.alert_quiet;
+	o->alert_max = cfg.alert_spool_max;
+	o->tail = cfg.mainlog_tail;
 	return (0);
+bad:
+	(void)snprintf(whybuf, sizeof(whybuf), "OPTIONS: %s", err);
+	return (*why = whybuf, -1);
 }
 
 /* get_kb - the process's knowledge base, loading it on first use */
@@ -435,7 +361,7 @@ expand_var(const char *name)
 	return (s ? CS s : "");
 }
 
-/* state_path - the rate-limit store: state= or in Exim's hints directory */
+/* state_path - the rate-limit store: log_repeat_state or in Exim's hints directory */
 static void
 state_path(const struct rhx_opts *o, char *out, size_t outlen)
 {

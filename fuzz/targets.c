@@ -3,7 +3,7 @@
  *
  * Functions: fuzz_init, fuzz_fini, fuzz_why, fuzz_run, fuzz_reply, fuzz_dsn,
  * fuzz_mime, fuzz_rewrite, fuzz_bounce, fuzz_logline, fuzz_pqjson, fuzz_jsonr,
- * fuzz_explain, fuzz_rules, fuzz_hints, fuzz_redact.
+ * fuzz_explain, fuzz_rules, fuzz_hints, fuzz_redact, fuzz_config.
  *
  * Every input a target sees is a counted copy of the fuzzer's bytes with
  * no terminating NUL, so a parser that reads past its length is caught
@@ -25,6 +25,7 @@
 #include "budget.h"
 #include "buf.h"
 #include "charset.h"
+#include "config.h"
 #include "dsn.h"
 #include "explain.h"
 #include "hint.h"
@@ -1107,6 +1108,59 @@ out:
 	return (rc);
 }
 
+/*
+ * fuzz_config - config_load_buf over the input, then each line again as
+ * an Exim OPTIONS word through config_set; errors and values terminated,
+ * no control character in an error, paths absolute or empty
+ */
+int
+fuzz_config(const uint8_t *data, size_t size)
+{
+	struct config *c;
+	char	*s, *t, *line, *eq, *save = NULL, err[256];
+	int	 rc = 0;
+
+	s = dup_exact(data, size);
+	t = malloc(size + 1);		/* a C string for the OPTIONS pass */
+	c = malloc(sizeof(*c));
+	if (s == NULL || t == NULL || c == NULL) {
+		free(s);
+		free(t);
+		free(c);
+		return (0);
+	}
+	memcpy(t, data, size);
+	t[size] = '\0';
+	config_init(c);
+	memset(err, 0x5a, sizeof(err));
+	if (config_load_buf(c, s, size, "fuzz", err, sizeof(err)) != 0) {
+		if (!terminated(err, sizeof(err)) || err[0] == '\0' ||
+		    strpbrk(err, "\r\n") != NULL)
+			rc = FUZZ_BAD, fuzz_reason = "config: bad error message";
+	} else if (!terminated(c->rules_file, sizeof(c->rules_file)) ||
+	    !terminated(c->language, sizeof(c->language)) ||
+	    (c->rules_file[0] != '\0' && c->rules_file[0] != '/') ||
+	    (c->mainlog[0] != '\0' && c->mainlog[0] != '/'))
+		rc = FUZZ_BAD, fuzz_reason = "config: value not checked";
+	for (line = strtok_r(t, "\n", &save); rc == 0 && line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if ((eq = strchr(line, '=')) == NULL)
+			continue;
+		memset(err, 0x5a, sizeof(err));
+		if (config_set(c, line, (size_t)(eq - line), eq + 1,
+		    CONFIG_SRC_ARG, SET_IN_EXIM, err, sizeof(err)) != 0 &&
+		    (!terminated(err, sizeof(err)) ||
+		    strpbrk(err, "\r") != NULL))
+			rc = FUZZ_BAD, fuzz_reason = "config_set: bad error";
+	}
+	if (rc == 0 && (c->nwarn < 0 || c->nwarn > CONFIG_WARN_MAX))
+		rc = FUZZ_BAD, fuzz_reason = "config: warnings out of bounds";
+	free(c);
+	free(t);
+	free(s);
+	return (rc);
+}
+
 const struct fuzz_target fuzz_targets[] = {
 	{ "reply", fuzz_reply },
 	{ "dsn", fuzz_dsn },
@@ -1120,5 +1174,6 @@ const struct fuzz_target fuzz_targets[] = {
 	{ "rules", fuzz_rules },
 	{ "hints", fuzz_hints },
 	{ "redact", fuzz_redact },
+	{ "config", fuzz_config },
 	{ NULL, NULL },
 };

@@ -43,6 +43,7 @@ int	fuzz_explain(const uint8_t *, size_t);
 int	fuzz_rules(const uint8_t *, size_t);
 int	fuzz_hints(const uint8_t *, size_t);
 int	fuzz_redact(const uint8_t *, size_t);
+int	fuzz_config(const uint8_t *, size_t);
 
 struct fuzz_target {
 	const char *name;	/* fuzz/corpus/NAME, fuzz/crashes/NAME */

@@ -238,6 +238,9 @@ runtime_build(const char *path, char *err, size_t errlen)
 			free(rt);
 			return (NULL);
 		}
+		/* an old spelling of a setting works; say the new one */
+		for (line = 0; line < rt->cfg.nwarn; line++)
+			log_warning("relayhint: %s", rt->cfg.warn[line]);
 	}
 	if (kb_load(&rt->kb, rt->cfg.rules_file[0] ? rt->cfg.rules_file :
 	    NULL, rt->cfg.hints_dir[0] ? rt->cfg.hints_dir : NULL, kerr,

@@ -20,4 +20,4 @@ $RH bounce --rewrite $D/postfix/hard-535-5.7.139-smtpauth-disabled.eml |
 	sed -n '/^X-Relayhint/p;/^This is a MIME-encapsulated/,/The mail system/p' | head -n 60
 echo "..."
 echo "(full message: $RH bounce --rewrite $D/postfix/hard-535-5.7.139-smtpauth-disabled.eml;"
-echo " other languages: add --lang zh-TW, zh-CN, vi, ar or ro)"
+echo " other languages: add --language zh-TW, zh-CN, vi, ar or ro)"

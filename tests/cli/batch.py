@@ -141,10 +141,10 @@ huge = b"From: x\nSubject: big\n\n" + (b"A" * 75 + b"\n") * 30000
 box2, offs2 = mboxrd([raw[0], huge, raw[1]])
 p2 = os.path.join(tmp, "big.mbox")
 open(p2, "wb").write(box2)
-rc, out, err = rh(["bounce", "--json", "--max-size", "1000000", p2])
+rc, out, err = rh(["bounce", "--json", "--max-message-size", "1000000", p2])
 recs = [json.loads(l) for l in out.decode().splitlines()]
 if len(recs) == 3 and "skipped" in recs[1] and recs[0].get("cause") and recs[2].get("cause"):
-    ok("a message over --max-size is skipped and reported; its neighbours are read")
+    ok("a message over --max-message-size is skipped and reported; its neighbours are read")
 else:
     bad("oversized message", [r.get("skipped", r.get("cause")) for r in recs])
 

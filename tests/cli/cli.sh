@@ -32,15 +32,15 @@ $RH -h | grep -q '^usage: relayhint' && ok "-h prints usage" || bad "-h prints u
 $RH --version | grep -q '^relayhint [0-9]' && ok "--version" || bad "--version" "no version"
 $RH check >/dev/null && ok "check: builtin rules and catalogs complete" || bad "check" "$($RH check 2>&1)"
 printf 'cause m365.unknown unknown\nrule m365.unknown 999 5.7.1\n' > "$tmp/bad.rules"
-out=$($RH --rules "$tmp/bad.rules" causes 2>&1); rc=$?
+out=$($RH --rules-file "$tmp/bad.rules" causes 2>&1); rc=$?
 [ $rc -eq 78 ] && echo "$out" | grep -q "bad.rules:2: bad reply code" &&
 	ok "bad rules file: exit 78 with file:line" || bad "bad rules file" "rc=$rc out=$out"
 
-$RH --rules /nonexistent/rules nosuch >/dev/null 2>&1
+$RH --rules-file /nonexistent/rules nosuch >/dev/null 2>&1
 [ $? -eq 2 ] && ok "unknown command: usage error before loading rules" || bad "unknown command" "rc=$?"
 
 # --- JSON contract ----------------------------------------------------------
-$RH explain --json --lang zh-TW 'Nov 22 17:12:51 relay postfix/smtp[5468]: 84ACB1022E9: to=<bob@customer.example>, relay=127.0.0.1[127.0.0.1]:2587, delay=0.1, delays=0/0/0.09/0, dsn=5.7.139, status=bounced (SASL authentication failed; server 127.0.0.1[127.0.0.1] said: 535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. [DM6PR02CA0123.namprd02.prod.outlook.com])' > "$tmp/e.json"
+$RH explain --json --language zh-TW 'Nov 22 17:12:51 relay postfix/smtp[5468]: 84ACB1022E9: to=<bob@customer.example>, relay=127.0.0.1[127.0.0.1]:2587, delay=0.1, delays=0/0/0.09/0, dsn=5.7.139, status=bounced (SASL authentication failed; server 127.0.0.1[127.0.0.1] said: 535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. [DM6PR02CA0123.namprd02.prod.outlook.com])' > "$tmp/e.json"
 python3 - "$tmp/e.json" <<'PY' && ok "explain --json contract (zh-TW)" || bad "explain --json contract" "$(cat "$tmp/e.json")"
 import json, sys
 o = json.load(open(sys.argv[1]))
@@ -64,7 +64,7 @@ python3 -c 'import json,sys; s=open(sys.argv[1]).read(); assert s.count("\n")==1
 
 # --- sources: each hint names the pages its steps rest on (issue #21) ------
 fwd='550 5.7.520 Access denied, Your organization does not allow external forwarding. Please contact your administrator for further assistance. AS(7555) [SN4PR0501MB3840.namprd05.prod.outlook.com]'
-$RH explain --lang zh-TW "$fwd" > "$tmp/s.txt"
+$RH explain --language zh-TW "$fwd" > "$tmp/s.txt"
 python3 - "$tmp/s.txt" <<'PY' && ok "explain: sources under the steps, localized label" || bad "explain sources" "$(cat "$tmp/s.txt")"
 import sys
 s = open(sys.argv[1], encoding="utf-8").read()
@@ -74,7 +74,7 @@ if not ("  https://learn.microsoft.com/defender-office-365/outbound-spam-policie
 if not (len(links) >= 2 and all(" " not in l for l in links)): sys.exit("check failed: %s" % ('len(links) >= 2 and all(" " not in l for l in links)',))
 if not (s.index("  1. ") < i): sys.exit("check failed: %s" % ("sources before the steps",))
 PY
-$RH explain --json --lang vi "$fwd" > "$tmp/s.json"
+$RH explain --json --language vi "$fwd" > "$tmp/s.json"
 $RH explain --json "$fwd" > "$tmp/s-en.json"
 python3 - "$tmp/s.json" "$tmp/s-en.json" <<'PY' && ok "explain --json: sources (shared by every language)" || bad "explain --json sources" "$(cat "$tmp/s.json")"
 import json, sys
@@ -86,7 +86,7 @@ PY
 $RH explain --json '250 2.0.0 OK' > "$tmp/sn.json"
 python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o["sources"]==[]' "$tmp/sn.json" &&
 	ok "explain --json: no cause, no sources" || bad "explain --json sources null" "$(cat "$tmp/sn.json")"
-$RH bounce --rewrite --lang ro $D/ndr/exo-5.7.520-external-forwarding.eml > "$tmp/s.eml"
+$RH bounce --rewrite --language ro $D/ndr/exo-5.7.520-external-forwarding.eml > "$tmp/s.eml"
 python3 - "$tmp/s.eml" <<'PY' && ok "bounce --rewrite: sources for the administrator" || bad "bounce --rewrite sources" "see $tmp/s.eml"
 import email, sys
 from email import policy
@@ -302,7 +302,7 @@ for f in $D/postfix/*.eml $D/exim/*.eml; do
 	if [ -z "$want" ]; then
 		nbad=$((nbad+1)); bad "bounce --rewrite $(basename "$f")" "not in tests/cli/bounce-causes.txt"; continue
 	fi
-	$RH bounce --rewrite --lang vi "$f" > "$tmp/out.eml" 2>"$tmp/err"
+	$RH bounce --rewrite --language vi "$f" > "$tmp/out.eml" 2>"$tmp/err"
 	if python3 tests/cli/check_rewrite.py "$f" "$tmp/out.eml" "$want" >"$tmp/why" 2>&1; then
 		n=$((n+1))
 	else
@@ -330,9 +330,9 @@ done
 $RH bounce --rewrite - < "$tmp/big70.eml" > "$tmp/big70s.out" 2>/dev/null; rc=$?
 cmp -s "$tmp/big70s.out" "$tmp/big70.eml" && [ $rc -eq 1 ] &&
 	ok "bounce --rewrite: 70 MiB on stdin printed unchanged" || bad "bounce --rewrite 70 MiB stdin" "rc=$rc"
-$RH bounce --rewrite --max-size 1000 $D/postfix/hard-535-5.7.3.eml > "$tmp/small.out" 2>/dev/null; rc=$?
+$RH bounce --rewrite --max-message-size 1k $D/postfix/hard-535-5.7.3.eml > "$tmp/small.out" 2>/dev/null; rc=$?
 cmp -s "$tmp/small.out" $D/postfix/hard-535-5.7.3.eml && [ $rc -eq 1 ] &&
-	ok "bounce --rewrite --max-size: larger message printed unchanged" || bad "bounce --rewrite --max-size" "rc=$rc"
+	ok "bounce --rewrite --max-message-size: larger message printed unchanged" || bad "bounce --rewrite --max-message-size" "rc=$rc"
 rm -f "$tmp"/big*
 
 # the milter's changes, cut off after each one as a lost MTA connection
@@ -382,7 +382,7 @@ $RH filter --sender= < "$tmp/f.out" > "$tmp/f.out2"
 	bad "filter: after the ACL" "headers doubled, no hint, or not idempotent"
 $RH filter --sender=bob@example.com < "$f" | cmp -s - "$f" &&
 	ok "filter: a message with a sender passes byte for byte" || bad "filter: sender" "changed"
-$RH --rules /nonexistent/rules filter --sender= < "$f" > "$tmp/f.out" 2>"$tmp/f.err"; rc=$?
+$RH --rules-file /nonexistent/rules filter --sender= < "$f" > "$tmp/f.out" 2>"$tmp/f.err"; rc=$?
 [ $rc -eq 0 ] && cmp -s "$tmp/f.out" "$f" && [ ! -s "$tmp/f.err" ] &&
 	ok "filter: rules that do not load: the message as it came, exit 0" ||
 	bad "filter: bad rules" "rc=$rc"

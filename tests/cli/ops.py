@@ -194,7 +194,7 @@ comp() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _relayhint; ec
 for words, want in ((["relayhint", "scan", "--me"], ["--metrics"]),
                     (["relayhint", "probe", "--"], ["--hostname", "--metrics"]),
                     (["relayhint", "mi"], ["migrate"]),
-                    (["relayhint", "explain", "--lang", ""], ["zh-TW", "vi", "ar", "ro"]),
+                    (["relayhint", "explain", "--language", ""], ["zh-TW", "vi", "ar", "ro"]),
                     (["relayhint", "explain", "m365.auth.smtp"], ["m365.auth.smtp_auth_disabled_tenant"])):
     p = subprocess.run(["bash", "-c", STUB + "comp " + " ".join("'%s'" % w for w in words)],
                        capture_output=True, text=True, env=dict(ENV, PATH=os.path.abspath("build") + ":" + os.environ["PATH"]))
@@ -239,8 +239,8 @@ else:
 # CJK headings and labels end in a full-width colon, in the terminal
 # report and in the rewritten bounce
 for lang in ("zh-TW", "zh-CN"):
-    rc, out, _ = run(["explain", "--lang", lang, REPLY0])
-    rc2, out2, _ = run(["bounce", "--rewrite", "--lang", lang, D + "/postfix/hard-535-5.7.3.eml"])
+    rc, out, _ = run(["explain", "--language", lang, REPLY0])
+    rc2, out2, _ = run(["bounce", "--rewrite", "--language", lang, D + "/postfix/hard-535-5.7.3.eml"])
     import quopri
     body = quopri.decodestring(out2.encode()).decode("utf-8", "replace")
     heads = [l for l in (out + "\n" + body).splitlines()
@@ -258,7 +258,7 @@ cut, seen = [], 0
 for lang in ("en", "zh-TW", "zh-CN", "vi", "ar", "ro"):
     for f in sorted(glob.glob(D + "/postfix/hard-*.eml")):
         import email as _email
-        raw = subprocess.run([RH, "bounce", "--rewrite", "--lang", lang, f],
+        raw = subprocess.run([RH, "bounce", "--rewrite", "--language", lang, f],
                              capture_output=True, env=ENV).stdout
         m = _email.message_from_bytes(raw)
         if not m.is_multipart():
@@ -293,12 +293,12 @@ cases = [
     ({"LANG": "zh_CN.GB18030"}, [], "zh-CN"),
     ({"LANG": "C"}, [], "en"),
     ({"LANG": "de_DE.UTF-8"}, [], "en"),
-    ({"LANG": "vi_VN.UTF-8"}, ["--lang", "ro"], "ro"),
-    ({}, ["--lang", "zh_TW"], "zh-TW"),
-    ({}, ["--lang", "zh_TW.UTF-8"], "zh-TW"),
-    ({}, ["--lang", "zh-Hant"], "zh-TW"),
-    ({}, ["--lang", "zh-Hans-CN"], "zh-CN"),
-    ({}, ["--lang", "pt_BR"], "en"),
+    ({"LANG": "vi_VN.UTF-8"}, ["--language", "ro"], "ro"),
+    ({}, ["--language", "zh_TW"], "zh-TW"),
+    ({}, ["--language", "zh_TW.UTF-8"], "zh-TW"),
+    ({}, ["--language", "zh-Hant"], "zh-TW"),
+    ({}, ["--language", "zh-Hans-CN"], "zh-CN"),
+    ({}, ["--language", "pt_BR"], "en"),
 ]
 for env, args, want in cases:
     e = dict(ENV)
@@ -311,6 +311,46 @@ for env, args, want in cases:
         got = None
     name = "language: %s %s -> %s" % (" ".join("%s=%s" % kv for kv in env.items()), " ".join(args), want)
     (ok if got == want else bad)(name, "" if got == want else "got %r (%s)" % (got, err.strip()))
+
+# --- relayhint.conf: precedence option > environment > file > default ---------
+conf = os.path.join(tmp, "relayhint.conf")
+with open(conf, "w") as f:
+    f.write("# as the milter reads it\nlanguage = zh-TW\nmax_message_size = 1k\n"
+            "rules_file = %s/conf/relayhint.rules\n" % os.getcwd())
+os.chmod(conf, 0o644)
+noloc = dict(ENV, LC_ALL="", LC_MESSAGES="", LANG="")
+for env, args, want in (({}, [], "zh-TW"),                       # the file over the default
+                        ({"LANG": "vi_VN.UTF-8"}, [], "vi"),     # the environment over the file
+                        ({"LANG": "vi_VN.UTF-8"}, ["--language", "ro"], "ro")):  # the option over both
+    e = dict(noloc, **env)
+    rc, out, err = run(["-c", conf, "explain", "--json"] + args + [REPLY], env=e)
+    got = json.loads(out)["lang"] if rc == 0 else None
+    name = "settings: -c FILE %s %s -> language %s" % (" ".join("%s=%s" % kv for kv in env.items()), " ".join(args), want)
+    (ok if got == want else bad)(name, "" if got == want else "got %r rc=%d (%s)" % (got, rc, err.strip()))
+rc, out, err = run(["-c", conf, "bounce", "--rewrite", D + "/postfix/hard-535-5.7.3.eml"], env=noloc)
+msg = open(D + "/postfix/hard-535-5.7.3.eml", encoding="utf-8", errors="replace").read()
+(ok if rc == 1 and "larger than" not in out and out == msg else bad)(
+    "settings: max_message_size from relayhint.conf reaches bounce --rewrite", "rc=%d %s" % (rc, err.strip()))
+rc, out, err = run(["-c", conf, "bounce", "--rewrite", "--max-message-size", "4m", D + "/postfix/hard-535-5.7.3.eml"], env=noloc)
+(ok if rc == 0 and "X-Relayhint-Cause:" in out else bad)(
+    "settings: --max-message-size over the file's max_message_size", "rc=%d %s" % (rc, err.strip()))
+rc, out, err = run(["-c", os.path.join(tmp, "missing.conf"), "causes"])
+(ok if rc == 78 and "missing.conf: No such file or directory" in err else bad)(
+    "settings: an explicit -c FILE that is missing is an error", "rc=%d %s" % (rc, err.strip()))
+with open(os.path.join(tmp, "typo.conf"), "w") as f:
+    f.write("language = en\nrule_file = /x\n")
+rc, out, err = run(["--config", os.path.join(tmp, "typo.conf"), "causes"])
+(ok if rc == 78 and "typo.conf:2: unknown setting 'rule_file'; did you mean 'rules_file'?" in err else bad)(
+    "settings: an unknown name in relayhint.conf says file:line and the near name", "rc=%d %s" % (rc, err.strip()))
+rc, out, err = run(["-c", "none", "--rules", "conf/relayhint.rules", "explain", "--lang", "vi", "--json", REPLY])
+(ok if rc == 0 and json.loads(out)["lang"] == "vi" and "'--rules' is deprecated; use '--rules-file'" in err
+ and "'--lang' is deprecated; use '--language'" in err else bad)(
+    "settings: old option spellings work, with a warning", "rc=%d %s" % (rc, err.strip()))
+rc, out, err = run(["-c", "none", "explain", "--lang=vi", "--json", REPLY])
+(ok if rc == 0 and json.loads(out)["lang"] == "vi" else bad)("settings: --lang=TAG is --language=TAG", err.strip())
+rc, out, err = run(["-c", "none", "scan", "--follow", "--alert-spool", tmp, "--alert-quiet", "soon"], stdin=b"")
+(ok if rc == 2 and "--alert-quiet: not a time" in err else bad)(
+    "settings: a command line value is checked as relayhint.conf's", "rc=%d %s" % (rc, err.strip()))
 
 # --- Prometheus metrics -------------------------------------------------------
 pt = subprocess.run(["sh", "tools/promtool.sh"], capture_output=True, text=True)

@@ -1,5 +1,5 @@
 /*
- * test_config.c - config_load_buf, config_load, config_socket_check
+ * test_config.c - config_load_buf, config_load, setting_socket_check
  */
 #include "testutil.h"
 
@@ -66,7 +66,7 @@ test_good(void **state)
 	assert_int_equal(config_line(&c, "language"), 9);
 	assert_int_equal(config_line(&c, "socket"), 4);
 	assert_int_equal(config_line(&c, "no_such"), 0);
-	assert_string_equal(config_facility_name(c.syslog_facility), "local3");
+	assert_string_equal(setting_facility_name(c.syslog_facility), "local3");
 }
 
 /* defaults, as relayhint.conf(5) documents them */
@@ -108,9 +108,16 @@ test_bad(void **state)
 		const char *in;
 		const char *want;
 	} t[] = {
-		{ "Language = en\n", "t.conf:1: unknown setting \"Language\"" },
+		{ "Language = en\n", "t.conf:1: unknown setting 'Language'; did "
+		  "you mean 'language'?" },
+		{ "rule_file = /r\n", "t.conf:1: unknown setting 'rule_file'; did "
+		  "you mean 'rules_file'?" },
+		{ "lang = de\n", "t.conf:1: unknown setting 'lang'; did you mean "
+		  "'language'?" },
+		{ "ratelimit = 0\n", "t.conf:1: unknown setting 'ratelimit'; did "
+		  "you mean 'log_repeat_window'?" },
 		{ "x\n\nlanguage en\n", "t.conf:1: expected \"name = value\"" },
-		{ "\nfoo = 1\n", "t.conf:2: unknown setting \"foo\"" },
+		{ "\nfoo = 1\n", "t.conf:2: unknown setting 'foo'" },
 		{ "language = en\nlanguage = de\n",
 		  "t.conf:2: language: already set at line 1" },
 		{ "language = en_US!\n", "t.conf:1: language: not a language tag" },
@@ -260,11 +267,11 @@ test_socket(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		if (config_socket_check(good[i]) != NULL)
+		if (setting_socket_check(good[i]) != NULL)
 			fail_msg("%s: got \"%s\", want accepted", good[i],
-			    config_socket_check(good[i]));
+			    setting_socket_check(good[i]));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (config_socket_check(bad[i]) == NULL)
+		if (setting_socket_check(bad[i]) == NULL)
 			fail_msg("%s: got accepted, want an error", bad[i]);
 }
 

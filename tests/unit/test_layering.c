@@ -60,8 +60,13 @@ lay_list(void)
 			    (de->d_name[n - 1] != 'c' && de->d_name[n - 1] != 'h'))
 				continue;
 			assert_true(nlay < LAY_MAX_FILES);
-			snprintf(lay[nlay].path, sizeof(lay[0].path), "%s/%s",
-			    lay_dirs[i], de->d_name);
+			if (strlen(lay_dirs[i]) + 1 + n >= sizeof(lay[0].path))
+				fail_msg("path too long: %s/%s", lay_dirs[i],
+				    de->d_name);
+			memcpy(lay[nlay].path, lay_dirs[i], strlen(lay_dirs[i]));
+			lay[nlay].path[strlen(lay_dirs[i])] = '/';
+			memcpy(lay[nlay].path + strlen(lay_dirs[i]) + 1,
+			    de->d_name, n + 1);
 			lay[nlay].ninc = lay[nlay].nunres = 0;
 			nlay++;
 		}

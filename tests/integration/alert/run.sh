@@ -291,7 +291,7 @@ fi
 rm -f "$w/spool"/a.* "$w/spool"/d.*
 awk '/84ACB1022E9/ { for (i = 1; i <= 4; i++) { l = $0; gsub(/84ACB1022E9/, "84ACB10" i "2E9", l); print l } }' \
     "$log" > "$w/four.log"
-"$rh" scan --follow --alert-spool "$w/spool" --alert-quiet 0 --alert-max 2 < "$w/four.log" \
+"$rh" scan --follow --alert-spool "$w/spool" --alert-quiet 0 --alert-spool-max 2 < "$w/four.log" \
     > /dev/null 2> "$w/bound.err"
 n=$(ls "$w/spool" | grep -c '^a\.')
 d=$(grep -c 'alert spool full (2): dropped oldest alert' "$w/bound.err")

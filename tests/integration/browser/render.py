@@ -84,7 +84,7 @@ def main():
         # FILE or LANG:FILE
         lang, f = arg.split(":", 1) if ":" in arg else ("en", arg)
         name = lang + "-" + os.path.basename(f).replace(".eml", "")
-        out = subprocess.run([rh, "bounce", "--rewrite", "--lang", lang, f],
+        out = subprocess.run([rh, "bounce", "--rewrite", "--language", lang, f],
                              capture_output=True).stdout
         h = part(out, "text/html")
         t = part(out, "text/plain")

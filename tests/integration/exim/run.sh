@@ -213,7 +213,7 @@ EOF
 if [ "${RH_EXIM_NO_NS:-}" != 1 ] && unshare -m --propagation private true 2>/dev/null; then
 	NS=1 ROUTE="smtp.office365.com byname" LOGOPT=""
 else
-	NS=0 ROUTE="127.0.0.1" LOGOPT=" log=$RUN/syslog.sock"
+	NS=0 ROUTE="127.0.0.1" LOGOPT=" syslog_socket=$RUN/syslog.sock"
 fi
 mkdir -p "$BASE/etc"
 sed -e "s|@RUN@|$RUN|g" -e "s|@EXIM@|$EXIM|g" -e "s|@PORT_IN@|$PORT_IN|g" \
@@ -329,8 +329,13 @@ else fail be-hint-msgid "hint for the message id differs from the hint for its 5
 be_has hint-bad-format "FORMAT is text" "\${dlfunc{$SO}{relayhint_hint}{x}{en}{html}}"
 be_has bounce-bad-format "relayhint_bounce: FORMAT is" "\${dlfunc{$SO}{relayhint_bounce}{Subject: x}{y}{text}}"
 be_is bounce-not-a-bounce "[]" "[\${dlfunc{$SO}{relayhint_bounce}{Content-Type: text/plain}{hello}{header}}]"
-be_is bounce-ndr-cause m365.blocked.ip_pool "\${dlfunc{$SO}{relayhint_bounce}{Content-Type: multipart/report; report-type=delivery-status; boundary=b}{\${readfile{$RUN/ndr-body.txt}}}{cause}{}{syslog logmain=no log=none}}"
-be_has cause-bad-option "unknown OPTIONS key" "\${dlfunc{$SO}{relayhint_cause}{x}{colour=red}}"
+be_is bounce-ndr-cause m365.blocked.ip_pool "\${dlfunc{$SO}{relayhint_bounce}{Content-Type: multipart/report; report-type=delivery-status; boundary=b}{\${readfile{$RUN/ndr-body.txt}}}{cause}{}{syslog mainlog_write=no syslog_socket=none}}"
+be_has cause-bad-option "unknown setting 'colour'" "\${dlfunc{$SO}{relayhint_cause}{x}{colour=red}}"
+be_has cause-option-did-you-mean "did you mean 'rules_file'" "\${dlfunc{$SO}{relayhint_cause}{x}{rule_file=/x}}"
+be_has cause-option-bad-value "log_repeat_window: not a time" "\${dlfunc{$SO}{relayhint_cause}{x}{log_repeat_window=soon}}"
+# an old OPTIONS name works and warns (under -be Exim's log lines go to stderr)
+be_has option-old-name-warns "relayhint: warning: OPTIONS: 'ratelimit' is deprecated; use 'log_repeat_window'" "\${dlfunc{$SO}{relayhint_cause}{$R573}{syslog ratelimit=0}}"
+be_has option-old-name-works m365.auth.bad_credentials "\${dlfunc{$SO}{relayhint_cause}{$R573}{syslog ratelimit=0 rules=$SRC/conf/relayhint.rules}}"
 be_has cause-too-many-args "relayhint_cause: wants" "\${dlfunc{$SO}{relayhint_cause}{1}{2}{3}{4}}"
 be_has event-seven-args "relayhint_event: wants" "\${dlfunc{$SO}{relayhint_event}{msg:defer}{2}{3}{4}{5}{6}{7}}"
 be_is event-ignores-tcp "[]" "[\${dlfunc{$SO}{relayhint_event}{tcp:connect}{}{0}{}{smtp.office365.com}{/bad path=}}]"
@@ -341,11 +346,12 @@ R2=$(idof r2-require-auth-5.7.139-bounce-now)
 sed "/ $R2 == /,\$d" "$FX/r2-require-auth-5.7.139-bounce-now/mainlog.log" > "$FX/r2-at-event.log"
 : > "$RUN/log/syslog.log"
 be_is event-yields-empty "[]" \
-    "[\${dlfunc{$SO}{relayhint_event}{msg:defer}{authentication required but authentication attempt(s) failed}{-42}{$R2}{smtp.office365.com}{$FX/r2-at-event.log ratelimit=0 logmain=no log=$RUN/syslog.sock}}]"
+    "[\${dlfunc{$SO}{relayhint_event}{msg:defer}{authentication required but authentication attempt(s) failed}{-42}{$R2}{smtp.office365.com}{$FX/r2-at-event.log log_repeat_window=0 mainlog_write=no syslog_socket=$RUN/syslog.sock}}]"
 WHY="syslog: [$(tail -1 "$RUN/log/syslog.log")]"
 check be-event-syslog grep -qE "relayhint-exim\[[0-9]+\]: $R2: relayhint: orig_queue_id=$R2 provider=m365 cause=m365.auth.smtp_auth_disabled_tenant dsn=5.7.139 relay=smtp.office365.com server_id=DM6PR02CA0123.namprd02.prod.outlook.com .*event=msg:defer source=mainlog-auth" "$RUN/log/syslog.log"
 check be-event-syslog-facility grep -q '^<22>' "$RUN/log/syslog.log"
 : > "$RUN/log/syslog.log"
+# the OPTIONS names of before (ratelimit=, logmain=, log=) still work
 BE "\${dlfunc{$SO}{relayhint_event}{msg:defer}{authentication required but authentication attempt(s) failed}{-42}{$(idof r2-require-auth-5.7.139-bounce-now)}{smtp.office365.com}{syslog ratelimit=0 logmain=no log=$RUN/syslog.sock}}" >/dev/null
 WHY="syslog: [$(tail -1 "$RUN/log/syslog.log")]"
 check be-event-syslog-only-note grep -q 'note="Exim writes Microsoft.s AUTH reply only to its main log file' "$RUN/log/syslog.log"
