@@ -122,8 +122,18 @@ else
 fi
 
 # --- 2. apply -----------------------------------------------------------------
+# without sasl-xoauth2 Postfix would defer every message: refused, no change
+before=$(snapshot "$d")
 # shellcheck disable=SC2086
-$MIG --apply > "$TMP/apply.out" 2> "$TMP/apply.err"; rc=$?
+$MIG --apply > "$TMP/refuse.out" 2> "$TMP/refuse.err"; rc=$?
+if [ $rc -ne 0 ] && grep -q 'sasl-xoauth2 is not installed' "$TMP/refuse.err" &&
+    [ "$(snapshot "$d")" = "$before" ]; then
+	ok "postfix --apply without sasl-xoauth2: refused, no file changed"
+else
+	bad "postfix --apply without sasl-xoauth2" "rc=$rc $(cat "$TMP/refuse.err")"
+fi
+# shellcheck disable=SC2086
+$MIG --apply --no-verify > "$TMP/apply.out" 2> "$TMP/apply.err"; rc=$?
 stamp=$(sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ]*\).*/\1/p' "$TMP/apply.out")
 got_filter=$(postconf -c "$d/etc" -h smtp_sasl_mechanism_filter 2>&1)
 got_opts=$(postconf -c "$d/etc" -h smtp_sasl_security_options 2>&1)
