@@ -1326,12 +1326,26 @@ plan_apply(struct plan *p)
 			return (MIGRATE_EXIT_FAIL);
 		}
 	}
-	snprintf(dir, sizeof(dir), "%s/%s", p->o->backup_dir, stamp);
-	if (mkdir(dir, 0700) < 0) {
-		fprintf(stderr, "relayhint: %s: %s%s\n", dir, strerror(errno),
-		    errno == EEXIST ? " (one migration per second)" : "");
-		return (MIGRATE_EXIT_FAIL);
+	/* a second migration in the same second (a rollback, then the
+	 * other path) gets the next free suffix: 20261207T161333Z-2 */
+	for (i = 1;; i++) {
+		if (i == 1)
+			snprintf(dir, sizeof(dir), "%s/%s", p->o->backup_dir,
+			    stamp);
+		else
+			snprintf(dir, sizeof(dir), "%s/%s-%d",
+			    p->o->backup_dir, stamp, i);
+		if (mkdir(dir, 0700) == 0)
+			break;
+		if (errno != EEXIST || i == 99) {
+			fprintf(stderr, "relayhint: %s: %s\n", dir,
+			    strerror(errno));
+			return (MIGRATE_EXIT_FAIL);
+		}
 	}
+	if (i > 1)
+		snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp),
+		    "-%d", i);
 	snprintf(man, sizeof(man), "%s/manifest", dir);
 	if ((fd = open(man, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
 	    (fp = fdopen(fd, "w")) == NULL) {

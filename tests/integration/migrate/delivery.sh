@@ -218,7 +218,7 @@ logwait() {
 	return 1
 }
 session() { head -1 "$1"; }
-stamp_of() { sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ]*\).*/\1/p' "$1"; }
+stamp_of() { sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ-]*\).*/\1/p' "$1"; }
 reload() { postfix -c "$E" reload >/dev/null 2>&1; sleep 1; }
 
 # ---- 1. before: the password login delivers ------------------------------------

@@ -134,7 +134,7 @@ else
 fi
 # shellcheck disable=SC2086
 $MIG --apply --no-verify > "$TMP/apply.out" 2> "$TMP/apply.err"; rc=$?
-stamp=$(sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ]*\).*/\1/p' "$TMP/apply.out")
+stamp=$(sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ-]*\).*/\1/p' "$TMP/apply.out")
 got_filter=$(postconf -c "$d/etc" -h smtp_sasl_mechanism_filter 2>&1)
 got_opts=$(postconf -c "$d/etc" -h smtp_sasl_security_options 2>&1)
 got_tls=$(postconf -c "$d/etc" -h smtp_tls_security_level 2>&1)
@@ -184,9 +184,20 @@ nosecret "postfix oauth" "$TMP/plan.out" "$TMP/plan.err" "$TMP/plan-app.out" \
 mkpf co
 d=$TMP/co
 snapshot "$d" > "$TMP/co.before"
+# earlier migrations in the same second (a rollback, then the other
+# path): the stamps of the next few seconds are taken already
+mkdir -m 700 "$d/bk"
+now=$(date +%s)
+for s in 0 1 2 3 4 5; do
+	mkdir "$d/bk/$(date -u -d "@$((now + s))" +%Y%m%dT%H%M%SZ)"
+done
 "$RH" migrate --mta postfix --to connector --config-dir "$d/etc" \
     --backup-dir "$d/bk" --no-reload --apply > "$TMP/co.out" 2> "$TMP/co.err"; rc=$?
-stamp=$(sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ]*\).*/\1/p' "$TMP/co.out")
+stamp=$(sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ-]*\).*/\1/p' "$TMP/co.out")
+case $stamp in
+*Z-2) ok "postfix --apply: a stamp already taken in the same second gets a suffix ($stamp)" ;;
+*) bad "postfix --apply stamp suffix" "stamp=$stamp rc=$rc $(cat "$TMP/co.err")" ;;
+esac
 "$RH" doctor --json --mta postfix --config-dir "$d/etc" > "$TMP/co.json" 2>> "$TMP/co.err"
 if [ $rc = 0 ] &&
     [ "$(postconf -c "$d/etc" -h relayhost)" = "[contoso-example.mail.protection.outlook.com]:25" ] &&
@@ -284,7 +295,7 @@ else
 fi
 # shellcheck disable=SC2086
 $EMIG --apply --no-verify > "$TMP/ex-apply.out" 2> "$TMP/ex-apply.err"; rc=$?
-stamp=$(sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ]*\).*/\1/p' "$TMP/ex-apply.out")
+stamp=$(sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ-]*\).*/\1/p' "$TMP/ex-apply.out")
 printf '%s\n' "$TOK" > "$d/relayhint-xoauth2.token"
 # as relayhint token refresh leaves it: the Exim user's, mode 0600; Exim
 # runs a -C configuration that is not trusted as Debian-exim
@@ -323,7 +334,7 @@ fi
 # connector
 "$RH" migrate --mta exim --exim "$EXIM" --to connector --config-dir "$d" \
     --backup-dir "$d/bk" --no-reload --apply > "$TMP/exc.out" 2> "$TMP/exc.err"; rc=$?
-stamp=$(sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ]*\).*/\1/p' "$TMP/exc.out")
+stamp=$(sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ-]*\).*/\1/p' "$TMP/exc.out")
 "$EXIM" -C "$d/exim.conf" -bV > /dev/null 2>&1; bv=$?
 "$EXIM" -C "$d/exim.conf" -bP transport remote_smtp_smarthost > "$TMP/exc-t.out" 2>&1
 "$EXIM" -C "$d/exim.conf" -bP router smarthost > "$TMP/exc-r.out" 2>&1
