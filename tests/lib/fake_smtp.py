@@ -5,8 +5,8 @@ Python standard library only; listens on 127.0.0.1 only.  Used by the
 probe test (tests/integration/alert), the Postfix tests
 (tests/integration/postfix, pflab.py, load), the Exim test
 (tests/integration/exim) and the migration tests (tests/integration/
-migrate-exim, tests/integration/migrate/delivery.sh).  The old names are thin wrappers that call
-main() with their own arguments unchanged:
+migrate-exim, tests/integration/migrate/delivery.sh).  The old names are
+thin wrappers that call main() with their own arguments unchanged:
 
   old file                                   its options (all still work)
   tests/integration/alert/fake_smtp.py       --cert --key --config --log
