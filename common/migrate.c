@@ -141,13 +141,17 @@ migrate_cf_set(const struct buf *in, const char *name, const char *value,
 	return (out->overflow ? -1 : 0);
 }
 
-/* migrate_map_set - replace or add one "key value" entry */
-int
-migrate_map_set(const struct buf *in, const char *key, const char *value,
-    struct buf *out)
+/*
+ * set_entry - replace the first line that starts with NAME and one of SEPS
+ * (case-blind if FOLD) by NAME SEPS[0] VALUE, drop the later ones, or
+ * append it; the shared body of migrate_map_set and migrate_sh_set
+ */
+static int
+set_entry(const struct buf *in, const char *name, int fold, const char *seps,
+    const char *value, struct buf *out)
 {
 	struct lines l;
-	size_t	 kl = strlen(key);
+	size_t	 n = strlen(name);
 	int	 i, done = 0;
 
 	if (lines_split(in, &l, 1000000) < 0) {
@@ -156,10 +160,11 @@ migrate_map_set(const struct buf *in, const char *key, const char *value,
 	}
 	buf_reset(out);
 	for (i = 0; i < l.n; i++) {
-		if (l.len[i] > kl && text_casecmp_n(l.p[i], key, kl) == 0 &&
-		    (l.p[i][kl] == ' ' || l.p[i][kl] == '\t')) {
+		if (l.len[i] > n && (fold ? text_casecmp_n(l.p[i], name, n) :
+		    memcmp(l.p[i], name, n)) == 0 && l.p[i][n] != '\0' &&
+		    strchr(seps, l.p[i][n]) != NULL) {
 			if (!done++)
-				buf_printf(out, "%s %s\n", key, value);
+				buf_printf(out, "%s%c%s\n", name, seps[0], value);
 			continue;
 		}
 		buf_append(out, l.p[i], l.len[i]);
@@ -167,10 +172,18 @@ migrate_map_set(const struct buf *in, const char *key, const char *value,
 	if (!done) {
 		if (out->len > 0 && out->data[out->len - 1] != '\n')
 			buf_putc(out, '\n');
-		buf_printf(out, "%s %s\n", key, value);
+		buf_printf(out, "%s%c%s\n", name, seps[0], value);
 	}
 	lines_free(&l);
 	return (out->overflow ? -1 : 0);
+}
+
+/* migrate_map_set - replace or add one "key value" entry */
+int
+migrate_map_set(const struct buf *in, const char *key, const char *value,
+    struct buf *out)
+{
+	return (set_entry(in, key, 1, " \t", value, out));
 }
 
 /* skip_ws - the first non-blank of a line */
@@ -414,31 +427,7 @@ int
 migrate_sh_set(const struct buf *in, const char *name, const char *value,
     struct buf *out)
 {
-	struct lines l;
-	size_t	 n = strlen(name);
-	int	 i, done = 0;
-
-	if (lines_split(in, &l, 1000000) < 0) {
-		lines_free(&l);
-		return (-1);
-	}
-	buf_reset(out);
-	for (i = 0; i < l.n; i++) {
-		if (l.len[i] > n && memcmp(l.p[i], name, n) == 0 &&
-		    l.p[i][n] == '=') {
-			if (!done++)
-				buf_printf(out, "%s=%s\n", name, value);
-			continue;
-		}
-		buf_append(out, l.p[i], l.len[i]);
-	}
-	if (!done) {
-		if (out->len > 0 && out->data[out->len - 1] != '\n')
-			buf_putc(out, '\n');
-		buf_printf(out, "%s=%s\n", name, value);
-	}
-	lines_free(&l);
-	return (out->overflow ? -1 : 0);
+	return (set_entry(in, name, 0, "=", value, out));
 }
 
 /* hidden - a map line as "key user:********" */

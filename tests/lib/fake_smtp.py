@@ -3,9 +3,10 @@
 
 Python standard library only; listens on 127.0.0.1 only.  Used by the
 probe test (tests/integration/alert), the Postfix tests
-(tests/integration/postfix, pflab.py, load) and the Exim test
-(tests/integration/exim).  The old names are thin wrappers that call
-main() with their own arguments unchanged:
+(tests/integration/postfix, pflab.py, load), the Exim test
+(tests/integration/exim) and the migration tests (tests/integration/
+migrate-exim, tests/integration/migrate/delivery.sh).  The old names are
+thin wrappers that call main() with their own arguments unchanged:
 
   old file                                   its options (all still work)
   tests/integration/alert/fake_smtp.py       --cert --key --config --log
@@ -19,8 +20,10 @@ Options:
   --cert, --key     server certificate for STARTTLS (required)
   --log FILE        transcript: every line both ways, "HH:MM:SS.mmm
                     PORT#N S:|C:|-- text"; what the client sends after
-                    AUTH (credentials) is logged as its length only, and
-                    "-- AUTH MECH", "-- user U credential good|bad",
+                    AUTH (credentials) is logged as its length only
+                    ("EMPTY" for an empty line, "CANCEL" for "*"), and
+                    "-- AUTH MECH", "-- LOGIN|PLAIN user=U password=right|
+                    wrong", "-- XOAUTH2 user=U token=right|wrong",
                     "-- MESSAGE accepted" mark the events tests grep for
   --config FILE     the scenario of --port/--port-file as JSON, read again
                     at every connection (a test switches scenarios without
@@ -39,6 +42,20 @@ Options:
                     scenario NAME (SCENARIOS below), so each test case has
                     its own smarthost "host:port"
   --spool DIR       accepted messages go to DIR/PORT-N.eml
+  --session-header  each spool file starts with "X-Fake-Session: port=P
+                    tls=VERSION|None auth=MECH|none user=U from=F rcpt=R"
+                    and has LF line ends
+  --ready FILE      written once every listener is bound
+  --user U, --password-file F, --token-file F
+                    the account of the checked scenarios (submit,
+                    submit-plain): LOGIN/PLAIN log in only as U with the
+                    first line of F, XOAUTH2 only as U with a bearer token
+                    equal to the last line of F; both files are read at
+                    each AUTH (a fake Entra ID appends every token it
+                    issues, so only the newest works, as after a refresh).
+                    A refused XOAUTH2 gets what Microsoft sends: 334 and a
+                    base64 JSON status, then 535 5.7.3 after the client's
+                    empty line (501 after "*")
 
 Like Microsoft it offers STARTTLS, AUTH only after TLS, PIPELINING and
 CHUNKING (BDAT), answers MAIL before a successful AUTH with 530 5.7.57
@@ -77,9 +94,19 @@ SCENARIOS = {
     # no AUTH expected: MAIL FROM gets 530 5.7.57
     "5.7.57": {"auth_reply": "535 5.7.3 Authentication unsuccessful " + SID},
     "ok": {"auth_reply": "235 2.7.0 Authentication successful"},
+    # smtp.office365.com:587 checking --user, --password-file, --token-file
+    "submit": {"auth_reply": "235 2.7.0 Authentication successful",
+               "checked": True},
+    "submit-plain": {"auth_reply": "235 2.7.0 Authentication successful",
+                     "auth_mechs": "LOGIN PLAIN XOAUTH2", "checked": True},
+    # <tenant>.mail.protection.outlook.com:25: STARTTLS, no AUTH offered
+    "connector": {"auth_mechs": "", "connector": True},
 }
 for _s in SCENARIOS.values():
     _s.setdefault("auth_mechs", "LOGIN XOAUTH2")
+XOAUTH2_CHALLENGE = base64.b64encode(json.dumps(
+    {"status": "401", "schemes": "bearer",
+     "scope": "https://outlook.office.com/"}).encode()).decode()
 DATA_OK = ("250 2.6.0 <fake@%s> [InternalId=1, Hostname=%s] Queued mail "
            "for delivery" % (SIDHOST, SIDHOST))
 
@@ -105,6 +132,16 @@ def b64(s):
         return ""
 
 
+def file_line(path, last):
+    """the first or last non-empty line of PATH, None if unreadable"""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = [x.strip() for x in f.read().split("\n") if x.strip()]
+    except OSError:
+        return None
+    return (lines[-1] if last else lines[0]) if lines else None
+
+
 def scenario(name):
     cfg = dict(DEFAULTS)
     if name is not None:
@@ -123,7 +160,9 @@ class Session:
         self.sock, self.port, self.cid = sock, port, cid
         self.f = sock.makefile("rb")
         self.tls = self.authed = self.mail_ok = False
-        self.rcpts = 0
+        self.tls_version = None
+        self.login = ("none", "")      # (mechanism, user) once logged in
+        self.sender, self.rcpts = "", []
         self.data = b""
         self.cfg = scenario(name)
 
@@ -139,7 +178,8 @@ class Session:
         shown = line
         w = line.split()
         if secret:
-            shown = "<credentials, %d bytes>" % len(line)
+            shown = {"": "EMPTY", "*": "CANCEL"}.get(
+                line, "<credentials, %d bytes>" % len(line))
         elif len(w) > 2 and w[0].upper() == "AUTH":
             shown = "%s %s <initial response, %d bytes>" % (w[0], w[1],
                                                             len(w[2]))
@@ -165,7 +205,18 @@ class Session:
         self.sock = ctx.wrap_socket(self.sock, server_side=True)
         self.f = self.sock.makefile("rb")
         self.tls = True
+        self.tls_version = self.sock.version()
         log(self.port, self.cid, "--", "TLS %s" % self.sock.version())
+
+    def matches(self, what, user, got):
+        """a checked scenario wants --user and the secret in its file;
+        the others the config's password/token, if any"""
+        if not self.cfg.get("checked"):
+            want = self.cfg.get(what)
+            return want is None or got == want
+        want = file_line(args.password_file if what == "password"
+                         else args.token_file, what == "token")
+        return user == args.user and bool(want) and got == want
 
     def credential(self, w):
         """the mechanism's exchange: (user, credential good)"""
@@ -177,21 +228,25 @@ class Session:
                 ir = self.recv(secret=True)
             self.send("334 UGFzc3dvcmQ6")
             pw = b64(self.recv(secret=True))
-            want = self.cfg.get("password")
-            return b64(ir), want is None or pw == want
+            return b64(ir), self.matches("password", b64(ir), pw)
         if ir is None:
             self.send("334 ")
             ir = self.recv(secret=True)
         if mech == "PLAIN":
             parts = b64(ir).split("\0")
-            want = self.cfg.get("password")
-            return (parts[1] if len(parts) > 2 else "",
-                    want is None or (len(parts) > 2 and parts[2] == want))
-        parts = dict(p.split("=", 1) for p in b64(ir).split("\x01")
-                     if "=" in p)
-        want = self.cfg.get("token")
-        return (parts.get("user", ""),
-                want is None or parts.get("auth") == "Bearer " + want)
+            if len(parts) < 3 or len(parts) > 3 and self.cfg.get("checked"):
+                return "", self.matches("password", "", None)
+            return parts[1], self.matches("password", parts[1], parts[2])
+        fields = b64(ir).split("\x01")
+        parts = dict(p.split("=", 1) for p in fields if "=" in p)
+        user, bearer = parts.get("user", ""), parts.get("auth", "")
+        if self.cfg.get("checked") and (len(fields) != 4 or
+                                        fields[2:] != ["", ""]):
+            return user, False
+        if not bearer.startswith("Bearer "):
+            return user, (not self.cfg.get("checked")
+                          and self.cfg.get("token") is None)
+        return user, self.matches("token", user, bearer[len("Bearer "):])
 
     def auth(self, w):
         mech = w[1].upper() if len(w) > 1 else ""
@@ -200,13 +255,33 @@ class Session:
             return self.send("504 5.7.4 Unrecognized authentication type "
                              + SID)
         user, good = self.credential(w)
-        log(self.port, self.cid, "--", "user %s credential %s"
-            % (user, "good" if good else "bad"))
+        log(self.port, self.cid, "--", "%s user=%s %s=%s"
+            % (mech, user, "token" if mech == "XOAUTH2" else "password",
+               "right" if good else "wrong"))
         answer = self.cfg["auth_reply"]
         if answer.startswith("235") and not good:
             answer = "535 5.7.3 Authentication unsuccessful " + SID
+            if mech == "XOAUTH2" and self.cfg.get("checked"):
+                # Microsoft's error challenge first; "*" cancels
+                self.send("334 " + XOAUTH2_CHALLENGE)
+                if self.recv(secret=True) == "*":
+                    return self.send("501 5.7.0 Authentication cancelled "
+                                     + SID)
         self.authed = answer.startswith("235")
+        if self.authed:
+            self.login = (mech, user)
         self.send(answer)
+
+    def mail(self, w):
+        self.rcpts, self.data = [], b""
+        self.sender = " ".join(w[1:])[5:].split(" ")[0]
+        connector = self.cfg.get("connector")
+        self.mail_ok = self.authed or (connector and self.tls)
+        if connector and not self.tls:
+            self.send("451 5.7.3 STARTTLS is required to send mail " + SID)
+        else:
+            self.send("250 2.1.0 Sender OK" if self.mail_ok
+                      else self.cfg["unauth_mail_reply"])
 
     def accepted(self):
         log(self.port, self.cid, "--", "MESSAGE accepted")
@@ -217,6 +292,13 @@ class Session:
                 n = counter[0]
             path = os.path.join(args.spool, "%d-%d.eml" % (self.port, n))
             with open(path + ".tmp", "wb") as f:
+                if args.session_header:
+                    f.write(("X-Fake-Session: port=%d tls=%s auth=%s user=%s "
+                             "from=%s rcpt=%s\n"
+                             % ((self.port, self.tls_version) + self.login
+                                + (self.sender, ",".join(self.rcpts))))
+                            .encode())
+                    self.data = self.data.replace(b"\r\n", b"\n")
                 f.write(self.data)
             os.rename(path + ".tmp", path)
         self.data = b""
@@ -258,14 +340,12 @@ class Session:
             elif verb == "AUTH":
                 self.auth(w)
             elif verb == "MAIL":
-                self.mail_ok, self.rcpts, self.data = self.authed, 0, b""
-                self.send("250 2.1.0 Sender OK" if self.authed
-                          else self.cfg["unauth_mail_reply"])
+                self.mail(w)
             elif verb == "RCPT":
                 if not self.mail_ok:
                     self.send("503 5.5.2 Need mail command")
                 else:
-                    self.rcpts += 1
+                    self.rcpts.append(" ".join(w[1:])[3:].split(" ")[0])
                     self.send("250 2.1.5 Recipient OK")
             elif verb == "DATA":
                 self.data_lines()
@@ -331,12 +411,20 @@ def main(argv=None):
     ap.add_argument("--listen", action="append", default=[],
                     help="PORT=SCENARIO")
     ap.add_argument("--spool")
+    ap.add_argument("--session-header", action="store_true")
+    ap.add_argument("--ready")
+    ap.add_argument("--user")
+    ap.add_argument("--password-file")
+    ap.add_argument("--token-file")
     args = ap.parse_args(argv)
     loops = []
     for item in args.listen:
         port, name = item.split("=", 1)
         if name not in SCENARIOS:
             sys.exit("unknown scenario " + name)
+        if SCENARIOS[name].get("checked") and None in (
+                args.user, args.password_file, args.token_file):
+            sys.exit(name + " needs --user, --password-file, --token-file")
         loops.append((listen(int(port)), name))
     if args.config is not None or args.port is not None or args.port_file:
         if args.config is None:
@@ -349,6 +437,11 @@ def main(argv=None):
             os.rename(args.port_file + ".tmp", args.port_file)
     if not loops:
         sys.exit("nothing to listen on: --port, --port-file or --listen")
+    open(args.log, "a").close()
+    if args.ready:
+        with open(args.ready + ".tmp", "w") as f:
+            f.write("ok\n")
+        os.rename(args.ready + ".tmp", args.ready)
     threads = [threading.Thread(target=accept_loop, args=loop, daemon=True)
                for loop in loops]
     for t in threads:

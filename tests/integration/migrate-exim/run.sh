@@ -3,7 +3,7 @@
 #
 # The private Debian Exim of tests/integration/exim/setup.sh (exim4-daemon-
 # heavy and exim4-config unpacked, not installed) relays through a fake
-# Microsoft 365 (fake_m365.py here) and signs in at a fake Entra ID
+# Microsoft 365 (tests/lib/fake_smtp.py) and signs in at a fake Entra ID
 # (tests/integration/oauth/fake_entra.py), both HTTPS/STARTTLS with a
 # certificate from this test's own CA.  Everything runs in a private
 # network and mount namespace: loopback only, /etc/hosts maps
@@ -138,10 +138,10 @@ python3 "$SRC/tests/integration/oauth/fake_entra.py" "$C/srv.pem" "$C/srv.key" \
     "$W/entra/port" "$W/entra/requests.log" "$SECRET" "$W/m365/issued" 2>"$W/entra/err" &
 PIDS="$PIDS $!"
 printf '%s\n' "$PW" > "$W/m365/password"
-python3 "$HERE/fake_m365.py" --cert "$C/srv.pem" --key "$C/srv.key" \
+python3 "$SRC/tests/lib/fake_smtp.py" --cert "$C/srv.pem" --key "$C/srv.key" \
     --log "$W/m365/transcript" --spool "$W/m365" --user relay@contoso.example \
-    --password-file "$W/m365/password" --tokens-file "$W/m365/issued" \
-    --listen 587=submit --listen 25=connector 2>"$W/m365/err" &
+    --password-file "$W/m365/password" --token-file "$W/m365/issued" \
+    --listen 587=submit --listen 25=connector --ready "$W/m365/ready" 2>"$W/m365/err" &
 PIDS="$PIDS $!"
 for i in $(seq 1 100); do
 	[ -s "$W/entra/port" ] && [ -s "$W/m365/ready" ] && break; sleep 0.1

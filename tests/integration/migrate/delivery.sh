@@ -3,7 +3,8 @@
 # delivered before, during and after the migration
 #
 # Runs in its own mount and network namespaces (unshare -m -n, root): the
-# loopback interface is private, so the fake Microsoft 365 listens on
+# loopback interface is private, so the fake Microsoft 365
+# (tests/lib/fake_smtp.py) listens on
 # 127.0.0.1:587 (smtp.office365.com) and :25 (the tenant's MX host, for a
 # connector), and a private /etc/hosts maps both names to 127.0.0.1.
 # Nothing outside the namespaces changes; the system's /etc/postfix is
@@ -119,8 +120,9 @@ chmod 644 "$T/ca.pem"
 mkdir -p "$T/spool"
 printf '%s\n' "$PW" > "$T/fake.pw"
 : > "$T/at.token"
-python3 tests/integration/migrate/fake_o365.py --cert "$T/srv.pem" --key "$T/srv.key" \
+python3 tests/lib/fake_smtp.py --cert "$T/srv.pem" --key "$T/srv.key" \
     --user "$USER" --password-file "$T/fake.pw" --token-file "$T/at.token" \
+    --listen 587=submit-plain --listen 25=connector --session-header \
     --spool "$T/spool" --log "$T/fake.log" --ready "$T/fake.ready" 2> "$T/fake.err" &
 fake=$!
 python3 tests/integration/oauth/fake_entra.py "$T/srv.pem" "$T/srv.key" "$T/entra.port" \
@@ -270,7 +272,7 @@ else
 fi
 "$RH" probe --server smtp.office365.com:587 --user "$USER" --xoauth2-token-file "$T/at.token" \
     --ca-file "$T/ca.pem" > "$T/probe.out" 2>&1; rc=$?
-if [ $rc = 0 ] && grep -q 'AUTH XOAUTH2 user=relay@contoso.example ok' "$T/fake.log"; then
+if [ $rc = 0 ] && grep -q 'XOAUTH2 user=relay@contoso.example token=right' "$T/fake.log"; then
 	ok "token: relayhint probe logs in with it through XOAUTH2 (the fake checks the bearer token)"
 else
 	bad "probe xoauth2" "rc=$rc $(head -c 400 "$T/probe.out") $(grep AUTH "$T/fake.log")"
