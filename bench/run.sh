@@ -18,14 +18,15 @@
 # (b) start-up: "relayhint explain REPLY" under hyperfine (Debian's;
 #     pairs.py with 30 rounds when it is missing), median; and the
 #     shared libraries build/relayhint loads (ldd).  Target: <= 1 ms.
-# (c) Exim per-delivery overhead: bench/exim_overhead.sh OUT.json when
-#     it exists (another change brings it), otherwise "not measured".
+# (c) Exim per-delivery overhead: bench/exim_overhead.sh OUT.json (the
+#     real Exim, guarded event_action against none).  The first call's
+#     cost is make bench-dlfunc's (bench/dlfunc.sh).
 # (d) scan: "relayhint scan --json" against "grep -F status= | wc -l"
 #     in pairs, bytes/s by wall time, and the scan's peak RSS, on a
 #     generated Postfix log of BENCH_LOG_SMALL (100) and BENCH_LOG_BIG
 #     (800) MB in BENCH_TMP (/tmp; deleted afterwards).  Targets:
-#     >= 0.6x grep, RSS at 800 MB <= 1.1x RSS at 100 MB.  When
-#     bench/scan_vs_grep.sh exists, it is run instead (OUT.json).
+#     >= 0.6x grep, RSS at 800 MB <= 1.1x RSS at 100 MB.
+#     bench/scan_vs_grep.sh is the same comparison as a standalone script.
 # (e) batch memory: the peak RSS of (a)'s relayhint at BENCH_N_SMALL
 #     (1,000) and BENCH_N messages.  Target: flat (<= 1.1x).
 #
@@ -177,40 +178,39 @@ fi
 
 if want d; then
 	echo "== (d) scan vs grep: $LOG_S and $LOG_B MB of log" >&2
-	if [ -f "$HERE/scan_vs_grep.sh" ]; then
-		external scan_vs_grep.sh d.ext.json 400
-	else
-		avail=$(df -Pk "$TMPBASE" | awk 'NR == 2 { print int($4 / 1024) }')
-		[ "$avail" -gt $((LOG_B + LOG_S + 256)) ] ||
-		    { echo "run.sh: $avail MB free in $TMPBASE, need $((LOG_B + LOG_S + 256))" >&2; exit 1; }
-		$NICE $PY "$HERE/gen_maillog.py" --size "$LOG_B" --ms-rate "$MS_RATE" \
-		    "$W/big.log" "$W/expected" 2> "$W/gen.err"
-		cat "$W/gen.err" >&2
-		# the small log: the big one's first LOG_S MB, cut at a line end
-		head -c $((LOG_S * 1048576)) "$W/big.log" | sed '$d' > "$W/small.log"
-		# warm the page cache: every tool reads from memory
-		cat "$W/small.log" "$W/big.log" > /dev/null
-		pairs "$W/d.json" \
-		    --cmd "grep_s=sh -c 'grep -F status= $W/small.log | wc -l'" \
-		    --cmd "scan_s=$RH scan --json $W/small.log" \
-		    --cmd "grep_b=sh -c 'grep -F status= $W/big.log | wc -l'" \
-		    --cmd "scan_b=$RH scan --json $W/big.log"
-		# is the timed scan right: queue id and cause per Microsoft
-		# failure, against the generator's list
-		$PY -c 'import json, sys
+	# bench/scan_vs_grep.sh (one JSON line per size, its own log sizes)
+	# is the standalone form of this part; here the pairs are timed in
+	# line with the other parts, with the answers checked
+	avail=$(df -Pk "$TMPBASE" | awk 'NR == 2 { print int($4 / 1024) }')
+	[ "$avail" -gt $((LOG_B + LOG_S + 256)) ] ||
+	    { echo "run.sh: $avail MB free in $TMPBASE, need $((LOG_B + LOG_S + 256))" >&2; exit 1; }
+	$NICE $PY "$HERE/gen_maillog.py" --size "$LOG_B" --ms-rate "$MS_RATE" \
+	    "$W/big.log" "$W/expected" 2> "$W/gen.err"
+	cat "$W/gen.err" >&2
+	# the small log: the big one's first LOG_S MB, cut at a line end
+	head -c $((LOG_S * 1048576)) "$W/big.log" | sed '$d' > "$W/small.log"
+	# warm the page cache: every tool reads from memory
+	cat "$W/small.log" "$W/big.log" > /dev/null
+	pairs "$W/d.json" \
+	    --cmd "grep_s=sh -c 'grep -F status= $W/small.log | wc -l'" \
+	    --cmd "scan_s=$RH scan --json $W/small.log" \
+	    --cmd "grep_b=sh -c 'grep -F status= $W/big.log | wc -l'" \
+	    --cmd "scan_b=$RH scan --json $W/big.log"
+	# is the timed scan right: queue id and cause per Microsoft
+	# failure, against the generator's list
+	$PY -c 'import json, sys
 for line in sys.stdin:
     r = json.loads(line)
     print("%s\t%s" % (r.get("queue_id"), r.get("cause")))' < "$W/scan_b.out" |
-		    sort > "$W/got"
-		sort "$W/expected" > "$W/want"
-		printf '{"small_bytes":%s,"big_bytes":%s,"ms_rate":%s,"expected":%s,"found":%s,"missed":%s,"extra":%s,"grep_lines":%s}\n' \
-		    "$(wc -c < "$W/small.log")" "$(wc -c < "$W/big.log")" "$MS_RATE" \
-		    "$(wc -l < "$W/want")" "$(comm -12 "$W/want" "$W/got" | wc -l)" \
-		    "$(comm -23 "$W/want" "$W/got" | wc -l)" \
-		    "$(comm -13 "$W/want" "$W/got" | wc -l)" \
-		    "$(tr -d ' ' < "$W/grep_b.out")" > "$W/d.check.json"
-		rm -f "$W/small.log" "$W/big.log" "$W"/*.out
-	fi
+	    sort > "$W/got"
+	sort "$W/expected" > "$W/want"
+	printf '{"small_bytes":%s,"big_bytes":%s,"ms_rate":%s,"expected":%s,"found":%s,"missed":%s,"extra":%s,"grep_lines":%s}\n' \
+	    "$(wc -c < "$W/small.log")" "$(wc -c < "$W/big.log")" "$MS_RATE" \
+	    "$(wc -l < "$W/want")" "$(comm -12 "$W/want" "$W/got" | wc -l)" \
+	    "$(comm -23 "$W/want" "$W/got" | wc -l)" \
+	    "$(comm -13 "$W/want" "$W/got" | wc -l)" \
+	    "$(tr -d ' ' < "$W/grep_b.out")" > "$W/d.check.json"
+	rm -f "$W/small.log" "$W/big.log" "$W"/*.out
 fi
 
 kill "$SAMPLER" 2>/dev/null || true; SAMPLER=
