@@ -131,20 +131,17 @@ continues(const char *s, size_t len, size_t i, int code, const char *st,
 		return (j + slen - i);
 	/*
 	 * A wrapped line: Postfix's bounce text folds the reply after
-	 * "said: " onto lines indented by four, as header folding does.  An indented, non-blank
-	 * line at least as deep as the reply's first line goes on with it;
-	 * a shallower one is the next record (Exim's next address), a much
-	 * deeper one a column of its own (mailq's recipients, 41 blanks),
-	 * and a stack frame ("at com.sun.mail...") is not the server's text.
+	 * "said: " onto lines indented by four, as header folding does.  An
+	 * indented, non-blank line at least as deep as the reply's first
+	 * line goes on with it; a shallower one is the next record (Exim's
+	 * next address), one deeper than the 8 blanks read above a column
+	 * of its own (mailq's recipients, 41 blanks), and a stack frame
+	 * ("at com.sun.mail...") is not the server's text.
 	 */
-	if (indent == NO_WRAP)
-		return (0);
-	for (w = 0; i + w < len && w < 16 && (s[i + w] == ' ' ||
-	    s[i + w] == '\t'); w++)
-		;
-	if (w == 0 || w < indent || w > 8 || i + w >= len || s[i + w] == '\n' ||
-	    s[i + w] == '\r' || (i + w + 2 < len && s[i + w] == 'a' &&
-	    s[i + w + 1] == 't' && s[i + w + 2] == ' '))
+	w = j - i;
+	if (indent == NO_WRAP || w == 0 || w < indent || j >= len ||
+	    s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r' ||
+	    (j + 2 < len && s[j] == 'a' && s[j + 1] == 't' && s[j + 2] == ' '))
 		return (0);
 	return (w);
 }
