@@ -113,6 +113,7 @@ int	cmd_token(struct cli *, int, char **);
  * environment, bounded output, time limit) and of finding a user's uid
  */
 int	cli_run(void *ctx, char *const argv[], struct buf *out);
+int	cli_run_loud(char *const argv[], struct buf *out);
 long	cli_uid(void *ctx, const char *user);
 
 void	usage(FILE *);

@@ -37,9 +37,13 @@
 extern char **environ;
 #define DOCTOR_EXIT_UNCHECKED	3
 
-/* cli_run - fork and exec argv with a bounded output and a deadline */
-int
-cli_run(void *ctx, char *const argv[], struct buf *out)
+/*
+ * run_argv - fork and exec argv with a bounded output and a deadline;
+ * the command's stderr goes to ours when keep_err (its own diagnostics,
+ * "postqueue: fatal: ...", are what the admin needs), else to /dev/null
+ */
+static int
+run_argv(char *const argv[], struct buf *out, int keep_err)
 {
 	static char *const env[] = {
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin",
@@ -52,7 +56,6 @@ cli_run(void *ctx, char *const argv[], struct buf *out)
 	ssize_t	 n;
 	time_t	 deadline;
 
-	(void)ctx;
 	if (pipe(fd) < 0)
 		return (-1);
 	if ((pid = fork()) < 0) {
@@ -64,7 +67,10 @@ cli_run(void *ctx, char *const argv[], struct buf *out)
 		devnull = open("/dev/null", O_RDWR);
 		if (devnull >= 0) {
 			dup2(devnull, 0);
-			dup2(devnull, 2);
+			if (!keep_err)
+				dup2(devnull, 2);
+			if (devnull > 2)
+				close(devnull);
 		}
 		dup2(fd[1], 1);
 		close(fd[0]);
@@ -103,6 +109,21 @@ cli_run(void *ctx, char *const argv[], struct buf *out)
 	if (WIFEXITED(status))
 		return (WEXITSTATUS(status) == 127 ? -1 : WEXITSTATUS(status));
 	return (-1);
+}
+
+/* cli_run - a command's output, its stderr discarded (doctor's probes) */
+int
+cli_run(void *ctx, char *const argv[], struct buf *out)
+{
+	(void)ctx;
+	return (run_argv(argv, out, 0));
+}
+
+/* cli_run_loud - the same with the command's stderr passed through */
+int
+cli_run_loud(char *const argv[], struct buf *out)
+{
+	return (run_argv(argv, out, 1));
 }
 
 /* cli_uid - the uid of a local user, -1 when there is none */

@@ -14,7 +14,8 @@
  *
  * postqueue and postconf run through cli_run (no shell, a clean
  * environment, bounded output up to QUEUE_OUTPUT_MAX, a time limit), as
- * doctor's tools do; each record is parsed once (pqjson_parse) and
+ * doctor's tools do, except that postqueue's own stderr reaches ours:
+ * "postqueue: fatal: ..." says why the queue could not be read; each record is parsed once (pqjson_parse) and
  * classified from its fields (explain_pq).
  *
  * Input: one JSON object per line.  A record over QUEUE_LINE_MAX, one
@@ -392,7 +393,7 @@ queue_options(struct cli *c, int argc, char **argv, struct qopts *o)
 }
 
 /*
- * queue_postqueue - "postqueue [-c DIR] -j" through cli_run (no shell,
+ * queue_postqueue - "postqueue [-c DIR] -j" through cli_run_loud (no shell,
  * bounded output, time limit) into out; its exit status, -1 when it
  * could not be run or ran out of time
  */
@@ -403,7 +404,7 @@ queue_postqueue(const char *cdir, struct buf *out)
 
 	if (cdir == NULL)
 		memmove(argv + 1, argv + 3, 2 * sizeof(argv[0]));
-	return (cli_run(NULL, argv, out));
+	return (cli_run_loud(argv, out));
 }
 
 /*
@@ -550,6 +551,12 @@ cmd_queue(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = queue_read(c, fp, &o, sum, &nsum, &total, &other, &sk)) != 0)
 		goto out;
+	/* no "0 queued" summary when postqueue could not read the queue */
+	if (o.file == NULL && run != 0 && total == 0) {
+		fprintf(stderr, "relayhint: postqueue -j failed\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (sk.toolong + sk.nul + sk.notjson > 0)
 		fprintf(stderr, "relayhint: warning: %lu record(s) skipped: "
 		    "%lu over %d bytes, %lu with a NUL byte, %lu not "
@@ -575,10 +582,6 @@ cmd_queue(struct cli *c, int argc, char **argv)
 		    other, o.life / 86400, o.blife / 86400);
 out:
 	free(sum);
-	if (o.file == NULL && run != 0 && total == 0) {
-		fprintf(stderr, "relayhint: postqueue -j failed\n");
-		rc = EXIT_USAGE;
-	}
 	if (fp != NULL && fp != stdin)
 		fclose(fp);
 	buf_free(&pqout);

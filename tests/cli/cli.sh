@@ -237,6 +237,19 @@ $RH queue --file $D/postfix/logs/hard-535-5.7.3.log > "$tmp/qlog.out" 2> "$tmp/q
 $RH queue --file /dev/null > "$tmp/qnull.out" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q '^0 queued message' "$tmp/qnull.out" &&
 	ok "queue --file: an empty queue is 0 queued, exit 0" || bad "queue --file empty" "rc=$rc $(cat "$tmp/qnull.out")"
+# postqueue's own diagnostic reaches the admin, and a queue that could
+# not be read is not reported as an empty one
+if command -v postqueue >/dev/null 2>&1 || [ -x /usr/sbin/postqueue ]; then
+	mkdir -p "$tmp/qcf"
+	printf 'queue_directory = %s/no-such-queue\n' "$tmp" > "$tmp/qcf/main.cf"
+	$RH queue --config-dir "$tmp/qcf" > "$tmp/qfail.out" 2> "$tmp/qfail.err"; rc=$?
+	[ $rc -eq 2 ] && grep -q '^postqueue: fatal: ' "$tmp/qfail.err" &&
+	    grep -q 'postqueue -j failed' "$tmp/qfail.err" && ! [ -s "$tmp/qfail.out" ] &&
+		ok "queue: postqueue's fatal error shown, no empty summary, exit 2" ||
+		bad "queue postqueue failure" "rc=$rc out=$(cat "$tmp/qfail.out") err=$(cat "$tmp/qfail.err")"
+else
+	echo "SKIP: queue postqueue failure: postqueue is not installed"
+fi
 
 # relayhint-milter stops within 1 s of SIGTERM (it took 4 s) and a
 # restart right after it binds the same socket; SIGHUP right after a start
