@@ -863,9 +863,17 @@ plan_exim(struct plan *p)
 		    (cf = plan_file(p, path, SHOW_EXIM)) == NULL ||
 		    edit_with(cf, migrate_exim_auth, NULL) < 0))
 			rc = -1;
+		/* the transport that tries AUTH with passwd.client's hosts */
+		if (rc == 0 && (pathf(path, sizeof(path), "%s/conf.d/transport/"
+		    "30_exim4-config_remote_smtp_smarthost", p->config_dir) < 0 ||
+		    (access(path, R_OK) == 0 && ((cf = plan_file(p, path,
+		    SHOW_EXIM)) == NULL || edit_with(cf,
+		    migrate_exim_require_auth, "") < 0))))
+			rc = -1;
 	} else {
-		rc = (cf = plan_file(p, path, SHOW_EXIM)) == NULL ? -1 :
-		    edit_with(cf, migrate_exim_auth, auth.data);
+		rc = (cf = plan_file(p, path, SHOW_EXIM)) == NULL ||
+		    edit_with(cf, migrate_exim_auth, auth.data) < 0 ||
+		    edit_with(cf, migrate_exim_require_auth, NULL) < 0 ? -1 : 0;
 	}
 	buf_free(&auth);
 	if (rc < 0 || (p->debian != EXIM_PLAIN && (exim_macros(p) < 0 ||
@@ -903,9 +911,10 @@ plan_exim(struct plan *p)
 	if (p->debian != EXIM_PLAIN)
 		buf_printf(&p->steps, "  - Debian: --apply runs %s; the "
 		    "password line in passwd.client must stay (Debian's "
-		    "remote_smtp_smarthost tries AUTH only with hosts listed "
-		    "there) but is no longer sent: replace the password with "
-		    "a placeholder once mail flows.\n", p->upd);
+		    "remote_smtp_smarthost logs in only to hosts listed "
+		    "there, and now requires the login: hosts_require_auth) "
+		    "but is no longer sent: replace the password with a "
+		    "placeholder once mail flows.\n", p->upd);
 	return (0);
 }
 

@@ -60,6 +60,18 @@ int	migrate_exim_connector(const struct buf *in, const char *host_old,
 	    const char *host_new, struct buf *out);
 
 /*
+ * migrate_exim_require_auth - Exim: in every smtp transport that has
+ * hosts_try_auth and no hosts_require_auth, rename hosts_try_auth to
+ * hosts_require_auth (same host list), after a comment line: with XOAUTH2
+ * a refused token then defers with Microsoft's 535 instead of going on
+ * without AUTH into 530 5.7.57.  With PIECE not NULL, IN is a piece of
+ * the transports section (a file of Debian's conf.d/transport/).
+ * Returns the number of options renamed, or -1 on overflow.
+ */
+int	migrate_exim_require_auth(const struct buf *in, const char *piece,
+	    struct buf *out);
+
+/*
  * migrate_sh_set - set NAME='VALUE' (VALUE given with its quotes) in a
  * shell variable file such as Debian's update-exim4.conf.conf: replace
  * the first assignment, or append one.  0, or -1 on overflow.

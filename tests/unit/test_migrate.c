@@ -223,6 +223,76 @@ test_exim_connector(void **state)
 }
 
 /*
+ * hosts_try_auth becomes hosts_require_auth: in Debian's own
+ * remote_smtp_smarthost piece (the value goes on over continuation
+ * lines, which stay), in a whole file only inside smtp transports that
+ * have no hosts_require_auth yet; a second run changes nothing
+ */
+static void
+test_exim_require_auth(void **state)
+{
+	static const char deb[] =
+	    "remote_smtp_smarthost:\n"
+	    "  driver = smtp\n"
+	    "  multi_domain\n"
+	    "  hosts_try_auth = <; ${if exists{CONFDIR/passwd.client} \\\n"
+	    "        {\\\n"
+	    "        ${lookup{$host}nwildlsearch{CONFDIR/passwd.client}"
+	    "{$host_address}}\\\n"
+	    "        }\\\n"
+	    "        {} \\\n"
+	    "      }\n"
+	    ".ifdef REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS\n"
+	    "  hosts_require_tls = REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS\n"
+	    ".endif\n";
+	static const char whole[] =
+	    "begin routers\n"
+	    "smarthost:\n  driver = manualroute\n  hosts_try_auth = x\n"
+	    "begin transports\n"
+	    "a:\n  driver = smtp\n  hosts_try_auth = *\n"
+	    "b:\n  driver = smtp\n  hosts_try_auth = *\n"
+	    "  hosts_require_auth = m365\n"
+	    "c:\n  driver = appendfile\n  hosts_try_auth = *\n"
+	    "begin authenticators\n";
+	struct buf in, out, again;
+	const char *p;
+
+	(void)state;
+	setb(&in, deb);
+	buf_init(&out, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_require_auth(&in, "", &out), 1);
+	p = strstr(out.data, "  hosts_require_auth = <; ${if exists{CONFDIR/"
+	    "passwd.client} \\\n        {\\\n");
+	assert_non_null(p);
+	assert_null(strstr(out.data, "  hosts_try_auth"));
+	/* the comment is the line before, and nothing else moved */
+	assert_true(p > out.data && p[-1] == '\n');
+	assert_int_equal(out.len, in.len + (size_t)(strstr(out.data,
+	    "  hosts_require_auth") - strstr(out.data, "# relayhint migrate:"))
+	    + strlen("hosts_require_auth") - strlen("hosts_try_auth"));
+	buf_init(&again, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_require_auth(&out, "", &again), 0);
+	assert_string_equal(again.data, out.data);
+	buf_free(&in);
+	buf_free(&out);
+	buf_free(&again);
+
+	/* a whole file: only transport a changes */
+	setb(&in, whole);
+	buf_init(&out, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_require_auth(&in, NULL, &out), 1);
+	assert_non_null(strstr(out.data, "a:\n  driver = smtp\n# relayhint "
+	    "migrate: "));
+	assert_non_null(strstr(out.data, "\n  hosts_require_auth = *\nb:\n"));
+	assert_non_null(strstr(out.data, "manualroute\n  hosts_try_auth = x\n"));
+	assert_non_null(strstr(out.data, "b:\n  driver = smtp\n  hosts_try_auth"
+	    " = *\n  hosts_require_auth = m365\n"));
+	assert_non_null(strstr(out.data, "appendfile\n  hosts_try_auth = *\n"));
+	buf_free(&in);
+	buf_free(&out);
+}
+
+/*
  * apply_diff - apply a unified diff (as migrate_diff writes it) to a;
  * an independent reading of the hunk headers and lines
  */
@@ -371,6 +441,7 @@ main(void)
 		cmocka_unit_test(test_exim_auth_fragment),
 		cmocka_unit_test(test_sh_set),
 		cmocka_unit_test(test_exim_connector),
+		cmocka_unit_test(test_exim_require_auth),
 		cmocka_unit_test(test_diff_roundtrip),
 		cmocka_unit_test(test_diff_hides),
 		cmocka_unit_test(test_tenant_host),
