@@ -811,7 +811,7 @@ plan_exim(struct plan *p)
 {
 	struct mfile *cf, *tc;
 	struct buf auth;
-	char	 path[MIGRATE_PATH_MAX];
+	char	 path[MIGRATE_PATH_MAX], tpt[128] = "";
 	int	 rc;
 
 	path[0] = '\0';
@@ -868,12 +868,20 @@ plan_exim(struct plan *p)
 		    "30_exim4-config_remote_smtp_smarthost", p->config_dir) < 0 ||
 		    (access(path, R_OK) == 0 && ((cf = plan_file(p, path,
 		    SHOW_EXIM)) == NULL || edit_with(cf,
-		    migrate_exim_require_auth, "") < 0))))
+		    migrate_exim_require_auth, NULL) < 0))))
 			rc = -1;
 	} else {
 		rc = (cf = plan_file(p, path, SHOW_EXIM)) == NULL ||
-		    edit_with(cf, migrate_exim_auth, auth.data) < 0 ||
-		    edit_with(cf, migrate_exim_require_auth, NULL) < 0 ? -1 : 0;
+		    edit_with(cf, migrate_exim_auth, auth.data) < 0 ? -1 : 0;
+		/* only the transport that carries mail to Microsoft */
+		if (p->debian == EXIM_TEMPLATE)
+			text_copy(tpt, sizeof(tpt), "remote_smtp_smarthost", 21);
+		else if (rc == 0 && migrate_exim_transport(&cf->new, p->host,
+		    tpt, sizeof(tpt)) < 0)
+			rc = -1;
+		if (rc == 0 && tpt[0] != '\0' &&
+		    edit_with(cf, migrate_exim_require_auth, tpt) < 0)
+			rc = -1;
 	}
 	buf_free(&auth);
 	if (rc < 0 || (p->debian != EXIM_PLAIN && (exim_macros(p) < 0 ||

@@ -422,14 +422,59 @@ migrate_exim_connector(const struct buf *in, const char *host_old,
 	return (out->overflow ? -1 : changed);
 }
 
+/* migrate_exim_transport - the transport of the first router routing to host */
+int
+migrate_exim_transport(const struct buf *in, const char *host, char *name,
+    size_t len)
+{
+	struct lines l;
+	char	 sect[32] = "";
+	const char *v, *t = NULL, *te = NULL;
+	int	 i, j, end, hit;
+
+	name[0] = '\0';
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	for (i = 0; i < l.n && name[0] == '\0'; i++) {
+		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect)) ||
+		    strcmp(sect, "routers") != 0 ||
+		    !ex_driver_start(l.p[i], l.len[i]))
+			continue;
+		end = block_end(&l, i);
+		hit = 0;
+		for (j = i; j < end; j++) {
+			if ((ex_opt(l.p[j], l.len[j], "route_list", &v) ||
+			    ex_opt(l.p[j], l.len[j], "route_data", &v)) &&
+			    text_casestr(v, (size_t)(l.p[j] + l.len[j] - v),
+			    host) != NULL)
+				hit = 1;
+			if (ex_opt(l.p[j], l.len[j], "transport", &v)) {
+				t = v;
+				for (te = v; te < l.p[j] + l.len[j] &&
+				    !isspace((unsigned char)*te); te++)
+					;
+			}
+		}
+		if (hit && t != NULL)
+			text_copy(name, len, t, (size_t)(te - t));
+		t = NULL;
+		i = end - 1;
+	}
+	lines_free(&l);
+	return (name[0] != '\0');
+}
+
 /* migrate_exim_require_auth - hosts_try_auth becomes hosts_require_auth */
 int
-migrate_exim_require_auth(const struct buf *in, const char *piece,
+migrate_exim_require_auth(const struct buf *in, const char *transport,
     struct buf *out)
 {
 	struct lines l;
 	char	 sect[32] = "";
 	const char *v, *o;
+	size_t	 tl = transport ? strlen(transport) : 0;
 	int	 i, j, end, smtp, req, changed = 0;
 
 	if (lines_split(in, &l, 1000000) < 0) {
@@ -437,7 +482,7 @@ migrate_exim_require_auth(const struct buf *in, const char *piece,
 		return (-1);
 	}
 	buf_reset(out);
-	if (piece != NULL)
+	if (transport == NULL)
 		text_copy(sect, sizeof(sect), "transports", 10);
 	for (i = 0; i < l.n; i++) {
 		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect)) ||
@@ -455,6 +500,10 @@ migrate_exim_require_auth(const struct buf *in, const char *piece,
 			if (ex_opt(l.p[j], l.len[j], "hosts_require_auth", NULL))
 				req = 1;
 		}
+		/* another transport may carry mail to servers without AUTH */
+		if (transport != NULL && (l.len[i] <= tl ||
+		    memcmp(l.p[i], transport, tl) != 0 || l.p[i][tl] != ':'))
+			smtp = 0;
 		for (j = i; j < end; j++) {
 			if (!smtp || req ||
 			    !ex_opt(l.p[j], l.len[j], "hosts_try_auth", NULL)) {

@@ -60,15 +60,25 @@ int	migrate_exim_connector(const struct buf *in, const char *host_old,
 	    const char *host_new, struct buf *out);
 
 /*
- * migrate_exim_require_auth - Exim: in every smtp transport that has
- * hosts_try_auth and no hosts_require_auth, rename hosts_try_auth to
- * hosts_require_auth (same host list), after a comment line: with XOAUTH2
- * a refused token then defers with Microsoft's 535 instead of going on
- * without AUTH into 530 5.7.57.  With PIECE not NULL, IN is a piece of
- * the transports section (a file of Debian's conf.d/transport/).
+ * migrate_exim_transport - the transport of the first router whose
+ * route_list or route_data names HOST, into NAME: 1, 0 when none does,
+ * -1 on overflow
+ */
+int	migrate_exim_transport(const struct buf *in, const char *host,
+	    char *name, size_t len);
+
+/*
+ * migrate_exim_require_auth - Exim: in the smtp transport named
+ * TRANSPORT, when it has hosts_try_auth and no hosts_require_auth,
+ * rename hosts_try_auth to hosts_require_auth (same host list) after a
+ * comment line: with XOAUTH2 a refused token then defers with
+ * Microsoft's 535 instead of going on without AUTH into 530 5.7.57.
+ * Other transports may deliver to servers without AUTH and stay.  With
+ * TRANSPORT NULL, IN is a piece of the transports section (a file of
+ * Debian's conf.d/transport/) and each smtp transport in it counts.
  * Returns the number of options renamed, or -1 on overflow.
  */
-int	migrate_exim_require_auth(const struct buf *in, const char *piece,
+int	migrate_exim_require_auth(const struct buf *in, const char *transport,
 	    struct buf *out);
 
 /*

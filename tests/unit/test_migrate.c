@@ -247,20 +247,23 @@ test_exim_require_auth(void **state)
 	    ".endif\n";
 	static const char whole[] =
 	    "begin routers\n"
-	    "smarthost:\n  driver = manualroute\n  hosts_try_auth = x\n"
+	    "dnslookup:\n  driver = dnslookup\n  transport = remote_smtp\n"
+	    "smarthost:\n  driver = manualroute\n  transport = a\n"
+	    "  route_list = * smtp.office365.com::587 byname\n"
 	    "begin transports\n"
+	    "remote_smtp:\n  driver = smtp\n  hosts_try_auth = *\n"
 	    "a:\n  driver = smtp\n  hosts_try_auth = *\n"
 	    "b:\n  driver = smtp\n  hosts_try_auth = *\n"
 	    "  hosts_require_auth = m365\n"
-	    "c:\n  driver = appendfile\n  hosts_try_auth = *\n"
 	    "begin authenticators\n";
 	struct buf in, out, again;
 	const char *p;
+	char	 t[32];
 
 	(void)state;
 	setb(&in, deb);
 	buf_init(&out, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_require_auth(&in, "", &out), 1);
+	assert_int_equal(migrate_exim_require_auth(&in, NULL, &out), 1);
 	p = strstr(out.data, "  hosts_require_auth = <; ${if exists{CONFDIR/"
 	    "passwd.client} \\\n        {\\\n");
 	assert_non_null(p);
@@ -271,23 +274,37 @@ test_exim_require_auth(void **state)
 	    "  hosts_require_auth") - strstr(out.data, "# relayhint migrate:"))
 	    + strlen("hosts_require_auth") - strlen("hosts_try_auth"));
 	buf_init(&again, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_require_auth(&out, "", &again), 0);
+	assert_int_equal(migrate_exim_require_auth(&out, NULL, &again), 0);
 	assert_string_equal(again.data, out.data);
 	buf_free(&in);
 	buf_free(&out);
 	buf_free(&again);
 
-	/* a whole file: only transport a changes */
+	/*
+	 * a whole file: only the transport of the router that goes to
+	 * Microsoft changes; remote_smtp delivers to any MX, which may offer
+	 * no AUTH, and b already requires it
+	 */
 	setb(&in, whole);
+	assert_int_equal(migrate_exim_transport(&in, "smtp.office365.com", t,
+	    sizeof(t)), 1);
+	assert_string_equal(t, "a");
+	assert_int_equal(migrate_exim_transport(&in, "smtp-legacy.office365."
+	    "com", t, sizeof(t)), 0);
 	buf_init(&out, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_require_auth(&in, NULL, &out), 1);
+	assert_int_equal(migrate_exim_require_auth(&in, "a", &out), 1);
 	assert_non_null(strstr(out.data, "a:\n  driver = smtp\n# relayhint "
 	    "migrate: "));
 	assert_non_null(strstr(out.data, "\n  hosts_require_auth = *\nb:\n"));
-	assert_non_null(strstr(out.data, "manualroute\n  hosts_try_auth = x\n"));
+	assert_non_null(strstr(out.data, "remote_smtp:\n  driver = smtp\n"
+	    "  hosts_try_auth = *\n"));
 	assert_non_null(strstr(out.data, "b:\n  driver = smtp\n  hosts_try_auth"
 	    " = *\n  hosts_require_auth = m365\n"));
-	assert_non_null(strstr(out.data, "appendfile\n  hosts_try_auth = *\n"));
+	buf_free(&out);
+	/* a transport named like the start of another is not that one */
+	buf_init(&out, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_require_auth(&in, "remote", &out), 0);
+	assert_string_equal(out.data, in.data);
 	buf_free(&in);
 	buf_free(&out);
 }
