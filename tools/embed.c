@@ -11,11 +11,14 @@
  * printed as "file:line: reason" and fails the build: nothing invalid is
  * ever compiled in.
  *
- * The output defines builtin_rules (a struct rules) and builtin_hints (a
- * struct hints whose entries and strings are static data), written as C
- * initialisers, so that a program starts with the knowledge base already
- * in place: no parsing, no UTF-8 check, no copy and no allocation per
- * start (relayhint explain, each Exim delivery process).
+ * The output defines builtin_rules (a struct rules) and
+ * builtin_hints_load (the catalogs, packed: hint.h, struct hint_pack),
+ * written as C initialisers, so that a program starts with the knowledge
+ * base already in place: no parsing, no UTF-8 check, no copy and no
+ * allocation per start (relayhint explain, each Exim delivery process).
+ * Nothing in it is a pointer: a pointer in the static data of a
+ * position-independent program is relocated, and so copied page by
+ * page, at every start.
  * tests/unit/test_builtin.c checks that the data equals what the
  * loaders make of the same files.
  *
@@ -122,76 +125,192 @@ put_rules(FILE *out)
 	fputs("    }\n};\n\n", out);
 }
 
-/* put_catalog - one catalog's entries and labels as static arrays */
-static void
-put_catalog(FILE *out, int n, const struct hint_catalog *c)
-{
-	const struct hint_entry *e;
-	int	 i, k;
+/*
+ * The catalogs' strings, each once, in one blob (the packed form,
+ * hint.h): first every cause id and label key, which the lookups scan,
+ * then per catalog its labels and, entry by entry, the entry's strings,
+ * so that rendering one hint reads a page or two of them.
+ */
+#define BLOB_MAX	(8 * 1024 * 1024)
+#define BLOB_HASH	(1 << 16)
 
-	fprintf(out, "/* %s */\nstatic const struct hint_entry cat%d_entries[] = {\n",
-	    c->lang, n);
-	for (i = 0; i < c->nentries; i++) {
-		e = &c->entries[i];
-		fputs("    { .id = ", out);
-		put_str(out, e->id);
-		fputs(",\n\t.summary = ", out);
-		put_str(out, e->summary);
-		fputs(",\n\t.user = ", out);
-		put_str(out, e->user);
-		fprintf(out, ",\n\t.nsteps = %d, .step = {", e->nsteps);
-		for (k = 0; k < e->nsteps; k++) {
-			fputs("\n\t    ", out);
-			put_str(out, e->step[k]);
-			putc(',', out);
-		}
-		fprintf(out, " },\n\t.nsources = %d, .source = {", e->nsources);
-		for (k = 0; k < e->nsources; k++) {
-			fputs("\n\t    ", out);
-			put_str(out, e->source[k]);
-			putc(',', out);
-		}
-		fputs(" } },\n", out);
+static char	*blob;
+static size_t	 blob_len;
+static unsigned int blob_hash[BLOB_HASH];	/* offset + 1; 0 = empty */
+static unsigned int *strs;
+static size_t	 nstrs, strs_max;
+
+/* blob_add - the offset of s in the blob, added when new */
+static unsigned int
+blob_add(const char *s)
+{
+	size_t	 len = strlen(s) + 1;
+	unsigned long hv = 5381;
+	const char *p;
+	unsigned int i;
+
+	for (p = s; *p != '\0'; p++)
+		hv = hv * 33 + (unsigned char)*p;
+	for (i = hv & (BLOB_HASH - 1); blob_hash[i] != 0;
+	    i = (i + 1) & (BLOB_HASH - 1))
+		if (strcmp(blob + blob_hash[i] - 1, s) == 0)
+			return (blob_hash[i] - 1);
+	if (blob_len + len > BLOB_MAX) {
+		fprintf(stderr, "embed: catalogs larger than %d bytes\n",
+		    BLOB_MAX);
+		exit(1);
 	}
-	/* an empty initialiser list is not C11: a catalog has labels */
-	fprintf(out, "};\n\nstatic const struct hint_ui cat%d_ui[] = {\n", n);
-	for (i = 0; i < c->nui; i++) {
-		fputs("    { ", out);
-		put_str(out, c->ui[i].key);
-		fputs(", ", out);
-		put_str(out, c->ui[i].value);
-		fputs(" },\n", out);
-	}
-	fputs("};\n\n", out);
+	memcpy(blob + blob_len, s, len);
+	blob_hash[i] = (unsigned int)blob_len + 1;
+	blob_len += len;
+	return (blob_hash[i] - 1);
 }
 
-/* put_hints - every catalog, then builtin_hints pointing at them */
+/* blob_opt - a possibly absent string */
+static unsigned int
+blob_opt(const char *s)
+{
+	return (s == NULL ? HINT_PNONE : blob_add(s));
+}
+
+/* strs_add - one step or source offset */
+static void
+strs_add(unsigned int off)
+{
+	if (nstrs == strs_max) {
+		strs_max = strs_max ? 2 * strs_max : 1024;
+		if ((strs = realloc(strs, strs_max * sizeof(*strs))) == NULL) {
+			perror("embed");
+			exit(1);
+		}
+	}
+	strs[nstrs++] = off;
+}
+
+/* put_blob - the blob as one string literal (its last NUL is the literal's) */
+static void
+put_blob(FILE *out)
+{
+	size_t	 i, start;
+
+	fputs("static const char blob[] =\n", out);
+	for (start = 0; start < blob_len; start = i + 1) {
+		i = start + strlen(blob + start);
+		fputs("    ", out);
+		put_str(out, blob + start);
+		/* each string's NUL, but the last (the literal ends with one) */
+		if (i + 1 < blob_len)
+			fputs(" \"\\000\"", out);
+		putc('\n', out);
+	}
+	fputs(";\n\n", out);
+}
+
+/* put_hints - the packed catalogs and builtin_hints_load */
 static void
 put_hints(FILE *out)
 {
 	const struct hint_catalog *c;
-	int	 i;
+	const struct hint_entry *e;
+	int	 i, k, s, nent = 0;
+	unsigned int (*ent)[6], (*ui)[2];
+	int	 nui = 0;
 
-	for (i = 0; i < hs.ncat; i++)
-		put_catalog(out, i, &hs.cat[i]);
-	/*
-	 * The catalogs are never written to: the casts only fit the
-	 * struct's non-const members (a loaded catalog owns its heap).
-	 */
-	fprintf(out, "const struct hints builtin_hints = {\n    .ncat = %d,\n"
+	if ((blob = malloc(BLOB_MAX)) == NULL) {
+		perror("embed");
+		exit(1);
+	}
+	for (i = 0; i < hs.ncat; i++) {
+		nent += hs.cat[i].nentries;
+		nui += hs.cat[i].nui;
+	}
+	if ((ent = calloc((size_t)nent + 1, sizeof(*ent))) == NULL ||
+	    (ui = calloc((size_t)nui + 1, sizeof(*ui))) == NULL) {
+		perror("embed");
+		exit(1);
+	}
+	/* what the lookups scan comes first */
+	for (i = 0; i < hs.ncat; i++) {
+		for (k = 0; k < hs.cat[i].nentries; k++)
+			(void)blob_add(hs.cat[i].entries[k].id);
+		for (k = 0; k < hs.cat[i].nui; k++)
+			(void)blob_add(hs.cat[i].ui[k].key);
+	}
+	nent = nui = 0;
+	for (i = 0; i < hs.ncat; i++) {
+		c = &hs.cat[i];
+		for (k = 0; k < c->nui; k++, nui++) {
+			ui[nui][0] = blob_add(c->ui[k].key);
+			ui[nui][1] = blob_add(c->ui[k].value);
+		}
+		for (k = 0; k < c->nentries; k++, nent++) {
+			e = &c->entries[k];
+			ent[nent][0] = blob_add(e->id);
+			ent[nent][1] = blob_opt(e->summary);
+			ent[nent][2] = blob_opt(e->user);
+			ent[nent][3] = (unsigned int)nstrs;
+			ent[nent][4] = (unsigned int)e->nsteps;
+			ent[nent][5] = (unsigned int)e->nsources;
+			for (s = 0; s < e->nsteps; s++)
+				strs_add(blob_add(e->step[s]));
+			for (s = 0; s < e->nsources; s++)
+				strs_add(blob_add(e->source[s]));
+		}
+	}
+	strs_add(HINT_PNONE);	/* an empty initialiser list is not C11 */
+	put_blob(out);
+	fputs("static const unsigned int strs[] = {", out);
+	for (i = 0; i < (int)nstrs; i++)
+		fprintf(out, "%s%u,", i % 8 ? " " : "\n    ", strs[i]);
+	fputs("\n};\n\nstatic const struct hint_pentry pentries[] = {\n", out);
+	for (i = 0; i < nent; i++)
+		fprintf(out, "    { %u, %u, %u, %u, %u, %u },\n", ent[i][0],
+		    ent[i][1], ent[i][2], ent[i][3], ent[i][4], ent[i][5]);
+	if (nent == 0)
+		fprintf(out, "    { 0, %u, %u, 0, 0, 0 },\n", HINT_PNONE,
+		    HINT_PNONE);
+	fputs("};\n\nstatic const struct hint_pui pui[] = {\n", out);
+	for (i = 0; i < nui; i++)
+		fprintf(out, "    { %u, %u },\n", ui[i][0], ui[i][1]);
+	if (nui == 0)
+		fputs("    { 0, 0 },\n", out);
+	fprintf(out, "};\n\n/* the struct hint_entry form, filled in on first use */\n"
+	    "static struct hint_entry store[%d];\n"
+	    "static _Atomic unsigned char ready[%d];\n\n", nent + 1, nent + 1);
+	fprintf(out, "static const struct hints hints = {\n    .ncat = %d,\n"
 	    "    .cat = {\n", hs.ncat);
+	nent = nui = 0;
 	for (i = 0; i < hs.ncat; i++) {
 		c = &hs.cat[i];
 		fputs("\t{ .lang = ", out);
 		put_str(out, c->lang);
 		fputs(", .name = ", out);
 		put_str(out, c->name);
-		fprintf(out, ", .rtl = %d,\n\t  .nentries = %d, "
-		    ".entries = (struct hint_entry *)cat%d_entries,\n\t  "
-		    ".nui = %d, .ui = (struct hint_ui *)cat%d_ui },\n", c->rtl,
-		    c->nentries, i, c->nui, i);
+		fprintf(out, ", .rtl = %d,\n\t  .nentries = %d, .nui = %d, "
+		    ".packed = 1, .pentry = %d, .pui = %d },\n", c->rtl,
+		    c->nentries, c->nui, nent, nui);
+		nent += c->nentries;
+		nui += c->nui;
 	}
-	fputs("    }\n};\n", out);
+	fputs("    }\n};\n\n", out);
+	/*
+	 * The pointers are set by code, not by static initialisers: code
+	 * addresses its data relative to itself, initialisers would need
+	 * relocations (what the packed form is there to avoid).
+	 */
+	fputs("/* builtin_hints_load - the compiled-in catalogs, used in place */\n"
+	    "void\nbuiltin_hints_load(struct hints *h)\n{\n"
+	    "\t*h = hints;\n"
+	    "\th->pack.blob = blob;\n"
+	    "\th->pack.entries = pentries;\n"
+	    "\th->pack.strs = strs;\n"
+	    "\th->pack.ui = pui;\n"
+	    "\th->pack.store = store;\n"
+	    "\th->pack.ready = ready;\n}\n", out);
+	free(ent);
+	free(ui);
+	free(strs);
+	free(blob);
 }
 
 /* load_catalog - one catalog file, named by its base name in errors */
