@@ -13,8 +13,8 @@
  *
  * The compiled-in catalogs are packed (hint.h, struct hint_pack): the
  * lookups read their offsets, and give an entry its struct hint_entry
- * form on first use (pack_entry), so a start touches only the pages of
- * the entries it uses.
+ * form on first use (pack_entry, safe from several threads), so a
+ * start touches only the pages of the entries it uses.
  *
  * Limits: HINT_MAX_LANGS catalogs, 512 entries each, HINT_MAX_STEPS steps
  * and HINT_MAX_SOURCES documentation links (https only) per cause,
@@ -24,7 +24,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -445,8 +445,10 @@ catalog_get(const struct hints *h, const char *lang)
 	return (NULL);
 }
 
-/* the fill-in of packed entries; lookups after it take no lock */
-static pthread_mutex_t pack_lock = PTHREAD_MUTEX_INITIALIZER;
+/* a packed entry's state (struct hint_slot's ready) */
+#define SLOT_EMPTY	0
+#define SLOT_FILLING	1
+#define SLOT_READY	2
 
 /* pack_str - a blob string, NULL for none */
 static char *
@@ -458,35 +460,42 @@ pack_str(const struct hint_pack *p, unsigned int off)
 
 /*
  * pack_entry - entry k of the packed catalogs in struct hint_entry
- * form, filled in on first use.  Double-checked: the flag is read with
- * acquire and set with release after the fill, under the lock, so a
- * thread that sees it set sees the whole entry, and no two threads
- * write the same entry.
+ * form, filled in on first use.  The thread that moves the slot from
+ * empty to filling fills it and publishes it with a release store; any
+ * other waits (yielding: a fill takes a microsecond) until it reads
+ * ready with acquire, and then sees the whole entry.  No lock: a mutex
+ * would be one more page to touch at every start.
  */
 static const struct hint_entry *
 pack_entry(const struct hint_pack *p, int k)
 {
 	const struct hint_pentry *pe = &p->entries[k];
-	struct hint_entry *e = &p->store[k];
+	struct hint_slot *slot = &p->store[k];
+	struct hint_entry *e = &slot->e;
+	unsigned char st;
 	int	 i;
 
-	if (atomic_load_explicit(&p->ready[k], memory_order_acquire))
+	if (atomic_load_explicit(&slot->ready, memory_order_acquire) ==
+	    SLOT_READY)
 		return (e);
-	pthread_mutex_lock(&pack_lock);
-	if (!atomic_load_explicit(&p->ready[k], memory_order_relaxed)) {
-		snprintf(e->id, sizeof(e->id), "%s", p->blob + pe->id);
-		e->summary = pack_str(p, pe->summary);
-		e->user = pack_str(p, pe->user);
-		e->nsteps = pe->nsteps;
-		for (i = 0; i < pe->nsteps; i++)
-			e->step[i] = pack_str(p, p->strs[pe->first + i]);
-		e->nsources = pe->nsources;
-		for (i = 0; i < pe->nsources; i++)
-			e->source[i] = pack_str(p, p->strs[pe->first +
-			    pe->nsteps + i]);
-		atomic_store_explicit(&p->ready[k], 1, memory_order_release);
+	st = SLOT_EMPTY;
+	if (!atomic_compare_exchange_strong_explicit(&slot->ready, &st,
+	    SLOT_FILLING, memory_order_acquire, memory_order_acquire)) {
+		while (atomic_load_explicit(&slot->ready,
+		    memory_order_acquire) != SLOT_READY)
+			sched_yield();
+		return (e);
 	}
-	pthread_mutex_unlock(&pack_lock);
+	snprintf(e->id, sizeof(e->id), "%s", p->blob + pe->id);
+	e->summary = pack_str(p, pe->summary);
+	e->user = pack_str(p, pe->user);
+	e->nsteps = pe->nsteps;
+	for (i = 0; i < pe->nsteps; i++)
+		e->step[i] = pack_str(p, p->strs[pe->first + i]);
+	e->nsources = pe->nsources;
+	for (i = 0; i < pe->nsources; i++)
+		e->source[i] = pack_str(p, p->strs[pe->first + pe->nsteps + i]);
+	atomic_store_explicit(&slot->ready, SLOT_READY, memory_order_release);
 	return (e);
 }
 

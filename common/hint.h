@@ -70,7 +70,7 @@ struct hint_catalog {
  * pointer in static data of a PIE is a copy-on-write page fault at every
  * start, used or not).  An entry gets its struct hint_entry form the
  * first time it is looked up, in store[] (static, zero until then),
- * under a lock: the milter looks up from several threads.
+ * once even when several threads look it up at once (the milter's).
  */
 struct hint_pentry {
 	unsigned int	 id, summary, user;	/* blob offsets; HINT_PNONE */
@@ -84,13 +84,18 @@ struct hint_pui {
 	unsigned int	 key, value;	/* blob offsets */
 };
 
+/* an entry's struct hint_entry form and its flag, on one page */
+struct hint_slot {
+	struct hint_entry e;
+	_Atomic unsigned char ready;	/* empty, being filled in, ready */
+};
+
 struct hint_pack {
 	const char	*blob;
 	const struct hint_pentry *entries;
 	const unsigned int *strs;
 	const struct hint_pui *ui;
-	struct hint_entry *store;	/* same index as entries */
-	_Atomic unsigned char *ready;	/* store[k] filled in */
+	struct hint_slot *store;	/* same index as entries */
 };
 
 struct hints {

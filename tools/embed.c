@@ -128,8 +128,9 @@ put_rules(FILE *out)
 /*
  * The catalogs' strings, each once, in one blob (the packed form,
  * hint.h): first every cause id and label key, which the lookups scan,
- * then per catalog its labels and, entry by entry, the entry's strings,
- * so that rendering one hint reads a page or two of them.
+ * and the labels, then the English entries (the fallback of every
+ * language), then the others, entry by entry, so that rendering one
+ * hint reads few pages of it.
  */
 #define BLOB_MAX	(8 * 1024 * 1024)
 #define BLOB_HASH	(1 << 16)
@@ -212,7 +213,7 @@ put_hints(FILE *out)
 {
 	const struct hint_catalog *c;
 	const struct hint_entry *e;
-	int	 i, k, s, nent = 0;
+	int	 i, k, s, pass, nent = 0;
 	unsigned int (*ent)[6], (*ui)[2];
 	int	 nui = 0;
 
@@ -229,28 +230,32 @@ put_hints(FILE *out)
 		perror("embed");
 		exit(1);
 	}
-	/* what the lookups scan comes first */
+	/* what the lookups scan comes first, and every label */
 	for (i = 0; i < hs.ncat; i++) {
 		for (k = 0; k < hs.cat[i].nentries; k++)
 			(void)blob_add(hs.cat[i].entries[k].id);
 		for (k = 0; k < hs.cat[i].nui; k++)
 			(void)blob_add(hs.cat[i].ui[k].key);
 	}
-	nent = nui = 0;
-	for (i = 0; i < hs.ncat; i++) {
-		c = &hs.cat[i];
-		for (k = 0; k < c->nui; k++, nui++) {
-			ui[nui][0] = blob_add(c->ui[k].key);
-			ui[nui][1] = blob_add(c->ui[k].value);
+	for (i = 0, nui = 0; i < hs.ncat; i++)
+		for (k = 0; k < hs.cat[i].nui; k++, nui++) {
+			ui[nui][0] = blob_add(hs.cat[i].ui[k].key);
+			ui[nui][1] = blob_add(hs.cat[i].ui[k].value);
 		}
-		for (k = 0; k < c->nentries; k++, nent++) {
+	/* then the entries: English first, every language falls back to it */
+	for (pass = 0; pass < 2; pass++)
+	for (i = 0, nent = 0; i < hs.ncat; nent += hs.cat[i++].nentries) {
+		c = &hs.cat[i];
+		if ((strcmp(c->lang, "en") == 0) != (pass == 0))
+			continue;
+		for (k = 0; k < c->nentries; k++) {
 			e = &c->entries[k];
-			ent[nent][0] = blob_add(e->id);
-			ent[nent][1] = blob_opt(e->summary);
-			ent[nent][2] = blob_opt(e->user);
-			ent[nent][3] = (unsigned int)nstrs;
-			ent[nent][4] = (unsigned int)e->nsteps;
-			ent[nent][5] = (unsigned int)e->nsources;
+			ent[nent + k][0] = blob_add(e->id);
+			ent[nent + k][1] = blob_opt(e->summary);
+			ent[nent + k][2] = blob_opt(e->user);
+			ent[nent + k][3] = (unsigned int)nstrs;
+			ent[nent + k][4] = (unsigned int)e->nsteps;
+			ent[nent + k][5] = (unsigned int)e->nsources;
 			for (s = 0; s < e->nsteps; s++)
 				strs_add(blob_add(e->step[s]));
 			for (s = 0; s < e->nsources; s++)
@@ -275,8 +280,7 @@ put_hints(FILE *out)
 	if (nui == 0)
 		fputs("    { 0, 0 },\n", out);
 	fprintf(out, "};\n\n/* the struct hint_entry form, filled in on first use */\n"
-	    "static struct hint_entry store[%d];\n"
-	    "static _Atomic unsigned char ready[%d];\n\n", nent + 1, nent + 1);
+	    "static struct hint_slot store[%d];\n\n", nent + 1);
 	fprintf(out, "static const struct hints hints = {\n    .ncat = %d,\n"
 	    "    .cat = {\n", hs.ncat);
 	nent = nui = 0;
@@ -305,8 +309,7 @@ put_hints(FILE *out)
 	    "\th->pack.entries = pentries;\n"
 	    "\th->pack.strs = strs;\n"
 	    "\th->pack.ui = pui;\n"
-	    "\th->pack.store = store;\n"
-	    "\th->pack.ready = ready;\n}\n", out);
+	    "\th->pack.store = store;\n}\n", out);
 	free(ent);
 	free(ui);
 	free(strs);
