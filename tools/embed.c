@@ -194,7 +194,8 @@ put_blob(FILE *out)
 {
 	size_t	 i, start;
 
-	fputs("static const char blob[] =\n", out);
+	if (blob_len == 0)
+		fputs("    \"\"\n", out);
 	for (start = 0; start < blob_len; start = i + 1) {
 		i = start + strlen(blob + start);
 		fputs("    ", out);
@@ -204,7 +205,6 @@ put_blob(FILE *out)
 			fputs(" \"\\000\"", out);
 		putc('\n', out);
 	}
-	fputs(";\n\n", out);
 }
 
 /* put_hints - the packed catalogs and builtin_hints_load */
@@ -263,28 +263,18 @@ put_hints(FILE *out)
 		}
 	}
 	strs_add(HINT_PNONE);	/* an empty initialiser list is not C11 */
-	put_blob(out);
-	fputs("static const unsigned int strs[] = {", out);
-	for (i = 0; i < (int)nstrs; i++)
-		fprintf(out, "%s%u,", i % 8 ? " " : "\n    ", strs[i]);
-	fputs("\n};\n\nstatic const struct hint_pentry pentries[] = {\n", out);
-	for (i = 0; i < nent; i++)
-		fprintf(out, "    { %u, %u, %u, %u, %u, %u },\n", ent[i][0],
-		    ent[i][1], ent[i][2], ent[i][3], ent[i][4], ent[i][5]);
-	if (nent == 0)
-		fprintf(out, "    { 0, %u, %u, 0, 0, 0 },\n", HINT_PNONE,
-		    HINT_PNONE);
-	fputs("};\n\nstatic const struct hint_pui pui[] = {\n", out);
-	for (i = 0; i < nui; i++)
-		fprintf(out, "    { %u, %u },\n", ui[i][0], ui[i][1]);
-	if (nui == 0)
-		fputs("    { 0, 0 },\n", out);
-	fprintf(out, "};\n\n/* the struct hint_entry form, filled in on first use */\n"
-	    "static struct hint_slot store[%d];\n\n", nent + 1);
-	fprintf(out, "static const struct hints hints = {\n    .ncat = %d,\n"
-	    "    .cat = {\n", hs.ncat);
-	nent = nui = 0;
-	for (i = 0; i < hs.ncat; i++) {
+	/*
+	 * One object, in the order a start reads it: the catalogs' heads
+	 * (copied by builtin_hints_load), the labels' and entries' offsets,
+	 * then the blob with the ids first, so that a lookup touches one
+	 * stretch of pages instead of a page in each of five arrays.
+	 */
+	fprintf(out, "static const struct {\n\tstruct hints h;\n"
+	    "\tstruct hint_pui ui[%d];\n\tstruct hint_pentry ent[%d];\n"
+	    "\tunsigned int strs[%zu];\n\tchar blob[%zu];\n} pk = {\n",
+	    nui ? nui : 1, nent ? nent : 1, nstrs, blob_len ? blob_len : 1);
+	fprintf(out, "    .h = { .ncat = %d, .cat = {\n", hs.ncat);
+	for (i = 0, k = 0, s = 0; i < hs.ncat; i++) {
 		c = &hs.cat[i];
 		fputs("\t{ .lang = ", out);
 		put_str(out, c->lang);
@@ -292,11 +282,30 @@ put_hints(FILE *out)
 		put_str(out, c->name);
 		fprintf(out, ", .rtl = %d,\n\t  .nentries = %d, .nui = %d, "
 		    ".packed = 1, .pentry = %d, .pui = %d },\n", c->rtl,
-		    c->nentries, c->nui, nent, nui);
-		nent += c->nentries;
-		nui += c->nui;
+		    c->nentries, c->nui, k, s);
+		k += c->nentries;
+		s += c->nui;
 	}
-	fputs("    }\n};\n\n", out);
+	fputs("    } },\n    .ui = {\n", out);
+	for (i = 0; i < nui; i++)
+		fprintf(out, "\t{ %u, %u },\n", ui[i][0], ui[i][1]);
+	if (nui == 0)
+		fputs("\t{ 0, 0 },\n", out);
+	fputs("    },\n    .ent = {\n", out);
+	for (i = 0; i < nent; i++)
+		fprintf(out, "\t{ %u, %u, %u, %u, %u, %u },\n", ent[i][0],
+		    ent[i][1], ent[i][2], ent[i][3], ent[i][4], ent[i][5]);
+	if (nent == 0)
+		fprintf(out, "\t{ 0, %u, %u, 0, 0, 0 },\n", HINT_PNONE,
+		    HINT_PNONE);
+	fputs("    },\n    .strs = {", out);
+	for (i = 0; i < (int)nstrs; i++)
+		fprintf(out, "%s%u,", i % 8 ? " " : "\n\t", strs[i]);
+	fputs("\n    },\n    .blob =\n", out);
+	put_blob(out);
+	fputs("};\n\n", out);
+	fprintf(out, "/* the struct hint_entry form, filled in on first use */\n"
+	    "static struct hint_slot store[%d];\n\n", nent + 1);
 	/*
 	 * The pointers are set by code, not by static initialisers: code
 	 * addresses its data relative to itself, initialisers would need
@@ -304,11 +313,11 @@ put_hints(FILE *out)
 	 */
 	fputs("/* builtin_hints_load - the compiled-in catalogs, used in place */\n"
 	    "void\nbuiltin_hints_load(struct hints *h)\n{\n"
-	    "\t*h = hints;\n"
-	    "\th->pack.blob = blob;\n"
-	    "\th->pack.entries = pentries;\n"
-	    "\th->pack.strs = strs;\n"
-	    "\th->pack.ui = pui;\n"
+	    "\t*h = pk.h;\n"
+	    "\th->pack.blob = pk.blob;\n"
+	    "\th->pack.entries = pk.ent;\n"
+	    "\th->pack.strs = pk.strs;\n"
+	    "\th->pack.ui = pk.ui;\n"
 	    "\th->pack.store = store;\n}\n", out);
 	free(ent);
 	free(ui);
