@@ -243,23 +243,25 @@ put_hints(FILE *out)
 			ui[nui][1] = blob_add(hs.cat[i].ui[k].value);
 		}
 	/* then the entries: English first, every language falls back to it */
-	for (pass = 0; pass < 2; pass++)
-	for (i = 0, nent = 0; i < hs.ncat; nent += hs.cat[i++].nentries) {
-		c = &hs.cat[i];
-		if ((strcmp(c->lang, "en") == 0) != (pass == 0))
-			continue;
-		for (k = 0; k < c->nentries; k++) {
-			e = &c->entries[k];
-			ent[nent + k][0] = blob_add(e->id);
-			ent[nent + k][1] = blob_opt(e->summary);
-			ent[nent + k][2] = blob_opt(e->user);
-			ent[nent + k][3] = (unsigned int)nstrs;
-			ent[nent + k][4] = (unsigned int)e->nsteps;
-			ent[nent + k][5] = (unsigned int)e->nsources;
-			for (s = 0; s < e->nsteps; s++)
-				strs_add(blob_add(e->step[s]));
-			for (s = 0; s < e->nsources; s++)
-				strs_add(blob_add(e->source[s]));
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0, nent = 0; i < hs.ncat;
+		    nent += hs.cat[i++].nentries) {
+			c = &hs.cat[i];
+			if ((strcmp(c->lang, "en") == 0) != (pass == 0))
+				continue;
+			for (k = 0; k < c->nentries; k++) {
+				e = &c->entries[k];
+				ent[nent + k][0] = blob_add(e->id);
+				ent[nent + k][1] = blob_opt(e->summary);
+				ent[nent + k][2] = blob_opt(e->user);
+				ent[nent + k][3] = (unsigned int)nstrs;
+				ent[nent + k][4] = (unsigned int)e->nsteps;
+				ent[nent + k][5] = (unsigned int)e->nsources;
+				for (s = 0; s < e->nsteps; s++)
+					strs_add(blob_add(e->step[s]));
+				for (s = 0; s < e->nsources; s++)
+					strs_add(blob_add(e->source[s]));
+			}
 		}
 	}
 	strs_add(HINT_PNONE);	/* an empty initialiser list is not C11 */
