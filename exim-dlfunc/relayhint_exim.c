@@ -131,7 +131,13 @@ static char rhx_dedup[RHX_DEDUP][96];
 static int rhx_dedup_next;
 static struct config rhx_cfg;		/* relayhint.conf, once per process */
 static int rhx_cfg_state;		/* 0 not tried, 1 ok, -1 none/failed */
-static char rhx_cfg_from[PATH_MAX];
+/*
+ * The file rhx_cfg came from.  CONFIG_PATH_MAX, not PATH_MAX: a page of
+ * its own would be one more page fault in every delivery process; a
+ * longer config= path is never equal to its cut copy, so it is read
+ * again on each call, still right.
+ */
+static char rhx_cfg_from[CONFIG_PATH_MAX];
 
 #define RHX_W_KB	0x01
 #define RHX_W_MAINLOG	0x02
