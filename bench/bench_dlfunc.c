@@ -4,12 +4,15 @@
  *
  *   bench_dlfunc [-m M] [-r R] [-v] SO OPTIONS REPLIES.tsv
  *
- * dlopen()s SO (build/exim-dlfunc/relayhint.so) the way Exim does and
+ * dlopen()s SO (build/exim-dlfunc/relayhint.so) the way Exim does
+ * (RTLD_LAZY) and
  * calls relayhint_cause{REPLY}{OPTIONS} and then
  * relayhint_hint{REPLY}{en}{text}{OPTIONS} M times each, the replies of
  * REPLIES.tsv ("cause<TAB>reply" lines, as tests/data/replies/m365.tsv)
  * in turn; R rounds, the median is reported.  The first call, which
- * loads the rules and catalogs, is timed apart.  Prints one JSON object
+ * loads the rules and catalogs, is timed apart, from before dlopen() (as
+ * Exim's first ${dlfunc} in a delivery process opens the object), with
+ * the dlopen() alone as load_cpu_ms.  Prints one JSON object
  * (CPU ns per call); with -v first "expected<TAB>got" per distinct reply, so
  * the caller can check the answers it timed.
  *
@@ -146,7 +149,7 @@ main(int argc, char **argv)
 	dlfunc_t *cause, *hint;
 	struct reply *rep;
 	uschar	*yield, *av[4];
-	double	 t0, t_first, *tc, *th;
+	double	 t0, t_load, t_first, *tc, *th;
 	size_t	 bytes = 0;
 	unsigned long errors = 0;
 
@@ -177,12 +180,14 @@ usage:
 		return (1);
 	}
 	t0 = now();
-	if ((h = dlopen(argv[optind], RTLD_NOW)) == NULL ||
+	/* as Exim's expand.c opens a ${dlfunc} object */
+	if ((h = dlopen(argv[optind], RTLD_LAZY)) == NULL ||
 	    (cause = (dlfunc_t *)dlsym(h, "relayhint_cause")) == NULL ||
 	    (hint = (dlfunc_t *)dlsym(h, "relayhint_hint")) == NULL) {
 		fprintf(stderr, "bench_dlfunc: %s\n", dlerror());
 		return (1);
 	}
+	t_load = now() - t0;
 	av[1] = (uschar *)argv[optind + 1];
 	av[0] = (uschar *)rep[0].text;
 	shim_used = 0;
@@ -235,10 +240,11 @@ usage:
 	qsort(tc, (size_t)rounds, sizeof(*tc), cmpd);
 	qsort(th, (size_t)rounds, sizeof(*th), cmpd);
 	printf("{\"calls\": %ld, \"rounds\": %d, \"replies\": %d, "
-	    "\"first_call_cpu_ms\": %.3f, \"cause_ns_per_call\": %.0f, "
+	    "\"first_call_cpu_ms\": %.3f, \"load_cpu_ms\": %.3f, "
+	    "\"cause_ns_per_call\": %.0f, "
 	    "\"hint_ns_per_call\": %.0f, \"errors\": %lu, "
 	    "\"log_lines\": %lu, \"yield_bytes\": %zu}\n", m, rounds, n,
-	    t_first * 1e3, tc[rounds / 2] / (double)m * 1e9,
+	    t_first * 1e3, t_load * 1e3, tc[rounds / 2] / (double)m * 1e9,
 	    th[rounds / 2] / (double)m * 1e9, errors, shim_log_lines, bytes);
 	return (errors ? 1 : 0);
 }

@@ -14,6 +14,8 @@ WORKDIR holds what bench/run.sh measured, each file optional but meta.json:
   b.hf.json | b.json   (b) explain start-up: hyperfine's export, or pairs.py's
   libs.txt             (b) the shared objects build/relayhint loads
   c.json c.stdout      (c) what bench/exim_overhead.sh wrote
+  c.first.jsonl        (c) bench_dlfunc's JSON line per process: the dlfunc's
+                       first call (first_call_cpu_ms, from before dlopen())
   d.json d.check.json  (d) scan and grep on two log sizes (pairs.py), checks
   d.ext.json d.stdout  (d) what bench/scan_vs_grep.sh wrote, when it ran
 Every row of the table has its target and PASS, MISS or "not measured".
@@ -178,6 +180,12 @@ if med is not None:
                       'shared_objects': libs.split() if libs else []}
     rows.append(('(b) explain start-up, median', '%.2f ms (/bin/true %s ms; CPU %.2f ms)' % (
         med, '%.2f' % floor if floor is not None else '-', cpu), '<= 1 ms', verdict(med <= 1.0)))
+    # what relayhint adds to a process start: the machine's own floor
+    # (fork, exec, the loader, libc; 2 ms or more on a VM) is not ours
+    if floor is not None:
+        res['startup']['above_true_ms'] = med - floor
+        rows.append(('(b) explain start-up above /bin/true, median',
+                     '%+.2f ms' % (med - floor), '<= 1 ms', verdict(med - floor <= 1.0)))
     rows.append(('(b) shared objects build/relayhint loads', str(nlib), 'listed', 'PASS'))
 else:
     rows.append(('(b) explain start-up', '-', '<= 1 ms', 'not measured'))
@@ -185,14 +193,39 @@ else:
 # (c) Exim
 c = rdjson('c.json') or rdjson('c.stdout')
 fc = find(c, 'first_call_ms', 'first_ms') if c else None
+first = []
+for line in (rd('c.first.jsonl') or '').splitlines():
+    try:
+        first.append(json.loads(line)['first_call_cpu_ms'])
+    except (ValueError, KeyError, TypeError):
+        pass
+fc_how = 'make bench-dlfunc times it' if c else 'bench/exim_overhead.sh missing'
+if first:
+    fc = statistics.median(first)
+    load = [json.loads(x).get('load_cpu_ms') for x in rd('c.first.jsonl').splitlines()
+            if x.strip().startswith('{')]
+    load = [x for x in load if isinstance(x, (int, float))]
+    sec += ['## (c) Exim dlfunc first call in a process (build/bench/bench_dlfunc)', '',
+            'dlopen() of build/exim-dlfunc/relayhint.so (RTLD_LAZY, as Exim opens a '
+            '${dlfunc} object) and one relayhint_cause call, in %d processes; CPU time '
+            '(user + system) from before dlopen() to the answer.' % len(first), '',
+            '| what | median ms | min-max ms |', '|---|---|---|',
+            '| dlopen() + first call | %.3f | %.3f-%.3f |' % (fc, min(first), max(first))]
+    if load:
+        sec.append('| of which dlopen() | %.3f | %.3f-%.3f |' % (
+            statistics.median(load), min(load), max(load)))
+    sec.append('')
+    res['exim_first_call'] = {'processes': len(first), 'median_ms': fc,
+                              'min_ms': min(first), 'max_ms': max(first),
+                              'dlopen_median_ms': statistics.median(load) if load else None}
 ov = find(c, 'overhead_pct', 'guard_overhead_pct', 'per_delivery_overhead_pct', 'overhead_percent') if c else None
 if c:
     sec += ['## (c) Exim per-delivery overhead (bench/exim_overhead.sh)', '',
             '```', json.dumps(c, indent=1, sort_keys=True)[:3000], '```', '']
     res['exim'] = c
 rows.append(('(c) Exim dlfunc first call in a process',
-             '%.3f ms' % fc if fc is not None else
-             'not measured here (%s)' % ('make bench-dlfunc times it' if c else 'bench/exim_overhead.sh missing'),
+             ('%.3f ms' % fc + (' (CPU, median of %d processes)' % len(first) if first else ''))
+             if fc is not None else 'not measured here (%s)' % fc_how,
              '<= 0.5 ms', verdict(None if fc is None else fc <= 0.5)))
 rows.append(('(c) Exim per-delivery overhead, ordinary mail vs no event_action',
              '%+.2f %%' % ov if ov is not None else

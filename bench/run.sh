@@ -19,8 +19,11 @@
 #     pairs.py with 30 rounds when it is missing), median; and the
 #     shared libraries build/relayhint loads (ldd).  Target: <= 1 ms.
 # (c) Exim per-delivery overhead: bench/exim_overhead.sh OUT.json (the
-#     real Exim, guarded event_action against none).  The first call's
-#     cost is make bench-dlfunc's (bench/dlfunc.sh).
+#     real Exim, guarded event_action against none); and the dlfunc's
+#     first call in a process, BENCH_FIRST_N (30) processes of
+#     build/bench/bench_dlfunc (dlopen() as Exim does it, one call),
+#     median CPU.  Target: <= 0.5 ms.  make bench-dlfunc (bench/dlfunc.sh)
+#     has the per-call figures and the real "exim -be" ones.
 # (d) scan: "relayhint scan --json" against "grep -F status= | wc -l"
 #     in pairs, bytes/s by wall time, and the scan's peak RSS, on a
 #     generated Postfix log of BENCH_LOG_SMALL (100) and BENCH_LOG_BIG
@@ -39,7 +42,8 @@
 # BENCH_LOG_BIG, BENCH_MS_RATE (0.01: the share of mail failing at
 # Microsoft 365 in the log; as much again is deferred elsewhere),
 # BENCH_HF_RUNS (100), BENCH_KEEP (a directory for the raw results), BENCH_TMP, RELAYHINT, NICE (empty; e.g.
-# "nice -n 5"), BENCH_PARTS ("a b c d e").
+# "nice -n 5"), BENCH_PARTS ("a b c d e"), BENCH_FIRST_N, BENCH_DLFUNC_BIN,
+# BENCH_DLFUNC_SO.
 
 set -e
 
@@ -54,6 +58,9 @@ else
 	HF_RUNS=${BENCH_HF_RUNS:-100}
 fi
 ROUNDS=${BENCH_ROUNDS:-5}
+FIRST_N=${BENCH_FIRST_N:-30}
+DLBIN=${BENCH_DLFUNC_BIN:-build/bench/bench_dlfunc}
+DLSO=${BENCH_DLFUNC_SO:-build/exim-dlfunc/relayhint.so}
 MS_RATE=${BENCH_MS_RATE:-0.01}
 TMPBASE=${BENCH_TMP:-/tmp}
 RH=${RELAYHINT:-build/relayhint}
@@ -174,6 +181,24 @@ if want c; then
 	else
 		echo "run.sh: bench/exim_overhead.sh missing: not measured" >&2
 	fi
+	# the dlfunc's first call in a delivery process: BENCH_FIRST_N
+	# processes of bench_dlfunc, each opening the object as Exim does
+	# and calling relayhint_cause once (CPU from before dlopen() to the
+	# answer; a process each, so every one is a first call)
+	echo "== (c) Exim dlfunc first call: $FIRST_N processes" >&2
+	if [ -x "$DLBIN" ] && [ -f "$DLSO" ]; then
+		k=0
+		while [ "$k" -lt "$FIRST_N" ]; do
+			k=$((k + 1))
+			$NICE "$DLBIN" -m 1 -r 1 "$DLSO" \
+			    "syslog config=none log=none ratelimit=0" \
+			    tests/data/replies/m365.tsv >> "$W/c.first.jsonl" ||
+			    { echo "run.sh: $DLBIN failed" >&2; break; }
+		done
+	else
+		echo "run.sh: $DLBIN or $DLSO missing (make bench builds them when" \
+		    "the Exim headers are there): first call not measured" >&2
+	fi
 fi
 
 if want d; then
@@ -224,7 +249,7 @@ $PY "$HERE/report.py" "$W" "$HERE/RESULTS.md" "$HERE/results.json"
 # BENCH_KEEP=DIR keeps what the report was made from (bench/fixture is one)
 if [ -n "${BENCH_KEEP:-}" ]; then
 	mkdir -p "$BENCH_KEEP"
-	for f in "$W"/*.json "$W"/*.txt "$W"/date.* "$W"/load.* "$W"/busy "$W"/*.stdout; do
+	for f in "$W"/*.json "$W"/*.jsonl "$W"/*.txt "$W"/date.* "$W"/load.* "$W"/busy "$W"/*.stdout; do
 		[ -f "$f" ] && cp "$f" "$BENCH_KEEP/"
 	done
 fi

@@ -11,6 +11,11 @@
 #include "rules.h"
 
 extern const struct rules builtin_rules;
-extern const struct hints builtin_hints;
+
+/*
+ * builtin_hints_load - the compiled-in catalogs, packed (hint.h): h
+ * points at static data, hints_free leaves it alone
+ */
+void	builtin_hints_load(struct hints *);
 
 #endif

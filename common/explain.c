@@ -72,7 +72,7 @@ kb_load(struct kb *kb, const char *rules_path, const char *hints_dir,
 	}
 	if (rc == 0 && hints_dir == NULL) {
 		/* the catalogs' array heads only; entries stay in place */
-		kb->hints = builtin_hints;
+		builtin_hints_load(&kb->hints);
 		kb->builtin |= KB_BUILTIN_HINTS;
 	} else if (rc == 0)
 		rc = hints_load_dir(&kb->hints, hints_dir, err, errlen);

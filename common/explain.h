@@ -32,7 +32,7 @@ enum form {
 
 struct kb {
 	const struct rules *rules;	/* builtin_rules, or heap */
-	struct hints	 hints;		/* builtin_hints' catalogs, or heap */
+	struct hints	 hints;		/* builtin_hints_load's, or heap */
 	int		 builtin;	/* KB_BUILTIN_*: in place, not freed */
 };
 

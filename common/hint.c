@@ -2,7 +2,7 @@
  * hint.c - message catalogs and hint rendering
  *
  * Functions: hints_init, hints_free, hints_load_buf, hints_load_dir,
- * hints_check, hints_find, hints_sources, hints_ui,
+ * hints_check, hints_entry, hints_find, hints_sources, hints_ui,
  * hints_match_lang, hint_url_ok, hint_render.
  *
  * Catalogs are ours (conf/hints/LANG.catalog), but a site may edit them,
@@ -10,6 +10,11 @@
  * only, "file:line: reason" on error, and a catalog is added whole or
  * not at all.  Every language falls back to English key by key, so a
  * half-translated site catalog still renders.
+ *
+ * The compiled-in catalogs are packed (hint.h, struct hint_pack): the
+ * lookups read their offsets, and give an entry its struct hint_entry
+ * form on first use (pack_entry, safe from several threads), so a
+ * start touches only the pages of the entries it uses.
  *
  * Limits: HINT_MAX_LANGS catalogs, 512 entries each, HINT_MAX_STEPS steps
  * and HINT_MAX_SOURCES documentation links (https only) per cause,
@@ -19,6 +24,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,13 +53,13 @@ hints_init(struct hints *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* catalog_free - release one catalog's heap */
+/* catalog_free - release one catalog's heap (a packed one has none) */
 static void
 catalog_free(struct hint_catalog *c)
 {
 	int	 i, k;
 
-	for (i = 0; i < c->nentries; i++) {
+	for (i = 0; !c->packed && i < c->nentries; i++) {
 		free(c->entries[i].summary);
 		free(c->entries[i].user);
 		for (k = 0; k < c->entries[i].nsteps; k++)
@@ -60,7 +67,7 @@ catalog_free(struct hint_catalog *c)
 		for (k = 0; k < c->entries[i].nsources; k++)
 			free(c->entries[i].source[k]);
 	}
-	for (i = 0; i < c->nui; i++)
+	for (i = 0; !c->packed && i < c->nui; i++)
 		free(c->ui[i].value);
 	free(c->entries);
 	free(c->ui);
@@ -438,16 +445,115 @@ catalog_get(const struct hints *h, const char *lang)
 	return (NULL);
 }
 
+/* a packed entry's state (struct hint_slot's ready) */
+#define SLOT_EMPTY	0
+#define SLOT_FILLING	1
+#define SLOT_READY	2
+
+/* pack_str - a blob string, NULL for none */
+static char *
+pack_str(const struct hint_pack *p, unsigned int off)
+{
+	/* never written to: char * only fits struct hint_entry's fields */
+	return (off == HINT_PNONE ? NULL : (char *)(p->blob + off));
+}
+
+/*
+ * pack_entry - entry k of the packed catalogs in struct hint_entry
+ * form, filled in on first use.  The thread that moves the slot from
+ * empty to filling fills it and publishes it with a release store; any
+ * other waits (yielding: a fill takes a microsecond) until it reads
+ * ready with acquire, and then sees the whole entry.  No lock: a mutex
+ * would be one more page to touch at every start.
+ */
+static const struct hint_entry *
+pack_entry(const struct hint_pack *p, int k)
+{
+	const struct hint_pentry *pe = &p->entries[k];
+	struct hint_slot *slot = &p->store[k];
+	struct hint_entry *e = &slot->e;
+	unsigned char st;
+	int	 i;
+
+	if (atomic_load_explicit(&slot->ready, memory_order_acquire) ==
+	    SLOT_READY)
+		return (e);
+	st = SLOT_EMPTY;
+	if (!atomic_compare_exchange_strong_explicit(&slot->ready, &st,
+	    SLOT_FILLING, memory_order_acquire, memory_order_acquire)) {
+		while (atomic_load_explicit(&slot->ready,
+		    memory_order_acquire) != SLOT_READY)
+			sched_yield();
+		return (e);
+	}
+	snprintf(e->id, sizeof(e->id), "%s", p->blob + pe->id);
+	e->summary = pack_str(p, pe->summary);
+	e->user = pack_str(p, pe->user);
+	e->nsteps = pe->nsteps;
+	for (i = 0; i < pe->nsteps; i++)
+		e->step[i] = pack_str(p, p->strs[pe->first + i]);
+	e->nsources = pe->nsources;
+	for (i = 0; i < pe->nsources; i++)
+		e->source[i] = pack_str(p, p->strs[pe->first + pe->nsteps + i]);
+	atomic_store_explicit(&slot->ready, SLOT_READY, memory_order_release);
+	return (e);
+}
+
+/* entry_id - the cause id of entry i of a catalog */
+static const char *
+entry_id(const struct hints *h, const struct hint_catalog *c, int i)
+{
+	if (c->packed)
+		return (h->pack.blob + h->pack.entries[c->pentry + i].id);
+	return (c->entries[i].id);
+}
+
+/* entry_at - entry i of a catalog */
+static const struct hint_entry *
+entry_at(const struct hints *h, const struct hint_catalog *c, int i)
+{
+	if (c->packed)
+		return (pack_entry(&h->pack, c->pentry + i));
+	return (&c->entries[i]);
+}
+
+/* ui_key, ui_value - label i of a catalog */
+static const char *
+ui_key(const struct hints *h, const struct hint_catalog *c, int i)
+{
+	if (c->packed)
+		return (h->pack.blob + h->pack.ui[c->pui + i].key);
+	return (c->ui[i].key);
+}
+
+static const char *
+ui_value(const struct hints *h, const struct hint_catalog *c, int i)
+{
+	if (c->packed)
+		return (h->pack.blob + h->pack.ui[c->pui + i].value);
+	return (c->ui[i].value);
+}
+
 /* entry_get - a cause's entry in one catalog */
 static const struct hint_entry *
-entry_get(const struct hint_catalog *c, const char *cause)
+entry_get(const struct hints *h, const struct hint_catalog *c,
+    const char *cause)
 {
 	int	 i;
 
 	for (i = 0; c != NULL && i < c->nentries; i++)
-		if (strcmp(c->entries[i].id, cause) == 0)
-			return (&c->entries[i]);
+		if (strcmp(entry_id(h, c, i), cause) == 0)
+			return (entry_at(h, c, i));
 	return (NULL);
+}
+
+/* hints_entry - entry i of catalog cat */
+const struct hint_entry *
+hints_entry(const struct hints *h, int cat, int i)
+{
+	if (cat < 0 || cat >= h->ncat || i < 0 || i >= h->cat[cat].nentries)
+		return (NULL);
+	return (entry_at(h, &h->cat[cat], i));
 }
 
 /*
@@ -497,13 +603,13 @@ hints_find(const struct hints *h, const char *lang, const char *cause,
 		return (NULL);
 	if ((l = hints_match_lang(h, lang)) != NULL &&
 	    (c = catalog_get(h, l)) != NULL &&
-	    (e = entry_get(c, cause)) != NULL && e->summary != NULL) {
+	    (e = entry_get(h, c, cause)) != NULL && e->summary != NULL) {
 		if (used_lang)
 			*used_lang = c->lang;
 		return (e);
 	}
 	c = catalog_get(h, "en");
-	if ((e = entry_get(c, cause)) != NULL && used_lang)
+	if ((e = entry_get(h, c, cause)) != NULL && used_lang)
 		*used_lang = c->lang;
 	return (e);
 }
@@ -520,7 +626,7 @@ hints_sources(const struct hints *h, const char *lang, const char *cause,
 		*n = e->nsources;
 		return (e->source);
 	}
-	if ((e = entry_get(catalog_get(h, "en"), cause)) != NULL &&
+	if ((e = entry_get(h, catalog_get(h, "en"), cause)) != NULL &&
 	    e->nsources > 0) {
 		*n = e->nsources;
 		return (e->source);
@@ -541,8 +647,8 @@ hints_ui(const struct hints *h, const char *lang, const char *key)
 		if ((c = catalog_get(h, l)) == NULL)
 			continue;
 		for (i = 0; i < c->nui; i++)
-			if (strcmp(c->ui[i].key, key) == 0)
-				return (c->ui[i].value);
+			if (strcmp(ui_key(h, c, i), key) == 0)
+				return (ui_value(h, c, i));
 	}
 	return ("");
 }
@@ -568,14 +674,14 @@ hints_check(const struct hints *h, const struct rules *rs, char *err,
 			int	 u;
 
 			for (found = 0, u = 0; u < h->cat[i].nui; u++)
-				found |= strcmp(h->cat[i].ui[u].key,
+				found |= strcmp(ui_key(h, &h->cat[i], u),
 				    hint_ui_keys[k]) == 0;
 			if (!found)
 				PROBLEM("%s: missing UI key %s",
 				    h->cat[i].lang, hint_ui_keys[k]);
 		}
 		for (k = 0; k < rs->ncauses; k++) {
-			e = entry_get(&h->cat[i], rs->causes[k].id);
+			e = entry_get(h, &h->cat[i], rs->causes[k].id);
 			if (e == NULL)
 				PROBLEM("%s: no entry for %s", h->cat[i].lang,
 				    rs->causes[k].id);
@@ -585,9 +691,10 @@ hints_check(const struct hints *h, const struct rules *rs, char *err,
 				    h->cat[i].lang, rs->causes[k].id);
 		}
 		for (k = 0; k < h->cat[i].nentries; k++)
-			if (rules_cause_index(rs, h->cat[i].entries[k].id) < 0)
+			if (rules_cause_index(rs, entry_id(h, &h->cat[i], k)) <
+			    0)
 				PROBLEM("%s: entry for unknown cause %s",
-				    h->cat[i].lang, h->cat[i].entries[k].id);
+				    h->cat[i].lang, entry_id(h, &h->cat[i], k));
 	}
 #undef PROBLEM
 	return (problems);

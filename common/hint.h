@@ -56,14 +56,52 @@ struct hint_catalog {
 	char	 name[64];
 	int	 rtl;
 	int	 nentries;
-	struct hint_entry *entries;	/* heap */
+	struct hint_entry *entries;	/* heap; NULL when packed */
 	int	 nui;
-	struct hint_ui *ui;		/* heap */
+	struct hint_ui *ui;		/* heap; NULL when packed */
+	int	 packed;		/* compiled in: in hints.pack, from */
+	int	 pentry, pui;		/* entries[pentry], ui[pui] on */
+};
+
+/*
+ * The compiled-in catalogs (builtin.h, written by tools/embed.c) hold no
+ * pointers: every string is an offset into one const blob, so the
+ * program's start relocates nothing and copies no page of them (a
+ * pointer in static data of a PIE is a copy-on-write page fault at every
+ * start, used or not).  An entry gets its struct hint_entry form the
+ * first time it is looked up, in store[] (static, zero until then),
+ * once even when several threads look it up at once (the milter's).
+ */
+struct hint_pentry {
+	unsigned int	 id, summary, user;	/* blob offsets; HINT_PNONE */
+	unsigned int	 first;		/* strs[first..]: steps, then sources */
+	unsigned char	 nsteps, nsources;
+};
+
+#define HINT_PNONE	0xffffffffu
+
+struct hint_pui {
+	unsigned int	 key, value;	/* blob offsets */
+};
+
+/* an entry's struct hint_entry form and its flag, on one page */
+struct hint_slot {
+	struct hint_entry e;
+	_Atomic unsigned char ready;	/* empty, being filled in, ready */
+};
+
+struct hint_pack {
+	const char	*blob;
+	const struct hint_pentry *entries;
+	const unsigned int *strs;
+	const struct hint_pui *ui;
+	struct hint_slot *store;	/* same index as entries */
 };
 
 struct hints {
 	int	 ncat;
 	struct hint_catalog cat[HINT_MAX_LANGS];
+	struct hint_pack pack;		/* the packed catalogs' data */
 };
 
 /*
@@ -97,6 +135,12 @@ int	hints_load_dir(struct hints *, const char *dir, char *err, size_t errlen);
  */
 int	hints_check(const struct hints *, const struct rules *, char *err,
 	    size_t errlen);
+
+/*
+ * hints_entry - entry i of catalog cat (0 <= i < nentries), for a caller
+ * that walks a catalog: a packed catalog has no entries[] to index
+ */
+const struct hint_entry *hints_entry(const struct hints *, int cat, int i);
 
 /* hints_find - the entry for cause in lang, falling back to "en"; NULL if none */
 const struct hint_entry *hints_find(const struct hints *, const char *lang,

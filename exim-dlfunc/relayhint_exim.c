@@ -96,14 +96,18 @@
 #define RHX_ALERT_WARN		300	/* seconds between spool warnings */
 #define RHX_SYSLOG_MAX		2048	/* a syslog line is cut here */
 
+/*
+ * The settings' own sizes (struct config), not PATH_MAX: every call
+ * writes each field, and a field per 4 KiB page was a page fault per
+ * field in the first call of each delivery process.
+ */
 struct rhx_opts {
-	char	 mainlog[PATH_MAX];	/* "" = none (syslog-only) */
+	char	 mainlog[CONFIG_PATH_MAX];	/* "" = none (syslog-only) */
 	char	 syslog[CONFIG_PATH_MAX];	/* "" = do not send */
 	char	 tag[32];
-	char	 state[PATH_MAX];	/* "" = default under the spool */
-	char	 rules[PATH_MAX];
-	char	 hints[PATH_MAX];
-	char	 config[PATH_MAX];	/* relayhint.conf; "" = none */
+	char	 state[CONFIG_PATH_MAX];	/* "" = default under the spool */
+	char	 rules[CONFIG_PATH_MAX];
+	char	 hints[CONFIG_PATH_MAX];
 	char	 lang[16];		/* when LANG is "" */
 	int	 ratelimit;
 	int	 logmain;
@@ -121,13 +125,19 @@ exim_dlfunc_t relayhint_event, relayhint_cause, relayhint_hint,
 /* The knowledge base, loaded once per process (see the block comment) */
 static struct kb rhx_kb;
 static int rhx_kb_state;		/* 0 not tried, 1 ok, -1 failed */
-static char rhx_kb_from[2 * PATH_MAX + 2];
+static char rhx_kb_from[2 * CONFIG_PATH_MAX + 2];
 static unsigned rhx_warned;		/* warning kinds logged already */
 static char rhx_dedup[RHX_DEDUP][96];
 static int rhx_dedup_next;
 static struct config rhx_cfg;		/* relayhint.conf, once per process */
 static int rhx_cfg_state;		/* 0 not tried, 1 ok, -1 none/failed */
-static char rhx_cfg_from[PATH_MAX];
+/*
+ * The file rhx_cfg came from.  CONFIG_PATH_MAX, not PATH_MAX: a page of
+ * its own would be one more page fault in every delivery process; a
+ * longer config= path is never equal to its cut copy, so it is read
+ * again on each call, still right.
+ */
+static char rhx_cfg_from[CONFIG_PATH_MAX];
 
 #define RHX_W_KB	0x01
 #define RHX_W_MAINLOG	0x02
@@ -273,7 +283,6 @@ parse_opts(const char *s, struct rhx_opts *o, const char **why)
 	    cfg.log_repeat_state);
 	(void)snprintf(o->rules, sizeof(o->rules), "%s", cfg.rules_file);
 	(void)snprintf(o->hints, sizeof(o->hints), "%s", cfg.hints_dir);
-	(void)snprintf(o->config, sizeof(o->config), "%s", config);
 	(void)snprintf(o->lang, sizeof(o->lang), "%s", cfg.language);
 	o->ratelimit = cfg.log_repeat_window;
 	o->logmain = cfg.mainlog_write;
@@ -301,7 +310,7 @@ get_kb(const struct rhx_opts *o)
 		return (rhx_kb_state > 0 ? &rhx_kb : NULL);
 	if (rhx_kb_state > 0)
 		kb_free(&rhx_kb);
-	memcpy(rhx_kb_from, from, sizeof(from));
+	memcpy(rhx_kb_from, from, strlen(from) + 1);
 	rhx_kb_state = -1;
 	if (kb_load(&rhx_kb, o->rules[0] ? o->rules : NULL,
 	    o->hints[0] ? o->hints : NULL, err, sizeof(err)) == 0) {

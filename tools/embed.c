@@ -11,11 +11,14 @@
  * printed as "file:line: reason" and fails the build: nothing invalid is
  * ever compiled in.
  *
- * The output defines builtin_rules (a struct rules) and builtin_hints (a
- * struct hints whose entries and strings are static data), written as C
- * initialisers, so that a program starts with the knowledge base already
- * in place: no parsing, no UTF-8 check, no copy and no allocation per
- * start (relayhint explain, each Exim delivery process).
+ * The output defines builtin_rules (a struct rules) and
+ * builtin_hints_load (the catalogs, packed: hint.h, struct hint_pack),
+ * written as C initialisers, so that a program starts with the knowledge
+ * base already in place: no parsing, no UTF-8 check, no copy and no
+ * allocation per start (relayhint explain, each Exim delivery process).
+ * Nothing in it is a pointer: a pointer in the static data of a
+ * position-independent program is relocated, and so copied page by
+ * page, at every start.
  * tests/unit/test_builtin.c checks that the data equals what the
  * loaders make of the same files.
  *
@@ -122,76 +125,206 @@ put_rules(FILE *out)
 	fputs("    }\n};\n\n", out);
 }
 
-/* put_catalog - one catalog's entries and labels as static arrays */
-static void
-put_catalog(FILE *out, int n, const struct hint_catalog *c)
-{
-	const struct hint_entry *e;
-	int	 i, k;
+/*
+ * The catalogs' strings, each once, in one blob (the packed form,
+ * hint.h): first every cause id and label key, which the lookups scan,
+ * and the labels, then the English entries (the fallback of every
+ * language), then the others, entry by entry, so that rendering one
+ * hint reads few pages of it.
+ */
+#define BLOB_MAX	(8 * 1024 * 1024)
+#define BLOB_HASH	(1 << 16)
 
-	fprintf(out, "/* %s */\nstatic const struct hint_entry cat%d_entries[] = {\n",
-	    c->lang, n);
-	for (i = 0; i < c->nentries; i++) {
-		e = &c->entries[i];
-		fputs("    { .id = ", out);
-		put_str(out, e->id);
-		fputs(",\n\t.summary = ", out);
-		put_str(out, e->summary);
-		fputs(",\n\t.user = ", out);
-		put_str(out, e->user);
-		fprintf(out, ",\n\t.nsteps = %d, .step = {", e->nsteps);
-		for (k = 0; k < e->nsteps; k++) {
-			fputs("\n\t    ", out);
-			put_str(out, e->step[k]);
-			putc(',', out);
-		}
-		fprintf(out, " },\n\t.nsources = %d, .source = {", e->nsources);
-		for (k = 0; k < e->nsources; k++) {
-			fputs("\n\t    ", out);
-			put_str(out, e->source[k]);
-			putc(',', out);
-		}
-		fputs(" } },\n", out);
+static char	*blob;
+static size_t	 blob_len;
+static unsigned int blob_hash[BLOB_HASH];	/* offset + 1; 0 = empty */
+static unsigned int *strs;
+static size_t	 nstrs, strs_max;
+
+/* blob_add - the offset of s in the blob, added when new */
+static unsigned int
+blob_add(const char *s)
+{
+	size_t	 len = strlen(s) + 1;
+	unsigned long hv = 5381;
+	const char *p;
+	unsigned int i;
+
+	for (p = s; *p != '\0'; p++)
+		hv = hv * 33 + (unsigned char)*p;
+	for (i = hv & (BLOB_HASH - 1); blob_hash[i] != 0;
+	    i = (i + 1) & (BLOB_HASH - 1))
+		if (strcmp(blob + blob_hash[i] - 1, s) == 0)
+			return (blob_hash[i] - 1);
+	if (blob_len + len > BLOB_MAX) {
+		fprintf(stderr, "embed: catalogs larger than %d bytes\n",
+		    BLOB_MAX);
+		exit(1);
 	}
-	/* an empty initialiser list is not C11: a catalog has labels */
-	fprintf(out, "};\n\nstatic const struct hint_ui cat%d_ui[] = {\n", n);
-	for (i = 0; i < c->nui; i++) {
-		fputs("    { ", out);
-		put_str(out, c->ui[i].key);
-		fputs(", ", out);
-		put_str(out, c->ui[i].value);
-		fputs(" },\n", out);
-	}
-	fputs("};\n\n", out);
+	memcpy(blob + blob_len, s, len);
+	blob_hash[i] = (unsigned int)blob_len + 1;
+	blob_len += len;
+	return (blob_hash[i] - 1);
 }
 
-/* put_hints - every catalog, then builtin_hints pointing at them */
+/* blob_opt - a possibly absent string */
+static unsigned int
+blob_opt(const char *s)
+{
+	return (s == NULL ? HINT_PNONE : blob_add(s));
+}
+
+/* strs_add - one step or source offset */
+static void
+strs_add(unsigned int off)
+{
+	if (nstrs == strs_max) {
+		strs_max = strs_max ? 2 * strs_max : 1024;
+		if ((strs = realloc(strs, strs_max * sizeof(*strs))) == NULL) {
+			perror("embed");
+			exit(1);
+		}
+	}
+	strs[nstrs++] = off;
+}
+
+/* put_blob - the blob as one string literal (its last NUL is the literal's) */
+static void
+put_blob(FILE *out)
+{
+	size_t	 i, start;
+
+	if (blob_len == 0)
+		fputs("    \"\"\n", out);
+	for (start = 0; start < blob_len; start = i + 1) {
+		i = start + strlen(blob + start);
+		fputs("    ", out);
+		put_str(out, blob + start);
+		/* each string's NUL, but the last (the literal ends with one) */
+		if (i + 1 < blob_len)
+			fputs(" \"\\000\"", out);
+		putc('\n', out);
+	}
+}
+
+/* put_hints - the packed catalogs and builtin_hints_load */
 static void
 put_hints(FILE *out)
 {
 	const struct hint_catalog *c;
-	int	 i;
+	const struct hint_entry *e;
+	int	 i, k, s, pass, nent = 0;
+	unsigned int (*ent)[6], (*ui)[2];
+	int	 nui = 0;
 
-	for (i = 0; i < hs.ncat; i++)
-		put_catalog(out, i, &hs.cat[i]);
-	/*
-	 * The catalogs are never written to: the casts only fit the
-	 * struct's non-const members (a loaded catalog owns its heap).
-	 */
-	fprintf(out, "const struct hints builtin_hints = {\n    .ncat = %d,\n"
-	    "    .cat = {\n", hs.ncat);
+	if ((blob = malloc(BLOB_MAX)) == NULL) {
+		perror("embed");
+		exit(1);
+	}
 	for (i = 0; i < hs.ncat; i++) {
+		nent += hs.cat[i].nentries;
+		nui += hs.cat[i].nui;
+	}
+	if ((ent = calloc((size_t)nent + 1, sizeof(*ent))) == NULL ||
+	    (ui = calloc((size_t)nui + 1, sizeof(*ui))) == NULL) {
+		perror("embed");
+		exit(1);
+	}
+	/* what the lookups scan comes first, and every label */
+	for (i = 0; i < hs.ncat; i++) {
+		for (k = 0; k < hs.cat[i].nentries; k++)
+			(void)blob_add(hs.cat[i].entries[k].id);
+		for (k = 0; k < hs.cat[i].nui; k++)
+			(void)blob_add(hs.cat[i].ui[k].key);
+	}
+	for (i = 0, nui = 0; i < hs.ncat; i++)
+		for (k = 0; k < hs.cat[i].nui; k++, nui++) {
+			ui[nui][0] = blob_add(hs.cat[i].ui[k].key);
+			ui[nui][1] = blob_add(hs.cat[i].ui[k].value);
+		}
+	/* then the entries: English first, every language falls back to it */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0, nent = 0; i < hs.ncat;
+		    nent += hs.cat[i++].nentries) {
+			c = &hs.cat[i];
+			if ((strcmp(c->lang, "en") == 0) != (pass == 0))
+				continue;
+			for (k = 0; k < c->nentries; k++) {
+				e = &c->entries[k];
+				ent[nent + k][0] = blob_add(e->id);
+				ent[nent + k][1] = blob_opt(e->summary);
+				ent[nent + k][2] = blob_opt(e->user);
+				ent[nent + k][3] = (unsigned int)nstrs;
+				ent[nent + k][4] = (unsigned int)e->nsteps;
+				ent[nent + k][5] = (unsigned int)e->nsources;
+				for (s = 0; s < e->nsteps; s++)
+					strs_add(blob_add(e->step[s]));
+				for (s = 0; s < e->nsources; s++)
+					strs_add(blob_add(e->source[s]));
+			}
+		}
+	}
+	strs_add(HINT_PNONE);	/* an empty initialiser list is not C11 */
+	/*
+	 * One object, in the order a start reads it: the catalogs' heads
+	 * (copied by builtin_hints_load), the labels' and entries' offsets,
+	 * then the blob with the ids first, so that a lookup touches one
+	 * stretch of pages instead of a page in each of five arrays.
+	 */
+	fprintf(out, "static const struct {\n\tstruct hints h;\n"
+	    "\tstruct hint_pui ui[%d];\n\tstruct hint_pentry ent[%d];\n"
+	    "\tunsigned int strs[%zu];\n\tchar blob[%zu];\n} pk = {\n",
+	    nui ? nui : 1, nent ? nent : 1, nstrs, blob_len ? blob_len : 1);
+	fprintf(out, "    .h = { .ncat = %d, .cat = {\n", hs.ncat);
+	for (i = 0, k = 0, s = 0; i < hs.ncat; i++) {
 		c = &hs.cat[i];
 		fputs("\t{ .lang = ", out);
 		put_str(out, c->lang);
 		fputs(", .name = ", out);
 		put_str(out, c->name);
-		fprintf(out, ", .rtl = %d,\n\t  .nentries = %d, "
-		    ".entries = (struct hint_entry *)cat%d_entries,\n\t  "
-		    ".nui = %d, .ui = (struct hint_ui *)cat%d_ui },\n", c->rtl,
-		    c->nentries, i, c->nui, i);
+		fprintf(out, ", .rtl = %d,\n\t  .nentries = %d, .nui = %d, "
+		    ".packed = 1, .pentry = %d, .pui = %d },\n", c->rtl,
+		    c->nentries, c->nui, k, s);
+		k += c->nentries;
+		s += c->nui;
 	}
-	fputs("    }\n};\n", out);
+	fputs("    } },\n    .ui = {\n", out);
+	for (i = 0; i < nui; i++)
+		fprintf(out, "\t{ %u, %u },\n", ui[i][0], ui[i][1]);
+	if (nui == 0)
+		fputs("\t{ 0, 0 },\n", out);
+	fputs("    },\n    .ent = {\n", out);
+	for (i = 0; i < nent; i++)
+		fprintf(out, "\t{ %u, %u, %u, %u, %u, %u },\n", ent[i][0],
+		    ent[i][1], ent[i][2], ent[i][3], ent[i][4], ent[i][5]);
+	if (nent == 0)
+		fprintf(out, "\t{ 0, %u, %u, 0, 0, 0 },\n", HINT_PNONE,
+		    HINT_PNONE);
+	fputs("    },\n    .strs = {", out);
+	for (i = 0; i < (int)nstrs; i++)
+		fprintf(out, "%s%u,", i % 8 ? " " : "\n\t", strs[i]);
+	fputs("\n    },\n    .blob =\n", out);
+	put_blob(out);
+	fputs("};\n\n", out);
+	fprintf(out, "/* the struct hint_entry form, filled in on first use */\n"
+	    "static struct hint_slot store[%d];\n\n", nent + 1);
+	/*
+	 * The pointers are set by code, not by static initialisers: code
+	 * addresses its data relative to itself, initialisers would need
+	 * relocations (what the packed form is there to avoid).
+	 */
+	fputs("/* builtin_hints_load - the compiled-in catalogs, used in place */\n"
+	    "void\nbuiltin_hints_load(struct hints *h)\n{\n"
+	    "\t*h = pk.h;\n"
+	    "\th->pack.blob = pk.blob;\n"
+	    "\th->pack.entries = pk.ent;\n"
+	    "\th->pack.strs = pk.strs;\n"
+	    "\th->pack.ui = pk.ui;\n"
+	    "\th->pack.store = store;\n}\n", out);
+	free(ent);
+	free(ui);
+	free(strs);
+	free(blob);
 }
 
 /* load_catalog - one catalog file, named by its base name in errors */

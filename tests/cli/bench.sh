@@ -75,6 +75,31 @@ report "$tmp/f"
     [ "$(row '(c) Exim per-delivery overhead')" = PASS ] &&
     ok "exim_overhead.sh's first_call_ms and overhead_pct become rows" ||
     bad "exim_overhead.sh's figures become rows" "$(grep '^| (c)' "$tmp/R.md")"
+# bench_dlfunc's lines, one process each: their median is the first call
+first() {	# first_call_cpu_ms values, one process each
+	: > "$tmp/f/c.first.jsonl"
+	for v in "$@"; do
+		printf '{"calls": 1, "first_call_cpu_ms": %s, "load_cpu_ms": 0.2}\n' "$v" \
+		    >> "$tmp/f/c.first.jsonl"
+	done
+	report "$tmp/f"
+}
+first 0.41 0.62 0.38 0.45 0.47
+[ "$(row '(c) Exim dlfunc first call')" = PASS ] &&
+    grep -F '| (c) Exim dlfunc first call' "$tmp/R.md" | grep -q '0.450 ms (CPU, median of 5 processes)' &&
+    grep -q '^| of which dlopen() | 0.200 |' "$tmp/R.md" &&
+    ok "bench_dlfunc's first calls: their median (0.45 ms) is a PASS, over c.json's" ||
+    bad "bench_dlfunc's first calls become the row" "$(grep -F '(c) Exim dlfunc' "$tmp/R.md")"
+first 0.9 0.41 1.2
+[ "$(row '(c) Exim dlfunc first call')" = MISS ] &&
+    ok "a first call of 0.9 ms (median) is a MISS" ||
+    bad "a first call of 0.9 ms is a MISS" "$(row '(c) Exim dlfunc first call')"
+rm "$tmp/f/c.first.jsonl"
+# start-up: also what relayhint adds to /bin/true (the recorded run: +96 ms)
+[ "$(row '(b) explain start-up above /bin/true')" = MISS ] &&
+    grep -F '| (b) explain start-up above /bin/true' "$tmp/R.md" | grep -q '+96.00 ms' &&
+    ok "start-up above /bin/true is its own row" ||
+    bad "start-up above /bin/true" "$(grep -F '| (b)' "$tmp/R.md")"
 rm "$tmp/f/a.json"
 report "$tmp/f"
 [ "$(row '(a) batch bounce vs Sisimai')" = 'not measured' ] &&

@@ -175,7 +175,7 @@ test_cmdlet_table(void **state)
 	for (l = 0; l < kb.hints.ncat; l++) {
 		c = &kb.hints.cat[l];
 		for (i = 0; i < c->nentries; i++) {
-			e = &c->entries[i];
+			e = hints_entry(&kb.hints, l, i);
 			for (k = 0; k < e->nsteps; k++, nsteps++)
 				if (step_check(e->step[k], bad, sizeof(bad)) < 0)
 					fail_msg("%s %s step %d: \"%s\" is not in "
@@ -240,7 +240,7 @@ test_sources(void **state)
 	for (l = 0; l < kb.hints.ncat; l++) {
 		c = &kb.hints.cat[l];
 		for (i = 0; i < c->nentries; i++) {
-			e = &c->entries[i];
+			e = hints_entry(&kb.hints, l, i);
 			if ((src = hints_sources(&kb.hints, c->lang, e->id,
 			    &n)) == NULL || n < 1)
 				fail_msg("%s %s: no source", c->lang, e->id);
@@ -374,10 +374,10 @@ test_issue21_defects(void **state)
 		/* second review: sasl-xoauth2 has no "use_client_credentials";
 		 * client credentials are an unreleased change */
 		for (i = 0; i < kb.hints.cat[l].nentries; i++)
-			if (has(&kb.hints.cat[l].entries[i],
+			if (has(e = hints_entry(&kb.hints, l, i),
 			    "use_client_credentials") != NULL)
 				fail_msg("%s %s: use_client_credentials", lang,
-				    kb.hints.cat[l].entries[i].id);
+				    e->id);
 		/* 1: 5.7.520 is not outbound spam any more */
 		if (has(entry(lang, "m365.blocked.outbound_spam"), "5.7.520"))
 			fail_msg("%s: outbound_spam still names 5.7.520", lang);
@@ -405,7 +405,7 @@ test_issue21_defects(void **state)
 			fail_msg("%s: New-AuthenticationPolicy", lang);
 		/* 12: the certificate name only with RequireTls $true */
 		for (i = 0; i < kb.hints.cat[l].nentries; i++) {
-			e = &kb.hints.cat[l].entries[i];
+			e = hints_entry(&kb.hints, l, i);
 			for (k = 0; k < e->nsteps; k++)
 				if (strstr(e->step[k],
 				    "-TlsSenderCertificateName <") != NULL &&
