@@ -27,16 +27,20 @@
  * max_size (counted as skipped, not classified) nothing is kept but the
  * last bytes read, to find the next "From " line.
  *
- * Threads: --jobs N (default: the online CPUs, at most BATCH_JOBS_MAX)
- * threads classify and render messages while this one reads, writes the
- * results strictly in input order (the output is the same for any N)
- * and keeps the counts.  The library keeps no state between calls but
- * the thread-local budget, and each thread has its own memo of hints.
- * Memory is bounded whatever the input: at most BATCH_SLOTS_PER_JOB
- * messages per thread in flight, each at most max_size bytes, so the
- * blocks that hold them, their copies and their output are bounded too.
- * With --jobs 1 each message is classified and printed before the next
- * is read.
+ * Threads: with --jobs N (default: the online CPUs, at most
+ * BATCH_JOBS_MAX) this thread reads, prints the results strictly in
+ * input order (the output is the same for any N) and keeps the counts,
+ * and N - 1 workers classify and render the messages; while the queue is
+ * full this thread works too, on the newest message no worker took, so
+ * that the oldest, which it waits to print, is rarely its own.  The
+ * library keeps no state between calls but the thread-local budget, the
+ * knowledge base is read only, and each thread has its own memo of
+ * hints (out.c).  Memory is bounded whatever the input: at most
+ * BATCH_SLOTS_PER_JOB messages per job and BATCH_INFLIGHT_MAX bytes (or
+ * one message) in flight, each at most max_size bytes, so the blocks
+ * that hold them, their copies and their output are bounded too.  With
+ * --jobs 1 each message is classified and printed before the next is
+ * read.
  */
 #define _GNU_SOURCE		/* memmem (POSIX.1-2024; glibc asks for this) */
 #include <dirent.h>
@@ -65,10 +69,13 @@
 #define BATCH_DIR_MAX		1000000		/* names per directory */
 #define BATCH_DEFAULT_MAX	(4u * 1024 * 1024)
 #define BATCH_JOBS_MAX		16
-#define BATCH_SLOTS_PER_JOB	4
+#define BATCH_SLOTS_PER_JOB	8
+#define BATCH_INFLIGHT_MAX	(8 * 1024 * 1024)	/* raw bytes, unless
+							 * one message is more */
 #define BATCH_JSON_MAX		(1024 * 1024)	/* one record, as out.c */
 #define BATCH_LINE		4400		/* one line for a person */
 #define BATCH_TAIL		8		/* kept of a message too large */
+#define BATCH_KEEP_MAX		(256 * 1024)	/* a slot's buffers kept */
 
 /* blk - a block of input; refs: the reader's and one per message in it */
 struct blk {
@@ -96,6 +103,7 @@ struct slot {
 	int	 rewritten;		/* out holds the rewritten message */
 	struct buf out;
 	struct buf line;		/* what is printed for it */
+	int	 busy;			/* being worked */
 	int	 done;			/* worked, not yet emitted */
 };
 
@@ -128,6 +136,8 @@ struct batch {
 	struct slot	*slots;
 	size_t		 nslots;
 	unsigned long	 filled, taken, emitted;
+	size_t		 inflight;	/* raw bytes of the slots in flight */
+	int		 need;		/* this thread waits for the head */
 	struct worker	*w;
 	int		 nw;		/* 0: all in this thread */
 	int		 quit;
@@ -245,7 +255,8 @@ slot_work(const struct batch *b, struct slot *s, struct out_hintmemo *memo)
 	s->ci = c->kb.rules->ncauses;
 	s->msg = s->raw;
 	s->len = s->rawlen;
-	src_str(s->src.data, s->off, where, sizeof(where));
+	if (!c->json)
+		src_str(s->src.data, s->off, where, sizeof(where));
 	if (s->toolarge) {
 		if (c->json) {
 			buf_puts(&s->line, "{\"schema\":\"" JSONW_SCHEMA "\",");
@@ -391,6 +402,15 @@ slot_emit(struct batch *b, struct slot *s)
 		progress(b, 0);
 	blk_put(b, s->blk);
 	s->blk = NULL;
+	/* a large message's copies are not kept for the next */
+	if (s->own.cap > BATCH_KEEP_MAX) {
+		buf_free(&s->own);
+		buf_init(&s->own, b->bo.max_size + 1);
+	}
+	if (s->out.cap > BATCH_KEEP_MAX) {
+		buf_free(&s->out);
+		buf_init(&s->out, b->bo.max_size * 2 + 1024 * 1024);
+	}
 }
 
 /* worker - work the slots in the order they were filled */
@@ -403,16 +423,25 @@ worker(void *arg)
 
 	pthread_mutex_lock(&b->mu);
 	for (;;) {
-		while (b->taken == b->filled && !b->quit)
+		/* skip what the reader took (and may have printed) */
+		if (b->taken < b->emitted)
+			b->taken = b->emitted;
+		while (b->taken < b->filled &&
+		    b->slots[b->taken % b->nslots].busy)
+			b->taken++;
+		if (b->taken == b->filled && !b->quit) {
 			pthread_cond_wait(&b->cv_work, &b->mu);
+			continue;
+		}
 		if (b->taken == b->filled)
 			break;
 		s = &b->slots[b->taken++ % b->nslots];
+		s->busy = 1;
 		pthread_mutex_unlock(&b->mu);
 		slot_work(b, s, &w->memo);
 		pthread_mutex_lock(&b->mu);
 		s->done = 1;
-		if (s == &b->slots[b->emitted % b->nslots])
+		if (b->need && b->slots[b->emitted % b->nslots].done)
 			pthread_cond_signal(&b->cv_done);
 	}
 	pthread_mutex_unlock(&b->mu);
@@ -421,37 +450,63 @@ worker(void *arg)
 
 /*
  * pool_emit - print the worked messages at the head of the queue, in
- * order; with wait, until fewer than want are in flight.  Called with
- * the lock held.
+ * order, until fewer than want are in flight and the next size bytes fit
+ * in BATCH_INFLIGHT_MAX.  Meanwhile this thread works the slots no
+ * worker has taken (it is one of the --jobs), and sleeps only when all
+ * are taken.  Called with the lock held.
  */
 static void
-pool_emit(struct batch *b, unsigned long want)
+pool_emit(struct batch *b, unsigned long want, size_t size)
 {
 	struct slot *s;
+	unsigned long i;
 
 	for (;;) {
 		while (b->emitted < b->filled &&
 		    (s = &b->slots[b->emitted % b->nslots])->done) {
 			pthread_mutex_unlock(&b->mu);
+			b->inflight -= s->rawlen;
 			slot_emit(b, s);
 			pthread_mutex_lock(&b->mu);
-			s->done = 0;
+			s->done = s->busy = 0;
 			b->emitted++;
 		}
-		if (b->filled - b->emitted < want)
+		if (b->filled - b->emitted < want && (b->filled == b->emitted ||
+		    b->inflight + size <= BATCH_INFLIGHT_MAX))
 			return;
+		/*
+		 * the newest message no worker took: the workers go on
+		 * with the older ones meanwhile, so that the head of the
+		 * queue is rarely held up by this thread's work
+		 */
+		if (b->taken < b->emitted)
+			b->taken = b->emitted;
+		for (i = b->filled; i > b->taken; i--)
+			if (!b->slots[(i - 1) % b->nslots].busy)
+				break;
+		if (i > b->taken) {
+			s = &b->slots[(i - 1) % b->nslots];
+			s->busy = 1;
+			pthread_mutex_unlock(&b->mu);
+			slot_work(b, s, &b->memo);
+			pthread_mutex_lock(&b->mu);
+			s->done = 1;
+			continue;
+		}
+		b->need = 1;
 		pthread_cond_wait(&b->cv_done, &b->mu);
+		b->need = 0;
 	}
 }
 
-/* slot_next - a free slot for the next message */
+/* slot_next - a free slot for a message of size bytes */
 static struct slot *
-slot_next(struct batch *b)
+slot_next(struct batch *b, size_t size)
 {
 	if (b->nw == 0)
 		return (&b->slots[0]);
 	pthread_mutex_lock(&b->mu);
-	pool_emit(b, b->nslots);
+	pool_emit(b, b->nslots, size);
 	pthread_mutex_unlock(&b->mu);
 	return (&b->slots[b->filled % b->nslots]);
 }
@@ -464,7 +519,7 @@ static int
 msg_push(struct batch *b, const char *source, long long off, size_t from,
     size_t to, int toolarge, size_t nq)
 {
-	struct slot *s = slot_next(b);
+	struct slot *s = slot_next(b, toolarge ? 0 : to - from);
 
 	buf_reset(&s->src);
 	if (buf_puts(&s->src, source) < 0)
@@ -486,6 +541,7 @@ msg_push(struct batch *b, const char *source, long long off, size_t from,
 		slot_emit(b, s);
 		return (0);
 	}
+	b->inflight += s->rawlen;
 	pthread_mutex_lock(&b->mu);
 	b->filled++;
 	pthread_cond_signal(&b->cv_work);
@@ -957,7 +1013,8 @@ pool_start(struct batch *b, int jobs)
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->cv_work, NULL);
 	pthread_cond_init(&b->cv_done, NULL);
-	for (b->nw = 0; b->nw < jobs; b->nw++) {
+	/* this thread is one of the jobs */
+	for (b->nw = 0; b->nw < jobs - 1; b->nw++) {
 		b->w[b->nw].b = b;
 		out_hintmemo_init(&b->w[b->nw].memo, b->c);
 		if (pthread_create(&b->w[b->nw].th, NULL, worker,
@@ -977,7 +1034,7 @@ pool_stop(struct batch *b)
 	if (b->w != NULL) {
 		pthread_mutex_lock(&b->mu);
 		if (b->nw > 0)
-			pool_emit(b, 1);
+			pool_emit(b, 1, 0);
 		b->quit = 1;
 		pthread_cond_broadcast(&b->cv_work);
 		pthread_mutex_unlock(&b->mu);
