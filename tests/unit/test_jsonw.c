@@ -19,41 +19,48 @@
 #include "jsonw.h"
 #include "text.h"
 
-/* ref_strn - the byte-at-a-time writer jsonw_strn replaced */
+/* utf8_at - the length of the shortest well-formed character at s, or 0 */
+static size_t
+utf8_at(const char *s, size_t left)
+{
+	size_t	 n;
+
+	for (n = 2; n <= 4 && n <= left; n++)
+		if (text_utf8_valid(s, n))
+			return (n);
+	return (0);
+}
+
+/*
+ * ref_strn - the byte-at-a-time writer jsonw_strn replaced: each byte
+ * (or character) on its own, by what it is
+ */
 static void
 ref_strn(struct buf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	size_t	 i = 0, n;
-	char	 esc[7];
+	size_t	 i, n;
+	char	 esc[8];
 
 	buf_append(b, "\"", 1);
-	while (i < len) {
-		if (u[i] == '"' || u[i] == '\\') {
-			buf_append(b, "\\", 1);
-			buf_append(b, s + i++, 1);
-		} else if (u[i] == '\n') {
+	for (i = 0; i < len; i += n) {
+		n = 1;
+		if (u[i] == '\n')
 			buf_append(b, "\\n", 2);
-			i++;
+		else if (u[i] == '"' || u[i] == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)u[i];
+			buf_append(b, esc, 2);
 		} else if (u[i] < 0x20 || u[i] == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\u00%c%c", hex[u[i] >> 4],
-			    hex[u[i] & 15]);
+			snprintf(esc, sizeof(esc), "\\u%04x", u[i]);
 			buf_append(b, esc, 6);
-			i++;
-		} else if (u[i] < 0x80) {
-			buf_append(b, s + i++, 1);
-		} else {
-			for (n = 2; n <= 4 && i + n <= len; n++)
-				if (text_utf8_valid(s + i, n))
-					break;
-			if (n <= 4 && i + n <= len) {
-				buf_append(b, s + i, n);
-				i += n;
-			} else {
-				buf_append(b, "\xef\xbf\xbd", 3);
-				i++;
-			}
+		} else if (u[i] < 0x80)
+			buf_append(b, s + i, 1);
+		else if ((n = utf8_at(s + i, len - i)) > 0)
+			buf_append(b, s + i, n);
+		else {
+			n = 1;
+			buf_append(b, "\xef\xbf\xbd", 3);
 		}
 	}
 	buf_append(b, "\"", 1);
