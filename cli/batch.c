@@ -63,7 +63,7 @@
 #include "text.h"
 #include "token.h"
 
-#define BATCH_CHUNK		(1024 * 1024)	/* a block; read at once */
+#define BATCH_CHUNK		(256 * 1024)	/* a block; read at once */
 #define BATCH_ROOM_MIN		(64 * 1024)	/* less room: a fresh block */
 #define BATCH_SPARE_MAX		8		/* idle blocks kept */
 #define BATCH_DIR_MAX		1000000		/* names per directory */
