@@ -27,7 +27,7 @@ static const struct {
 	{ "bounce",
 	"usage: relayhint bounce [--rewrite [--output-dir DIR]] [--postmaster]\n"
 	"                        [--language L] [--json]\n"
-	"                        [--max-message-size BYTES]\n"
+	"                        [--max-message-size BYTES] [--jobs N]\n"
 	"                        FILE|DIR|MBOX|- ...\n"
 	"Classify a bounce or delay notice; many of them from several files,\n"
 	"a directory, a Maildir or an mbox (also on standard input): one line\n"
