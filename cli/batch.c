@@ -138,6 +138,8 @@ struct batch {
 	unsigned long	 filled, taken, emitted;
 	size_t		 inflight;	/* raw bytes of the slots in flight */
 	int		 need;		/* this thread waits for the head */
+	int		 asleep;	/* workers waiting for work */
+	int		 waking;	/* of them, signalled already */
 	struct worker	*w;
 	int		 nw;		/* 0: all in this thread */
 	int		 quit;
@@ -430,7 +432,11 @@ worker(void *arg)
 		    b->slots[b->taken % b->nslots].busy)
 			b->taken++;
 		if (b->taken == b->filled && !b->quit) {
+			b->asleep++;
 			pthread_cond_wait(&b->cv_work, &b->mu);
+			b->asleep--;
+			if (b->waking > 0)
+				b->waking--;
 			continue;
 		}
 		if (b->taken == b->filled)
@@ -441,8 +447,12 @@ worker(void *arg)
 		slot_work(b, s, &w->memo);
 		pthread_mutex_lock(&b->mu);
 		s->done = 1;
-		if (b->need && b->slots[b->emitted % b->nslots].done)
+		if (b->need && b->slots[b->emitted % b->nslots].done) {
+			b->need = 0;	/* one wake-up, lock released */
+			pthread_mutex_unlock(&b->mu);
 			pthread_cond_signal(&b->cv_done);
+			pthread_mutex_lock(&b->mu);
+		}
 	}
 	pthread_mutex_unlock(&b->mu);
 	return (NULL);
@@ -520,6 +530,7 @@ msg_push(struct batch *b, const char *source, long long off, size_t from,
     size_t to, int toolarge, size_t nq)
 {
 	struct slot *s = slot_next(b, toolarge ? 0 : to - from);
+	int	 wake;
 
 	buf_reset(&s->src);
 	if (buf_puts(&s->src, source) < 0)
@@ -544,8 +555,16 @@ msg_push(struct batch *b, const char *source, long long off, size_t from,
 	b->inflight += s->rawlen;
 	pthread_mutex_lock(&b->mu);
 	b->filled++;
-	pthread_cond_signal(&b->cv_work);
+	/*
+	 * a wake-up is a system call: one per sleeping worker is enough,
+	 * and made with the lock released, so that the worker does not wake
+	 * only to wait for it
+	 */
+	if ((wake = b->asleep > b->waking))
+		b->waking++;
 	pthread_mutex_unlock(&b->mu);
+	if (wake)
+		pthread_cond_signal(&b->cv_work);
 	return (0);
 }
 
