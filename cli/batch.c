@@ -47,6 +47,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,12 +140,13 @@ struct batch {
 	size_t		 inflight;	/* raw bytes of the slots in flight */
 	int		 need;		/* this thread waits for the head */
 	int		 asleep;	/* workers waiting for work */
-	int		 waking;	/* of them, signalled already */
+	int		 posted;	/* wake-ups sent them, not yet taken */
 	struct worker	*w;
 	int		 nw;		/* 0: all in this thread */
 	int		 quit;
 	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv_work, cv_done;
+	sem_t		 sem_work, sem_done;	/* wake-ups: semaphores keep
+						 * one sent before the wait */
 	struct out_hintmemo memo;	/* this thread's, without workers */
 };
 
@@ -433,10 +435,12 @@ worker(void *arg)
 			b->taken++;
 		if (b->taken == b->filled && !b->quit) {
 			b->asleep++;
-			pthread_cond_wait(&b->cv_work, &b->mu);
+			pthread_mutex_unlock(&b->mu);
+			while (sem_wait(&b->sem_work) < 0 && errno == EINTR)
+				;
+			pthread_mutex_lock(&b->mu);
 			b->asleep--;
-			if (b->waking > 0)
-				b->waking--;
+			b->posted--;
 			continue;
 		}
 		if (b->taken == b->filled)
@@ -450,7 +454,7 @@ worker(void *arg)
 		if (b->need && b->slots[b->emitted % b->nslots].done) {
 			b->need = 0;	/* one wake-up, lock released */
 			pthread_mutex_unlock(&b->mu);
-			pthread_cond_signal(&b->cv_done);
+			sem_post(&b->sem_done);
 			pthread_mutex_lock(&b->mu);
 		}
 	}
@@ -504,8 +508,10 @@ pool_emit(struct batch *b, unsigned long want, size_t size)
 			continue;
 		}
 		b->need = 1;
-		pthread_cond_wait(&b->cv_done, &b->mu);
-		b->need = 0;
+		pthread_mutex_unlock(&b->mu);
+		while (sem_wait(&b->sem_done) < 0 && errno == EINTR)
+			;
+		pthread_mutex_lock(&b->mu);
 	}
 }
 
@@ -560,11 +566,11 @@ msg_push(struct batch *b, const char *source, long long off, size_t from,
 	 * and made with the lock released, so that the worker does not wake
 	 * only to wait for it
 	 */
-	if ((wake = b->asleep > b->waking))
-		b->waking++;
+	if ((wake = b->asleep > b->posted))
+		b->posted++;
 	pthread_mutex_unlock(&b->mu);
 	if (wake)
-		pthread_cond_signal(&b->cv_work);
+		sem_post(&b->sem_work);
 	return (0);
 }
 
@@ -1030,8 +1036,8 @@ pool_start(struct batch *b, int jobs)
 	if ((b->w = calloc((size_t)jobs, sizeof(*b->w))) == NULL)
 		return (0);	/* all in this thread */
 	pthread_mutex_init(&b->mu, NULL);
-	pthread_cond_init(&b->cv_work, NULL);
-	pthread_cond_init(&b->cv_done, NULL);
+	sem_init(&b->sem_work, 0, 0);
+	sem_init(&b->sem_done, 0, 0);
 	/* this thread is one of the jobs */
 	for (b->nw = 0; b->nw < jobs - 1; b->nw++) {
 		b->w[b->nw].b = b;
@@ -1055,15 +1061,16 @@ pool_stop(struct batch *b)
 		if (b->nw > 0)
 			pool_emit(b, 1, 0);
 		b->quit = 1;
-		pthread_cond_broadcast(&b->cv_work);
+		for (; b->posted < b->asleep; b->posted++)
+			sem_post(&b->sem_work);
 		pthread_mutex_unlock(&b->mu);
 		for (k = 0; k < b->nw; k++) {
 			pthread_join(b->w[k].th, NULL);
 			out_hintmemo_free(&b->w[k].memo);
 		}
 		pthread_mutex_destroy(&b->mu);
-		pthread_cond_destroy(&b->cv_work);
-		pthread_cond_destroy(&b->cv_done);
+		sem_destroy(&b->sem_work);
+		sem_destroy(&b->sem_done);
 		free(b->w);
 	}
 	out_hintmemo_free(&b->memo);
