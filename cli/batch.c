@@ -1,7 +1,7 @@
 /*
  * batch.c - relayhint bounce over many messages
  *
- * Functions: batch_wanted, batch_run.
+ * Functions: batch_wanted, batch_stdin, batch_run.
  *
  * An admin with a postmaster mailbox full of bounces hands over what
  * they have: several files, a directory, a Maildir (cur/ and new/), an
@@ -12,20 +12,42 @@
  * person, then a summary by cause.  A progress line goes to standard
  * error when it is a terminal.
  *
- * Memory is bounded whatever the input: one message at a time, at most
- * max_size bytes of it (a larger one is counted as skipped, not
- * classified), read through a fixed block buffer.
- *
  * mbox: a message starts at a line beginning "From " that opens the
  * file or follows an empty line (so an unquoted "From " inside a
  * paragraph of an mboxo file does not split a message).  Lines
  * ">From ", ">>From " ... lose one '>' (mboxrd; for mboxo this differs
  * only on lines that were ">From " before quoting, which a bounce does
  * not depend on).
+ *
+ * Reading: every input, file or pipe, is read in large blocks
+ * (BATCH_CHUNK) and a message is handed on as a span of its block, not
+ * copied line by line; a block is reused once no message in it is in
+ * flight (a reference count, kept by this thread only).  Only a message
+ * with quoted lines is copied, to undo the quoting.  Of a message over
+ * max_size (counted as skipped, not classified) nothing is kept but the
+ * last bytes read, to find the next "From " line.
+ *
+ * Threads: with --jobs N (default: the online CPUs, at most
+ * BATCH_JOBS_MAX) this thread reads, prints the results strictly in
+ * input order (the output is the same for any N) and keeps the counts,
+ * and N - 1 workers classify and render the messages; while the queue is
+ * full this thread works too, on the newest message no worker took, so
+ * that the oldest, which it waits to print, is rarely its own.  The
+ * library keeps no state between calls but the thread-local budget, the
+ * knowledge base is read only, and each thread has its own memo of
+ * hints (out.c).  Memory is bounded whatever the input: at most
+ * BATCH_SLOTS_PER_JOB messages per job and BATCH_INFLIGHT_MAX bytes (or
+ * one message) in flight, each at most max_size bytes, so the blocks
+ * that hold them, their copies and their output are bounded too.  With
+ * --jobs 1 each message is classified and printed before the next is
+ * read.
  */
+#define _GNU_SOURCE		/* memmem (POSIX.1-2024; glibc asks for this) */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,20 +60,58 @@
 #include "cli.h"
 #include "jsonw.h"
 #include "mime.h"
+#include "rules.h"
 #include "text.h"
 #include "token.h"
 
-#define BATCH_BLOCK		65536
-#define BATCH_LINE_MAX		(1024 * 1024)	/* longer lines are cut */
+#define BATCH_CHUNK		(256 * 1024)	/* a block; read at once */
+#define BATCH_ROOM_MIN		(64 * 1024)	/* less room: a fresh block */
+#define BATCH_SPARE_MAX		8		/* idle blocks kept */
 #define BATCH_DIR_MAX		1000000		/* names per directory */
 #define BATCH_DEFAULT_MAX	(4u * 1024 * 1024)
+#define BATCH_JOBS_MAX		16
+#define BATCH_SLOTS_PER_JOB	8
+#define BATCH_INFLIGHT_MAX	(8 * 1024 * 1024)	/* raw bytes, unless
+							 * one message is more */
+#define BATCH_JSON_MAX		(1024 * 1024)	/* one record, as out.c */
+#define BATCH_LINE		4400		/* one line for a person */
+#define BATCH_TAIL		8		/* kept of a message too large */
+#define BATCH_KEEP_MAX		(256 * 1024)	/* a slot's buffers kept */
 
-struct reader {
-	int	 fd;
-	char	 b[BATCH_BLOCK];
-	size_t	 at, have;
-	long long off;			/* file offset of b[at] */
-	int	 eof;
+/* blk - a block of input; refs: the reader's and one per message in it */
+struct blk {
+	char	*p;
+	size_t	 cap;
+	int	 refs;
+	struct blk *next;	/* on the spare list */
+};
+
+/* slot - one message in flight: filled by the reader, worked, emitted */
+struct slot {
+	struct buf src;			/* its file */
+	long long off;			/* its "From " line, -1 if no mbox */
+	int	 toolarge;
+	size_t	 nq;			/* quoted lines in raw */
+	struct blk *blk;		/* holds raw (NULL when too large) */
+	const char *raw;
+	size_t	 rawlen;
+	/* set by slot_work */
+	const char *msg;		/* raw, or own when unquoted */
+	size_t	 len;
+	struct buf own;
+	struct bounce_result res;
+	int	 ci;			/* cause index; ncauses for none */
+	int	 rewritten;		/* out holds the rewritten message */
+	struct buf out;
+	struct buf line;		/* what is printed for it */
+	int	 busy;			/* being worked */
+	int	 done;			/* worked, not yet emitted */
+};
+
+struct worker {
+	struct batch	*b;
+	pthread_t	 th;
+	struct out_hintmemo memo;
 };
 
 struct batch {
@@ -63,65 +123,39 @@ struct batch {
 	unsigned long	*bycause;	/* per rule cause, + 1 for none */
 	int		 tty;
 	time_t		 lastprog;
-	struct buf	 msg, out, line;
-	struct bounce_result *res;
-	char		 pending[4400];	/* first message's line, held back */
+	struct bounce_result *res;	/* the first message's */
+	char		 pending[BATCH_LINE];	/* its line, held back */
 	int		 pend;
+	/* the reader */
+	int		 fd, eof;
+	struct blk	*blk;		/* being read into */
+	size_t		 have;		/* bytes in blk */
+	long long	 base;		/* input offset of blk->p[0] */
+	struct blk	*spare;
+	int		 nspare;
+	/* the messages in flight, and the threads that work them */
+	struct slot	*slots;
+	size_t		 nslots;
+	unsigned long	 filled, taken, emitted;
+	size_t		 inflight;	/* raw bytes of the slots in flight */
+	int		 need;		/* this thread waits for the head */
+	int		 asleep;	/* workers waiting for work */
+	int		 posted;	/* wake-ups sent them, not yet taken */
+	struct worker	*w;
+	int		 nw;		/* 0: all in this thread */
+	int		 quit;
+	pthread_mutex_t	 mu;
+	sem_t		 sem_work, sem_done;	/* wake-ups: semaphores keep
+						 * one sent before the wait */
+	struct out_hintmemo memo;	/* this thread's, without workers */
 };
 
 /* bytes already read from standard input to tell an mbox (batch_stdin) */
 static char stdin_head[8];
 static size_t stdin_headlen;
 
-/* rd_fill - more bytes into the block; 0 at end of input */
-static int
-rd_fill(struct reader *r)
-{
-	ssize_t	 n;
-
-	if (r->at > 0) {
-		memmove(r->b, r->b + r->at, r->have - r->at);
-		r->have -= r->at;
-		r->at = 0;
-	}
-	while (!r->eof && r->have < sizeof(r->b)) {
-		n = read(r->fd, r->b + r->have, sizeof(r->b) - r->have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r->eof = 1;
-			if (n < 0)
-				return (-1);
-			break;
-		}
-		r->have += (size_t)n;
-		break;
-	}
-	return (r->have > r->at);
-}
-
-/* rd_line - the next line with its newline into l (cut at BATCH_LINE_MAX) */
-static int
-rd_line(struct reader *r, struct buf *l)
-{
-	const char *nl;
-	size_t	 n;
-	int	 rc;
-
-	buf_reset(l);
-	for (;;) {
-		if (r->at >= r->have && (rc = rd_fill(r)) <= 0)
-			return (l->len > 0 ? 1 : rc);
-		nl = memchr(r->b + r->at, '\n', r->have - r->at);
-		n = nl ? (size_t)(nl - (r->b + r->at)) + 1 : r->have - r->at;
-		if (l->len < BATCH_LINE_MAX)
-			(void)buf_append(l, r->b + r->at, n);
-		r->at += n;
-		r->off += (long long)n;
-		if (nl != NULL)
-			return (1);
-	}
-}
+/* a bigger stdout buffer than stdio's 4 KiB when it is not a terminal */
+static char out_buf[256 * 1024];
 
 /* progress - "N messages" on a terminal, at most once a second */
 static void
@@ -177,6 +211,106 @@ src_str(const char *source, long long off, char *out, size_t len)
 }
 
 /*
+ * quoted - the mboxrd-quoted lines (">From ", ">>From " ...) of a
+ * message; with out, the message is copied there with one '>' less on
+ * each
+ */
+static size_t
+quoted(const char *p, size_t len, struct buf *out)
+{
+	const char *q, *k, *from = p;
+	size_t	 n = 0, at = 0;
+
+	while (at < len && (q = memmem(p + at, len - at, ">From ", 6)) !=
+	    NULL) {
+		for (k = q; k > p && k[-1] == '>'; k--)
+			;
+		if (k == p || k[-1] == '\n') {
+			n++;
+			if (out != NULL) {
+				(void)buf_append(out, from, (size_t)(k - from));
+				from = k + 1;
+			}
+		}
+		at = (size_t)(q - p) + 6;
+	}
+	if (out != NULL && n > 0)
+		(void)buf_append(out, from, (size_t)(p + len - from));
+	return (n);
+}
+
+/*
+ * slot_work - classify (or rewrite) one message and render what is
+ * printed for it; in a worker thread: touches nothing but the slot
+ */
+static void
+slot_work(const struct batch *b, struct slot *s, struct out_hintmemo *memo)
+{
+	const struct cli *c = b->c;
+	struct bounce_result *res = &s->res;
+	const char *body;
+	char	 where[4200], l[BATCH_LINE];
+	size_t	 hlen;
+
+	memset(res, 0, sizeof(*res));
+	verdict_init(&res->v);
+	buf_reset(&s->line);
+	s->rewritten = 0;
+	s->ci = c->kb.rules->ncauses;
+	s->msg = s->raw;
+	s->len = s->rawlen;
+	if (!c->json)
+		src_str(s->src.data, s->off, where, sizeof(where));
+	if (s->toolarge) {
+		if (c->json) {
+			buf_puts(&s->line, "{\"schema\":\"" JSONW_SCHEMA "\",");
+			jsonw_key(&s->line, "source");
+			jsonw_str(&s->line, s->src.data);
+			if (s->off >= 0)
+				buf_printf(&s->line, ",\"offset\":%lld", s->off);
+			buf_puts(&s->line, ",\"skipped\":\"larger than "
+			    "--max-message-size\"}\n");
+		} else {
+			snprintf(l, sizeof(l), "%s\tskipped: larger than "
+			    "--max-message-size\n", where);
+			buf_puts(&s->line, l);
+		}
+		return;
+	}
+	if (s->off >= 0) {
+		buf_reset(&s->own);
+		if (s->nq > 0 && quoted(s->raw, s->rawlen, &s->own) > 0) {
+			s->msg = s->own.data;
+			s->len = s->own.len;
+		}
+		/* the empty line an mbox writer adds after each message */
+		if (s->len >= 2 && s->msg[s->len - 1] == '\n' &&
+		    s->msg[s->len - 2] == '\n')
+			s->len--;
+	}
+	if (b->rewrite) {
+		buf_reset(&s->out);
+		s->rewritten = bounce_rewrite_message(&c->kb, &b->bo, s->msg,
+		    s->len, &s->out, res) > 0;
+	} else if (mime_split_message(s->msg, s->len, &hlen, &body) == 0)
+		bounce_classify(&c->kb, s->msg, hlen, body,
+		    s->len - (size_t)(body - s->msg), res);
+	else
+		explain_text(&c->kb, s->msg, s->len, &res->v);
+	if (res->v.cause != NULL && (s->ci = rules_cause_index(c->kb.rules,
+	    res->v.cause)) < 0)
+		s->ci = c->kb.rules->ncauses;
+	if (c->json)
+		out_verdict_json_buf(&s->line, c, &res->v, s->src.data, s->off,
+		    memo);
+	else {
+		snprintf(l, sizeof(l), "%s\t%s\t%s\n", where, res->v.cause ?
+		    res->v.cause : "-", res->v.status[0] ? res->v.status : "-");
+		buf_puts(&s->line, l);
+	}
+}
+
+/*
  * batch_line - one message's line for a person.  The first is held back:
  * when it stays the only message (a file saved with its "From " line),
  * the full report is printed instead, as for a single file.
@@ -196,154 +330,500 @@ batch_line(struct batch *b, const char *line)
 	fputs(line, stdout);
 }
 
-/* batch_one - classify (or rewrite) one message and report it */
+/* blk_put - one reference less; an unused block is kept or freed */
 static void
-batch_one(struct batch *b, const char *source, long long off, int toolarge)
+blk_put(struct batch *b, struct blk *k)
 {
-	struct bounce_result *res = b->res;
-	const char *body;
-	char	 path[4200], where[4200];
-	size_t	 hlen;
-	int	 ci;
-
-	b->n++;
-	memset(res, 0, sizeof(*res));
-	verdict_init(&res->v);
-	src_str(source, off, where, sizeof(where));
-	/* the empty line an mbox writer adds after each message */
-	if (off >= 0 && b->msg.len >= 2 && b->msg.data[b->msg.len - 1] == '\n'
-	    && b->msg.data[b->msg.len - 2] == '\n')
-		b->msg.len--;
-	if (toolarge) {
-		b->skipped++;
-		if (b->c->json) {
-			struct buf j;
-
-			buf_init(&j, 8192);
-			buf_puts(&j, "{\"schema\":\"" JSONW_SCHEMA "\",");
-			jsonw_key(&j, "source");
-			jsonw_str(&j, source);
-			if (off >= 0)
-				buf_printf(&j, ",\"offset\":%lld", off);
-			buf_puts(&j, ",\"skipped\":\"larger than --max-message-size"
-			    "\"}\n");
-			fwrite(j.data, 1, j.len, stdout);
-			buf_free(&j);
-		} else {
-			char	 l[4400];
-
-			snprintf(l, sizeof(l), "%s\tskipped: larger than "
-			    "--max-message-size\n", where);
-			batch_line(b, l);
-		}
+	if (k == NULL || --k->refs > 0)
+		return;
+	if (k->cap == BATCH_CHUNK && b->nspare < BATCH_SPARE_MAX) {
+		k->next = b->spare;
+		b->spare = k;
+		b->nspare++;
 		return;
 	}
-	if (b->rewrite) {
-		buf_reset(&b->out);
-		if (bounce_rewrite_message(&b->c->kb, &b->bo, b->msg.data,
-		    b->msg.len, &b->out, res) <= 0) {
-			buf_reset(&b->out);
-			(void)buf_append(&b->out, b->msg.data, b->msg.len);
+	free(k->p);
+	free(k);
+}
+
+/* blk_get - a block of at least cap bytes, referenced once */
+static struct blk *
+blk_get(struct batch *b, size_t cap)
+{
+	struct blk *k;
+
+	if (cap <= BATCH_CHUNK && (k = b->spare) != NULL) {
+		b->spare = k->next;
+		b->nspare--;
+	} else {
+		if (cap < BATCH_CHUNK)
+			cap = BATCH_CHUNK;
+		if ((k = malloc(sizeof(*k))) == NULL)
+			return (NULL);
+		if ((k->p = malloc(cap)) == NULL) {
+			free(k);
+			return (NULL);
 		}
-		out_name(b, source, off, path, sizeof(path));
-		if (token_write_mode(path, b->out.data ? b->out.data : "",
-		    b->out.len, 0644, geteuid(), getegid()) < 0) {
+		k->cap = cap;
+	}
+	k->refs = 1;
+	k->next = NULL;
+	return (k);
+}
+
+/* slot_emit - print one worked message, count it, let its block go */
+static void
+slot_emit(struct batch *b, struct slot *s)
+{
+	char	 path[4200];
+
+	b->n++;
+	if (s->toolarge)
+		b->skipped++;
+	else if (b->rewrite) {
+		out_name(b, s->src.data, s->off, path, sizeof(path));
+		if (token_write_mode(path, s->rewritten ? s->out.data :
+		    s->len > 0 ? s->msg : "", s->rewritten ? s->out.len :
+		    s->len, 0644, geteuid(), getegid()) < 0) {
 			fprintf(stderr, "relayhint: %s: %s\n", path,
 			    strerror(errno));
 			b->errors++;
 		} else
 			b->written++;
-	} else if (mime_split_message(b->msg.data, b->msg.len, &hlen,
-	    &body) == 0)
-		bounce_classify(&b->c->kb, b->msg.data, hlen, body,
-		    b->msg.len - (size_t)(body - b->msg.data), res);
-	else
-		explain_text(&b->c->kb, b->msg.data, b->msg.len, &res->v);
-	if (res->v.cause != NULL)
-		b->found++;
-	ci = res->v.cause ? rules_cause_index(b->c->kb.rules, res->v.cause) :
-	    -1;
-	b->bycause[ci >= 0 ? ci : b->c->kb.rules->ncauses]++;
-	b->c->source = source;
-	b->c->offset = off;
-	if (b->c->json)
-		out_verdict_json(stdout, b->c, &res->v);
-	else
-	{
-		char	 l[4400];
-
-		snprintf(l, sizeof(l), "%s\t%s\t%s\n", where, res->v.cause ?
-		    res->v.cause : "-", res->v.status[0] ? res->v.status : "-");
-		batch_line(b, l);
 	}
-	b->c->source = NULL;
-	progress(b, 0);
+	if (!s->toolarge) {
+		if (s->res.v.cause != NULL)
+			b->found++;
+		b->bycause[s->ci]++;
+	}
+	if (b->c->json)
+		fwrite(s->line.data, 1, s->line.len, stdout);
+	else
+		batch_line(b, s->line.data ? s->line.data : "");
+	if (b->n == 1)
+		memcpy(b->res, &s->res, sizeof(*b->res));
+	if (!s->toolarge)
+		progress(b, 0);
+	blk_put(b, s->blk);
+	s->blk = NULL;
+	/* a large message's copies are not kept for the next */
+	if (s->own.cap > BATCH_KEEP_MAX) {
+		buf_free(&s->own);
+		buf_init(&s->own, b->bo.max_size + 1);
+	}
+	if (s->out.cap > BATCH_KEEP_MAX) {
+		buf_free(&s->out);
+		buf_init(&s->out, b->bo.max_size * 2 + 1024 * 1024);
+	}
 }
 
-/* add_line - a line to the message; 1 when it went over the limit */
-static int
-add_line(struct batch *b, const char *s, size_t n)
+/* worker - work the slots in the order they were filled */
+static void *
+worker(void *arg)
 {
-	if (b->msg.len + n > b->bo.max_size)
+	struct worker *w = arg;
+	struct batch *b = w->b;
+	struct slot *s;
+
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		/* skip what the reader took (and may have printed) */
+		if (b->taken < b->emitted)
+			b->taken = b->emitted;
+		while (b->taken < b->filled &&
+		    b->slots[b->taken % b->nslots].busy)
+			b->taken++;
+		if (b->taken == b->filled && !b->quit) {
+			b->asleep++;
+			pthread_mutex_unlock(&b->mu);
+			while (sem_wait(&b->sem_work) < 0 && errno == EINTR)
+				;
+			pthread_mutex_lock(&b->mu);
+			b->asleep--;
+			b->posted--;
+			continue;
+		}
+		if (b->taken == b->filled)
+			break;
+		s = &b->slots[b->taken++ % b->nslots];
+		s->busy = 1;
+		pthread_mutex_unlock(&b->mu);
+		slot_work(b, s, &w->memo);
+		pthread_mutex_lock(&b->mu);
+		s->done = 1;
+		if (b->need && b->slots[b->emitted % b->nslots].done) {
+			b->need = 0;	/* one wake-up, lock released */
+			pthread_mutex_unlock(&b->mu);
+			sem_post(&b->sem_done);
+			pthread_mutex_lock(&b->mu);
+		}
+	}
+	pthread_mutex_unlock(&b->mu);
+	return (NULL);
+}
+
+/*
+ * pool_emit - print the worked messages at the head of the queue, in
+ * order, until fewer than want are in flight and the next size bytes fit
+ * in BATCH_INFLIGHT_MAX.  Meanwhile this thread works the slots no
+ * worker has taken (it is one of the --jobs), and sleeps only when all
+ * are taken.  Called with the lock held.
+ */
+static void
+pool_emit(struct batch *b, unsigned long want, size_t size)
+{
+	struct slot *s;
+	unsigned long i;
+
+	for (;;) {
+		while (b->emitted < b->filled &&
+		    (s = &b->slots[b->emitted % b->nslots])->done) {
+			pthread_mutex_unlock(&b->mu);
+			b->inflight -= s->rawlen;
+			slot_emit(b, s);
+			pthread_mutex_lock(&b->mu);
+			s->done = s->busy = 0;
+			b->emitted++;
+		}
+		if (b->filled - b->emitted < want && (b->filled == b->emitted ||
+		    b->inflight + size <= BATCH_INFLIGHT_MAX))
+			return;
+		/*
+		 * the newest message no worker took: the workers go on
+		 * with the older ones meanwhile, so that the head of the
+		 * queue is rarely held up by this thread's work
+		 */
+		if (b->taken < b->emitted)
+			b->taken = b->emitted;
+		for (i = b->filled; i > b->taken; i--)
+			if (!b->slots[(i - 1) % b->nslots].busy)
+				break;
+		if (i > b->taken) {
+			s = &b->slots[(i - 1) % b->nslots];
+			s->busy = 1;
+			pthread_mutex_unlock(&b->mu);
+			slot_work(b, s, &b->memo);
+			pthread_mutex_lock(&b->mu);
+			s->done = 1;
+			continue;
+		}
+		b->need = 1;
+		pthread_mutex_unlock(&b->mu);
+		while (sem_wait(&b->sem_done) < 0 && errno == EINTR)
+			;
+		pthread_mutex_lock(&b->mu);
+	}
+}
+
+/* slot_next - a free slot for a message of size bytes */
+static struct slot *
+slot_next(struct batch *b, size_t size)
+{
+	if (b->nw == 0)
+		return (&b->slots[0]);
+	pthread_mutex_lock(&b->mu);
+	pool_emit(b, b->nslots, size);
+	pthread_mutex_unlock(&b->mu);
+	return (&b->slots[b->filled % b->nslots]);
+}
+
+/*
+ * msg_push - the message raw[from, to) of the current block (nothing
+ * when too large) to be worked and printed in its turn
+ */
+static int
+msg_push(struct batch *b, const char *source, long long off, size_t from,
+    size_t to, int toolarge, size_t nq)
+{
+	struct slot *s = slot_next(b, toolarge ? 0 : to - from);
+	int	 wake;
+
+	buf_reset(&s->src);
+	if (buf_puts(&s->src, source) < 0)
+		return (-1);
+	s->off = off;
+	s->toolarge = toolarge;
+	s->nq = nq;
+	s->blk = NULL;
+	s->raw = "";
+	s->rawlen = 0;
+	if (!toolarge) {
+		s->blk = b->blk;
+		s->blk->refs++;
+		s->raw = b->blk->p + from;
+		s->rawlen = to - from;
+	}
+	if (b->nw == 0) {
+		slot_work(b, s, &b->memo);
+		slot_emit(b, s);
+		return (0);
+	}
+	b->inflight += s->rawlen;
+	pthread_mutex_lock(&b->mu);
+	b->filled++;
+	/*
+	 * a wake-up is a system call: one per sleeping worker is enough,
+	 * and made with the lock released, so that the worker does not wake
+	 * only to wait for it
+	 */
+	if ((wake = b->asleep > b->posted))
+		b->posted++;
+	pthread_mutex_unlock(&b->mu);
+	if (wake)
+		sem_post(&b->sem_work);
+	return (0);
+}
+
+/*
+ * rd_more - read once more into the block, keeping its bytes from keep
+ * on; when the room left is small they move to the front of the block
+ * or to a fresh one, and *shift says by how much they moved down.
+ * Returns the bytes read, 0 at the end of input, -1 on error.
+ */
+static ssize_t
+rd_more(struct batch *b, size_t keep, size_t *shift)
+{
+	struct blk *k = b->blk, *nk;
+	size_t	 n = b->have - keep;
+	ssize_t	 got;
+
+	*shift = 0;
+	if (k->cap - b->have < BATCH_ROOM_MIN) {
+		if (k->refs == 1 && n <= k->cap / 2)
+			memmove(k->p, k->p + keep, n);
+		else {
+			if ((nk = blk_get(b, n * 2)) == NULL)
+				return (-1);
+			memcpy(nk->p, k->p + keep, n);
+			blk_put(b, k);
+			b->blk = k = nk;
+		}
+		*shift = keep;
+		b->have = n;
+		b->base += (long long)keep;
+	}
+	do
+		got = read(b->fd, k->p + b->have, k->cap - b->have);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return (-1);
+	if (got == 0)
+		b->eof = 1;
+	b->have += (size_t)got;
+	return (got);
+}
+
+/*
+ * sep_at - whether the "From " line after the newline at h starts a
+ * message: the line before it, from lo (the message's first byte) on,
+ * is empty ("\n" or "\r\n").  far: the bytes before lo were dropped
+ * (a message too large), and h > lo + 1.
+ */
+static int
+sep_at(const char *p, size_t lo, size_t h, int far)
+{
+	if (!far && h == lo)
 		return (1);
-	return (buf_append(&b->msg, s, n) < 0);
+	if (p[h - 1] == '\n')
+		return (1);
+	return (p[h - 1] == '\r' && ((!far && h - 1 == lo) || p[h - 2] ==
+	    '\n'));
+}
+
+typedef unsigned char v16u __attribute__((vector_size(16)));
+typedef signed char v16s __attribute__((vector_size(16)));
+
+/*
+ * next_nf - the first i in [at, end - 1) with p[i] a newline or '>' and
+ * p[i + 1] 'F', or -1: where a "From " line or a quoted ">From " line
+ * may be.  Two bytes at a time, sixteen positions per step (GCC and
+ * clang vectors: SSE2 on amd64, NEON on arm64, plain code elsewhere), as
+ * a pair is rare in mail where '\n' alone is every 70 bytes.
+ */
+static size_t
+next_nf(const char *p, size_t at, size_t end)
+{
+	v16u	 x, y, nl, gt, f;
+	v16s	 m;
+	unsigned long long w[2];
+	int	 k;
+
+	memset(&nl, '\n', sizeof(nl));
+	memset(&gt, '>', sizeof(gt));
+	memset(&f, 'F', sizeof(f));
+	for (; at + 17 <= end; at += 16) {
+		memcpy(&x, p + at, 16);
+		memcpy(&y, p + at + 1, 16);
+		m = ((x == nl) | (x == gt)) & (y == f);
+		memcpy(w, &m, sizeof(w));
+		if ((w[0] | w[1]) == 0)
+			continue;
+		for (k = 0; k < 16; k++)
+			if (m[k])
+				return (at + (size_t)k);
+	}
+	for (; at + 1 < end; at++)
+		if ((p[at] == '\n' || p[at] == '>') && p[at + 1] == 'F')
+			return (at);
+	return ((size_t)-1);
+}
+
+/*
+ * scan - the body of a message from *at on, to the newline before the
+ * next message's "From " line (returned) or -1 when there is none in
+ * [*at, end): *at is then where to go on when more is read.  Counts the
+ * quoted lines in *nq (not when far).
+ */
+static size_t
+scan(const char *p, size_t lo, size_t *at, size_t end, int far, int eof,
+    size_t *nq)
+{
+	size_t	 i, k;
+
+	while ((i = next_nf(p, *at, end)) != (size_t)-1) {
+		if (i + 6 > end && !eof) {
+			*at = i;	/* not all read yet */
+			return ((size_t)-1);
+		}
+		*at = i + 1;
+		if (i + 6 > end || memcmp(p + i + 1, "From ", 5) != 0)
+			continue;
+		if (p[i] == '\n') {
+			if (sep_at(p, lo, i, far))
+				return (i);
+		} else if (!far) {
+			for (k = i; k > lo && p[k - 1] == '>'; k--)
+				;
+			if (k == lo || p[k - 1] == '\n')
+				(*nq)++;
+		}
+	}
+	if (end > *at + 1)
+		*at = end - 1;
+	return ((size_t)-1);
+}
+
+/* rd_mbox - the messages of an mbox whose first "From " line is at at */
+static int
+rd_mbox(struct batch *b, const char *source, size_t at)
+{
+	const char *nl;
+	size_t	 body, pos, end, h, sh, old, t, drop, nq;
+	size_t	 max = (size_t)b->bo.max_size;
+	long long off;
+	int	 far;
+
+	for (;;) {
+		/* the "From " line: only where it starts and ends matter */
+		off = b->base + (long long)at;
+		pos = at;
+		while ((nl = memchr(b->blk->p + pos, '\n', b->have - pos)) ==
+		    NULL && !b->eof) {
+			old = b->have;
+			if (rd_more(b, old, &sh) < 0)
+				return (-1);
+			pos = old - sh;
+		}
+		body = nl != NULL ? (size_t)(nl - b->blk->p) + 1 : b->have;
+		/* the message: up to an empty line and a "From " line */
+		far = 0;
+		nq = 0;
+		pos = body;
+		for (;;) {
+			h = scan(b->blk->p, body, &pos, b->have, far, b->eof,
+			    &nq);
+			if (h != (size_t)-1) {
+				end = h + 1;
+				break;
+			}
+			if (b->eof) {
+				end = b->have;
+				break;
+			}
+			/* too large for sure (a quoted line cut at the end
+			 * may count one byte less) */
+			if (!far && b->have - body - nq > max + 1)
+				far = 1;
+			if (far && b->have - body > BATCH_TAIL) {
+				/* keep the last bytes, enough for sep_at */
+				t = BATCH_TAIL;
+				drop = b->have - t - body;
+				memmove(b->blk->p + body, b->blk->p + b->have -
+				    t, t);
+				b->base += (long long)drop;
+				b->have = body + t;
+				pos -= drop;
+			}
+			if (rd_more(b, body, &sh) < 0)
+				return (-1);
+			body -= sh;
+			pos -= sh;
+		}
+		if (!far && end - body - nq > max)
+			far = 1;
+		if (msg_push(b, source, off, body, end, far, nq) < 0)
+			return (-1);
+		if (end == b->have && b->eof)
+			return (0);
+		at = end;
+	}
+}
+
+/* rd_whole - an input that is not an mbox: one message */
+static int
+rd_whole(struct batch *b, const char *source, size_t at)
+{
+	size_t	 sh;
+	int	 big = 0;
+
+	while (!b->eof) {
+		if (b->have - at > (size_t)b->bo.max_size) {
+			big = 1;	/* not kept */
+			b->have = at;
+		}
+		if (rd_more(b, at, &sh) < 0)
+			return (-1);
+		at -= sh;
+	}
+	if (b->have - at > (size_t)b->bo.max_size)
+		big = 1;
+	if (!big && b->have == at)
+		return (0);
+	return (msg_push(b, source, -1, at, b->have, big, 0));
 }
 
 /* batch_fd - one input: an mbox when it starts "From ", else one message */
 static int
 batch_fd(struct batch *b, int fd, const char *source)
 {
-	struct reader *r;
-	long long start = -1;
-	int	 rc, mbox, big = 0, prev_empty = 1;
-	const char *s;
+	size_t	 at, sh;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return (-1);
-	r->fd = fd;
+	b->fd = fd;
+	b->eof = 0;
+	if (b->blk == NULL || b->blk->cap - b->have < BATCH_ROOM_MIN) {
+		/* nothing of the last input is kept: a fresh block */
+		if (b->blk == NULL || b->blk->refs > 1) {
+			blk_put(b, b->blk);
+			if ((b->blk = blk_get(b, BATCH_CHUNK)) == NULL)
+				return (-1);
+		}
+		b->have = 0;
+	}
+	at = b->have;
+	b->base = -(long long)at;
 	if (fd == STDIN_FILENO && stdin_headlen > 0) {
-		memcpy(r->b, stdin_head, stdin_headlen);
-		r->have = stdin_headlen;
+		memcpy(b->blk->p + b->have, stdin_head, stdin_headlen);
+		b->have += stdin_headlen;
 		stdin_headlen = 0;
 	}
-	if ((rc = rd_fill(r)) < 0) {
-		free(r);
-		return (-1);
+	while (b->have - at < 5 && !b->eof) {
+		if (rd_more(b, at, &sh) < 0)
+			return (-1);
+		at -= sh;
 	}
-	mbox = r->have >= 5 && memcmp(r->b, "From ", 5) == 0;
-	buf_reset(&b->msg);
-	while ((rc = rd_line(r, &b->line)) > 0) {
-		s = b->line.data;
-		if (mbox && b->line.len >= 5 && memcmp(s, "From ", 5) == 0 &&
-		    prev_empty) {
-			if (start >= 0)
-				batch_one(b, source, start, big);
-			start = r->off - (long long)b->line.len;
-			buf_reset(&b->msg);
-			big = 0;
-			prev_empty = 0;
-			continue;
-		}
-		prev_empty = b->line.len == 1 || (b->line.len == 2 &&
-		    s[0] == '\r');
-		if (mbox && b->line.len > 5 && s[0] == '>') {
-			size_t	 k = strspn(s, ">");
-
-			if (k + 5 <= b->line.len && memcmp(s + k, "From ", 5)
-			    == 0) {
-				s++;	/* mboxrd: one level of quoting less */
-				if (!big)
-					big = add_line(b, s, b->line.len - 1);
-				continue;
-			}
-		}
-		if (!big)
-			big = add_line(b, s, b->line.len);
-	}
-	if (rc == 0 && (start >= 0 || (!mbox && (b->msg.len > 0 || big))))
-		batch_one(b, source, mbox ? start : -1, big);
-	free(r);
-	return (rc < 0 ? -1 : 0);
+	if (b->have - at >= 5 && memcmp(b->blk->p + at, "From ", 5) == 0)
+		return (rd_mbox(b, source, at));
+	return (rd_whole(b, source, at));
 }
 
 /* name_cmp - directory entries in a stable order */
@@ -460,11 +940,11 @@ summary(const struct batch *b)
 static int
 second_from(int fd)
 {
-	char	 b[BATCH_BLOCK + 8];
+	char	 b[BATCH_CHUNK / 16 + 8];
 	size_t	 keep = 0, i;
 	ssize_t	 n;
 
-	while ((n = read(fd, b + keep, BATCH_BLOCK)) > 0) {
+	while ((n = read(fd, b + keep, BATCH_CHUNK / 16)) > 0) {
 		n += (ssize_t)keep;
 		for (i = 0; i + 7 <= (size_t)n; i++)
 			if (b[i] == '\n' && b[i + 1] == '\n' &&
@@ -527,6 +1007,91 @@ batch_stdin(char *head, size_t *len)
 	return (*len == 5 && memcmp(head, "From ", 5) == 0);
 }
 
+/* pool_start - the slots, and for more than one job the worker threads */
+static int
+pool_start(struct batch *b, int jobs)
+{
+	size_t	 i;
+	long	 cpus;
+
+	if (jobs <= 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = cpus > BATCH_JOBS_MAX ? BATCH_JOBS_MAX : cpus > 0 ?
+		    (int)cpus : 1;
+	}
+	if (jobs > BATCH_JOBS_MAX)
+		jobs = BATCH_JOBS_MAX;
+	b->nslots = jobs > 1 ? (size_t)jobs * BATCH_SLOTS_PER_JOB : 1;
+	if ((b->slots = calloc(b->nslots, sizeof(*b->slots))) == NULL)
+		return (-1);
+	for (i = 0; i < b->nslots; i++) {
+		buf_init(&b->slots[i].src, 64 * 1024);
+		buf_init(&b->slots[i].own, b->bo.max_size + 1);
+		buf_init(&b->slots[i].out, b->bo.max_size * 2 + 1024 * 1024);
+		buf_init(&b->slots[i].line, BATCH_JSON_MAX);
+	}
+	out_hintmemo_init(&b->memo, b->c);
+	if (jobs == 1)
+		return (0);
+	if ((b->w = calloc((size_t)jobs, sizeof(*b->w))) == NULL)
+		return (0);	/* all in this thread */
+	pthread_mutex_init(&b->mu, NULL);
+	sem_init(&b->sem_work, 0, 0);
+	sem_init(&b->sem_done, 0, 0);
+	/* this thread is one of the jobs */
+	for (b->nw = 0; b->nw < jobs - 1; b->nw++) {
+		b->w[b->nw].b = b;
+		out_hintmemo_init(&b->w[b->nw].memo, b->c);
+		if (pthread_create(&b->w[b->nw].th, NULL, worker,
+		    &b->w[b->nw]) != 0)
+			break;	/* fewer threads; none: all in this one */
+	}
+	return (0);
+}
+
+/* pool_stop - print what is still in flight; end the threads */
+static void
+pool_stop(struct batch *b)
+{
+	size_t	 i;
+	int	 k;
+
+	if (b->w != NULL) {
+		pthread_mutex_lock(&b->mu);
+		if (b->nw > 0)
+			pool_emit(b, 1, 0);
+		b->quit = 1;
+		for (; b->posted < b->asleep; b->posted++)
+			sem_post(&b->sem_work);
+		pthread_mutex_unlock(&b->mu);
+		for (k = 0; k < b->nw; k++) {
+			pthread_join(b->w[k].th, NULL);
+			out_hintmemo_free(&b->w[k].memo);
+		}
+		pthread_mutex_destroy(&b->mu);
+		sem_destroy(&b->sem_work);
+		sem_destroy(&b->sem_done);
+		free(b->w);
+	}
+	out_hintmemo_free(&b->memo);
+	for (i = 0; b->slots != NULL && i < b->nslots; i++) {
+		blk_put(b, b->slots[i].blk);
+		buf_free(&b->slots[i].src);
+		buf_free(&b->slots[i].own);
+		buf_free(&b->slots[i].out);
+		buf_free(&b->slots[i].line);
+	}
+	free(b->slots);
+	blk_put(b, b->blk);
+	while (b->spare != NULL) {
+		struct blk *sp = b->spare;
+
+		b->spare = sp->next;
+		free(sp->p);
+		free(sp);
+	}
+}
+
 /* batch_run - every message of every input; exit status as bounce's */
 int
 batch_run(struct cli *c, const struct bounce_opts *bo, int rewrite,
@@ -550,20 +1115,21 @@ batch_run(struct cli *c, const struct bounce_opts *bo, int rewrite,
 		return (EXIT_USAGE);
 	}
 	b.tty = isatty(STDERR_FILENO);
-	b.res = malloc(sizeof(*b.res));
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
+	b.res = calloc(1, sizeof(*b.res));
 	b.bycause = calloc((size_t)c->kb.rules->ncauses + 1,
 	    sizeof(*b.bycause));
-	if (b.res == NULL || b.bycause == NULL) {
+	if (b.res == NULL || b.bycause == NULL || pool_start(&b, c->jobs) < 0) {
 		free(b.res);
 		free(b.bycause);
+		free(b.slots);
 		fprintf(stderr, "relayhint: out of memory\n");
 		return (EXIT_USAGE);
 	}
-	buf_init(&b.msg, b.bo.max_size + BATCH_LINE_MAX);
-	buf_init(&b.line, BATCH_LINE_MAX + BATCH_BLOCK);
-	buf_init(&b.out, b.bo.max_size * 2 + 1024 * 1024);
 	for (i = 0; i < nargs; i++)
 		batch_path(&b, args[i], 0);
+	pool_stop(&b);
 	progress(&b, 1);
 	if (!c->json && b.n == 1 && b.pend && b.skipped == 0)
 		out_verdict_text(stdout, c, &b.res->v);
@@ -572,9 +1138,6 @@ batch_run(struct cli *c, const struct bounce_opts *bo, int rewrite,
 			fputs(b.pending, stdout);
 		summary(&b);
 	}
-	buf_free(&b.msg);
-	buf_free(&b.line);
-	buf_free(&b.out);
 	free(b.res);
 	free(b.bycause);
 	rc = b.errors > 0 ? EXIT_USAGE : b.found > 0 ? 0 : EXIT_NOCAUSE;

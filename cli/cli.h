@@ -32,6 +32,24 @@ struct cli {
 	const char	*in;		/* the input explain read, for the
 					 * "read" span; NULL elsewhere */
 	size_t		 inlen;
+	int		 jobs;		/* bounce over many messages: threads
+					 * (0: one per online CPU) */
+};
+
+/*
+ * out_hintmemo - the rendered hint members per cause, for one run in one
+ * language and one thread (out.c); at most OUT_HINTMEMO_MAX causes
+ */
+#define OUT_HINTMEMO_MAX	64
+
+struct out_hintmemo {
+	const struct cli *c;
+	int	 n;
+	struct {
+		const char *cause;	/* points into c->kb; NULL: none */
+		char	*json;
+		size_t	 len;
+	}	 e[OUT_HINTMEMO_MAX];
 };
 
 /* batch_wanted - "bounce" arguments that call for batch mode */
@@ -88,6 +106,18 @@ int	cli_read_pass(const char *path, struct buf *b, FILE *pass);
 
 /* out_verdict_json - one JSON object (one line) for a verdict and its hint */
 void	out_verdict_json(FILE *, const struct cli *, const struct verdict *);
+
+/*
+ * out_verdict_json_buf - the same appended to a buffer, with the batch's
+ * source and offset (NULL, -1: none) and a memo of hints (or NULL)
+ */
+void	out_verdict_json_buf(struct buf *, const struct cli *,
+	    const struct verdict *, const char *source, long long offset,
+	    struct out_hintmemo *);
+
+/* out_hintmemo_init, out_hintmemo_free - a memo for out_verdict_json_buf */
+void	out_hintmemo_init(struct out_hintmemo *, const struct cli *);
+void	out_hintmemo_free(struct out_hintmemo *);
 
 /* out_verdict_text - the human report of a verdict and its hint */
 void	out_verdict_text(FILE *, const struct cli *, const struct verdict *);

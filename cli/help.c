@@ -27,7 +27,7 @@ static const struct {
 	{ "bounce",
 	"usage: relayhint bounce [--rewrite [--output-dir DIR]] [--postmaster]\n"
 	"                        [--language L] [--json]\n"
-	"                        [--max-message-size BYTES]\n"
+	"                        [--max-message-size BYTES] [--jobs N]\n"
 	"                        FILE|DIR|MBOX|- ...\n"
 	"Classify a bounce or delay notice; many of them from several files,\n"
 	"a directory, a Maildir or an mbox (also on standard input): one line\n"
@@ -40,6 +40,7 @@ static const struct {
 	"  --max-message-size BYTES  larger messages pass unchanged\n"
 	"                   (max_message_size, default 4m)\n"
 	"  --output-dir DIR with --rewrite over many messages: write each there\n"
+	"  --jobs N         over many messages: N threads (default: the CPUs)\n"
 	"Exit: 0 cause found, 1 no cause, 2 usage or input error.\n" },
 	{ "scan",
 	"usage: relayhint scan [--json] [--language L] [--metrics FILE]\n"

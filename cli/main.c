@@ -9,6 +9,7 @@
  * cause, 2 usage or input error, 78 (EX_CONFIG) a rules or catalog file
  * that does not load.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,7 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 		{ "language", required_argument, NULL, 'l' },
 		{ "max-message-size", required_argument, NULL, 'm' },
 		{ "output-dir", required_argument, NULL, 'o' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -116,8 +118,23 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 
 	memset(&bo, 0, sizeof(bo));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "rpjl:m:o:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "rpjl:m:o:J:h", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'J': {
+			char	*e;
+			long	 n;
+
+			errno = 0;
+			n = strtol(optarg, &e, 10);
+			if (errno != 0 || e == optarg || *e != '\0' || n < 1 ||
+			    n > 1024) {
+				fprintf(stderr, "relayhint: --jobs: a number "
+				    "from 1 to 1024, not \"%s\"\n", optarg);
+				return (EXIT_USAGE);
+			}
+			c->jobs = (int)n;
+			break;
+		}
 		case 'r':
 			rewrite = 1;
 			break;

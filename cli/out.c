@@ -1,8 +1,8 @@
 /*
  * out.c - how relayhint prints a verdict: for people and as JSON
  *
- * Functions: cli_read_all, cli_read_pass, out_verdict_json, out_verdict_text,
- * out_hint_json_members.
+ * Functions: cli_read_all, cli_read_pass, out_verdict_json, out_verdict_json_buf,
+ * out_verdict_text, out_hint_json_members, out_hintmemo_init, out_hintmemo_free.
  *
  * The JSON object always has the same members (null when unknown) so
  * that scripts can rely on them: form, provider, cause, area, evidence,
@@ -15,8 +15,15 @@
  * The three ndr members are set for a Microsoft-generated NDR: who wrote
  * it ("exchange-online", "outlook.com", "exchange-onprem"), its
  * generating server and the Message-ID of the message that bounced.
+ *
+ * Over many messages (bounce on an mbox) the hint members are the same
+ * for every message with the same cause: an out_hintmemo keeps them
+ * rendered, one entry per cause met (at most OUT_HINTMEMO_MAX; past that
+ * they are rendered each time), so a hint is escaped once per run, not
+ * once per message.  A memo belongs to one thread.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -145,6 +152,127 @@ read_span(const struct cli *c, const struct verdict *v)
 	return ((long)(v->read_at - c->in));
 }
 
+/* out_hintmemo_init - an empty memo for c's hints in c's language */
+void
+out_hintmemo_init(struct out_hintmemo *m, const struct cli *c)
+{
+	memset(m, 0, sizeof(*m));
+	m->c = c;
+}
+
+/* out_hintmemo_free - its rendered hints */
+void
+out_hintmemo_free(struct out_hintmemo *m)
+{
+	int	 i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->e[i].json);
+	m->n = 0;
+}
+
+/*
+ * hint_members - out_hint_json_members through the memo.  The key is
+ * the cause pointer: a verdict's cause points into the knowledge base,
+ * which does not change during a run, so one pointer is one string.
+ */
+static void
+hint_members(struct buf *b, const struct cli *c, const char *cause,
+    struct out_hintmemo *m)
+{
+	struct buf one;
+	int	 i;
+
+	if (m == NULL || m->c != c) {
+		out_hint_json_members(b, c, cause);
+		return;
+	}
+	for (i = 0; i < m->n; i++)
+		if (m->e[i].cause == cause) {
+			buf_append(b, m->e[i].json, m->e[i].len);
+			return;
+		}
+	if (m->n == OUT_HINTMEMO_MAX) {
+		out_hint_json_members(b, c, cause);
+		return;
+	}
+	buf_init(&one, b->max);
+	out_hint_json_members(&one, c, cause);
+	if (one.overflow || one.data == NULL) {
+		buf_free(&one);
+		out_hint_json_members(b, c, cause);
+		return;
+	}
+	m->e[m->n].cause = cause;
+	m->e[m->n].json = one.data;
+	m->e[m->n].len = one.len;
+	m->n++;
+	buf_append(b, one.data, one.len);
+}
+
+/* key - a member name that needs no escaping, and its colon */
+#define key(b, k)	buf_append((b), "\"" k "\":", sizeof(k) + 2)
+
+/* opt_lit - opt_str for a member name that needs no escaping */
+static void
+opt_lit(struct buf *b, const char *k, size_t klen, const char *v)
+{
+	buf_append(b, k, klen);
+	if (v != NULL && v[0])
+		jsonw_str(b, v);
+	else
+		buf_append(b, "null", 4);
+	buf_putc(b, ',');
+}
+
+#define OPT(b, k, v)	opt_lit((b), "\"" k "\":", sizeof(k) + 2, (v))
+
+/*
+ * out_verdict_json_buf - one line of JSON appended to b; source and
+ * offset (>= 0) name where a message of a batch came from (NULL: none);
+ * memo (may be NULL) keeps the rendered hints of this thread
+ */
+void
+out_verdict_json_buf(struct buf *b, const struct cli *c,
+    const struct verdict *v, const char *source, long long offset,
+    struct out_hintmemo *memo)
+{
+	buf_puts(b, "{\"schema\":\"" JSONW_SCHEMA "\",");
+	if (source != NULL) {
+		/* batch: where the message came from */
+		OPT(b, "source", source);
+		if (offset >= 0)
+			buf_printf(b, "\"offset\":%lld,", offset);
+	}
+	OPT(b, "form", form_name(v->form));
+	OPT(b, "provider", v->provider == PROVIDER_M365 ? "m365" : NULL);
+	OPT(b, "cause", v->cause);
+	OPT(b, "area", v->area);
+	OPT(b, "evidence", evidence_name(v->evidence));
+	key(b, "read");
+	if (read_span(c, v) >= 0)
+		buf_printf(b, "{\"offset\":%ld,\"length\":%zu},",
+		    read_span(c, v), v->read_len);
+	else
+		buf_append(b, "null,", 5);
+	key(b, "smtp_code");
+	if (v->smtp_code)
+		buf_printf(b, "%d,", v->smtp_code);
+	else
+		buf_append(b, "null,", 5);
+	OPT(b, "enhanced_code", v->status);
+	OPT(b, "server_id", v->server_id);
+	OPT(b, "relay", v->relay);
+	OPT(b, "queue_id", v->queue_id);
+	OPT(b, "recipient", v->recipient);
+	OPT(b, "reply", v->reply);
+	OPT(b, "ndr", ndr_kind_name(v->ndr_kind));
+	OPT(b, "ndr_server", v->ndr_server);
+	OPT(b, "original_message_id", v->orig_msgid);
+	hint_members(b, c, v->cause, memo);
+	buf_append(b, "}\n", 2);
+}
+
 /* out_verdict_json - one line of JSON */
 void
 out_verdict_json(FILE *fp, const struct cli *c, const struct verdict *v)
@@ -152,40 +280,7 @@ out_verdict_json(FILE *fp, const struct cli *c, const struct verdict *v)
 	struct buf b;
 
 	buf_init(&b, 1024 * 1024);
-	buf_puts(&b, "{\"schema\":\"" JSONW_SCHEMA "\",");
-	if (c->source != NULL) {
-		/* batch: where the message came from */
-		opt_str(&b, "source", c->source);
-		if (c->offset >= 0)
-			buf_printf(&b, "\"offset\":%lld,", c->offset);
-	}
-	opt_str(&b, "form", form_name(v->form));
-	opt_str(&b, "provider", v->provider == PROVIDER_M365 ? "m365" : NULL);
-	opt_str(&b, "cause", v->cause);
-	opt_str(&b, "area", v->area);
-	opt_str(&b, "evidence", evidence_name(v->evidence));
-	jsonw_key(&b, "read");
-	if (read_span(c, v) >= 0)
-		buf_printf(&b, "{\"offset\":%ld,\"length\":%zu},",
-		    read_span(c, v), v->read_len);
-	else
-		buf_puts(&b, "null,");
-	jsonw_key(&b, "smtp_code");
-	if (v->smtp_code)
-		buf_printf(&b, "%d,", v->smtp_code);
-	else
-		buf_puts(&b, "null,");
-	opt_str(&b, "enhanced_code", v->status);
-	opt_str(&b, "server_id", v->server_id);
-	opt_str(&b, "relay", v->relay);
-	opt_str(&b, "queue_id", v->queue_id);
-	opt_str(&b, "recipient", v->recipient);
-	opt_str(&b, "reply", v->reply);
-	opt_str(&b, "ndr", ndr_kind_name(v->ndr_kind));
-	opt_str(&b, "ndr_server", v->ndr_server);
-	opt_str(&b, "original_message_id", v->orig_msgid);
-	out_hint_json_members(&b, c, v->cause);
-	buf_puts(&b, "}\n");
+	out_verdict_json_buf(&b, c, v, c->source, c->offset, NULL);
 	fwrite(b.data, 1, b.len, fp);
 	buf_free(&b);
 }

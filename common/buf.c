@@ -1,8 +1,10 @@
 /*
  * buf.c - bounded, growable byte buffer
  *
- * Functions: buf_init, buf_free, buf_reset, buf_append, buf_puts,
- * buf_putc, buf_printf, buf_load_file, buf_load_secret.
+ * Functions: buf_init, buf_free, buf_reset, buf_append_grow, buf_puts,
+ * buf_printf, buf_load_file, buf_load_secret (buf_append and buf_putc
+ * are inline in buf.h: the common case, room in the storage, needs no
+ * call).
  *
  * Limits: a buffer never holds more than the max given to buf_init.
  * Appends that would exceed it, or that fail to allocate, return -1,
@@ -76,9 +78,9 @@ buf_grow(struct buf *b, size_t n)
 	return (0);
 }
 
-/* buf_append - add n bytes */
+/* buf_append_grow - add n bytes, growing the storage (buf_append's slow path) */
 int
-buf_append(struct buf *b, const void *p, size_t n)
+buf_append_grow(struct buf *b, const void *p, size_t n)
 {
 	if (buf_grow(b, n) < 0)
 		return (-1);
@@ -94,15 +96,6 @@ int
 buf_puts(struct buf *b, const char *s)
 {
 	return (buf_append(b, s, strlen(s)));
-}
-
-/* buf_putc - add one byte */
-int
-buf_putc(struct buf *b, int c)
-{
-	char ch = (char)c;
-
-	return (buf_append(b, &ch, 1));
 }
 
 /* buf_printf - add formatted text */

@@ -8,6 +8,7 @@
 #define RH_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char	*data;		/* always NUL-terminated when non-NULL */
@@ -20,11 +21,42 @@ struct buf {
 void	buf_init(struct buf *, size_t max);
 void	buf_free(struct buf *);
 void	buf_reset(struct buf *);
-int	buf_append(struct buf *, const void *, size_t);
+int	buf_append_grow(struct buf *, const void *, size_t);
 int	buf_puts(struct buf *, const char *);
-int	buf_putc(struct buf *, int);
 int	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * buf_append, buf_putc - add n bytes, one byte.  Inline: the JSON writer
+ * and the decoders add a few bytes at a time, and while they fit in the
+ * storage there is nothing to check but the room (cap never exceeds
+ * max + 1, so fitting in cap is within max); buf_append_grow does the rest.
+ */
+static inline int
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len > n) {
+		if (n > 0)
+			memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return (0);
+	}
+	return (buf_append_grow(b, p, n));
+}
+
+static inline int
+buf_putc(struct buf *b, int c)
+{
+	char	 ch = (char)c;
+
+	if (b->cap - b->len > 1) {
+		b->data[b->len++] = ch;
+		b->data[b->len] = '\0';
+		return (0);
+	}
+	return (buf_append_grow(b, &ch, 1));
+}
 
 /*
  * buf_load_file - append a whole file, at most the buffer's max; -1 with

@@ -5,7 +5,9 @@ An mbox (mboxrd quoting), a Maildir, a directory, several files and an
 mbox on standard input each give one record per message with its source;
 a rewritten message in --output-dir is byte-identical to what
 "bounce --rewrite FILE" prints for the same message alone; an oversized
-message is skipped and counted; memory stays flat as the mbox grows.
+message is skipped and counted; memory stays flat as the mbox grows;
+--jobs N (threads) gives byte for byte the output of --jobs 1, whatever
+the input is made of and however a pipe delivers it.
 Output: PASS:/FAIL: lines for tests/run.sh.
 """
 import glob
@@ -76,16 +78,25 @@ else:
     bad("mbox: one JSON record per message", "rc=%d got %d records, first %s" % (rc, len(recs), got[:2]))
 
 # each record classifies as the message alone does
-single = []
+single, whole = [], []
 for f, m in zip(msgs, raw):
     p = os.path.join(tmp, "single.eml")
     open(p, "wb").write(m)
     r, o, e = rh(["bounce", "--json", p])
     single.append(json.loads(o)["cause"])
+    whole.append(json.loads(o))
 if [r.get("cause") for r in recs] == single:
     ok("mbox: every message gets the cause it gets alone")
 else:
     bad("mbox: causes as alone", [(a.get("cause"), b) for a, b in zip(recs, single) if a.get("cause") != b][:3])
+# the batch renders each hint once per run and reuses it: the same members
+# as the single message's record (but where it came from, and "read", the
+# span of the single file)
+def members(r):
+    return {k: v for k, v in r.items() if k not in ("source", "offset", "read")}
+diff = [i for i, (a, b) in enumerate(zip(recs, whole)) if members(a) != members(b)]
+(ok if not diff and len(recs) == len(whole) else bad)(
+    "mbox: every record has the members, hint included, of the message's own record", diff[:5])
 
 # --- rewrite into a directory: byte-identical to the single rewrite ------------
 outdir = os.path.join(tmp, "out")
@@ -149,8 +160,20 @@ else:
     bad("oversized message", [r.get("skipped", r.get("cause")) for r in recs])
 
 
-def peak_rss(path):
-    p = subprocess.Popen([RH, "bounce", "--json", path], stdout=subprocess.DEVNULL,
+# Linux keeps a peak RSS across fork() and execve(): started from this
+# interpreter, relayhint would report Python's; bench/spawn.c is small
+spawn = os.path.join(tmp, "spawn")
+if subprocess.run(["cc", "-O2", "-o", spawn, "bench/spawn.c"]).returncode != 0:
+    spawn = None
+
+
+def peak_rss(path, jobs=None):
+    j = ["--jobs", str(jobs)] if jobs else []
+    if spawn is not None:
+        r = subprocess.run([spawn, "/dev/null", "/dev/null", RH, "bounce", "--json"] + j + [path],
+                           capture_output=True, check=True)
+        return int(r.stdout.split()[2])
+    p = subprocess.Popen([RH, "bounce", "--json"] + j + [path], stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
     _, status, ru = os.wait4(p.pid, 0)
     return ru.ru_maxrss  # KiB
@@ -169,6 +192,151 @@ if r2 <= r1 * 1.5 + 4096:
        (r1, 2 * len(raw), r2, 40 * len(raw), sz))
 else:
     bad("memory is flat", "%d KiB -> %d KiB" % (r1, r2))
+r1, r2 = peak_rss(small, 4), peak_rss(large, 4)
+if r2 <= r1 * 1.5 + 4096:
+    ok("memory is flat with 4 threads: %d KiB, %d KiB" % (r1, r2))
+else:
+    bad("memory is flat with 4 threads", "%d KiB -> %d KiB" % (r1, r2))
+
+# --- threads: the same bytes as one thread, in input order ----------------------
+sep = b"From MAILER-DAEMON Mon Dec  7 10:00:00 2026\n"
+parts = [sep + b"\n",                                   # an empty message
+         sep + raw[0].replace(b"\n\n", b"\n\n>From a\n>>From b\nx>From c\nFrom d\n", 1) + b"\n",
+         sep + b">From the first line\n" + raw[1] + b"\n",
+         sep + huge + b"\n",                             # over the limit below
+         sep + raw[2].replace(b"\n", b"\r\n") + b"\r\n",  # CRLF
+         b"From " + b"x" * 70000 + b"\n" + raw[3] + b"\n"]  # a long "From " line
+parts += [mboxrd([m])[0] for m in raw] * 4
+parts.append(sep + raw[4])                              # no empty line at the end
+mixed = b"".join(parts)
+mp = os.path.join(tmp, "mixed.mbox")
+open(mp, "wb").write(mixed)
+want_off, at = [], 0
+for part in parts:
+    want_off.append(at)
+    at += len(part)
+for args in (["--json"], [], ["--json", "--postmaster"]):
+    base = rh(["bounce", "--jobs", "1", "--max-message-size", "1000000"] + args + [mp])
+    offs_got = [json.loads(l).get("offset") for l in base[1].decode().splitlines()] if "--json" in args else None
+    same = all(rh(["bounce", "--jobs", str(j), "--max-message-size", "1000000"] + args + [mp]) == base
+               for j in (2, 3, 8))
+    name = "--jobs 2, 3, 8 print what --jobs 1 prints (%s)" % (" ".join(args) or "text")
+    if same and base[0] == 0 and (offs_got is None or offs_got == want_off):
+        ok(name + ": %d messages in input order" % len(want_off))
+    else:
+        bad(name, "rc=%d same=%s offsets %s" % (base[0], same, offs_got and [
+            (a, b) for a, b in zip(offs_got, want_off) if a != b][:3]))
+recs = [json.loads(l) for l in rh(["bounce", "--json", "--jobs", "2", "--max-message-size", "1000000", mp])[1].decode().splitlines()]
+if (recs[0].get("cause") is None and "skipped" not in recs[0] and "skipped" in recs[3]
+        and recs[5].get("cause") == single[3] and sum("skipped" in r for r in recs) == 1):
+    ok("threads: an empty message is classified (no cause), one over the limit skipped, "
+       "a long From line does not hide the message after it")
+else:
+    bad("threads: empty, too large, long From line", [(r.get("offset"), r.get("cause"), r.get("skipped")) for r in recs[:7]])
+
+# a pipe that delivers a few bytes at a time: the same records as the file
+p = subprocess.Popen([RH, "bounce", "--json", "--jobs", "2", "--max-message-size", "1000000", "-"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                     env=dict(os.environ, LANG="C", LC_ALL="", LC_MESSAGES=""))
+import threading
+got_out = []
+t = threading.Thread(target=lambda: got_out.append(p.stdout.read()))
+t.start()
+i, step = 0, [1, 3, 5, 7, 64, 4093, 70001]
+while i < len(mixed):
+    n = step[(i // 7) % len(step)]
+    p.stdin.write(mixed[i:i + n])
+    p.stdin.flush()
+    i += n
+p.stdin.close()
+p.wait()
+t.join()
+fromfile = rh(["bounce", "--json", "--jobs", "1", "--max-message-size", "1000000", mp])[1]
+want_stdin = fromfile.replace(json.dumps(mp).encode(), b'"-"')
+(ok if got_out and got_out[0] == want_stdin else bad)(
+    "an mbox through a pipe in small pieces: the records of the file", "differs")
+
+# a message right at the limit once unquoted is read; one byte more is skipped
+lim = 1024
+edge = []
+for extra in (0, 1):
+    body = b"Subject: q\n\n" + b">From z\n" * 3
+    body += b"y" * (lim - len(body) + 3 + extra - 2) + b"\n\n"
+    edge.append(body)
+ep = os.path.join(tmp, "edge.mbox")
+open(ep, "wb").write(b"".join(sep + m for m in edge))
+outs = [rh(["bounce", "--json", "--jobs", str(j), "--max-message-size", str(lim), ep])[1] for j in (1, 2)]
+recs = [json.loads(l) for l in outs[0].decode().splitlines()]
+if outs[0] == outs[1] and len(recs) == 2 and "skipped" not in recs[0] and "skipped" in recs[1]:
+    ok("--max-message-size counts a message unquoted: %d bytes read, %d skipped" % (lim, lim + 1))
+else:
+    bad("limit after unquoting", [r.get("skipped") for r in recs])
+
+# --- the mbox reader against a model of the rules, on random mboxes -----------
+# A message without a cause is written to --output-dir as it was read:
+# split at "From " lines after an empty line, one '>' less on quoted
+# lines, the empty line the mbox writer adds dropped, over the limit
+# skipped.  Lines from a small alphabet make every corner likely.
+import random
+import re
+
+
+def model(data, lim):
+    out, start, cur, prev_empty, off = [], None, [], True, 0
+    for line in re.findall(rb"[^\n]*\n|[^\n]+$", data):
+        raw_len = len(line)
+        if line.startswith(b"From ") and prev_empty:
+            if start is not None:
+                out.append((start, b"".join(cur)))
+            start, cur, prev_empty = off, [], False
+        else:
+            prev_empty = line in (b"\n", b"\r\n")
+            k = len(line) - len(line.lstrip(b">"))
+            if k > 0 and len(line) > 5 and line[k:k + 5] == b"From ":
+                line = line[1:]
+            cur.append(line)
+        off += raw_len
+    if start is not None:
+        out.append((start, b"".join(cur)))
+    res = []
+    for o, m in out:
+        if len(m) > lim:
+            res.append((o, None))
+        else:
+            res.append((o, m[:-1] if m.endswith(b"\n\n") else m))
+    return res
+
+
+alphabet = [b"From x\n", b"\n", b"\r\n", b">From y\n", b">>From z\n", b"a>From b\n",
+            b"From\n", b">From", b"text line\n", b"\r", b"Subject: s\n", b"F", b">",
+            b"x" * 300 + b"\n", b"y" * 1500 + b"\n", b">" * 40 + b"From w\n"]
+rng = random.Random(18)
+mism = []
+for case in range(40):
+    lines = [b"From start\n"] + [rng.choice(alphabet) for _ in range(rng.randrange(1, 400))]
+    data = b"".join(lines)
+    mb = os.path.join(tmp, "r%d.mbox" % case)
+    open(mb, "wb").write(data)
+    od = os.path.join(tmp, "r%d" % case)
+    os.mkdir(od)
+    rc, out, err = rh(["bounce", "--rewrite", "--output-dir", od, "--json", "--max-message-size",
+                       "1024", "--jobs", str(1 + case % 3), mb])
+    want = model(data, 1024)
+    recs = [json.loads(l) for l in out.decode().splitlines()]
+    gotm = []
+    for r in recs:
+        f = os.path.join(od, "r%d.mbox@%d.eml" % (case, r.get("offset")))
+        gotm.append((r.get("offset"), None if "skipped" in r else
+                     open(f, "rb").read() if os.path.exists(f) else "missing"))
+    if gotm != want:
+        mism.append((case, [(a, b) for a, b in zip(gotm, want) if a != b][:1], len(gotm), len(want)))
+if not mism:
+    ok("mbox reader = the rules' model on 40 random mboxes (offsets, unquoting, the last empty line, the limit)")
+else:
+    bad("mbox reader against the model", mism[:2])
+
+rc, out, err = rh(["bounce", "--jobs", "0", mp])
+(ok if rc == 2 and "--jobs" in err else bad)("--jobs 0 is a usage error", "rc=%d" % rc)
 
 shutil.rmtree(tmp)
 sys.exit(1 if failed else 0)
