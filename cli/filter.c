@@ -38,7 +38,7 @@
 static int
 copy_rest(void)
 {
-	char	 chunk[65536];
+	static char chunk[65536];	/* not probed on the stack: see out.c */
 	size_t	 n;
 
 	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
@@ -67,8 +67,8 @@ cmd_filter(struct cli *c, int argc, char **argv)
 	};
 	struct bounce_opts bo;
 	struct bounce_result *res = NULL;
+	static char chunk[65536];	/* not probed on the stack: see out.c */
 	struct buf in, out;
-	char	 chunk[65536];
 	size_t	 n, max;
 	int	 ch, whole = 1, rc = -1, sender = 0;
 

@@ -43,9 +43,14 @@
 int
 cli_read_pass(const char *path, struct buf *b, FILE *pass)
 {
+	/*
+	 * static: with -fstack-clash-protection (Debian's hardening) a 64 KiB
+	 * frame is probed page by page, 16 faults on every start; the command
+	 * reads one input at a time
+	 */
+	static char chunk[65536];
 	struct stat st;
 	FILE	*f;
-	char	 chunk[65536];
 	size_t	 n;
 	int	 rc = 0;
 
