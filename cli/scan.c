@@ -702,14 +702,15 @@ scan_line(struct scan *s, const char *line, size_t len)
  * and only up to a NUL (log text has none; what follows one is noise)
  */
 static void
-scan_piece(struct scan *s, const char *p, size_t len)
+scan_piece(struct scan *s, const char *p, size_t len, int nul)
 {
-	const char *nul;
+	const char *q;
 
 	if (len > SCAN_LINE_MAX - 1)
 		len = SCAN_LINE_MAX - 1;
-	if ((nul = memchr(p, '\0', len)) != NULL)
-		len = (size_t)(nul - p);
+	/* nul: the block holds one somewhere (one memchr a block, not a line) */
+	if (nul && (q = memchr(p, '\0', len)) != NULL)
+		len = (size_t)(q - p);
 	scan_line(s, p, len);
 }
 
@@ -727,7 +728,7 @@ scan_fd(struct scan *s, int fd, char *buf, int keep)
 	const char *nl;
 	size_t	 have = s->carry, start;
 	ssize_t	 r;
-	int	 skipping = s->carry_skip;
+	int	 skipping = s->carry_skip, nul = 1;
 
 	while (!scan_stop) {
 		r = read(fd, buf + have, SCAN_READ_MAX - have);
@@ -736,11 +737,12 @@ scan_fd(struct scan *s, int fd, char *buf, int keep)
 		if (r <= 0)
 			break;
 		have += (size_t)r;
+		nul = memchr(buf, '\0', have) != NULL;
 		for (start = 0; (nl = memchr(buf + start, '\n', have - start)) !=
 		    NULL && !scan_stop; start = (size_t)(nl - buf) + 1) {
 			if (!skipping)
 				scan_piece(s, buf + start,
-				    (size_t)(nl - buf) - start);
+				    (size_t)(nl - buf) - start, nul);
 			skipping = 0;
 		}
 		if (start > 0) {
@@ -749,7 +751,7 @@ scan_fd(struct scan *s, int fd, char *buf, int keep)
 		} else if (have == SCAN_READ_MAX) {
 			/* one line fills the buffer: its start, then skip */
 			if (!skipping)
-				scan_piece(s, buf, have);
+				scan_piece(s, buf, have, nul);
 			skipping = 1;
 			have = 0;
 		}
@@ -763,7 +765,7 @@ scan_fd(struct scan *s, int fd, char *buf, int keep)
 		return;
 	}
 	if (have > 0 && !skipping && !scan_stop)
-		scan_piece(s, buf, have);	/* last line without newline */
+		scan_piece(s, buf, have, 1);	/* last line without newline */
 }
 
 /* scan_open - a log file for reading; -1 with a message (a directory too) */

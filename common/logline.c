@@ -53,6 +53,7 @@
  * understood in their first part.  journalctl -o short-full and other
  * formats with a weekday are not recognised.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "logline.h"
@@ -66,21 +67,48 @@
 			 (c) == 'O' || (c) == 'U' || (c) == 'a' || \
 			 (c) == 'e' || (c) == 'i' || (c) == 'o' || (c) == 'u')
 
+/*
+ * has_ctl8 - one of the eight bytes in w is below 0x20 or is 0x7f
+ * (the "has less" and "has zero" tests of Bit Twiddling Hacks: exact
+ * for whether there is one, which is all that is asked)
+ */
+static int
+has_ctl8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t d = w ^ (ones * 0x7f);
+
+	return (((((w - ones * 0x20) & ~w) | ((d - ones) & ~d)) & high) != 0);
+}
+
 /* field - bounded copy of [s, e) into dst, control bytes as '?', terminated */
 static void
 field(char *dst, size_t dstlen, const char *s, const char *e)
 {
-	size_t	 i, n;
+	size_t	 i, j, n;
+	uint64_t w;
 	unsigned char c;
 
 	n = (size_t)(e - s);
 	if (n > dstlen - 1)
 		n = dstlen - 1;
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
+	/* copy first, then mend: control bytes are rare, so they are
+	 * looked for eight at a time (this runs on every line) */
+	memcpy(dst, s, n);
 	dst[n] = '\0';
+	for (i = 0; i < n; i += 8) {
+		/* a short tail is padded with harmless bytes */
+		w = 0x6161616161616161ULL;
+		memcpy(&w, dst + i, n - i >= 8 ? 8 : n - i);
+		if (!has_ctl8(w))
+			continue;
+		for (j = i; j < n && j < i + 8; j++) {
+			c = (unsigned char)dst[j];
+			if (c < 0x20 || c == 0x7f)
+				dst[j] = '?';
+		}
+	}
 }
 
 /* prefix - the bounded text at p starts with the literal lit */
@@ -115,9 +143,12 @@ find(const char *p, const char *e, const char *lit)
 static const char *
 word(const char *p, const char *e)
 {
-	while (p < e && *p != ' ')
-		p++;
-	return (p);
+	const char *q;
+
+	if (p >= e)
+		return (p);
+	q = memchr(p, ' ', (size_t)(e - p));
+	return (q != NULL ? q : e);
 }
 
 /* ndigits - p advanced over at most max digits; *np gets the count */
@@ -162,28 +193,51 @@ fraction(const char *p, const char *e)
 	return (p);
 }
 
+/* is_month - the three bytes at p are an English month abbreviation */
+static int
+is_month(const char *p)
+{
+	/* one switch on the first letter instead of up to twelve memcmp */
+	switch (p[0]) {
+	case 'J':
+		return ((p[1] == 'a' && p[2] == 'n') ||
+		    (p[1] == 'u' && (p[2] == 'n' || p[2] == 'l')));
+	case 'F':
+		return (p[1] == 'e' && p[2] == 'b');
+	case 'M':
+		return (p[1] == 'a' && (p[2] == 'r' || p[2] == 'y'));
+	case 'A':
+		return ((p[1] == 'p' && p[2] == 'r') ||
+		    (p[1] == 'u' && p[2] == 'g'));
+	case 'S':
+		return (p[1] == 'e' && p[2] == 'p');
+	case 'O':
+		return (p[1] == 'c' && p[2] == 't');
+	case 'N':
+		return (p[1] == 'o' && p[2] == 'v');
+	case 'D':
+		return (p[1] == 'e' && p[2] == 'c');
+	}
+	return (0);
+}
+
 /* ts_bsd - end of "Mmm dd hh:mm:ss[.frac]" at p, or NULL (RFC 3164, journald short) */
 static const char *
 ts_bsd(const char *p, const char *e)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	int	 m;
-
-	if (e - p < 15)
-		return (NULL);
-	for (m = 0; m < 12; m++)
-		if (memcmp(p, months + 3 * m, 3) == 0)
-			break;
-	if (m == 12 || p[3] != ' ')
+	if (e - p < 15 || p[3] != ' ' || !is_month(p))
 		return (NULL);
 	/* syslog pads the day with a space ("Nov  2"), journald with a zero */
 	if (!((p[4] == ' ' || (p[4] >= '0' && p[4] <= '3')) &&
 	    ISDIGIT(p[5])) || (p[4] == '3' && p[5] > '1') ||
 	    ((p[4] == ' ' || p[4] == '0') && p[5] == '0'))
 		return (NULL);
-	if ((p = fixed(p + 6, e, " 99:99:99")) == NULL)
+	/* " hh:mm:ss": e - p >= 15 was checked */
+	if (p[6] != ' ' || !ISDIGIT(p[7]) || !ISDIGIT(p[8]) || p[9] != ':' ||
+	    !ISDIGIT(p[10]) || !ISDIGIT(p[11]) || p[12] != ':' ||
+	    !ISDIGIT(p[13]) || !ISDIGIT(p[14]))
 		return (NULL);
-	return (fraction(p, e));
+	return (fraction(p + 15, e));
 }
 
 /* ts_iso - end of "YYYY-MM-DDThh:mm:ss[.frac][Z|+hh:mm|+hhmm]" at p, or NULL */
@@ -227,23 +281,25 @@ ts_exim(const char *p, const char *e)
 static size_t
 pf_qid(const char *p, const char *e)
 {
-	size_t	 n;
-	int	 hex = 1, vowel = 0;
+	size_t	 i, n;
+	int	 hex = 1;
 
-	for (n = 0; p + n < e && ISALNUM(p[n]); n++) {
-		if (!ISHEXUP(p[n]))
+	for (n = 0; p + n < e && ISALNUM(p[n]); n++)
+		if (hex && !ISHEXUP(p[n]))
 			hex = 0;
-		if (ISVOWEL(p[n]))
-			vowel = 1;
-	}
 	if (n == 0 || n >= LOGLINE_ID_MAX || p + n >= e || p[n] != ':' ||
 	    (p + n + 1 < e && p[n + 1] != ' '))
 		return (0);
 	/* short ids are upper-case hex; long ids avoid vowels to spell no words */
-	if ((hex && n >= 6) || (!vowel && n >= 10) ||
-	    (n == 7 && memcmp(p, "NOQUEUE", 7) == 0))
+	if ((hex && n >= 6) || (n == 7 && memcmp(p, "NOQUEUE", 7) == 0))
 		return (n);
-	return (0);
+	if (n < 10)
+		return (0);
+	/* vowels only matter here: most ids are hex and never get this far */
+	for (i = 0; i < n; i++)
+		if (ISVOWEL(p[i]))
+			return (0);
+	return (n);
 }
 
 /* exim_id - length of an Exim message id at p (6-6-2 or 4.97+ 6-11-4), or 0 */
@@ -381,6 +437,24 @@ pf_status(const char *v, const char *e, struct logline *ll)
 	return (LOGLINE_OTHER);
 }
 
+/*
+ * pf_failing - [p, e) holds "status=" followed by a failure word: only
+ * then can pf_attrs return more than OTHER.  Every occurrence is tried,
+ * as an address may hold "status=" too.  Most delivery lines say
+ * status=sent: they are let go without taking their fields apart.
+ */
+static int
+pf_failing(const char *p, const char *e)
+{
+	while ((p = find(p, e, "status=")) != NULL) {
+		p += 7;
+		if (prefix(p, e, "deferred") || prefix(p, e, "bounced") ||
+		    prefix(p, e, "expired"))
+			return (1);
+	}
+	return (0);
+}
+
 /* pf_attrs - "key=value, ..." of a delivery line; kind from status= */
 static enum logline_kind
 pf_attrs(const char *p, const char *e, struct logline *ll)
@@ -499,6 +573,7 @@ pf_body(const char *p, const char *e, struct logline *ll)
 	enum logline_kind kind;
 	const char *d;
 	size_t	 i, n;
+	int	 sasl;
 
 	ll->mta = LOGLINE_POSTFIX;
 	/* the daemon name is the last part: "postfix/submission/smtpd" */
@@ -511,7 +586,8 @@ pf_body(const char *p, const char *e, struct logline *ll)
 		p += n + 1;
 		if (p < e)
 			p++;
-		if ((kind = pf_attrs(p, e, ll)) != LOGLINE_OTHER)
+		if (pf_failing(p, e) &&
+		    (kind = pf_attrs(p, e, ll)) != LOGLINE_OTHER)
 			return (kind);
 		/* the status line may still have left fields behind */
 		ll->recipient[0] = ll->relay[0] = ll->relay_ip[0] = '\0';
@@ -526,7 +602,9 @@ pf_body(const char *p, const char *e, struct logline *ll)
 		return (LOGLINE_OTHER);
 	if (prefix(p, e, "[sasl-xoauth2]"))
 		return (xoauth2_body(p + strlen("[sasl-xoauth2]"), e, ll));
-	if (pf_auth(p, e, ll))
+	/* one search for what all SASL messages share, not five */
+	sasl = find(p, e, "SASL ") != NULL;
+	if (sasl && pf_auth(p, e, ll))
 		return (LOGLINE_AUTH_FAILED);
 	for (i = 0; i < sizeof(sev) / sizeof(sev[0]); i++)
 		if (prefix(p, e, sev[i])) {
@@ -534,9 +612,9 @@ pf_body(const char *p, const char *e, struct logline *ll)
 			break;
 		}
 	/* relay-local SASL trouble: no server reply to explain */
-	if (find(p, e, "SASL authentication failure") != NULL ||
+	if ((sasl && (find(p, e, "SASL authentication failure") != NULL ||
 	    find(p, e, "SASL authentication failed; cannot") != NULL ||
-	    find(p, e, "SASL per-process initialization failed") != NULL ||
+	    find(p, e, "SASL per-process initialization failed") != NULL)) ||
 	    find(p, e, "No worthy mechs found") != NULL) {
 		set_reason(ll, p, e);
 		return (LOGLINE_SASL_LOCAL);
