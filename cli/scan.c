@@ -66,6 +66,7 @@
 #define SCAN_MAX_ENTRIES	200000
 #define SCAN_HASH		(1u << 18)
 #define SCAN_RUN		512		/* retired pairs sorted at once */
+#define SCAN_WINDOW		(6 * 86400)	/* seconds, see scan_window */
 #define SCAN_GONE		(SCAN_PID_WINDOW + 2)	/* removals pending */
 #define SCAN_PID_SLOTS		1024
 #define SCAN_PID_WINDOW		500		/* lines */
@@ -96,6 +97,7 @@ struct entry {
 	int	 next;			/* hash chain; free list */
 	int	 newer, older;		/* by last sighting: the LRU list */
 	unsigned long seen;		/* line of the last sighting */
+	time_t	 seen_t;		/* its log time, 0 when unknown */
 };
 
 /* a sorted run of retired pairs in the spill file */
@@ -136,6 +138,8 @@ struct scan {
 	unsigned long	 added;		/* pairs ever added */
 	int		*hash;
 	unsigned long	 lines, dropped, evicted;
+	time_t		 now_t;		/* the last failure line's log time */
+	char		 now_when[LOGLINE_TIME_MAX];	/* ... as logged */
 	/* retired pairs (not --follow): a sorted run in memory, then the
 	 * spill file; per cause, how many are reported */
 	struct entry	*done;
@@ -435,6 +439,8 @@ static void
 scan_seen(struct scan *s, int i)
 {
 	s->e[i].seen = s->lines;
+	if (s->now_t != 0)
+		s->e[i].seen_t = s->now_t;
 	if (s->newest != i) {
 		lru_unlink(s, i);
 		lru_front(s, i);
@@ -617,6 +623,22 @@ scan_expire(struct scan *s, unsigned long window)
 	}
 }
 
+/*
+ * scan_window - retire the pairs not seen for SCAN_WINDOW of log time
+ * before t: Postfix gives up on a message after maximal_queue_lifetime
+ * (5 days by default) and retries it at least every maximal_backoff_time
+ * (4000 s), so a pair unseen for six days belongs to a message that can
+ * log no more, even in a log without its "removed" line.  The list is
+ * by sighting, which is log time in a log that goes forward.
+ */
+static void
+scan_window(struct scan *s, time_t t)
+{
+	while (s->oldest >= 0 && s->e[s->oldest].seen_t != 0 &&
+	    s->e[s->oldest].seen_t < t - SCAN_WINDOW)
+		scan_retire(s, s->oldest);
+}
+
 /* scan_slot_new - a free slot for a new pair, the least recently seen
  * pair retired when --max-pairs are in the table; -1 out of memory */
 static int
@@ -710,6 +732,7 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 	e->cause = v->cause;
 	e->count = 1;
 	e->seen = s->lines;
+	e->seen_t = s->now_t;
 	text_copy(e->first, sizeof(e->first), when, strlen(when));
 	text_copy(e->last, sizeof(e->last), when, strlen(when));
 	e->next = s->hash[h];
@@ -874,6 +897,17 @@ scan_line(struct scan *s, const char *line, size_t len)
 		scan_gone(s, ll.queue_id);
 	if (k == LOGLINE_OTHER || ll.reason == NULL)
 		return;
+	/* the same stamp as the last failure line's is common; a parse
+	 * costs a stat of /etc/localtime (mktime) */
+	if (strcmp(ll.time, s->now_when) != 0) {
+		text_copy(s->now_when, sizeof(s->now_when), ll.time,
+		    strlen(ll.time));
+		if (logtime_parse(ll.time, strlen(ll.time), time(NULL),
+		    &s->now_t) < 0)
+			s->now_t = 0;
+	}
+	if (s->now_t != 0 && s->live > 0)
+		scan_window(s, s->now_t);
 	verdict_init(&v);
 	v.form = ll.mta == LOGLINE_POSTFIX ? FORM_POSTFIX_LOG : FORM_EXIM_LOG;
 	text_copy(v.queue_id, sizeof(v.queue_id), ll.queue_id,
