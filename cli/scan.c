@@ -32,14 +32,20 @@
  * --follow keeps a line that has not ended yet (a writer may log it in
  * two writes) until its newline comes, or the file is rotated.
  *
+ * Memory follows the failing messages in the queue, not the log: a
+ * (queue id, cause) pair stays in the table while its message may still
+ * log, and retires when the message is removed ("removed", Exim's
+ * "Completed"; SCAN_PID_WINDOW lines later, for a late trace), after
+ * SCAN_WINDOW of log time unseen, or, with --max-pairs (default
+ * SCAN_MAX_ENTRIES) pairs in the table, as the least recently seen (an
+ * LRU list).  --follow forgets a retired pair; a scan of files keeps it
+ * for the report in sorted runs of SCAN_RUN, spilled to an unlinked
+ * temporary file and merged at the end (the same report as one sorted
+ * array).  A pair seen again after it retired starts a new record.
+ *
  * Limits: lines longer than SCAN_LINE_MAX are cut (the rest skipped);
- * at most --max-pairs (default SCAN_MAX_ENTRIES) distinct (queue id,
- * cause) pairs are kept:
- * a scan counts further ones and reports them as dropped; --follow,
- * which runs for months, forgets the least recently seen half instead
- * (scan_evict: a pair seen again after that is reported again).  SCAN_PID_SLOTS smtp
- * processes are tracked at once (a newer pid in the same slot flushes the
- * older one's held trace).
+ * SCAN_PID_SLOTS smtp processes are tracked at once (a newer pid in the
+ * same slot flushes the older one's held trace).
  */
 #include <errno.h>
 #include <fcntl.h>
