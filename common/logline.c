@@ -82,33 +82,55 @@ has_ctl8(uint64_t w)
 	return (((((w - ones * 0x20) & ~w) | ((d - ones) & ~d)) & high) != 0);
 }
 
+/* ctl - a byte as a field keeps it: control bytes become '?' */
+static char
+ctl(char ch)
+{
+	unsigned char c = (unsigned char)ch;
+
+	return ((c < 0x20 || c == 0x7f) ? '?' : ch);
+}
+
 /* field - bounded copy of [s, e) into dst, control bytes as '?', terminated */
 static void
 field(char *dst, size_t dstlen, const char *s, const char *e)
 {
 	size_t	 i, j, n;
 	uint64_t w;
-	unsigned char c;
+	uint32_t h;
 
 	n = (size_t)(e - s);
 	if (n > dstlen - 1)
 		n = dstlen - 1;
-	/* copy first, then mend: control bytes are rare, so they are
-	 * looked for eight at a time (this runs on every line) */
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-	for (i = 0; i < n; i += 8) {
-		/* a short tail is padded with harmless bytes */
-		w = 0x6161616161616161ULL;
-		memcpy(&w, dst + i, n - i >= 8 ? 8 : n - i);
-		if (!has_ctl8(w))
-			continue;
-		for (j = i; j < n && j < i + 8; j++) {
-			c = (unsigned char)dst[j];
-			if (c < 0x20 || c == 0x7f)
-				dst[j] = '?';
+	/* control bytes are rare: looked for eight at a time (this runs
+	 * on every line) */
+	if (n >= 8) {
+		/* whole words; the last one overlaps the one before it */
+		for (i = 0;; i += 8) {
+			if (i > n - 8)
+				i = n - 8;
+			memcpy(&w, s + i, 8);
+			memcpy(dst + i, &w, 8);
+			if (has_ctl8(w))
+				for (j = i; j < i + 8; j++)
+					dst[j] = ctl(dst[j]);
+			if (i == n - 8)
+				break;
 		}
-	}
+	} else if (n >= 4) {
+		/* two overlapping halves, the rest of the word harmless */
+		memcpy(&h, s, 4);
+		w = h | (0x61616161ULL << 32);
+		memcpy(&h, s + n - 4, 4);
+		if (has_ctl8(w) || has_ctl8(h | (0x61616161ULL << 32)))
+			for (j = 0; j < n; j++)
+				dst[j] = ctl(s[j]);
+		else
+			memcpy(dst, s, n);
+	} else
+		for (j = 0; j < n; j++)
+			dst[j] = ctl(s[j]);
+	dst[n] = '\0';
 }
 
 /* prefix - the bounded text at p starts with the literal lit */
@@ -277,21 +299,42 @@ ts_exim(const char *p, const char *e)
 	return (p);
 }
 
+/* qid_class - of a queue id's bytes: letters and digits, upper-case hex */
+#define QID_ALNUM	1
+#define QID_HEX		2
+#define D		(QID_ALNUM | QID_HEX)
+static const unsigned char qid_class[256] = {
+	['0'] = D, ['1'] = D, ['2'] = D, ['3'] = D, ['4'] = D,
+	['5'] = D, ['6'] = D, ['7'] = D, ['8'] = D, ['9'] = D,
+	['A'] = D, ['B'] = D, ['C'] = D, ['D'] = D, ['E'] = D, ['F'] = D,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+#undef D
+
 /* pf_qid - length of a Postfix queue id followed by ": " at p, or 0 */
 static size_t
 pf_qid(const char *p, const char *e)
 {
 	size_t	 i, n;
-	int	 hex = 1;
+	int	 hex = QID_HEX, c;
 
-	for (n = 0; p + n < e && ISALNUM(p[n]); n++)
-		if (hex && !ISHEXUP(p[n]))
-			hex = 0;
+	for (n = 0; p + n < e && (c = qid_class[(unsigned char)p[n]]) != 0;
+	    n++)
+		hex &= c;
 	if (n == 0 || n >= LOGLINE_ID_MAX || p + n >= e || p[n] != ':' ||
 	    (p + n + 1 < e && p[n + 1] != ' '))
 		return (0);
 	/* short ids are upper-case hex; long ids avoid vowels to spell no words */
-	if ((hex && n >= 6) || (n == 7 && memcmp(p, "NOQUEUE", 7) == 0))
+	if ((hex != 0 && n >= 6) ||
+	    (n == 7 && memcmp(p, "NOQUEUE", 7) == 0))
 		return (n);
 	if (n < 10)
 		return (0);
@@ -446,10 +489,15 @@ pf_status(const char *v, const char *e, struct logline *ll)
 static int
 pf_failing(const char *p, const char *e)
 {
-	while ((p = find(p, e, "status=")) != NULL) {
-		p += 7;
-		if (prefix(p, e, "deferred") || prefix(p, e, "bounced") ||
-		    prefix(p, e, "expired"))
+	const char *q;
+
+	/* by the '=' (a few a line) rather than the 's' (dozens) */
+	for (q = p; q < e && (q = memchr(q, '=', (size_t)(e - q))) != NULL;
+	    q++) {
+		if (q - p < 6 || memcmp(q - 6, "status", 6) != 0)
+			continue;
+		if (prefix(q + 1, e, "deferred") || prefix(q + 1, e, "bounced") ||
+		    prefix(q + 1, e, "expired"))
 			return (1);
 	}
 	return (0);
@@ -509,6 +557,8 @@ pf_notice(const char *p, const char *e, struct logline *ll)
 	const char *q;
 	size_t	 i, n;
 
+	if (p >= e || (*p != 's' && *p != 'p'))
+		return (0);
 	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
 		if (!prefix(p, e, what[i]))
 			continue;
@@ -606,7 +656,8 @@ pf_body(const char *p, const char *e, struct logline *ll)
 	sasl = find(p, e, "SASL ") != NULL;
 	if (sasl && pf_auth(p, e, ll))
 		return (LOGLINE_AUTH_FAILED);
-	for (i = 0; i < sizeof(sev) / sizeof(sev[0]); i++)
+	for (i = 0; i < sizeof(sev) / sizeof(sev[0]) && p < e &&
+	    (*p == 'w' || *p == 'e' || *p == 'f' || *p == 'p'); i++)
 		if (prefix(p, e, sev[i])) {
 			p += strlen(sev[i]);
 			break;
@@ -814,8 +865,8 @@ tag(const char *p, const char *e, struct logline *ll)
 			return (NULL);
 	}
 	q--;
-	for (r = p; r < q && *r != '['; r++)
-		;
+	if ((r = memchr(p, '[', (size_t)(q - p))) == NULL)
+		r = q;
 	if (r < q ? q[-1] != ']' : memchr(p, ']', (size_t)(q - p)) != NULL)
 		return (NULL);
 	field(ll->program, sizeof(ll->program), p, r);
