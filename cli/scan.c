@@ -71,7 +71,7 @@
 #define SCAN_READ_MAX		(1024 * 1024)	/* scan_fd's block buffer */
 #define SCAN_MAX_ENTRIES	200000
 #define SCAN_HASH		(1u << 18)
-#define SCAN_RUN		512		/* retired pairs sorted at once */
+#define SCAN_RUN		512		/* retired pairs a sorted run */
 #define SCAN_WINDOW		(6 * 86400)	/* seconds, see scan_window */
 #define SCAN_GONE		(SCAN_PID_WINDOW + 2)	/* removals pending */
 #define SCAN_PID_SLOTS		1024
@@ -521,8 +521,8 @@ spill_open(struct scan *s)
 		if ((s->spill = mkstemp(path)) >= 0)
 			(void)unlink(path);
 		else {
-			fprintf(stderr, "relayhint: warning: %s: %s: the report "
-			    "stays in memory\n", path, strerror(errno));
+			fprintf(stderr, "relayhint: warning: %s: %s: the "
+			    "report stays in memory\n", path, strerror(errno));
 			s->spill = -2;
 		}
 	}
@@ -1007,7 +1007,7 @@ scan_piece(struct scan *s, const char *p, size_t len, int nul)
 
 	if (len > SCAN_LINE_MAX - 1)
 		len = SCAN_LINE_MAX - 1;
-	/* nul: the block holds one somewhere (one memchr a block, not a line) */
+	/* nul: the block holds one (one memchr a block, not a line) */
 	if (nul && (q = memchr(p, '\0', len)) != NULL)
 		len = (size_t)(q - p);
 	scan_line(s, p, len);
@@ -1363,7 +1363,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 				return (EXIT_USAGE);
 			break;
 		case 'P':
-			/* room for a line's worth of pairs (scan_line) */
+			/* the manual's range; past it the oldest retire */
 			s.max = atoi(optarg);
 			if (s.max < 4 * SCAN_PID_SLOTS || s.max > 10000000) {
 				fprintf(stderr, "relayhint: --max-pairs: "

@@ -496,8 +496,8 @@ pf_failing(const char *p, const char *e)
 	    q++) {
 		if (q - p < 6 || memcmp(q - 6, "status", 6) != 0)
 			continue;
-		if (prefix(q + 1, e, "deferred") || prefix(q + 1, e, "bounced") ||
-		    prefix(q + 1, e, "expired"))
+		if (prefix(q + 1, e, "deferred") ||
+		    prefix(q + 1, e, "bounced") || prefix(q + 1, e, "expired"))
 			return (1);
 	}
 	return (0);
