@@ -543,6 +543,7 @@ run_flush(struct scan *s)
 	struct entry *e;
 	struct buf b;
 	size_t	 tl;
+	ssize_t	 w;
 	off_t	 at = s->spill_end;
 	int	 i, ok = 1;
 
@@ -559,9 +560,14 @@ run_flush(struct scan *s)
 		    buf_append(&b, &tl, sizeof(tl)) == 0 &&
 		    buf_append(&b, e->text, tl) == 0;
 	}
-	if (ok && b.len > 0 && pwrite(s->spill, b.data, b.len, at) !=
-	    (ssize_t)b.len)
+	if (!ok)
+		errno = ENOMEM;
+	else if (b.len > 0 && (w = pwrite(s->spill, b.data, b.len, at)) !=
+	    (ssize_t)b.len) {
+		if (w >= 0)
+			errno = ENOSPC;		/* a short write */
 		ok = 0;
+	}
 	s->spill_end = at + (off_t)b.len;
 	buf_free(&b);
 	if (!ok) {

@@ -7,7 +7,8 @@
 # reports every retired pair (spilled to a temporary file in sorted runs).
 # Checks: peak RSS does not grow with the log (bench/gen_maillog.py logs
 # of 4 and 40 MB, half the mail failing); the spilled report is the one
-# kept in memory (TMPDIR unusable) and in the order a reader expects;
+# kept in memory (TMPDIR unusable) and in the order a reader expects,
+# also when the spill file fills up;
 # a deferred message counts once within the window and again after it;
 # past --max-pairs nothing is dropped and the evictions are counted.
 # Output: PASS:/FAIL: lines for tests/run.sh.
@@ -73,6 +74,15 @@ PY
 	cmp -s "$tmp/spill.txt" "$tmp/mem.txt" &&
 	ok "scan: the report spilled in sorted runs equals the one kept in memory, grouped by cause in order of first sighting" ||
 	bad "scan spill" "$(head -c 300 "$tmp/spill.err" "$tmp/mem.err"; diff "$tmp/spill.txt" "$tmp/mem.txt" | head -5)"
+
+# a spill file that fills up (here: a file size limit) after its first
+# run: the rest stays in memory and the report is still whole
+sh -c 'trap "" XFSZ; ulimit -f 600; exec "$@"' sh $RH scan --json "$tmp/b.log" \
+	2> "$tmp/full.err" | cat > "$tmp/full.json"
+cmp -s "$tmp/full.json" "$tmp/spill.json" &&
+	grep -q 'spill file: No space left on device: the rest of the report stays in memory' "$tmp/full.err" &&
+	ok "scan: a spill file that fills up loses nothing (the rest of the report in memory)" ||
+	bad "scan full spill" "$(head -c 300 "$tmp/full.err"; wc -l < "$tmp/full.json")"
 
 # --- dedup within the window; a removed or six-day-old pair retires ---------
 python3 - "$D/postfix/logs/hard-535-5.7.3.log" "$tmp/w.log" <<'PY'
