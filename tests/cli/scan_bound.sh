@@ -27,14 +27,17 @@ python3 bench/gen_maillog.py --size 4 --ms-rate 0.5 --root . \
 python3 bench/gen_maillog.py --size 40 --ms-rate 0.5 --root . \
 	"$tmp/b.log" "$tmp/b.exp" 2> /dev/null
 if [ -x /usr/bin/time ]; then
-	# GNU time forks a small C program: its child's peak is relayhint's
-	/usr/bin/time -f %M -o "$tmp/s.rss" $RH scan --json "$tmp/s.log" > "$tmp/s.json"
-	/usr/bin/time -f %M -o "$tmp/b.rss" $RH scan --json "$tmp/b.log" > "$tmp/b.json"
+	# GNU time forks a small C program: its child's peak is relayhint's;
+	# the least of three runs (a run's peak varies by a few hundred KB)
+	for r in 1 2 3; do
+		/usr/bin/time -f %M -a -o "$tmp/s.rss" $RH scan --json "$tmp/s.log" > "$tmp/s.json"
+		/usr/bin/time -f %M -a -o "$tmp/b.rss" $RH scan --json "$tmp/b.log" > "$tmp/b.json"
+	done
 	python3 - "$tmp" <<'PY' && ok "scan: peak RSS flat from 4 to 40 MB of log (half the mail failing), every failure found" || bad "scan RSS flat" "see above"
 import json, sys
 tmp = sys.argv[1]
 def run(name):
-    rss = int(open("%s/%s.rss" % (tmp, name)).read().split()[-1])
+    rss = min(int(l) for l in open("%s/%s.rss" % (tmp, name)) if l.strip().isdigit())
     got = sorted("%s\t%s" % (r["queue_id"], r["cause"])
                  for r in map(json.loads, open("%s/%s.json" % (tmp, name))))
     want = sorted(l.rstrip("\n") for l in open("%s/%s.exp" % (tmp, name)))
