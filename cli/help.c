@@ -56,8 +56,9 @@ static const struct {
 	"  --alert-quiet T   time before the same cause alerts again\n"
 	"                    (alert_quiet, default 1h)\n"
 	"  --alert-spool-max N spooled alerts kept at most (alert_spool_max, 100)\n"
-	"  --max-pairs N     (queue id, cause) pairs kept (200000); --follow\n"
-	"                    forgets the least recently seen half beyond it\n"
+	"  --max-pairs N     (queue id, cause) pairs in memory (200000); past it\n"
+	"                    the least recently seen leaves (still reported;\n"
+	"                    --follow forgets it) and, seen again, counts anew\n"
 	"Exit: 0 no Microsoft 365 failure, 1 failures found, 2 input error.\n" },
 	{ "queue",
 	"usage: relayhint queue [--json] [--language L] [--metrics FILE] [--file FILE]\n"

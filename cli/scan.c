@@ -32,14 +32,20 @@
  * --follow keeps a line that has not ended yet (a writer may log it in
  * two writes) until its newline comes, or the file is rotated.
  *
+ * Memory follows the failing messages in the queue, not the log: a
+ * (queue id, cause) pair stays in the table while its message may still
+ * log, and retires when the message is removed ("removed", Exim's
+ * "Completed"; SCAN_PID_WINDOW lines later, for a late trace), after
+ * SCAN_WINDOW of log time unseen, or, with --max-pairs (default
+ * SCAN_MAX_ENTRIES) pairs in the table, as the least recently seen (an
+ * LRU list).  --follow forgets a retired pair; a scan of files keeps it
+ * for the report in sorted runs of SCAN_RUN, spilled to an unlinked
+ * temporary file and merged at the end (the same report as one sorted
+ * array).  A pair seen again after it retired starts a new record.
+ *
  * Limits: lines longer than SCAN_LINE_MAX are cut (the rest skipped);
- * at most --max-pairs (default SCAN_MAX_ENTRIES) distinct (queue id,
- * cause) pairs are kept:
- * a scan counts further ones and reports them as dropped; --follow,
- * which runs for months, forgets the least recently seen half instead
- * (scan_evict: a pair seen again after that is reported again).  SCAN_PID_SLOTS smtp
- * processes are tracked at once (a newer pid in the same slot flushes the
- * older one's held trace).
+ * SCAN_PID_SLOTS smtp processes are tracked at once (a newer pid in the
+ * same slot flushes the older one's held trace).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +71,9 @@
 #define SCAN_READ_MAX		(1024 * 1024)	/* scan_fd's block buffer */
 #define SCAN_MAX_ENTRIES	200000
 #define SCAN_HASH		(1u << 18)
+#define SCAN_RUN		512		/* retired pairs a sorted run */
+#define SCAN_WINDOW		(6 * 86400)	/* seconds, see scan_window */
+#define SCAN_GONE		(SCAN_PID_WINDOW + 2)	/* removals pending */
 #define SCAN_PID_SLOTS		1024
 #define SCAN_PID_WINDOW		500		/* lines */
 #define SCAN_PIDLESS_WINDOW	3		/* lines */
@@ -91,9 +100,24 @@ struct entry {
 	int	 smtp_code;
 	unsigned char provider;		/* enum provider */
 	unsigned char form;		/* enum form */
-	int	 next;			/* hash chain */
-	int	 dead;			/* replaced by a more specific cause */
+	int	 next;			/* hash chain; free list */
+	int	 newer, older;		/* by last sighting: the LRU list */
 	unsigned long seen;		/* line of the last sighting */
+	time_t	 seen_t;		/* its log time, 0 when unknown */
+};
+
+/* a sorted run of retired pairs in the spill file */
+struct run {
+	off_t	 off;			/* of its next record */
+	unsigned long left;		/* records not read yet */
+	int	 mem;			/* the last run, kept in done[] */
+	struct entry e;			/* the record read last */
+};
+
+/* a message removed from the queue: its pairs retire a little later */
+struct gone {
+	char	 qid[LOGLINE_ID_MAX];
+	unsigned long line;
 };
 
 /* one smtp process: its last queue id and a held relay-local trace */
@@ -111,12 +135,31 @@ struct pidslot {
 
 struct scan {
 	struct cli	*c;
-	struct entry	*e;
+	struct entry	*e;		/* slots: n used, cap allocated */
 	int		 n, cap;
+	int		 live;		/* pairs in the table */
 	int		 max;		/* --max-pairs */
+	int		 newest, oldest;	/* the LRU list's ends, -1 */
+	int		 freed;		/* free slots, by next */
 	unsigned long	 added;		/* pairs ever added */
 	int		*hash;
 	unsigned long	 lines, dropped, evicted;
+	time_t		 now_t;		/* the last failure line's log time */
+	char		 now_when[LOGLINE_TIME_MAX];	/* ... as logged */
+	/* retired pairs (not --follow): a sorted run in memory, then the
+	 * spill file; per cause, how many are reported */
+	struct entry	*done;
+	int		 ndone, done_cap;
+	int		 spill;		/* fd, -1 none yet, -2 none to be had */
+	int		 spill_failed;	/* a write failed: no more runs */
+	off_t		 spill_end;
+	struct run	*runs;
+	int		 nruns;
+	unsigned long	*ncause;	/* rules' ncauses + 1 */
+	char		**hjson;	/* per cause: its hint's JSON members */
+	size_t		*hjson_len;
+	struct gone	*gone;		/* SCAN_GONE, a ring */
+	int		 gone_at, ngone;
 	int		 follow;
 	size_t		 carry;		/* --follow: bytes of an unended line */
 	int		 carry_skip;	/* ... of a line being skipped */
@@ -201,6 +244,18 @@ rec_recipient(const struct entry *e)
 	return (e->text != NULL ? e->text : "");
 }
 
+/* rec_textlen - bytes of a packed text: its five terminated strings */
+static size_t
+rec_textlen(const char *t)
+{
+	const char *p = t;
+	int	 i;
+
+	for (i = 0; i < 5; i++)
+		p += strlen(p) + 1;
+	return ((size_t)(p - t));
+}
+
 /* key_hash - FNV-1a of the queue id; of the cause when there is none */
 static unsigned
 key_hash(const char *qid, const char *cause)
@@ -235,6 +290,33 @@ when_json(struct buf *b, const char *key, const char *when)
 	jsonw_key(b, k);
 	jsonw_str(b, when[0] ? when : NULL);
 	buf_putc(b, ',');
+}
+
+/*
+ * scan_hint_json - out_hint_json_members, rendered once per cause: it
+ * depends on the cause and the language only, and rendering it was a
+ * sixth of a scan's time on a log with many failures
+ */
+static void
+scan_hint_json(struct scan *s, struct buf *b, const char *cause)
+{
+	struct buf h;
+	int	 ci = rules_cause_index(s->c->kb.rules, cause);
+
+	if (ci >= 0 && s->hjson[ci] == NULL) {
+		buf_init(&h, 1024 * 1024);
+		out_hint_json_members(&h, s->c, cause);
+		if (!h.overflow && h.data != NULL &&
+		    (s->hjson[ci] = malloc(h.len + 1)) != NULL) {
+			memcpy(s->hjson[ci], h.data, h.len + 1);
+			s->hjson_len[ci] = h.len;
+		}
+		buf_free(&h);
+	}
+	if (ci >= 0 && s->hjson[ci] != NULL)
+		buf_append(b, s->hjson[ci], s->hjson_len[ci]);
+	else
+		out_hint_json_members(b, s->c, cause);
 }
 
 /* print_json - one (queue id, cause) as a JSON line */
@@ -277,7 +359,7 @@ print_json(struct scan *s, const struct entry *e)
 	MEMBER("server_id", v->server_id);
 	MEMBER("reply", v->reply);
 #undef MEMBER
-	out_hint_json_members(&b, s->c, e->cause);
+	scan_hint_json(s, &b, e->cause);
 	buf_puts(&b, "}\n");
 	fwrite(b.data, 1, b.len, stdout);
 	buf_free(&b);
@@ -356,6 +438,277 @@ scan_sighted(struct scan *s, struct entry *e, const char *when)
 	}
 }
 
+/* lru_unlink - take slot i out of the LRU list */
+static void
+lru_unlink(struct scan *s, int i)
+{
+	struct entry *e = &s->e[i];
+
+	if (e->newer >= 0)
+		s->e[e->newer].older = e->older;
+	else
+		s->newest = e->older;
+	if (e->older >= 0)
+		s->e[e->older].newer = e->newer;
+	else
+		s->oldest = e->newer;
+}
+
+/* lru_front - slot i is the most recently seen */
+static void
+lru_front(struct scan *s, int i)
+{
+	struct entry *e = &s->e[i];
+
+	e->newer = -1;
+	e->older = s->newest;
+	if (s->newest >= 0)
+		s->e[s->newest].newer = i;
+	else
+		s->oldest = i;
+	s->newest = i;
+}
+
+/* scan_seen - slot i was seen on this line */
+static void
+scan_seen(struct scan *s, int i)
+{
+	s->e[i].seen = s->lines;
+	if (s->now_t != 0)
+		s->e[i].seen_t = s->now_t;
+	if (s->newest != i) {
+		lru_unlink(s, i);
+		lru_front(s, i);
+	}
+}
+
+/* scan_unlink - take slot i out of the table; its text stays with it */
+static void
+scan_unlink(struct scan *s, int i)
+{
+	struct entry *e = &s->e[i];
+	int	*pp = &s->hash[key_hash(e->qid, e->cause)];
+
+	while (*pp != i)
+		pp = &s->e[*pp].next;
+	*pp = e->next;
+	lru_unlink(s, i);
+	e->next = s->freed;
+	s->freed = i;
+	s->live--;
+}
+
+/* scan_drop - forget slot i: it was replaced by a more specific cause */
+static void
+scan_drop(struct scan *s, int i)
+{
+	scan_unlink(s, i);
+	free(s->e[i].text);
+	s->e[i].text = NULL;
+}
+
+/* spill_open - the spill file, created and unlinked; -1 when none */
+static int
+spill_open(struct scan *s)
+{
+	const char *dir = getenv("TMPDIR");
+	char	 path[4096];
+
+	if (s->spill == -1) {
+		if (dir == NULL || *dir == '\0')
+			dir = "/tmp";
+		snprintf(path, sizeof(path), "%s/relayhint-scan.XXXXXX", dir);
+		if ((s->spill = mkstemp(path)) >= 0)
+			(void)unlink(path);
+		else {
+			fprintf(stderr, "relayhint: warning: %s: %s: the "
+			    "report stays in memory\n", path, strerror(errno));
+			s->spill = -2;
+		}
+	}
+	return (s->spill >= 0 ? 0 : -1);
+}
+
+static int entry_cmp(const void *, const void *);
+
+/*
+ * run_flush - the retired pairs in memory, sorted, as one run of the
+ * spill file: the entry, its text's length, the text.  The kb pointers
+ * (cause, area) are written as they are: only this process reads them.
+ */
+static int
+run_flush(struct scan *s)
+{
+	struct run *nr;
+	struct entry *e;
+	struct buf b;
+	size_t	 tl;
+	ssize_t	 w;
+	off_t	 at = s->spill_end;
+	int	 i, ok = 1;
+
+	if (s->spill_failed || spill_open(s) < 0 || (nr = realloc(s->runs,
+	    (size_t)(s->nruns + 1) * sizeof(*nr))) == NULL)
+		return (-1);
+	s->runs = nr;
+	qsort(s->done, (size_t)s->ndone, sizeof(*s->done), entry_cmp);
+	buf_init(&b, (size_t)1 << 30);
+	for (i = 0; i < s->ndone && ok; i++) {
+		e = &s->done[i];
+		tl = e->text != NULL ? rec_textlen(e->text) : 0;
+		ok = buf_append(&b, e, sizeof(*e)) == 0 &&
+		    buf_append(&b, &tl, sizeof(tl)) == 0 &&
+		    buf_append(&b, e->text, tl) == 0;
+	}
+	if (!ok)
+		errno = ENOMEM;
+	else if (b.len > 0 && (w = pwrite(s->spill, b.data, b.len, at)) !=
+	    (ssize_t)b.len) {
+		if (w >= 0)
+			errno = ENOSPC;		/* a short write */
+		ok = 0;
+	}
+	s->spill_end = at + (off_t)b.len;
+	buf_free(&b);
+	if (!ok) {
+		fprintf(stderr, "relayhint: warning: spill file: %s: the "
+		    "rest of the report stays in memory\n", strerror(errno));
+		s->spill_failed = 1;
+		return (-1);
+	}
+	memset(&nr[s->nruns], 0, sizeof(*nr));
+	nr[s->nruns].off = at;
+	nr[s->nruns].left = (unsigned long)s->ndone;
+	s->nruns++;
+	for (i = 0; i < s->ndone; i++)
+		free(s->done[i].text);
+	s->ndone = 0;
+	return (0);
+}
+
+/*
+ * scan_retire - slot i leaves the table: --follow printed it already and
+ * forgets it; a scan of files keeps it for the report, in SCAN_RUN sorted
+ * runs spilled to a temporary file, so that memory does not grow with
+ * the log.  Without a spill file the runs stay in memory.
+ */
+static void
+scan_retire(struct scan *s, int i)
+{
+	struct entry *e = &s->e[i], *nd;
+	int	 ci, ncap;
+
+	scan_unlink(s, i);
+	if (s->follow) {
+		free(e->text);
+		e->text = NULL;
+		return;
+	}
+	ci = rules_cause_index(s->c->kb.rules, e->cause);
+	s->ncause[ci >= 0 ? ci : s->c->kb.rules->ncauses]++;
+	if (s->ndone >= SCAN_RUN && run_flush(s) < 0 &&
+	    s->ndone >= s->done_cap) {
+		ncap = s->done_cap * 2;
+		if ((nd = realloc(s->done, (size_t)ncap * sizeof(*nd))) ==
+		    NULL) {
+			s->dropped++;
+			free(e->text);
+			e->text = NULL;
+			return;
+		}
+		s->done = nd;
+		s->done_cap = ncap;
+	}
+	s->done[s->ndone++] = *e;
+	e->text = NULL;
+}
+
+/* scan_gone - a message left the queue: its pairs retire SCAN_PID_WINDOW
+ * lines later (a relay-local trace may still follow) */
+static void
+scan_gone(struct scan *s, const char *qid)
+{
+	struct gone *g;
+	int	 i;
+
+	for (i = s->hash[key_hash(qid, "")]; i >= 0; i = s->e[i].next)
+		if (strcmp(s->e[i].qid, qid) == 0)
+			break;
+	if (i < 0)
+		return;
+	g = &s->gone[(s->gone_at + s->ngone) % SCAN_GONE];
+	text_copy(g->qid, sizeof(g->qid), qid, strlen(qid));
+	g->line = s->lines;
+	s->ngone++;
+}
+
+/* scan_expire - retire the pairs of messages removed long enough ago */
+static void
+scan_expire(struct scan *s, unsigned long window)
+{
+	struct gone *g;
+	int	 i, nx;
+
+	while (s->ngone > 0 && (s->gone[s->gone_at].line + window <
+	    s->lines || s->ngone == SCAN_GONE)) {
+		g = &s->gone[s->gone_at];
+		for (i = s->hash[key_hash(g->qid, "")]; i >= 0; i = nx) {
+			nx = s->e[i].next;
+			/* not seen since: a queue id may be used again */
+			if (s->e[i].seen <= g->line &&
+			    strcmp(s->e[i].qid, g->qid) == 0)
+				scan_retire(s, i);
+		}
+		s->gone_at = (s->gone_at + 1) % SCAN_GONE;
+		s->ngone--;
+	}
+}
+
+/*
+ * scan_window - retire the pairs not seen for SCAN_WINDOW of log time
+ * before t: Postfix gives up on a message after maximal_queue_lifetime
+ * (5 days by default) and retries it at least every maximal_backoff_time
+ * (4000 s), so a pair unseen for six days belongs to a message that can
+ * log no more, even in a log without its "removed" line.  The list is
+ * by sighting, which is log time in a log that goes forward.
+ */
+static void
+scan_window(struct scan *s, time_t t)
+{
+	while (s->oldest >= 0 && s->e[s->oldest].seen_t != 0 &&
+	    s->e[s->oldest].seen_t < t - SCAN_WINDOW)
+		scan_retire(s, s->oldest);
+}
+
+/* scan_slot_new - a free slot for a new pair, the least recently seen
+ * pair retired when --max-pairs are in the table; -1 out of memory */
+static int
+scan_slot_new(struct scan *s)
+{
+	struct entry *ne;
+	int	 i, ncap;
+
+	if (s->live >= s->max && s->oldest >= 0) {
+		scan_retire(s, s->oldest);
+		s->evicted++;
+	}
+	if (s->freed >= 0) {
+		i = s->freed;
+		s->freed = s->e[i].next;
+		return (i);
+	}
+	if (s->n >= s->cap) {
+		ncap = s->cap ? s->cap * 2 : 1024;
+		if (ncap > s->max)
+			ncap = s->max;
+		if ((ne = realloc(s->e, (size_t)ncap * sizeof(*ne))) == NULL)
+			return (-1);
+		s->e = ne;
+		s->cap = ncap;
+	}
+	return (s->n++);
+}
+
 /*
  * scan_add - count one classified line: one record per message (queue
  * id), which takes the most specific cause of its lines (causes are
@@ -371,14 +724,14 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 	int	 i;
 
 	for (i = s->hash[h]; i >= 0; i = s->e[i].next)
-		if (!s->e[i].dead && strcmp(s->e[i].qid, v->queue_id) == 0 &&
+		if (strcmp(s->e[i].qid, v->queue_id) == 0 &&
 		    (v->queue_id[0] != '\0' || s->e[i].cause == v->cause))
 			break;
 	s->found = 1;
 	if (i >= 0) {
 		e = &s->e[i];
 		e->count++;
-		e->seen = s->lines;
+		scan_seen(s, i);
 		text_copy(e->last, sizeof(e->last), when, strlen(when));
 		scan_metric(s, v, when, 0);
 		if (cause_rank(s, v->cause) < cause_rank(s, e->cause)) {
@@ -403,24 +756,15 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 		return;
 	}
 	scan_metric(s, v, when, 1);
-	if (s->n >= s->max) {
+	if ((i = scan_slot_new(s)) < 0) {
 		s->dropped++;
 		return;
 	}
-	if (s->n >= s->cap) {
-		int	 ncap = s->cap ? s->cap * 2 : 1024;
-		struct entry *ne = realloc(s->e, (size_t)ncap * sizeof(*ne));
-
-		if (ne == NULL) {
-			s->dropped++;
-			return;
-		}
-		s->e = ne;
-		s->cap = ncap;
-	}
-	e = &s->e[s->n];
+	e = &s->e[i];
 	memset(e, 0, sizeof(*e));
 	if (rec_pack(e, v) < 0) {
+		e->next = s->freed;
+		s->freed = i;
 		s->dropped++;
 		return;
 	}
@@ -429,10 +773,13 @@ scan_add(struct scan *s, const struct verdict *v, const char *when)
 	e->cause = v->cause;
 	e->count = 1;
 	e->seen = s->lines;
+	e->seen_t = s->now_t;
 	text_copy(e->first, sizeof(e->first), when, strlen(when));
 	text_copy(e->last, sizeof(e->last), when, strlen(when));
 	e->next = s->hash[h];
-	s->hash[h] = s->n++;
+	s->hash[h] = i;
+	lru_front(s, i);
+	s->live++;
 	scan_sighted(s, e, when);
 }
 
@@ -474,8 +821,7 @@ scan_find(const struct scan *s, const char *qid, const char *cause)
 
 	/* the hash is of the queue id alone when there is one */
 	for (i = s->hash[key_hash(qid, cause)]; i >= 0; i = s->e[i].next)
-		if (!s->e[i].dead && s->e[i].cause == cause &&
-		    strcmp(s->e[i].qid, qid) == 0)
+		if (s->e[i].cause == cause && strcmp(s->e[i].qid, qid) == 0)
 			return (i);
 	return (-1);
 }
@@ -502,7 +848,7 @@ scan_local(struct scan *s, struct verdict *v, const char *when)
 			if (ci < rank) {
 				/* the counted cause is more specific */
 				s->e[i].count++;
-				s->e[i].seen = s->lines;
+				scan_seen(s, i);
 				text_copy(s->e[i].last, sizeof(s->e[i].last),
 				    when, strlen(when));
 				entry_fill(&s->e[i], v);
@@ -510,11 +856,11 @@ scan_local(struct scan *s, struct verdict *v, const char *when)
 				scan_metric(s, &deadv, when, 0);
 				return;
 			}
-			s->e[i].dead = 1;
 			carried += s->e[i].count;
 			/* a copy: scan_add may move the entries */
 			rec_unpack(&s->e[i], &deadv);
 			dead = &deadv;
+			scan_drop(s, i);
 		}
 	}
 	scan_add(s, v, when);
@@ -555,56 +901,6 @@ scan_slot(struct scan *s, const struct logline *ll)
 	return (ps);
 }
 
-/* age_cmp - qsort: least recently seen first */
-static int
-age_cmp(const void *a, const void *b)
-{
-	const unsigned long *x = a, *y = b;
-
-	return (x[0] < y[0] ? -1 : x[0] > y[0]);
-}
-
-/*
- * scan_evict - --follow with the table nearly full: forget the least
- * recently seen half (and the dead entries), rebuild the hash.  Runs
- * once per max / 2 new pairs, so O(log n) per pair.
- */
-static void
-scan_evict(struct scan *s)
-{
-	unsigned long (*age)[2], cut;
-	int	 i, j, n = s->n;
-
-	if ((age = malloc((size_t)n * sizeof(*age))) == NULL)
-		return;			/* scan_add counts them as dropped */
-	for (i = 0; i < n; i++) {
-		age[i][0] = s->e[i].dead ? 0 : s->e[i].seen;
-		age[i][1] = (unsigned long)i;
-	}
-	qsort(age, (size_t)n, sizeof(*age), age_cmp);
-	for (i = 0; i < n / 2; i++)
-		s->e[age[i][1]].dead = 1;
-	cut = 0;
-	for (i = j = 0; i < n; i++) {
-		if (s->e[i].dead) {
-			free(s->e[i].text);
-			cut++;
-			continue;
-		}
-		s->e[j++] = s->e[i];
-	}
-	free(age);
-	s->n = j;
-	s->evicted += cut;
-	memset(s->hash, 0xff, SCAN_HASH * sizeof(*s->hash));
-	for (i = 0; i < s->n; i++) {
-		unsigned h = key_hash(s->e[i].qid, s->e[i].cause);
-
-		s->e[i].next = s->hash[h];
-		s->hash[h] = i;
-	}
-}
-
 /* scan_line - classify one line */
 static void
 scan_line(struct scan *s, const char *line, size_t len)
@@ -616,12 +912,8 @@ scan_line(struct scan *s, const char *line, size_t len)
 	int	 found, i;
 
 	s->lines++;
-	/*
-	 * Room first, for every pair this line can add (one, and a held
-	 * trace per pid slot): scan_local keeps pointers into entries.
-	 */
-	if (s->follow && s->n >= s->max - SCAN_PID_SLOTS - 2)
-		scan_evict(s);
+	if (s->ngone > 0)
+		scan_expire(s, SCAN_PID_WINDOW);
 	k = logline_parse(line, len, &ll);
 	ps = scan_slot(s, &ll);
 	/* an old sasl-xoauth2 logs without a pid: the line just before */
@@ -642,8 +934,21 @@ scan_line(struct scan *s, const char *line, size_t len)
 			if (s->pids[i].held && s->lines -
 			    s->pids[i].held_line > SCAN_PID_WINDOW)
 				slot_flush(s, &s->pids[i]);
+	if (k == LOGLINE_REMOVED && ll.queue_id[0] != '\0' && s->live > 0)
+		scan_gone(s, ll.queue_id);
 	if (k == LOGLINE_OTHER || ll.reason == NULL)
 		return;
+	/* the same stamp as the last failure line's is common; a parse
+	 * costs a stat of /etc/localtime (mktime) */
+	if (strcmp(ll.time, s->now_when) != 0) {
+		text_copy(s->now_when, sizeof(s->now_when), ll.time,
+		    strlen(ll.time));
+		if (logtime_parse(ll.time, strlen(ll.time), time(NULL),
+		    &s->now_t) < 0)
+			s->now_t = 0;
+	}
+	if (s->now_t != 0 && s->live > 0)
+		scan_window(s, s->now_t);
 	verdict_init(&v);
 	v.form = ll.mta == LOGLINE_POSTFIX ? FORM_POSTFIX_LOG : FORM_EXIM_LOG;
 	text_copy(v.queue_id, sizeof(v.queue_id), ll.queue_id,
@@ -702,14 +1007,15 @@ scan_line(struct scan *s, const char *line, size_t len)
  * and only up to a NUL (log text has none; what follows one is noise)
  */
 static void
-scan_piece(struct scan *s, const char *p, size_t len)
+scan_piece(struct scan *s, const char *p, size_t len, int nul)
 {
-	const char *nul;
+	const char *q;
 
 	if (len > SCAN_LINE_MAX - 1)
 		len = SCAN_LINE_MAX - 1;
-	if ((nul = memchr(p, '\0', len)) != NULL)
-		len = (size_t)(nul - p);
+	/* nul: the block holds one (one memchr a block, not a line) */
+	if (nul && (q = memchr(p, '\0', len)) != NULL)
+		len = (size_t)(q - p);
 	scan_line(s, p, len);
 }
 
@@ -727,7 +1033,7 @@ scan_fd(struct scan *s, int fd, char *buf, int keep)
 	const char *nl;
 	size_t	 have = s->carry, start;
 	ssize_t	 r;
-	int	 skipping = s->carry_skip;
+	int	 skipping = s->carry_skip, nul = 1;
 
 	while (!scan_stop) {
 		r = read(fd, buf + have, SCAN_READ_MAX - have);
@@ -736,11 +1042,12 @@ scan_fd(struct scan *s, int fd, char *buf, int keep)
 		if (r <= 0)
 			break;
 		have += (size_t)r;
+		nul = memchr(buf, '\0', have) != NULL;
 		for (start = 0; (nl = memchr(buf + start, '\n', have - start)) !=
 		    NULL && !scan_stop; start = (size_t)(nl - buf) + 1) {
 			if (!skipping)
 				scan_piece(s, buf + start,
-				    (size_t)(nl - buf) - start);
+				    (size_t)(nl - buf) - start, nul);
 			skipping = 0;
 		}
 		if (start > 0) {
@@ -749,7 +1056,7 @@ scan_fd(struct scan *s, int fd, char *buf, int keep)
 		} else if (have == SCAN_READ_MAX) {
 			/* one line fills the buffer: its start, then skip */
 			if (!skipping)
-				scan_piece(s, buf, have);
+				scan_piece(s, buf, have, nul);
 			skipping = 1;
 			have = 0;
 		}
@@ -763,7 +1070,7 @@ scan_fd(struct scan *s, int fd, char *buf, int keep)
 		return;
 	}
 	if (have > 0 && !skipping && !scan_stop)
-		scan_piece(s, buf, have);	/* last line without newline */
+		scan_piece(s, buf, have, 1);	/* last line without newline */
 }
 
 /* scan_open - a log file for reading; -1 with a message (a directory too) */
@@ -829,62 +1136,185 @@ static int
 entry_cmp(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
-	int	 d;
-
-	/* dead entries last, where the report stops */
-	if (x->dead != y->dead)
-		return (x->dead - y->dead);
-	d = strcmp(x->cause, y->cause);
+	int	 d = strcmp(x->cause, y->cause);
 
 	return (d != 0 ? d : (x->order < y->order ? -1 : x->order > y->order));
 }
 
-/* scan_report - the summary at the end of a non-follow scan */
+/* report state: the cause of the group being printed */
+struct emit {
+	const char *cause;
+	const struct hint_entry *h;
+};
+
+/* emit_end - the admin steps that close a group of the human report */
 static void
-scan_report(struct scan *s)
+emit_end(struct scan *s, struct emit *em)
+{
+	const struct hint_entry *h = em->h;
+	int	 k;
+
+	if (em->cause == NULL)
+		return;
+	if (h != NULL) {
+		printf("  %s%s\n", hints_ui(&s->c->kb.hints, s->c->lang,
+		    "admin_heading"), hints_ui(&s->c->kb.hints, s->c->lang,
+		    "colon"));
+		for (k = 0; k < h->nsteps; k++)
+			printf("    %d. %s\n", k + 1, h->step[k]);
+	}
+	printf("\n");
+	em->cause = NULL;
+}
+
+/* emit_one - one pair of the report, in order; a group opens by cause */
+static void
+emit_one(struct scan *s, struct emit *em, const struct entry *e)
 {
 	const struct hint_entry *h;
-	int	 i, j, k;
+	int	 ci;
 
-	for (i = 0; i < SCAN_PID_SLOTS; i++)
-		slot_flush(s, &s->pids[i]);
-	if (s->n > 0)	/* qsort(NULL, 0) is undefined */
-		qsort(s->e, (size_t)s->n, sizeof(*s->e), entry_cmp);
-	while (s->n > 0 && s->e[s->n - 1].dead) {
-		free(s->e[s->n - 1].text);
-		s->e[--s->n].text = NULL;
-	}
 	if (s->c->json) {
-		for (i = 0; i < s->n; i++)
-			print_json(s, &s->e[i]);
+		print_json(s, e);
 		return;
 	}
-	if (s->n == 0)
-		printf("No Microsoft 365 failures in %lu lines.\n", s->lines);
-	for (i = 0; i < s->n; i = j) {
-		for (j = i; j < s->n && s->e[j].cause == s->e[i].cause; j++)
-			;
-		printf("%s: %d queue id(s)\n", s->e[i].cause, j - i);
-		if ((h = hints_find(&s->c->kb.hints, s->c->lang, s->e[i].cause,
+	if (em->cause != e->cause) {
+		emit_end(s, em);
+		ci = rules_cause_index(s->c->kb.rules, e->cause);
+		printf("%s: %lu queue id(s)\n", e->cause,
+		    s->ncause[ci >= 0 ? ci : s->c->kb.rules->ncauses]);
+		if ((h = hints_find(&s->c->kb.hints, s->c->lang, e->cause,
 		    NULL)) != NULL)
 			printf("  %s\n", h->summary);
 		printf("  %-18s %5s  %-26s %-26s %s\n", "queue id", "count",
 		    "first seen", "last seen", "recipient");
-		for (k = i; k < j; k++)
-			printf("  %-18s %5lu  %-26s %-26s %s\n",
-			    s->e[k].qid[0] ? s->e[k].qid : "-", s->e[k].count,
-			    s->e[k].first, s->e[k].last,
-			    rec_recipient(&s->e[k])[0] ?
-			    rec_recipient(&s->e[k]) : "-");
-		if (h != NULL) {
-			printf("  %s%s\n", hints_ui(&s->c->kb.hints,
-			    s->c->lang, "admin_heading"), hints_ui(&s->c->kb.hints,
-			    s->c->lang, "colon"));
-			for (k = 0; k < h->nsteps; k++)
-				printf("    %d. %s\n", k + 1, h->step[k]);
-		}
-		printf("\n");
+		em->cause = e->cause;
+		em->h = h;
 	}
+	printf("  %-18s %5lu  %-26s %-26s %s\n", e->qid[0] ? e->qid : "-",
+	    e->count, e->first, e->last,
+	    rec_recipient(e)[0] ? rec_recipient(e) : "-");
+}
+
+/* run_next - read run r's next record into r->e; -1 at its end */
+static int
+run_next(struct scan *s, struct run *r)
+{
+	size_t	 tl;
+	char	*t = NULL;
+
+	if (r->left == 0)
+		return (-1);
+	if (r->mem) {
+		/* off counts the records taken */
+		r->e = s->done[r->off];
+		s->done[r->off++].text = NULL;
+		r->left--;
+		return (0);
+	}
+	if (pread(s->spill, &r->e, sizeof(r->e), r->off) !=
+	    (ssize_t)sizeof(r->e) || pread(s->spill, &tl, sizeof(tl),
+	    r->off + (off_t)sizeof(r->e)) != (ssize_t)sizeof(tl) ||
+	    (tl > 0 && ((t = malloc(tl)) == NULL || pread(s->spill, t, tl,
+	    r->off + (off_t)(sizeof(r->e) + sizeof(tl))) != (ssize_t)tl))) {
+		free(t);
+		fprintf(stderr, "relayhint: warning: spill file: %s\n",
+		    strerror(errno ? errno : EIO));
+		r->left = 0;
+		return (-1);
+	}
+	r->e.text = t;
+	r->off += (off_t)(sizeof(r->e) + sizeof(tl) + tl);
+	r->left--;
+	return (0);
+}
+
+/* heap_down - restore the merge heap of run indices below slot i */
+static void
+heap_down(struct scan *s, int *heap, int n, int i)
+{
+	int	 c, t;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= n)
+			return;
+		if (c + 1 < n && entry_cmp(&s->runs[heap[c + 1]].e,
+		    &s->runs[heap[c]].e) < 0)
+			c++;
+		if (entry_cmp(&s->runs[heap[c]].e, &s->runs[heap[i]].e) >= 0)
+			return;
+		t = heap[i];
+		heap[i] = heap[c];
+		heap[c] = t;
+		i = c;
+	}
+}
+
+/*
+ * scan_report - the summary at the end of a non-follow scan: every pair
+ * still in the table retires too, and the sorted runs are merged (one
+ * record of each in memory); with no run spilled, as it was, in memory
+ */
+static void
+scan_report(struct scan *s)
+{
+	struct emit em = { NULL, NULL };
+	unsigned long total = 0;
+	int	 i, n, *heap;
+
+	for (i = 0; i < SCAN_PID_SLOTS; i++)
+		slot_flush(s, &s->pids[i]);
+	while (s->oldest >= 0)
+		scan_retire(s, s->oldest);
+	for (i = 0; i <= s->c->kb.rules->ncauses; i++)
+		total += s->ncause[i];
+	if (!s->c->json && total == 0)
+		printf("No Microsoft 365 failures in %lu lines.\n", s->lines);
+	if (s->ndone > 0)	/* qsort(NULL, 0) is undefined */
+		qsort(s->done, (size_t)s->ndone, sizeof(*s->done), entry_cmp);
+	if (s->nruns == 0) {
+		/* all in memory, as a short log always is */
+		for (i = 0; i < s->ndone; i++)
+			emit_one(s, &em, &s->done[i]);
+		emit_end(s, &em);
+		return;
+	}
+	if (s->ndone > 0 && run_flush(s) < 0) {
+		/* the spill file is full: the rest is a run in memory */
+		struct run *nr = realloc(s->runs,
+		    (size_t)(s->nruns + 1) * sizeof(*nr));
+
+		if (nr == NULL) {
+			fprintf(stderr, "relayhint: out of memory\n");
+			return;
+		}
+		s->runs = nr;
+		memset(&nr[s->nruns], 0, sizeof(*nr));
+		nr[s->nruns].mem = 1;
+		nr[s->nruns++].left = (unsigned long)s->ndone;
+	}
+	if ((heap = malloc((size_t)s->nruns * sizeof(*heap))) == NULL) {
+		fprintf(stderr, "relayhint: out of memory\n");
+		return;
+	}
+	for (i = n = 0; i < s->nruns; i++)
+		if (run_next(s, &s->runs[i]) == 0)
+			heap[n++] = i;
+	for (i = n / 2 - 1; i >= 0; i--)
+		heap_down(s, heap, n, i);
+	while (n > 0) {
+		struct run *r = &s->runs[heap[0]];
+
+		emit_one(s, &em, &r->e);
+		free(r->e.text);
+		r->e.text = NULL;
+		if (run_next(s, r) < 0)
+			heap[0] = heap[--n];
+		heap_down(s, heap, n, 0);
+	}
+	emit_end(s, &em);
+	free(heap);
 }
 
 /* cmd_scan - scan [--json] [--follow] [--language L] [FILE...] */
@@ -939,7 +1369,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 				return (EXIT_USAGE);
 			break;
 		case 'P':
-			/* room for a line's worth of pairs (scan_line) */
+			/* the manual's range; past it the oldest retire */
 			s.max = atoi(optarg);
 			if (s.max < 4 * SCAN_PID_SLOTS || s.max > 10000000) {
 				fprintf(stderr, "relayhint: --max-pairs: "
@@ -976,15 +1406,33 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	s.hash = malloc(SCAN_HASH * sizeof(*s.hash));
 	s.pids = calloc(SCAN_PID_SLOTS, sizeof(*s.pids));
 	s.local = calloc((size_t)c->kb.rules->ncauses + 1, 1);
+	s.ncause = calloc((size_t)c->kb.rules->ncauses + 1,
+	    sizeof(*s.ncause));
+	s.gone = calloc(SCAN_GONE, sizeof(*s.gone));
+	s.hjson = calloc((size_t)c->kb.rules->ncauses + 1, sizeof(*s.hjson));
+	s.hjson_len = calloc((size_t)c->kb.rules->ncauses + 1,
+	    sizeof(*s.hjson_len));
+	s.done_cap = SCAN_RUN;
+	s.done = s.follow ? NULL : malloc(SCAN_RUN * sizeof(*s.done));
+	s.newest = s.oldest = s.freed = -1;
+	s.spill = -1;
 	if (s.metrics_path != NULL && metrics_init(&metrics) == 0)
 		s.metrics = &metrics;
 	if (block == NULL || s.hash == NULL || s.pids == NULL ||
-	    s.local == NULL || (s.metrics_path != NULL && s.metrics == NULL)) {
+	    s.local == NULL || s.ncause == NULL || s.gone == NULL ||
+	    s.hjson == NULL || s.hjson_len == NULL ||
+	    (!s.follow && s.done == NULL) ||
+	    (s.metrics_path != NULL && s.metrics == NULL)) {
 		fprintf(stderr, "relayhint: out of memory\n");
 		free(block);
 		free(s.hash);
 		free(s.pids);
 		free(s.local);
+		free(s.ncause);
+		free(s.gone);
+		free(s.hjson);
+		free(s.hjson_len);
+		free(s.done);
 		if (s.metrics != NULL)
 			metrics_free(s.metrics);
 		return (EXIT_USAGE);
@@ -1025,16 +1473,33 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	}
 	if (s.dropped > 0)
 		fprintf(stderr, "relayhint: warning: %lu failure(s) not "
-		    "tracked (limit %d queue ids)\n", s.dropped, s.max);
-	if (s.evicted > 0)
+		    "tracked: out of memory\n", s.dropped);
+	if (s.evicted > 0 && s.follow)
 		fprintf(stderr, "relayhint: %lu old (queue id, cause) pair(s) "
 		    "forgotten to make room (limit %d)\n", s.evicted, s.max);
-	for (i = 0; i < s.n; i++)
-		free(s.e[i].text);
+	else if (s.evicted > 0)
+		fprintf(stderr, "relayhint: warning: %lu (queue id, cause) "
+		    "pair(s) left the table before their message was removed "
+		    "(limit %d): one seen again after that is reported "
+		    "again\n", s.evicted, s.max);
+	while (s.oldest >= 0)
+		scan_drop(&s, s.oldest);
+	for (i = 0; i < s.ndone; i++)
+		free(s.done[i].text);
+	if (s.spill >= 0)
+		close(s.spill);
 	free(s.e);
 	free(s.hash);
 	free(s.pids);
 	free(s.local);
+	for (i = 0; i <= c->kb.rules->ncauses; i++)
+		free(s.hjson[i]);
+	free(s.hjson);
+	free(s.hjson_len);
+	free(s.ncause);
+	free(s.gone);
+	free(s.done);
+	free(s.runs);
 	/* like a monitoring check: 0 nothing found, 1 failures, 2 errors */
 	if (rc == 0 && s.found && !s.follow)
 		rc = EXIT_FOUND;

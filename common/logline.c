@@ -53,6 +53,7 @@
  * understood in their first part.  journalctl -o short-full and other
  * formats with a weekday are not recognised.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "logline.h"
@@ -66,20 +67,69 @@
 			 (c) == 'O' || (c) == 'U' || (c) == 'a' || \
 			 (c) == 'e' || (c) == 'i' || (c) == 'o' || (c) == 'u')
 
+/*
+ * has_ctl8 - one of the eight bytes in w is below 0x20 or is 0x7f
+ * (the "has less" and "has zero" tests of Bit Twiddling Hacks: exact
+ * for whether there is one, which is all that is asked)
+ */
+static int
+has_ctl8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t d = w ^ (ones * 0x7f);
+
+	return (((((w - ones * 0x20) & ~w) | ((d - ones) & ~d)) & high) != 0);
+}
+
+/* ctl - a byte as a field keeps it: control bytes become '?' */
+static char
+ctl(char ch)
+{
+	unsigned char c = (unsigned char)ch;
+
+	return ((c < 0x20 || c == 0x7f) ? '?' : ch);
+}
+
 /* field - bounded copy of [s, e) into dst, control bytes as '?', terminated */
 static void
 field(char *dst, size_t dstlen, const char *s, const char *e)
 {
-	size_t	 i, n;
-	unsigned char c;
+	size_t	 i, j, n;
+	uint64_t w;
+	uint32_t h;
 
 	n = (size_t)(e - s);
 	if (n > dstlen - 1)
 		n = dstlen - 1;
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
+	/* control bytes are rare: looked for eight at a time (this runs
+	 * on every line) */
+	if (n >= 8) {
+		/* whole words; the last one overlaps the one before it */
+		for (i = 0;; i += 8) {
+			if (i > n - 8)
+				i = n - 8;
+			memcpy(&w, s + i, 8);
+			memcpy(dst + i, &w, 8);
+			if (has_ctl8(w))
+				for (j = i; j < i + 8; j++)
+					dst[j] = ctl(dst[j]);
+			if (i == n - 8)
+				break;
+		}
+	} else if (n >= 4) {
+		/* two overlapping halves, the rest of the word harmless */
+		memcpy(&h, s, 4);
+		w = h | (0x61616161ULL << 32);
+		memcpy(&h, s + n - 4, 4);
+		if (has_ctl8(w) || has_ctl8(h | (0x61616161ULL << 32)))
+			for (j = 0; j < n; j++)
+				dst[j] = ctl(s[j]);
+		else
+			memcpy(dst, s, n);
+	} else
+		for (j = 0; j < n; j++)
+			dst[j] = ctl(s[j]);
 	dst[n] = '\0';
 }
 
@@ -115,9 +165,12 @@ find(const char *p, const char *e, const char *lit)
 static const char *
 word(const char *p, const char *e)
 {
-	while (p < e && *p != ' ')
-		p++;
-	return (p);
+	const char *q;
+
+	if (p >= e)
+		return (p);
+	q = memchr(p, ' ', (size_t)(e - p));
+	return (q != NULL ? q : e);
 }
 
 /* ndigits - p advanced over at most max digits; *np gets the count */
@@ -162,28 +215,51 @@ fraction(const char *p, const char *e)
 	return (p);
 }
 
+/* is_month - the three bytes at p are an English month abbreviation */
+static int
+is_month(const char *p)
+{
+	/* one switch on the first letter instead of up to twelve memcmp */
+	switch (p[0]) {
+	case 'J':
+		return ((p[1] == 'a' && p[2] == 'n') ||
+		    (p[1] == 'u' && (p[2] == 'n' || p[2] == 'l')));
+	case 'F':
+		return (p[1] == 'e' && p[2] == 'b');
+	case 'M':
+		return (p[1] == 'a' && (p[2] == 'r' || p[2] == 'y'));
+	case 'A':
+		return ((p[1] == 'p' && p[2] == 'r') ||
+		    (p[1] == 'u' && p[2] == 'g'));
+	case 'S':
+		return (p[1] == 'e' && p[2] == 'p');
+	case 'O':
+		return (p[1] == 'c' && p[2] == 't');
+	case 'N':
+		return (p[1] == 'o' && p[2] == 'v');
+	case 'D':
+		return (p[1] == 'e' && p[2] == 'c');
+	}
+	return (0);
+}
+
 /* ts_bsd - end of "Mmm dd hh:mm:ss[.frac]" at p, or NULL (RFC 3164, journald short) */
 static const char *
 ts_bsd(const char *p, const char *e)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	int	 m;
-
-	if (e - p < 15)
-		return (NULL);
-	for (m = 0; m < 12; m++)
-		if (memcmp(p, months + 3 * m, 3) == 0)
-			break;
-	if (m == 12 || p[3] != ' ')
+	if (e - p < 15 || p[3] != ' ' || !is_month(p))
 		return (NULL);
 	/* syslog pads the day with a space ("Nov  2"), journald with a zero */
 	if (!((p[4] == ' ' || (p[4] >= '0' && p[4] <= '3')) &&
 	    ISDIGIT(p[5])) || (p[4] == '3' && p[5] > '1') ||
 	    ((p[4] == ' ' || p[4] == '0') && p[5] == '0'))
 		return (NULL);
-	if ((p = fixed(p + 6, e, " 99:99:99")) == NULL)
+	/* " hh:mm:ss": e - p >= 15 was checked */
+	if (p[6] != ' ' || !ISDIGIT(p[7]) || !ISDIGIT(p[8]) || p[9] != ':' ||
+	    !ISDIGIT(p[10]) || !ISDIGIT(p[11]) || p[12] != ':' ||
+	    !ISDIGIT(p[13]) || !ISDIGIT(p[14]))
 		return (NULL);
-	return (fraction(p, e));
+	return (fraction(p + 15, e));
 }
 
 /* ts_iso - end of "YYYY-MM-DDThh:mm:ss[.frac][Z|+hh:mm|+hhmm]" at p, or NULL */
@@ -223,27 +299,50 @@ ts_exim(const char *p, const char *e)
 	return (p);
 }
 
+/* qid_class - of a queue id's bytes: letters and digits, upper-case hex */
+#define QID_ALNUM	1
+#define QID_HEX		2
+#define D		(QID_ALNUM | QID_HEX)
+static const unsigned char qid_class[256] = {
+	['0'] = D, ['1'] = D, ['2'] = D, ['3'] = D, ['4'] = D,
+	['5'] = D, ['6'] = D, ['7'] = D, ['8'] = D, ['9'] = D,
+	['A'] = D, ['B'] = D, ['C'] = D, ['D'] = D, ['E'] = D, ['F'] = D,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+#undef D
+
 /* pf_qid - length of a Postfix queue id followed by ": " at p, or 0 */
 static size_t
 pf_qid(const char *p, const char *e)
 {
-	size_t	 n;
-	int	 hex = 1, vowel = 0;
+	size_t	 i, n;
+	int	 hex = QID_HEX, c;
 
-	for (n = 0; p + n < e && ISALNUM(p[n]); n++) {
-		if (!ISHEXUP(p[n]))
-			hex = 0;
-		if (ISVOWEL(p[n]))
-			vowel = 1;
-	}
+	for (n = 0; p + n < e && (c = qid_class[(unsigned char)p[n]]) != 0;
+	    n++)
+		hex &= c;
 	if (n == 0 || n >= LOGLINE_ID_MAX || p + n >= e || p[n] != ':' ||
 	    (p + n + 1 < e && p[n + 1] != ' '))
 		return (0);
 	/* short ids are upper-case hex; long ids avoid vowels to spell no words */
-	if ((hex && n >= 6) || (!vowel && n >= 10) ||
+	if ((hex != 0 && n >= 6) ||
 	    (n == 7 && memcmp(p, "NOQUEUE", 7) == 0))
 		return (n);
-	return (0);
+	if (n < 10)
+		return (0);
+	/* vowels only matter here: most ids are hex and never get this far */
+	for (i = 0; i < n; i++)
+		if (ISVOWEL(p[i]))
+			return (0);
+	return (n);
 }
 
 /* exim_id - length of an Exim message id at p (6-6-2 or 4.97+ 6-11-4), or 0 */
@@ -381,6 +480,29 @@ pf_status(const char *v, const char *e, struct logline *ll)
 	return (LOGLINE_OTHER);
 }
 
+/*
+ * pf_failing - [p, e) holds "status=" followed by a failure word: only
+ * then can pf_attrs return more than OTHER.  Every occurrence is tried,
+ * as an address may hold "status=" too.  Most delivery lines say
+ * status=sent: they are let go without taking their fields apart.
+ */
+static int
+pf_failing(const char *p, const char *e)
+{
+	const char *q;
+
+	/* by the '=' (a few a line) rather than the 's' (dozens) */
+	for (q = p; q < e && (q = memchr(q, '=', (size_t)(e - q))) != NULL;
+	    q++) {
+		if (q - p < 6 || memcmp(q - 6, "status", 6) != 0)
+			continue;
+		if (prefix(q + 1, e, "deferred") ||
+		    prefix(q + 1, e, "bounced") || prefix(q + 1, e, "expired"))
+			return (1);
+	}
+	return (0);
+}
+
 /* pf_attrs - "key=value, ..." of a delivery line; kind from status= */
 static enum logline_kind
 pf_attrs(const char *p, const char *e, struct logline *ll)
@@ -435,6 +557,8 @@ pf_notice(const char *p, const char *e, struct logline *ll)
 	const char *q;
 	size_t	 i, n;
 
+	if (p >= e || (*p != 's' && *p != 'p'))
+		return (0);
 	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
 		if (!prefix(p, e, what[i]))
 			continue;
@@ -499,6 +623,7 @@ pf_body(const char *p, const char *e, struct logline *ll)
 	enum logline_kind kind;
 	const char *d;
 	size_t	 i, n;
+	int	 sasl;
 
 	ll->mta = LOGLINE_POSTFIX;
 	/* the daemon name is the last part: "postfix/submission/smtpd" */
@@ -511,7 +636,8 @@ pf_body(const char *p, const char *e, struct logline *ll)
 		p += n + 1;
 		if (p < e)
 			p++;
-		if ((kind = pf_attrs(p, e, ll)) != LOGLINE_OTHER)
+		if (pf_failing(p, e) &&
+		    (kind = pf_attrs(p, e, ll)) != LOGLINE_OTHER)
 			return (kind);
 		/* the status line may still have left fields behind */
 		ll->recipient[0] = ll->relay[0] = ll->relay_ip[0] = '\0';
@@ -526,17 +652,20 @@ pf_body(const char *p, const char *e, struct logline *ll)
 		return (LOGLINE_OTHER);
 	if (prefix(p, e, "[sasl-xoauth2]"))
 		return (xoauth2_body(p + strlen("[sasl-xoauth2]"), e, ll));
-	if (pf_auth(p, e, ll))
+	/* one search for what all SASL messages share, not five */
+	sasl = find(p, e, "SASL ") != NULL;
+	if (sasl && pf_auth(p, e, ll))
 		return (LOGLINE_AUTH_FAILED);
-	for (i = 0; i < sizeof(sev) / sizeof(sev[0]); i++)
+	for (i = 0; i < sizeof(sev) / sizeof(sev[0]) && p < e &&
+	    (*p == 'w' || *p == 'e' || *p == 'f' || *p == 'p'); i++)
 		if (prefix(p, e, sev[i])) {
 			p += strlen(sev[i]);
 			break;
 		}
 	/* relay-local SASL trouble: no server reply to explain */
-	if (find(p, e, "SASL authentication failure") != NULL ||
+	if ((sasl && (find(p, e, "SASL authentication failure") != NULL ||
 	    find(p, e, "SASL authentication failed; cannot") != NULL ||
-	    find(p, e, "SASL per-process initialization failed") != NULL ||
+	    find(p, e, "SASL per-process initialization failed") != NULL)) ||
 	    find(p, e, "No worthy mechs found") != NULL) {
 		set_reason(ll, p, e);
 		return (LOGLINE_SASL_LOCAL);
@@ -736,8 +865,8 @@ tag(const char *p, const char *e, struct logline *ll)
 			return (NULL);
 	}
 	q--;
-	for (r = p; r < q && *r != '['; r++)
-		;
+	if ((r = memchr(p, '[', (size_t)(q - p))) == NULL)
+		r = q;
 	if (r < q ? q[-1] != ']' : memchr(p, ']', (size_t)(q - p)) != NULL)
 		return (NULL);
 	field(ll->program, sizeof(ll->program), p, r);

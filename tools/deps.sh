@@ -14,7 +14,7 @@
 # Not root: print what is missing and go on (the build says what fails).
 
 want="build-essential pkg-config libmilter-dev libcurl4-openssl-dev libssl-dev libcmocka-dev"
-[ "$1" = test ] && want="$want python3 python3-jsonschema valgrind mandoc clang chromium w3m iproute2"
+[ "$1" = test ] && want="$want python3 python3-jsonschema valgrind mandoc clang chromium w3m iproute2 time"
 
 [ "$1" = bench ] && want="$want python3 perl libsisimai-perl python3-flufl.bounce hyperfine"
 

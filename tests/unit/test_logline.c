@@ -731,6 +731,77 @@ test_prefixes(void **state)
 	assert_true(lines > 100);
 }
 
+/*
+ * the shortcuts of a scan (a line is let go on its status= word, fields
+ * are copied and checked a word at a time) change no result: status=
+ * inside an address, a failure word after a "sent", a control byte at
+ * every position of fields of every length up to two words, each month
+ */
+static void
+test_shortcuts(void **state)
+{
+	static const struct want t[] = {
+		/* an address that says status=deferred; the line says sent */
+		{ "Nov 22 17:12:51 relay postfix/smtp[5468]: 84ACB1022E9: to=<\"status=deferred (x)\"@customer.example>, relay=mx[192.0.2.1]:25, dsn=2.0.0, status=sent (250 ok)",
+		  LOGLINE_OTHER, PF, "84ACB1022E9", "", "", "", "", "", NULL },
+		/* an address that says status=sent; the line says deferred */
+		{ "Nov 22 17:12:51 relay postfix/smtp[5468]: 84ACB1022E9: to=<\"status=sent\"@customer.example>, relay=mx[192.0.2.1]:25, dsn=4.7.0, status=deferred (try later)",
+		  LOGLINE_DEFERRED, PF, "84ACB1022E9",
+		  "\"status=sent\"@customer.example", "mx", "192.0.2.1",
+		  "4.7.0", "", "try later" },
+		/* "status=" first in the text after the queue id */
+		{ "Nov 22 17:12:51 relay postfix/smtp[5468]: 84ACB1022E9: status=bounced (gone)",
+		  LOGLINE_BOUNCED, PF, "84ACB1022E9", "", "", "", "", "",
+		  "gone" },
+		/* statuses that are not failures, and a word that only starts
+		 * like one */
+		{ "Nov 22 17:12:51 relay postfix/smtp[5468]: 84ACB1022E9: to=<a@b>, status=deferredx (no)",
+		  LOGLINE_OTHER, PF, "84ACB1022E9", "", "", "", "", "", NULL },
+		{ "Nov 22 17:12:51 relay postfix/local[5468]: 84ACB1022E9: to=<a@b>, relay=local, status=sent (delivered)",
+		  LOGLINE_OTHER, PF, "84ACB1022E9", "", "", "", "", "", NULL },
+		/* a long id with a vowel is no queue id; without one it is */
+		{ "Nov 22 17:12:51 relay postfix/smtp[5468]: 4XbPqk1RzAz9v: to=<a@b>, status=deferred (x)",
+		  LOGLINE_OTHER, PF, "", "", "", "", "", "", NULL },
+		{ "Nov 22 17:12:51 relay postfix/smtp[5468]: 4XbPqk1RzBz9v: to=<a@b>, status=deferred (x)",
+		  LOGLINE_DEFERRED, PF, "4XbPqk1RzBz9v", "a@b", "", "", "", "",
+		  "x" },
+	};
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jam",
+	    "Juk", "Nox", "jan", "Dex", "Ma ", "Aug" };
+	struct logline ll;
+	char	 line[256], rcpt[32], got[32];
+	size_t	 i, n, k;
+
+	(void)state;
+	for (i = 0; i < NELEM(t); i++)
+		check(&t[i], strlen(t[i].line));
+	/* a recipient of every length to 17, a control byte at each place */
+	for (n = 1; n <= 17; n++)
+		for (k = 0; k <= n; k++) {
+			memset(rcpt, 'r', n);
+			rcpt[n] = '\0';
+			memcpy(got, rcpt, n + 1);
+			if (k < n) {
+				rcpt[k] = k % 2 ? '\x7f' : '\x01';
+				got[k] = '?';
+			}
+			snprintf(line, sizeof(line), "Nov 22 17:12:51 relay "
+			    "postfix/smtp[1]: 84ACB1022E9: to=<%s>, "
+			    "status=deferred (x)", rcpt);
+			parse(line, strlen(line), &ll, NULL);
+			check_str(line, "recipient", ll.recipient, got);
+		}
+	for (i = 0; i < NELEM(months); i++) {
+		snprintf(line, sizeof(line), "%s 22 17:12:51 relay "
+		    "postfix/smtp[1]: 84ACB1022E9: to=<a@b>, "
+		    "status=deferred (x)", months[i]);
+		parse(line, strlen(line), &ll, NULL);
+		if ((ll.kind == LOGLINE_DEFERRED) != (i < 12 || i == 18))
+			fail_msg("%s: got %s", months[i], kname[ll.kind]);
+	}
+}
+
 int
 main(void)
 {
@@ -743,6 +814,7 @@ main(void)
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_shortcuts),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
