@@ -40,7 +40,7 @@ struct cli {
  * out_hintmemo - the rendered hint members per cause, for one run in one
  * language and one thread (out.c); at most OUT_HINTMEMO_MAX causes
  */
-#define OUT_HINTMEMO_MAX	64
+#define OUT_HINTMEMO_MAX	128
 
 struct out_hintmemo {
 	const struct cli *c;
@@ -118,6 +118,10 @@ void	out_verdict_json_buf(struct buf *, const struct cli *,
 /* out_hintmemo_init, out_hintmemo_free - a memo for out_verdict_json_buf */
 void	out_hintmemo_init(struct out_hintmemo *, const struct cli *);
 void	out_hintmemo_free(struct out_hintmemo *);
+
+/* out_hint_json_memo - out_hint_json_members, each cause rendered once */
+void	out_hint_json_memo(struct buf *, const struct cli *, const char *cause,
+	    struct out_hintmemo *);
 
 /* out_verdict_text - the human report of a verdict and its hint */
 void	out_verdict_text(FILE *, const struct cli *, const struct verdict *);

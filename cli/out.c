@@ -177,12 +177,12 @@ out_hintmemo_free(struct out_hintmemo *m)
 }
 
 /*
- * hint_members - out_hint_json_members through the memo.  The key is
- * the cause pointer: a verdict's cause points into the knowledge base,
+ * out_hint_json_memo - out_hint_json_members through the memo.  The key
+ * is the cause pointer: a verdict's cause points into the knowledge base,
  * which does not change during a run, so one pointer is one string.
  */
-static void
-hint_members(struct buf *b, const struct cli *c, const char *cause,
+void
+out_hint_json_memo(struct buf *b, const struct cli *c, const char *cause,
     struct out_hintmemo *m)
 {
 	struct buf one;
@@ -274,7 +274,7 @@ out_verdict_json_buf(struct buf *b, const struct cli *c,
 	OPT(b, "ndr", ndr_kind_name(v->ndr_kind));
 	OPT(b, "ndr_server", v->ndr_server);
 	OPT(b, "original_message_id", v->orig_msgid);
-	hint_members(b, c, v->cause, memo);
+	out_hint_json_memo(b, c, v->cause, memo);
 	buf_append(b, "}\n", 2);
 }
 

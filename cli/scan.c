@@ -156,8 +156,7 @@ struct scan {
 	struct run	*runs;
 	int		 nruns;
 	unsigned long	*ncause;	/* rules' ncauses + 1 */
-	char		**hjson;	/* per cause: its hint's JSON members */
-	size_t		*hjson_len;
+	struct out_hintmemo hmemo;	/* each cause's hint JSON members */
 	struct gone	*gone;		/* SCAN_GONE, a ring */
 	int		 gone_at, ngone;
 	int		 follow;
@@ -292,33 +291,6 @@ when_json(struct buf *b, const char *key, const char *when)
 	buf_putc(b, ',');
 }
 
-/*
- * scan_hint_json - out_hint_json_members, rendered once per cause: it
- * depends on the cause and the language only, and rendering it was a
- * sixth of a scan's time on a log with many failures
- */
-static void
-scan_hint_json(struct scan *s, struct buf *b, const char *cause)
-{
-	struct buf h;
-	int	 ci = rules_cause_index(s->c->kb.rules, cause);
-
-	if (ci >= 0 && s->hjson[ci] == NULL) {
-		buf_init(&h, 1024 * 1024);
-		out_hint_json_members(&h, s->c, cause);
-		if (!h.overflow && h.data != NULL &&
-		    (s->hjson[ci] = malloc(h.len + 1)) != NULL) {
-			memcpy(s->hjson[ci], h.data, h.len + 1);
-			s->hjson_len[ci] = h.len;
-		}
-		buf_free(&h);
-	}
-	if (ci >= 0 && s->hjson[ci] != NULL)
-		buf_append(b, s->hjson[ci], s->hjson_len[ci]);
-	else
-		out_hint_json_members(b, s->c, cause);
-}
-
 /* print_json - one (queue id, cause) as a JSON line */
 static void
 print_json(struct scan *s, const struct entry *e)
@@ -359,7 +331,8 @@ print_json(struct scan *s, const struct entry *e)
 	MEMBER("server_id", v->server_id);
 	MEMBER("reply", v->reply);
 #undef MEMBER
-	scan_hint_json(s, &b, e->cause);
+	/* rendering each record's hint was a sixth of a scan's time */
+	out_hint_json_memo(&b, s->c, e->cause, &s->hmemo);
 	buf_puts(&b, "}\n");
 	fwrite(b.data, 1, b.len, stdout);
 	buf_free(&b);
@@ -1409,9 +1382,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	s.ncause = calloc((size_t)c->kb.rules->ncauses + 1,
 	    sizeof(*s.ncause));
 	s.gone = calloc(SCAN_GONE, sizeof(*s.gone));
-	s.hjson = calloc((size_t)c->kb.rules->ncauses + 1, sizeof(*s.hjson));
-	s.hjson_len = calloc((size_t)c->kb.rules->ncauses + 1,
-	    sizeof(*s.hjson_len));
+	out_hintmemo_init(&s.hmemo, c);
 	s.done_cap = SCAN_RUN;
 	s.done = s.follow ? NULL : malloc(SCAN_RUN * sizeof(*s.done));
 	s.newest = s.oldest = s.freed = -1;
@@ -1420,7 +1391,6 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		s.metrics = &metrics;
 	if (block == NULL || s.hash == NULL || s.pids == NULL ||
 	    s.local == NULL || s.ncause == NULL || s.gone == NULL ||
-	    s.hjson == NULL || s.hjson_len == NULL ||
 	    (!s.follow && s.done == NULL) ||
 	    (s.metrics_path != NULL && s.metrics == NULL)) {
 		fprintf(stderr, "relayhint: out of memory\n");
@@ -1430,8 +1400,6 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		free(s.local);
 		free(s.ncause);
 		free(s.gone);
-		free(s.hjson);
-		free(s.hjson_len);
 		free(s.done);
 		if (s.metrics != NULL)
 			metrics_free(s.metrics);
@@ -1492,10 +1460,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	free(s.hash);
 	free(s.pids);
 	free(s.local);
-	for (i = 0; i <= c->kb.rules->ncauses; i++)
-		free(s.hjson[i]);
-	free(s.hjson);
-	free(s.hjson_len);
+	out_hintmemo_free(&s.hmemo);
 	free(s.ncause);
 	free(s.gone);
 	free(s.done);
