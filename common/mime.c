@@ -20,6 +20,7 @@
  * longer one yields charset "x-unknown" so that nobody guesses.
  * Nothing is logged.
  */
+#define _GNU_SOURCE		/* memmem */
 #include <string.h>
 
 #include "budget.h"
@@ -130,6 +131,14 @@ mime_header_get(const char *hdrs, size_t len, const char *name, char *out,
 		out[0] = '\0';
 	for (i = 0; i < len; i = e) {
 		e = next_line(hdrs, len, i);
+		/*
+		 * Most lines are another field: a first byte other than the
+		 * name's (and than the CR or LF of the empty line that ends
+		 * the block) needs nothing more.
+		 */
+		if (!found && hdrs[i] != '\n' && hdrs[i] != '\r' &&
+		    ((hdrs[i] ^ name[0]) & ~0x20) != 0)
+			continue;
 		ce = e;
 		while (ce > i && (hdrs[ce - 1] == '\n' || hdrs[ce - 1] == '\r'))
 			ce--;
@@ -397,6 +406,8 @@ mime_split_multipart(const char *ctype, const char *body, size_t len,
     struct mime_multipart *mp)
 {
 	struct mime_part *p = NULL;
+	char	 dash[MIME_BOUNDARY_MAX + 2];
+	const char *q;
 	size_t	 blen, i, e, end, pstart;
 	int	 n, kind, seen = 0;
 
@@ -412,7 +423,21 @@ mime_split_multipart(const char *ctype, const char *body, size_t len,
 		if ((unsigned char)mp->boundary[i] < 0x20 ||
 		    mp->boundary[i] == 0x7f)
 			return (-1);
+	/* "--" and the boundary, as every delimiter line starts */
+	dash[0] = dash[1] = '-';
+	memcpy(dash + 2, mp->boundary, blen);
 	for (i = 0; i < len; i = e) {
+		/*
+		 * Only a line that starts with it can be a delimiter: the
+		 * next occurrence is found by memmem, not line by line.
+		 */
+		if ((q = memmem(body + i, len - i, dash, blen + 2)) == NULL)
+			break;
+		if (q > body && q[-1] != '\n') {
+			e = (size_t)(q - body) + 1;
+			continue;
+		}
+		i = (size_t)(q - body);
 		e = next_line(body, len, i);
 		if ((kind = delim_kind(body + i, e - i, mp->boundary,
 		    blen)) == 0)

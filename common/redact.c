@@ -361,13 +361,11 @@ try_key(struct rd *d)
 		mask(d, value_end(d, d->r));
 		return (1);
 	}
-	/* "TokenStore::Refresh: request failed" names a method, not a key */
-	if ((d->r >= 2 && d->s[d->r - 1] == ':' && d->s[d->r - 2] == ':') ||
-	    !cred_key(d->s + d->r, k - d->r)) {
-		copy(d, k);
-		return (1);
-	}
-	scheme = is_auth_key(d->s + d->r, k - d->r);
+	/*
+	 * A value must follow: '=' or ':' after the key, but not "://"
+	 * (a URL) nor "::" (a C++ scope).  Looked at before the key's name,
+	 * which is most words of a reply: prose has no separator after them.
+	 */
 	p = k;
 	if (p < d->n && d->s[p] == '\\')
 		p++;
@@ -375,7 +373,6 @@ try_key(struct rd *d)
 		p++;
 	while (p < d->n && d->s[p] == ' ')
 		p++;
-	/* '=' or ':', but not "://" (a URL) nor "::" (a C++ scope) */
 	if (p >= d->n || (d->s[p] != '=' && d->s[p] != ':') ||
 	    (d->s[p] == ':' && p + 1 < d->n && (d->s[p + 1] == ':' ||
 	    d->s[p + 1] == '/'))) {
@@ -385,10 +382,13 @@ try_key(struct rd *d)
 	p++;
 	while (p < d->n && d->s[p] == ' ')
 		p++;
-	if (p >= d->n) {
+	/* "TokenStore::Refresh: request failed" names a method, not a key */
+	if (p >= d->n || (d->r >= 2 && d->s[d->r - 1] == ':' &&
+	    d->s[d->r - 2] == ':') || !cred_key(d->s + d->r, k - d->r)) {
 		copy(d, k);
 		return (1);
 	}
+	scheme = is_auth_key(d->s + d->r, k - d->r);
 	copy(d, p);
 	mask_value(d, scheme);
 	return (1);

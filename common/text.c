@@ -13,6 +13,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "budget.h"
 #include "text.h"
@@ -170,6 +173,11 @@ text_casestr(const char *hay, size_t haylen, const char *needle)
 		return (hay);
 	if (nlen > haylen)
 		return (NULL);
+#ifdef __SSE2__
+	/* the pair search needs no anchor */
+	if (nlen >= 2)
+		return (text_casestr_nk(hay, haylen, needle, nlen, 0));
+#endif
 	return (text_casestr_nk(hay, haylen, needle, nlen,
 	    text_anchor(needle, nlen)));
 }
@@ -209,7 +217,7 @@ anchor_scan_to(struct anchor_scan *as, const char *p, const char *lim, int c,
 }
 
 /*
- * text_casestr_nk - text_casestr with nlen and k = text_anchor() known.
+ * casestr_memchr - text_casestr_nk by memchr on the anchor byte k.
  *
  * Linear in what it passes over.  Looking again for both cases of the
  * anchor at every candidate made a text with the anchor letter in one
@@ -223,8 +231,8 @@ anchor_scan_to(struct anchor_scan *as, const char *p, const char *lim, int c,
  */
 #define CASESTR_WINDOW	64
 
-const char *
-text_casestr_nk(const char *hay, size_t haylen, const char *needle,
+static const char *
+casestr_memchr(const char *hay, size_t haylen, const char *needle,
     size_t nlen, size_t k)
 {
 	struct anchor_scan ls, us;
@@ -274,6 +282,87 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 	if (budget_charge(scanned))
 		return (NULL);
 	return (found);
+}
+
+#ifdef __SSE2__
+/*
+ * casestr_pair - text_casestr_nk for nlen >= 2 by two bytes at once:
+ * the needle's first and last byte (letters in either case) are compared
+ * with 16 candidate positions per step, and only a position where both
+ * fit gets the full comparison.  One pass over the text whatever the
+ * needle's letters, where memchr made one per letter case and stopped
+ * at every anchor byte: a colon or an 'm' is in most lines of a bounce,
+ * two bytes nlen - 1 apart rarely are.  Loads stay inside [hay, hay +
+ * haylen); the last positions are tried one by one.  *scanned is the
+ * bytes passed over.
+ */
+static const char *
+casestr_pair(const char *hay, size_t haylen, const char *needle,
+    size_t nlen, size_t *scanned)
+{
+	const unsigned char *h = (const unsigned char *)hay;
+	const unsigned char *nd = (const unsigned char *)needle;
+	size_t	 i, last = haylen - nlen, b;
+	unsigned m;
+	int	 f = lower(nd[0]), l = lower(nd[nlen - 1]);
+	int	 ff = f >= 'a' && f <= 'z' ? 0x20 : 0;
+	int	 lf = l >= 'a' && l <= 'z' ? 0x20 : 0;
+	__m128i	 vf = _mm_set1_epi8((char)f), vl = _mm_set1_epi8((char)l);
+	__m128i	 mf = _mm_set1_epi8((char)ff), ml = _mm_set1_epi8((char)lf);
+	__m128i	 a, z;
+
+	/* positions i .. i + 15, their last bytes up to i + 15 + nlen - 1 */
+	for (i = 0; i <= last && last - i >= 15; i += 16) {
+		a = _mm_loadu_si128((const __m128i *)(const void *)(h + i));
+		z = _mm_loadu_si128((const __m128i *)(const void *)
+		    (h + i + nlen - 1));
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    _mm_cmpeq_epi8(_mm_or_si128(a, mf), vf),
+		    _mm_cmpeq_epi8(_mm_or_si128(z, ml), vl)));
+		while (m != 0) {
+			b = (size_t)__builtin_ctz(m);
+			if (text_casecmp_n(hay + i + b, needle, nlen) == 0) {
+				*scanned = i + b + nlen;
+				return (hay + i + b);
+			}
+			m &= m - 1;
+		}
+	}
+	for (; i <= last; i++)
+		if ((h[i] | ff) == f && (h[i + nlen - 1] | lf) == l &&
+		    text_casecmp_n(hay + i, needle, nlen) == 0) {
+			*scanned = i + nlen;
+			return (hay + i);
+		}
+	*scanned = haylen;
+	return (NULL);
+}
+#endif
+
+/*
+ * text_casestr_nk - text_casestr with nlen and k = text_anchor() known.
+ * Linear in what it passes over (casestr_pair, or casestr_memchr where
+ * there is no SSE2); the budget is charged what was scanned.
+ */
+const char *
+text_casestr_nk(const char *hay, size_t haylen, const char *needle,
+    size_t nlen, size_t k)
+{
+#ifdef __SSE2__
+	const char *found;
+	size_t	 scanned;
+
+	if (nlen < 2)
+		return (casestr_memchr(hay, haylen, needle, nlen, k));
+	if (nlen > haylen || budget_spent())
+		return (NULL);
+	found = casestr_pair(hay, haylen, needle, nlen, &scanned);
+	if (budget_charge(scanned))
+		return (NULL);
+	return (found);
+#else
+	return (casestr_memchr(hay, haylen, needle, nlen, k));
+#endif
 }
 
 /* text_has_suffix - ASCII case-insensitive suffix test */
