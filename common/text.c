@@ -11,6 +11,7 @@
  * lines: its output never holds CR, LF, NUL or other control bytes.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -285,6 +286,47 @@ casestr_memchr(const char *hay, size_t haylen, const char *needle,
 }
 
 #ifdef __SSE2__
+/* The needle's first and last byte, as casestr_pair compares them. */
+struct pair {
+	__m128i	 f, l;		/* the bytes, lower case */
+	__m128i	 mf, ml;	/* 0x20 where the byte is a letter, else 0 */
+};
+
+/* pair_mask - bit j: position b + j has the first and the last byte */
+static inline unsigned
+pair_mask(const struct pair *pr, const unsigned char *h, size_t b,
+    size_t nlen)
+{
+	__m128i	 a, z;
+
+	a = _mm_loadu_si128((const __m128i *)(const void *)(h + b));
+	z = _mm_loadu_si128((const __m128i *)(const void *)(h + b + nlen - 1));
+	return ((unsigned)_mm_movemask_epi8(_mm_and_si128(
+	    _mm_cmpeq_epi8(_mm_or_si128(a, pr->mf), pr->f),
+	    _mm_cmpeq_epi8(_mm_or_si128(z, pr->ml), pr->l))));
+}
+
+/*
+ * pair_verify - the first position i + j (bit j of m) where the whole
+ * needle is; SIZE_MAX when none.  The first byte is known to fit.
+ * Compared here, not by a call, so that the loop keeps its registers.
+ */
+static inline size_t
+pair_verify(unsigned m, const unsigned char *h, size_t i,
+    const unsigned char *nd, size_t nlen)
+{
+	size_t	 b, k;
+
+	for (; m != 0; m &= m - 1) {
+		b = i + (size_t)__builtin_ctz(m);
+		for (k = 1; k < nlen && lower(h[b + k]) == lower(nd[k]); k++)
+			;
+		if (k == nlen)
+			return (b);
+	}
+	return (SIZE_MAX);
+}
+
 /*
  * casestr_pair - text_casestr_nk for nlen >= 2 by two bytes at once:
  * the needle's first and last byte (letters in either case) are compared
@@ -293,8 +335,10 @@ casestr_memchr(const char *hay, size_t haylen, const char *needle,
  * needle's letters, where memchr made one per letter case and stopped
  * at every anchor byte: a colon or an 'm' is in most lines of a bounce,
  * two bytes nlen - 1 apart rarely are.  Loads stay inside [hay, hay +
- * haylen); the last positions are tried one by one.  *scanned is the
- * bytes passed over.
+ * haylen): the last 16 positions are one step that overlaps the one
+ * before (the positions already tried are shifted out), and a text with
+ * fewer than 16 is tried one position at a time.  *scanned is the bytes
+ * passed over.
  */
 static const char *
 casestr_pair(const char *hay, size_t haylen, const char *needle,
@@ -302,40 +346,33 @@ casestr_pair(const char *hay, size_t haylen, const char *needle,
 {
 	const unsigned char *h = (const unsigned char *)hay;
 	const unsigned char *nd = (const unsigned char *)needle;
-	size_t	 i, last = haylen - nlen, b;
+	struct pair pr;
+	size_t	 i, last = haylen - nlen, at = SIZE_MAX;
 	unsigned m;
 	int	 f = lower(nd[0]), l = lower(nd[nlen - 1]);
 	int	 ff = f >= 'a' && f <= 'z' ? 0x20 : 0;
 	int	 lf = l >= 'a' && l <= 'z' ? 0x20 : 0;
-	__m128i	 vf = _mm_set1_epi8((char)f), vl = _mm_set1_epi8((char)l);
-	__m128i	 mf = _mm_set1_epi8((char)ff), ml = _mm_set1_epi8((char)lf);
-	__m128i	 a, z;
 
-	/* positions i .. i + 15, their last bytes up to i + 15 + nlen - 1 */
-	for (i = 0; i <= last && last - i >= 15; i += 16) {
-		a = _mm_loadu_si128((const __m128i *)(const void *)(h + i));
-		z = _mm_loadu_si128((const __m128i *)(const void *)
-		    (h + i + nlen - 1));
-		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-		    _mm_cmpeq_epi8(_mm_or_si128(a, mf), vf),
-		    _mm_cmpeq_epi8(_mm_or_si128(z, ml), vl)));
-		while (m != 0) {
-			b = (size_t)__builtin_ctz(m);
-			if (text_casecmp_n(hay + i + b, needle, nlen) == 0) {
-				*scanned = i + b + nlen;
-				return (hay + i + b);
-			}
-			m &= m - 1;
-		}
-	}
-	for (; i <= last; i++)
-		if ((h[i] | ff) == f && (h[i + nlen - 1] | lf) == l &&
-		    text_casecmp_n(hay + i, needle, nlen) == 0) {
-			*scanned = i + nlen;
-			return (hay + i);
-		}
-	*scanned = haylen;
-	return (NULL);
+	pr.f = _mm_set1_epi8((char)f);
+	pr.l = _mm_set1_epi8((char)l);
+	pr.mf = _mm_set1_epi8((char)ff);
+	pr.ml = _mm_set1_epi8((char)lf);
+	if (last >= 15) {
+		for (i = 0; i <= last && last - i >= 15; i += 16)
+			if ((m = pair_mask(&pr, h, i, nlen)) != 0 &&
+			    (at = pair_verify(m, h, i, nd, nlen)) != SIZE_MAX)
+				break;
+		if (at == SIZE_MAX && i <= last &&
+		    (m = pair_mask(&pr, h, last - 15, nlen) >>
+		    (i - (last - 15))) != 0)
+			at = pair_verify(m, h, i, nd, nlen);
+	} else
+		for (i = 0; i <= last && at == SIZE_MAX; i++)
+			if ((h[i] | ff) == f && (h[i + nlen - 1] | lf) == l &&
+			    text_casecmp_n(hay + i, needle, nlen) == 0)
+				at = i;
+	*scanned = at == SIZE_MAX ? haylen : at + nlen;
+	return (at == SIZE_MAX ? NULL : hay + at);
 }
 #endif
 
