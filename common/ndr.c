@@ -623,6 +623,10 @@ decide_kind(const struct ndr *n, const struct ndr_ctx *c, const char *hdrs,
 	dsnctx = mime_header_get(hdrs, hlen, "X-DSNContext", v,
 	    sizeof(v)) >= 0;
 	smtpsvc = text_casestr(hdrs, hlen, "Microsoft SMTPSVC") != NULL;
+	/* not an NDR whatever the other headers say: they need not be read */
+	if (c->markers == 0 && !dsnctx && !(smtpsvc && n->has_dsn) &&
+	    !(is_ndr_hdr && (n->has_dsn || n->nrcpt > 0)))
+		return (NDR_NONE);
 	if (mime_header_get(hdrs, hlen, "From", v, sizeof(v)) >= 0) {
 		consumer = from_consumer(v);
 		hotmail = text_casestr(v, strlen(v), "hotmail") != NULL ||
@@ -635,8 +639,10 @@ decide_kind(const struct ndr *n, const struct ndr_ctx *c, const char *hdrs,
 	    sizeof(v)) >= 0 && text_casestr(v, strlen(v),
 	    "Microsoft Exchange") != NULL;
 	hotmail |= text_casestr(n->generating, strlen(n->generating),
-	    "hotmail") != NULL || text_casestr(body, blen, "@phx.gbl>") !=
-	    NULL;
+	    "hotmail") != NULL;
+	/* Hotmail's message ids in the whole body: only where they count */
+	if (!hotmail && (dsnctx || smtpsvc))
+		hotmail = text_casestr(body, blen, "@phx.gbl>") != NULL;
 	if (c->markers == 0 && !dsnctx && !(smtpsvc && hotmail &&
 	    n->has_dsn) && !(is_ndr_hdr && (n->has_dsn || n->nrcpt > 0)))
 		return (NDR_NONE);
