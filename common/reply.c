@@ -216,12 +216,17 @@ reply_parse(const char *s, size_t len, struct reply *r)
 int
 reply_server_id(const char *s, size_t len, char *out, size_t outlen)
 {
+	const char *b;
 	size_t	 i, j, k, lab, dots;
 	int	 digit;
 
 	for (i = 0; i < len; i++) {
-		if (s[i] != '[')
-			continue;
+		if (s[i] != '[') {
+			/* most of the text holds no '[': memchr passes it */
+			if ((b = memchr(s + i, '[', len - i)) == NULL)
+				break;
+			i = (size_t)(b - s);
+		}
 		j = i + 1;
 		if (len - j > 9 && text_casecmp_n(s + j, "Hostname=", 9) == 0)
 			j += 9;
