@@ -77,6 +77,32 @@ text_printable(char *dst, size_t dstlen, const char *src, size_t srclen)
 		space = 0;
 		/* most text is a run of printable ASCII: copy it at once */
 		if (s[i] > 0x20 && s[i] < 0x7f) {
+#ifdef __SSE2__
+			/*
+			 * 16 bytes of printable ASCII whose spaces are single
+			 * and inside them come out as they are: one copy.
+			 */
+			while (srclen - i >= 16 && o + 17 < dstlen) {
+				__m128i	 v = _mm_loadu_si128((const __m128i *)
+				    (const void *)(s + i));
+				unsigned pr, sp;
+
+				pr = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+				    _mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
+				    _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f))));
+				sp = (unsigned)_mm_movemask_epi8(
+				    _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+				if (pr != 0xffff || (sp & (sp >> 1)) != 0 ||
+				    (sp & 0x8001) != 0)
+					break;
+				memcpy(dst + o, s + i, 16);
+				o += 16;
+				i += 16;
+			}
+			if (i >= srclen || o + 1 >= dstlen || s[i] <= 0x20 ||
+			    s[i] >= 0x7f)
+				continue;
+#endif
 			do
 				dst[o++] = (char)s[i++];
 			while (i < srclen && o + 1 < dstlen &&
