@@ -211,13 +211,23 @@ is_blob(const char *s, size_t len)
 	size_t	 i;
 	int	 up = 0, low = 0, dig = 0;
 
-	/* quotes and brackets around it, a comma or a stop after it */
-	while (len > 0 && strchr("\"'([{<", s[0]) != NULL) {
-		s++;
-		len--;
+	/* quotes and brackets around it, a comma or a stop after it
+	 * (strchr's sets as switches: every word of a reply comes here) */
+	for (; len > 0; s++, len--) {
+		switch (s[0]) {
+		case '"': case '\'': case '(': case '[': case '{': case '<':
+			continue;
+		}
+		break;
 	}
-	while (len > 0 && strchr("\"')]}>,.;:", s[len - 1]) != NULL)
-		len--;
+	for (; len > 0; len--) {
+		switch (s[len - 1]) {
+		case '"': case '\'': case ')': case ']': case '}': case '>':
+		case ',': case '.': case ';': case ':':
+			continue;
+		}
+		break;
+	}
 	if (len >= 16 && s[0] == 'e' && s[1] == 'y' && s[2] == 'J') {
 		for (i = 0; i < len; i++)
 			if (!is_alnum((unsigned char)s[i]) &&
