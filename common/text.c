@@ -145,6 +145,8 @@ text_casecmp_n(const char *a, const char *b, size_t n)
 	int	 d;
 
 	for (i = 0; i < n; i++) {
+		if (a[i] == b[i])
+			continue;	/* most bytes compared are equal */
 		d = lower((unsigned char)a[i]) - lower((unsigned char)b[i]);
 		if (d != 0)
 			return (d);
@@ -345,7 +347,8 @@ pair_verify(unsigned m, const unsigned char *h, size_t i,
 
 	for (; m != 0; m &= m - 1) {
 		b = i + (size_t)__builtin_ctz(m);
-		for (k = 1; k < nlen && lower(h[b + k]) == lower(nd[k]); k++)
+		for (k = 1; k < nlen && (h[b + k] == nd[k] ||
+		    lower(h[b + k]) == lower(nd[k])); k++)
 			;
 		if (k == nlen)
 			return (b);
