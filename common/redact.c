@@ -526,6 +526,11 @@ redact_text(char *s)
 	d.r = d.w = 0;
 	while (d.r < d.n) {
 		if (is_space((unsigned char)s[d.r])) {
+			/* a sasl_passwd entry is one line: "[host]:port" on
+			 * its own is no key for the next line's first word
+			 * (fuzz_redact: a JSON key there hid its value) */
+			if (s[d.r] == '\n')
+				after_hp = 0;
 			copy(&d, d.r + 1);
 			continue;
 		}
