@@ -37,9 +37,6 @@
  * Nothing is allocated.
  */
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "evidence.h"
 #include "reply.h"
@@ -323,28 +320,6 @@ candidate(const char *s, size_t len, size_t i, struct evidence_reply *ev)
 	return (rank);
 }
 
-/* next_45 - the first '4' or '5' (a reply or status can start there) at or after i */
-static size_t
-next_45(const char *s, size_t len, size_t i)
-{
-#ifdef __SSE2__
-	__m128i	 v;
-	unsigned m;
-
-	for (; len - i >= 16; i += 16) {
-		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8('4')),
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8('5'))));
-		if (m != 0)
-			return (i + (size_t)__builtin_ctz(m));
-	}
-#endif
-	while (i < len && s[i] != '4' && s[i] != '5')
-		i++;
-	return (i);
-}
-
 /* evidence_find - the best SMTP reply candidate in text */
 int
 evidence_find(const char *text, size_t len, struct evidence_reply *ev)
@@ -356,7 +331,8 @@ evidence_find(const char *text, size_t len, struct evidence_reply *ev)
 	if (len > EVIDENCE_SCAN_MAX)
 		len = EVIDENCE_SCAN_MAX;
 	for (i = 0; i < len && ev->rank < 3; i++) {
-		if ((i = next_45(text, len, i)) >= len)
+		/* a reply or its enhanced code starts at '4' or '5' */
+		if ((i = text_next_in(text, len, i, '4', '5')) >= len)
 			break;
 		if (candidate(text, len, i, &one) > ev->rank)
 			memcpy(ev, &one, sizeof(*ev));

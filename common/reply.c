@@ -16,9 +16,6 @@
  * allocated; the input is never read past its length.
  */
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "budget.h"
 #include "reply.h"
@@ -156,32 +153,6 @@ join_lines(const char *s, size_t len, size_t start, int code,
 	return (o);
 }
 
-/*
- * next_25 - the first byte '2' to '5' at or after i, or len: a reply
- * code and an enhanced code both start with one, so the bytes before it
- * need no look (16 at a time)
- */
-static size_t
-next_25(const char *s, size_t len, size_t i)
-{
-#ifdef __SSE2__
-	__m128i	 v;
-	unsigned m;
-
-	for (; i < len && len - i >= 16; i += 16) {
-		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-		    _mm_cmpgt_epi8(v, _mm_set1_epi8('1')),
-		    _mm_cmplt_epi8(v, _mm_set1_epi8('6'))));
-		if (m != 0)
-			return (i + (size_t)__builtin_ctz(m));
-	}
-#endif
-	while (i < len && (s[i] < '2' || s[i] > '5'))
-		i++;
-	return (i);
-}
-
 /* reply_parse - find and split the first SMTP reply in free text */
 int
 reply_parse(const char *s, size_t len, struct reply *r)
@@ -198,7 +169,8 @@ reply_parse(const char *s, size_t len, struct reply *r)
 
 	/* First choice: "NNN X.Y.Z" or "NNN-X.Y.Z" */
 	for (i = 0; i < len && found == (size_t)-1; i++) {
-		if ((i = next_25(s, len, i)) >= len)
+		/* a reply code and an enhanced code start at 2 to 5 */
+		if ((i = text_next_in(s, len, i, '2', '5')) >= len)
 			break;
 		if ((c = code_at(s, len, i)) == 0)
 			continue;
@@ -213,7 +185,7 @@ reply_parse(const char *s, size_t len, struct reply *r)
 	}
 	/* Second: a bare enhanced code ("5.7.708 Access denied ...") */
 	for (i = 0; found == (size_t)-1 && i < len; i++) {
-		if ((i = next_25(s, len, i)) >= len)
+		if ((i = text_next_in(s, len, i, '2', '5')) >= len)
 			break;
 		if ((st = status_at(s, len, i)) > 0) {
 			text_copy(r->status, sizeof(r->status), s + i, st);

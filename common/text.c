@@ -431,6 +431,34 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 #endif
 }
 
+/*
+ * text_next_in - the first byte from i on in [lo, hi] (ASCII, lo > 0), or
+ * len; 16 bytes a step where there is SSE2.  For scanners that can only
+ * start at a few bytes (a reply code's digit).
+ */
+size_t
+text_next_in(const char *s, size_t len, size_t i, int lo, int hi)
+{
+#ifdef __SSE2__
+	__m128i	 v, vlo = _mm_set1_epi8((char)(lo - 1));
+	__m128i	 vhi = _mm_set1_epi8((char)(hi + 1));
+	unsigned m;
+
+	/* signed compares: bytes >= 0x80 are below lo */
+	for (; i < len && len - i >= 16; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    _mm_cmpgt_epi8(v, vlo), _mm_cmplt_epi8(v, vhi)));
+		if (m != 0)
+			return (i + (size_t)__builtin_ctz(m));
+	}
+#endif
+	while (i < len && ((unsigned char)s[i] < lo ||
+	    (unsigned char)s[i] > hi))
+		i++;
+	return (i);
+}
+
 /* text_has_suffix - ASCII case-insensitive suffix test */
 int
 text_has_suffix(const char *s, size_t len, const char *suffix)
