@@ -286,15 +286,15 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 	struct ndr *n;
 	struct ndr_share sh;
 	char	 ctype[512], tmp[64];
-	int	 i, found = 0, human = -1;
+	int	 i, found = 0, human = -1, ctype_rc;
 
 	memset(res, 0, sizeof(*res));
 	verdict_init(&res->v);
 	res->rw = REWRITE_NOT_REPORT;
 	res->already = mime_header_get(hdrs, hlen, "X-Relayhint-Cause", tmp,
 	    sizeof(tmp)) >= 0;
-	if (mime_header_get(hdrs, hlen, "Content-Type", ctype,
-	    sizeof(ctype)) < 0)
+	if ((ctype_rc = mime_header_get(hdrs, hlen, "Content-Type", ctype,
+	    sizeof(ctype))) < 0)
 		ctype[0] = '\0';
 	if (mime_type_is(ctype, "multipart/report") &&
 	    mime_param(ctype, "report-type", tmp, sizeof(tmp)) >= 0 &&
@@ -311,6 +311,10 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 	}
 	memset(&sh, 0, sizeof(sh));
 	buf_init(&sh.plain_txt, NDR_TEXT_MAX);
+	sh.hdr_ctype = ctype;
+	sh.hdr_ctype_rc = ctype_rc;
+	sh.hdr_ctype_size = sizeof(ctype);
+	sh.hdr_cte_rc = -2;
 	if (text_casecmp_n(ctype, "multipart/", 10) == 0) {
 		sh.ctype = ctype;
 		sh.split_rc = mime_split_multipart(ctype, body, blen, mp);
@@ -347,8 +351,11 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 	memset(&whole, 0, sizeof(whole));
 	whole.body = body;
 	whole.body_len = blen;
-	if (mime_header_get(hdrs, hlen, "Content-Transfer-Encoding",
-	    whole.cte, sizeof(whole.cte)) < 0)
+	/* the NDR reader read it already (the same 32 bytes) */
+	if (sh.hdr_cte_rc != -2)
+		memcpy(whole.cte, sh.hdr_cte, sizeof(whole.cte));
+	if ((sh.hdr_cte_rc != -2 ? sh.hdr_cte_rc : mime_header_get(hdrs, hlen,
+	    "Content-Transfer-Encoding", whole.cte, sizeof(whole.cte))) < 0)
 		whole.cte[0] = '\0';
 	found = classify_human(kb, &whole, &sh, res);
 out:

@@ -98,12 +98,12 @@ dsn_parse(const char *body, size_t len, struct dsn *d)
 	if (budget_charge(len))
 		return (-1);
 	for (;;) {
-		const char *s;
+		const char *s, *nl;
 		int	 blank, cont, done = i >= len;
 
 		if (!done) {
-			for (eol = i; eol < len && body[eol] != '\n'; eol++)
-				;
+			nl = memchr(body + i, '\n', len - i);
+			eol = nl != NULL ? (size_t)(nl - body) : len;
 			n = eol - i;
 			if (n > 0 && body[i + n - 1] == '\r')
 				n--;

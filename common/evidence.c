@@ -331,8 +331,9 @@ evidence_find(const char *text, size_t len, struct evidence_reply *ev)
 	if (len > EVIDENCE_SCAN_MAX)
 		len = EVIDENCE_SCAN_MAX;
 	for (i = 0; i < len && ev->rank < 3; i++) {
-		if (text[i] != '4' && text[i] != '5')
-			continue;
+		/* a reply or its enhanced code starts at '4' or '5' */
+		if ((i = text_next_in(text, len, i, '4', '5')) >= len)
+			break;
 		if (candidate(text, len, i, &one) > ev->rank)
 			memcpy(ev, &one, sizeof(*ev));
 	}
@@ -370,6 +371,17 @@ evidence_host_before(const char *s, size_t off, char *out, size_t outlen)
 	return (0);
 }
 
+/* tag_digits - 3 to 10 digits at s[j], then ')' */
+static int
+tag_digits(const char *s, size_t len, size_t j)
+{
+	size_t	 n;
+
+	for (n = 0; j + n < len && ISDIGIT(s[j + n]); n++)
+		;
+	return (n >= 3 && n <= 10 && j + n < len && s[j + n] == ')');
+}
+
 /*
  * evidence_ms_tag - Exchange Online Protection's diagnostic tags in a
  * reply: "AS(7555)", "(S3140)", "(AS3150)", "(S77719)" - a parenthesised
@@ -378,23 +390,23 @@ evidence_host_before(const char *s, size_t off, char *out, size_t outlen)
 int
 evidence_ms_tag(const char *s, size_t len)
 {
-	size_t	 i, j, n;
+	const char *q;
+	size_t	 i, p;
 
 	if (len > EVIDENCE_SCAN_MAX)
 		len = EVIDENCE_SCAN_MAX;
-	for (i = 0; i + 5 < len; i++) {
-		if (s[i] == 'A' && s[i + 1] == 'S' && s[i + 2] == '(' &&
-		    (i == 0 || !ISALNUM(s[i - 1])))
-			j = i + 3;
-		else if (s[i] == '(' && s[i + 1] == 'S')
-			j = i + 2;
-		else if (s[i] == '(' && s[i + 1] == 'A' && s[i + 2] == 'S')
-			j = i + 3;
-		else
-			continue;
-		for (n = 0; j + n < len && ISDIGIT(s[j + n]); n++)
-			;
-		if (n >= 3 && n <= 10 && j + n < len && s[j + n] == ')')
+	/* every tag has its '(' at i ("(S", "(AS") or i + 2 ("AS("), for a
+	 * start i with i + 5 < len: the parentheses are found by memchr */
+	for (p = 0; p < len && (q = memchr(s + p, '(', len - p)) != NULL;
+	    p = i + 1) {
+		i = (size_t)(q - s);
+		if (i >= 2 && i + 3 < len && s[i - 2] == 'A' &&
+		    s[i - 1] == 'S' && (i == 2 || !ISALNUM(s[i - 3])) &&
+		    tag_digits(s, len, i + 1))
+			return (1);
+		if (i + 5 < len && ((s[i + 1] == 'S' &&
+		    tag_digits(s, len, i + 2)) || (s[i + 1] == 'A' &&
+		    s[i + 2] == 'S' && tag_digits(s, len, i + 3))))
 			return (1);
 	}
 	return (0);

@@ -21,6 +21,9 @@
  * Nothing is logged.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "budget.h"
 #include "buf.h"
@@ -130,6 +133,14 @@ mime_header_get(const char *hdrs, size_t len, const char *name, char *out,
 		out[0] = '\0';
 	for (i = 0; i < len; i = e) {
 		e = next_line(hdrs, len, i);
+		/*
+		 * Most lines are another field: a first byte other than the
+		 * name's (and than the CR or LF of the empty line that ends
+		 * the block) needs nothing more.
+		 */
+		if (!found && hdrs[i] != '\n' && hdrs[i] != '\r' &&
+		    ((hdrs[i] ^ name[0]) & ~0x20) != 0)
+			continue;
 		ce = e;
 		while (ce > i && (hdrs[ce - 1] == '\n' || hdrs[ce - 1] == '\r'))
 			ce--;
@@ -345,6 +356,44 @@ delim_kind(const char *s, size_t n, const char *b, size_t blen)
 	return (0);
 }
 
+/*
+ * dash_line - the first line at or after the line start i that starts
+ * with "--", or len.  Lines are not walked one by one: the three bytes
+ * LF '-' '-' are looked for 16 positions at a time.
+ */
+static size_t
+dash_line(const char *s, size_t len, size_t i)
+{
+#ifdef __SSE2__
+	__m128i	 lf = _mm_set1_epi8('\n'), da = _mm_set1_epi8('-');
+	unsigned m;
+#endif
+
+	if (i >= len)
+		return (len);
+	if (len - i >= 2 && s[i] == '-' && s[i + 1] == '-')
+		return (i);
+	/* from here on a line start is a byte after LF */
+	i++;
+#ifdef __SSE2__
+	for (; len - i > 16; i += 16) {
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_and_si128(
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)
+		    (const void *)(s + i - 1)), lf),
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)
+		    (const void *)(s + i)), da)),
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)
+		    (const void *)(s + i + 1)), da)));
+		if (m != 0)
+			return (i + (size_t)__builtin_ctz(m));
+	}
+#endif
+	for (; i + 1 < len; i++)
+		if (s[i - 1] == '\n' && s[i] == '-' && s[i + 1] == '-')
+			return (i);
+	return (len);
+}
+
 /* part_fill - header/body split and the few header values we need */
 static void
 part_fill(struct mime_part *p)
@@ -412,7 +461,8 @@ mime_split_multipart(const char *ctype, const char *body, size_t len,
 		if ((unsigned char)mp->boundary[i] < 0x20 ||
 		    mp->boundary[i] == 0x7f)
 			return (-1);
-	for (i = 0; i < len; i = e) {
+	/* only a line that starts with "--" can be a delimiter */
+	for (i = 0; (i = dash_line(body, len, i)) < len; i = e) {
 		e = next_line(body, len, i);
 		if ((kind = delim_kind(body + i, e - i, mp->boundary,
 		    blen)) == 0)
@@ -485,31 +535,69 @@ hexval(int c)
 	return (-1);
 }
 
-/* qp_decode - RFC 2045 6.7, lenient about what encoders get wrong */
+/*
+ * qp_special - the next '=', CR or LF at or after i, or len: the bytes
+ * before it stand for themselves, but for white space that ends a line
+ */
+static size_t
+qp_special(const char *s, size_t len, size_t i)
+{
+#ifdef __SSE2__
+	__m128i	 eq = _mm_set1_epi8('='), cr = _mm_set1_epi8('\r');
+	__m128i	 lf = _mm_set1_epi8('\n'), v;
+	unsigned m;
+
+	for (; len - i >= 16; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, cr)),
+		    _mm_cmpeq_epi8(v, lf)));
+		if (m != 0)
+			return (i + (size_t)__builtin_ctz(m));
+	}
+#endif
+	while (i < len && s[i] != '=' && s[i] != '\r' && s[i] != '\n')
+		i++;
+	return (i);
+}
+
+/*
+ * qp_decode - RFC 2045 6.7, lenient about what encoders get wrong.
+ * Bytes are copied a line at a time; white space is dropped only where
+ * it ends a line (before CRLF, LF or the end), as transport adds it.
+ */
 static int
 qp_decode(const char *s, size_t len, struct buf *out)
 {
-	size_t	 i = 0, j, n;
+	size_t	 i = 0, j, n, e, t;
 	char	 c;
 
 	while (i < len) {
-		/* copy a run of ordinary bytes at once */
-		for (j = i; j < len && s[j] != '=' && !is_wsp(s[j]); j++)
-			;
-		if (j > i && buf_append(out, s + i, j - i) < 0)
+		/* a run of ordinary bytes, up to '=' or a line's end */
+		for (e = i;; e++) {
+			e = qp_special(s, len, e);
+			if (e >= len || s[e] != '\r' || (e + 1 < len &&
+			    s[e + 1] == '\n'))
+				break;
+			/* a lone CR is an ordinary byte */
+		}
+		t = e;
+		if (e >= len || s[e] != '=')
+			while (t > i && is_wsp(s[t - 1]))
+				t--;	/* trailing white space */
+		if (t > i && buf_append(out, s + i, t - i) < 0)
 			return (-1);
-		if ((i = j) >= len)
+		if (e >= len)
 			break;
-		if (is_wsp(s[i])) {
-			/* trailing white space was added in transport */
-			for (j = i; j < len && is_wsp(s[j]); j++)
-				;
-			if (j < len && eol_len(s + j, len - j) == 0 &&
-			    buf_append(out, s + i, j - i) < 0)
+		if (s[e] != '=') {
+			/* the line break itself, CRLF or LF */
+			n = s[e] == '\r' ? 2 : 1;
+			if (buf_append(out, s + e, n) < 0)
 				return (-1);
-			i = j;
+			i = e + n;
 			continue;
 		}
+		i = e;
 		if (i + 2 < len && hexval((unsigned char)s[i + 1]) >= 0 &&
 		    hexval((unsigned char)s[i + 2]) >= 0) {
 			c = (char)(hexval((unsigned char)s[i + 1]) * 16 +
@@ -538,21 +626,28 @@ qp_decode(const char *s, size_t len, struct buf *out)
 	return (0);
 }
 
-/* b64val - value of a base64 digit, or -1 */
+/* b64val - value of a base64 digit, or -1 (a table: no branch per byte) */
 static int
 b64val(int c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return (c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (c - '0' + 52);
-	if (c == '+')
-		return (62);
-	if (c == '/')
-		return (63);
-	return (-1);
+	static const signed char val[256] = {
+		['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5,
+		['F'] = 6, ['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10,
+		['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15,
+		['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20,
+		['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25,
+		['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
+		['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35,
+		['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40,
+		['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45,
+		['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50,
+		['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55,
+		['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
+		['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+	};
+
+	/* stored plus one, so that the zero of the rest means "none" */
+	return (val[c & 0xff] - 1);
 }
 
 /* b64_decode - RFC 2045 6.8; bytes outside the alphabet are ignored */

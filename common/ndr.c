@@ -52,7 +52,7 @@
 /* The parts of one message that matter here; pointers into the input. */
 struct ndr_ctx {
 	struct mime_multipart top;
-	const struct ndr_share *sh;	/* the caller's split, or NULL */
+	struct ndr_share *sh;		/* the caller's split, or NULL */
 	struct mime_multipart sub;	/* one nested multipart, no deeper */
 	const char *plain, *html, *dsn, *orig;
 	size_t	 plain_len, html_len, dsn_len, orig_len;
@@ -300,7 +300,14 @@ find_parts(struct ndr_ctx *c, const char *hdrs, size_t hlen,
 	struct mime_part whole;
 	int	 i, j, nested = 0;
 
-	if (mime_header_get(hdrs, hlen, "Content-Type", ctype,
+	/* the caller's Content-Type, when no longer than it was read */
+	if (c->sh != NULL && c->sh->hdr_ctype != NULL &&
+	    (c->sh->hdr_ctype_rc < 0 ||
+	    (size_t)c->sh->hdr_ctype_rc + 1 < c->sh->hdr_ctype_size))
+		text_copy(ctype, sizeof(ctype), c->sh->hdr_ctype,
+		    c->sh->hdr_ctype_rc < 0 ? 0 :
+		    (size_t)c->sh->hdr_ctype_rc);
+	else if (mime_header_get(hdrs, hlen, "Content-Type", ctype,
 	    sizeof(ctype)) < 0)
 		ctype[0] = '\0';
 	if (text_casecmp_n(ctype, "multipart/", 10) != 0) {
@@ -309,8 +316,14 @@ find_parts(struct ndr_ctx *c, const char *hdrs, size_t hlen,
 		whole.body_len = blen;
 		text_copy(whole.ctype, sizeof(whole.ctype), ctype,
 		    strlen(ctype));
-		if (mime_header_get(hdrs, hlen, "Content-Transfer-Encoding",
-		    whole.cte, sizeof(whole.cte)) < 0)
+		i = mime_header_get(hdrs, hlen, "Content-Transfer-Encoding",
+		    whole.cte, sizeof(whole.cte));
+		if (c->sh != NULL) {
+			/* for the caller's text path, as read */
+			memcpy(c->sh->hdr_cte, whole.cte, sizeof(whole.cte));
+			c->sh->hdr_cte_rc = i;
+		}
+		if (i < 0)
 			whole.cte[0] = '\0';
 		for (i = 0; whole.cte[i] != '\0'; i++)
 			if (whole.cte[i] >= 'A' && whole.cte[i] <= 'Z')
@@ -623,6 +636,10 @@ decide_kind(const struct ndr *n, const struct ndr_ctx *c, const char *hdrs,
 	dsnctx = mime_header_get(hdrs, hlen, "X-DSNContext", v,
 	    sizeof(v)) >= 0;
 	smtpsvc = text_casestr(hdrs, hlen, "Microsoft SMTPSVC") != NULL;
+	/* not an NDR whatever the other headers say: they need not be read */
+	if (c->markers == 0 && !dsnctx && !(smtpsvc && n->has_dsn) &&
+	    !(is_ndr_hdr && (n->has_dsn || n->nrcpt > 0)))
+		return (NDR_NONE);
 	if (mime_header_get(hdrs, hlen, "From", v, sizeof(v)) >= 0) {
 		consumer = from_consumer(v);
 		hotmail = text_casestr(v, strlen(v), "hotmail") != NULL ||
@@ -635,8 +652,10 @@ decide_kind(const struct ndr *n, const struct ndr_ctx *c, const char *hdrs,
 	    sizeof(v)) >= 0 && text_casestr(v, strlen(v),
 	    "Microsoft Exchange") != NULL;
 	hotmail |= text_casestr(n->generating, strlen(n->generating),
-	    "hotmail") != NULL || text_casestr(body, blen, "@phx.gbl>") !=
-	    NULL;
+	    "hotmail") != NULL;
+	/* Hotmail's message ids in the whole body: only where they count */
+	if (!hotmail && (dsnctx || smtpsvc))
+		hotmail = text_casestr(body, blen, "@phx.gbl>") != NULL;
 	if (c->markers == 0 && !dsnctx && !(smtpsvc && hotmail &&
 	    n->has_dsn) && !(is_ndr_hdr && (n->has_dsn || n->nrcpt > 0)))
 		return (NDR_NONE);

@@ -61,6 +61,11 @@ int	ndr_parse(const char *hdrs, size_t hlen, const char *body,
  */
 struct mime_multipart;
 struct ndr_share {
+	const char *hdr_ctype;		/* the header block's Content-Type as */
+	int	 hdr_ctype_rc;		/* mime_header_get gave it (or NULL) */
+	size_t	 hdr_ctype_size;	/* into a buffer of this size */
+	char	 hdr_cte[32];		/* out: its Content-Transfer-Encoding */
+	int	 hdr_cte_rc;		/* as read (-2: not read) */
 	const char *ctype;		/* the body was split by this, or NULL */
 	int	 split_rc;		/* mime_split_multipart's answer */
 	const struct mime_multipart *top;	/* and its parts */

@@ -110,13 +110,14 @@ static size_t
 join_lines(const char *s, size_t len, size_t start, int code,
     const char *status, char *out, size_t outlen, int *cut)
 {
+	const char *nl;
 	size_t	 i = start, o = 0, eol, n, slen = strlen(status);
 	int	 first = 1;
 
 	*cut = 0;
 	while (i < len) {
-		for (eol = i; eol < len && s[eol] != '\n'; eol++)
-			;
+		nl = memchr(s + i, '\n', len - i);
+		eol = nl != NULL ? (size_t)(nl - s) : len;
 		if (!first && code != 0 && eol - i >= 4 &&
 		    code_at(s, len, i) == code &&
 		    (s[i + 3] == '-' || s[i + 3] == ' ')) {
@@ -168,6 +169,9 @@ reply_parse(const char *s, size_t len, struct reply *r)
 
 	/* First choice: "NNN X.Y.Z" or "NNN-X.Y.Z" */
 	for (i = 0; i < len && found == (size_t)-1; i++) {
+		/* a reply code and an enhanced code start at 2 to 5 */
+		if ((i = text_next_in(s, len, i, '2', '5')) >= len)
+			break;
 		if ((c = code_at(s, len, i)) == 0)
 			continue;
 		j = skip_ws(s, len, i + 4 <= len ? i + 4 : len);
@@ -181,6 +185,8 @@ reply_parse(const char *s, size_t len, struct reply *r)
 	}
 	/* Second: a bare enhanced code ("5.7.708 Access denied ...") */
 	for (i = 0; found == (size_t)-1 && i < len; i++) {
+		if ((i = text_next_in(s, len, i, '2', '5')) >= len)
+			break;
 		if ((st = status_at(s, len, i)) > 0) {
 			text_copy(r->status, sizeof(r->status), s + i, st);
 			found = i;
@@ -216,12 +222,17 @@ reply_parse(const char *s, size_t len, struct reply *r)
 int
 reply_server_id(const char *s, size_t len, char *out, size_t outlen)
 {
+	const char *b;
 	size_t	 i, j, k, lab, dots;
 	int	 digit;
 
 	for (i = 0; i < len; i++) {
-		if (s[i] != '[')
-			continue;
+		if (s[i] != '[') {
+			/* most of the text holds no '[': memchr passes it */
+			if ((b = memchr(s + i, '[', len - i)) == NULL)
+				break;
+			i = (size_t)(b - s);
+		}
 		j = i + 1;
 		if (len - j > 9 && text_casecmp_n(s + j, "Hostname=", 9) == 0)
 			j += 9;

@@ -748,12 +748,20 @@ rules_match_local(const struct rules *rs, const char *text, size_t len)
 {
 	signed char seen[RULES_LOCAL_PATS];
 	const struct rule *r;
-	int	 i, k;
+	int	 i, k, first;
 
 	if (text == NULL)
 		return (-1);
 	memset(seen, 0, (size_t)rs->nlocal_pat);
-	for (i = 0; i < rs->nrules; i++) {
+	/*
+	 * The first local rule's patterns are the first of local_pat[]:
+	 * the rules before it need not be walked (each is a large struct).
+	 */
+	first = rs->nlocal_pat > 0 ? rs->nrules : 0;
+	for (i = 0; i < rs->nlocal_pat; i++)
+		if (rs->local_pat[i].rule < first)
+			first = rs->local_pat[i].rule;
+	for (i = first; i < rs->nrules; i++) {
 		r = &rs->rules[i];
 		if (!r->local)
 			continue;

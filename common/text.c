@@ -11,8 +11,12 @@
  * lines: its output never holds CR, LF, NUL or other control bytes.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "budget.h"
 #include "text.h"
@@ -73,6 +77,32 @@ text_printable(char *dst, size_t dstlen, const char *src, size_t srclen)
 		space = 0;
 		/* most text is a run of printable ASCII: copy it at once */
 		if (s[i] > 0x20 && s[i] < 0x7f) {
+#ifdef __SSE2__
+			/*
+			 * 16 bytes of printable ASCII whose spaces are single
+			 * and inside them come out as they are: one copy.
+			 */
+			while (srclen - i >= 16 && o + 17 < dstlen) {
+				__m128i	 v = _mm_loadu_si128((const __m128i *)
+				    (const void *)(s + i));
+				unsigned pr, sp;
+
+				pr = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+				    _mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
+				    _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f))));
+				sp = (unsigned)_mm_movemask_epi8(
+				    _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+				if (pr != 0xffff || (sp & (sp >> 1)) != 0 ||
+				    (sp & 0x8001) != 0)
+					break;
+				memcpy(dst + o, s + i, 16);
+				o += 16;
+				i += 16;
+			}
+			if (i >= srclen || o + 1 >= dstlen || s[i] <= 0x20 ||
+			    s[i] >= 0x7f)
+				continue;
+#endif
 			do
 				dst[o++] = (char)s[i++];
 			while (i < srclen && o + 1 < dstlen &&
@@ -115,6 +145,8 @@ text_casecmp_n(const char *a, const char *b, size_t n)
 	int	 d;
 
 	for (i = 0; i < n; i++) {
+		if (a[i] == b[i])
+			continue;	/* most bytes compared are equal */
 		d = lower((unsigned char)a[i]) - lower((unsigned char)b[i]);
 		if (d != 0)
 			return (d);
@@ -170,6 +202,11 @@ text_casestr(const char *hay, size_t haylen, const char *needle)
 		return (hay);
 	if (nlen > haylen)
 		return (NULL);
+#ifdef __SSE2__
+	/* the pair search needs no anchor */
+	if (nlen >= 2)
+		return (text_casestr_nk(hay, haylen, needle, nlen, 0));
+#endif
 	return (text_casestr_nk(hay, haylen, needle, nlen,
 	    text_anchor(needle, nlen)));
 }
@@ -209,7 +246,7 @@ anchor_scan_to(struct anchor_scan *as, const char *p, const char *lim, int c,
 }
 
 /*
- * text_casestr_nk - text_casestr with nlen and k = text_anchor() known.
+ * casestr_memchr - text_casestr_nk by memchr on the anchor byte k.
  *
  * Linear in what it passes over.  Looking again for both cases of the
  * anchor at every candidate made a text with the anchor letter in one
@@ -223,8 +260,8 @@ anchor_scan_to(struct anchor_scan *as, const char *p, const char *lim, int c,
  */
 #define CASESTR_WINDOW	64
 
-const char *
-text_casestr_nk(const char *hay, size_t haylen, const char *needle,
+static const char *
+casestr_memchr(const char *hay, size_t haylen, const char *needle,
     size_t nlen, size_t k)
 {
 	struct anchor_scan ls, us;
@@ -274,6 +311,152 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 	if (budget_charge(scanned))
 		return (NULL);
 	return (found);
+}
+
+#ifdef __SSE2__
+/* The needle's first and last byte, as casestr_pair compares them. */
+struct pair {
+	__m128i	 f, l;		/* the bytes, lower case */
+	__m128i	 mf, ml;	/* 0x20 where the byte is a letter, else 0 */
+};
+
+/* pair_mask - bit j: position b + j has the first and the last byte */
+static inline unsigned
+pair_mask(const struct pair *pr, const unsigned char *h, size_t b,
+    size_t nlen)
+{
+	__m128i	 a, z;
+
+	a = _mm_loadu_si128((const __m128i *)(const void *)(h + b));
+	z = _mm_loadu_si128((const __m128i *)(const void *)(h + b + nlen - 1));
+	return ((unsigned)_mm_movemask_epi8(_mm_and_si128(
+	    _mm_cmpeq_epi8(_mm_or_si128(a, pr->mf), pr->f),
+	    _mm_cmpeq_epi8(_mm_or_si128(z, pr->ml), pr->l))));
+}
+
+/*
+ * pair_verify - the first position i + j (bit j of m) where the whole
+ * needle is; SIZE_MAX when none.  The first byte is known to fit.
+ * Compared here, not by a call, so that the loop keeps its registers.
+ */
+static inline size_t
+pair_verify(unsigned m, const unsigned char *h, size_t i,
+    const unsigned char *nd, size_t nlen)
+{
+	size_t	 b, k;
+
+	for (; m != 0; m &= m - 1) {
+		b = i + (size_t)__builtin_ctz(m);
+		for (k = 1; k < nlen && (h[b + k] == nd[k] ||
+		    lower(h[b + k]) == lower(nd[k])); k++)
+			;
+		if (k == nlen)
+			return (b);
+	}
+	return (SIZE_MAX);
+}
+
+/*
+ * casestr_pair - text_casestr_nk for nlen >= 2 by two bytes at once:
+ * the needle's first and last byte (letters in either case) are compared
+ * with 16 candidate positions per step, and only a position where both
+ * fit gets the full comparison.  One pass over the text whatever the
+ * needle's letters, where memchr made one per letter case and stopped
+ * at every anchor byte: a colon or an 'm' is in most lines of a bounce,
+ * two bytes nlen - 1 apart rarely are.  Loads stay inside [hay, hay +
+ * haylen): the last 16 positions are one step that overlaps the one
+ * before (the positions already tried are shifted out), and a text with
+ * fewer than 16 is tried one position at a time.  *scanned is the bytes
+ * passed over.
+ */
+static const char *
+casestr_pair(const char *hay, size_t haylen, const char *needle,
+    size_t nlen, size_t *scanned)
+{
+	const unsigned char *h = (const unsigned char *)hay;
+	const unsigned char *nd = (const unsigned char *)needle;
+	struct pair pr;
+	size_t	 i, last = haylen - nlen, at = SIZE_MAX;
+	unsigned m;
+	int	 f = lower(nd[0]), l = lower(nd[nlen - 1]);
+	int	 ff = f >= 'a' && f <= 'z' ? 0x20 : 0;
+	int	 lf = l >= 'a' && l <= 'z' ? 0x20 : 0;
+
+	pr.f = _mm_set1_epi8((char)f);
+	pr.l = _mm_set1_epi8((char)l);
+	pr.mf = _mm_set1_epi8((char)ff);
+	pr.ml = _mm_set1_epi8((char)lf);
+	if (last >= 15) {
+		for (i = 0; i <= last && last - i >= 15; i += 16)
+			if ((m = pair_mask(&pr, h, i, nlen)) != 0 &&
+			    (at = pair_verify(m, h, i, nd, nlen)) != SIZE_MAX)
+				break;
+		if (at == SIZE_MAX && i <= last &&
+		    (m = pair_mask(&pr, h, last - 15, nlen) >>
+		    (i - (last - 15))) != 0)
+			at = pair_verify(m, h, i, nd, nlen);
+	} else
+		for (i = 0; i <= last && at == SIZE_MAX; i++)
+			if ((h[i] | ff) == f && (h[i + nlen - 1] | lf) == l &&
+			    text_casecmp_n(hay + i, needle, nlen) == 0)
+				at = i;
+	*scanned = at == SIZE_MAX ? haylen : at + nlen;
+	return (at == SIZE_MAX ? NULL : hay + at);
+}
+#endif
+
+/*
+ * text_casestr_nk - text_casestr with nlen and k = text_anchor() known.
+ * Linear in what it passes over (casestr_pair, or casestr_memchr where
+ * there is no SSE2); the budget is charged what was scanned.
+ */
+const char *
+text_casestr_nk(const char *hay, size_t haylen, const char *needle,
+    size_t nlen, size_t k)
+{
+#ifdef __SSE2__
+	const char *found;
+	size_t	 scanned;
+
+	if (nlen < 2)
+		return (casestr_memchr(hay, haylen, needle, nlen, k));
+	if (nlen > haylen || budget_spent())
+		return (NULL);
+	found = casestr_pair(hay, haylen, needle, nlen, &scanned);
+	if (budget_charge(scanned))
+		return (NULL);
+	return (found);
+#else
+	return (casestr_memchr(hay, haylen, needle, nlen, k));
+#endif
+}
+
+/*
+ * text_next_in - the first byte from i on in [lo, hi] (ASCII, lo > 0), or
+ * len; 16 bytes a step where there is SSE2.  For scanners that can only
+ * start at a few bytes (a reply code's digit).
+ */
+size_t
+text_next_in(const char *s, size_t len, size_t i, int lo, int hi)
+{
+#ifdef __SSE2__
+	__m128i	 v, vlo = _mm_set1_epi8((char)(lo - 1));
+	__m128i	 vhi = _mm_set1_epi8((char)(hi + 1));
+	unsigned m;
+
+	/* signed compares: bytes >= 0x80 are below lo */
+	for (; i < len && len - i >= 16; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    _mm_cmpgt_epi8(v, vlo), _mm_cmplt_epi8(v, vhi)));
+		if (m != 0)
+			return (i + (size_t)__builtin_ctz(m));
+	}
+#endif
+	while (i < len && ((unsigned char)s[i] < lo ||
+	    (unsigned char)s[i] > hi))
+		i++;
+	return (i);
 }
 
 /* text_has_suffix - ASCII case-insensitive suffix test */

@@ -27,6 +27,9 @@ size_t	text_anchor(const char *needle, size_t nlen);
 const char *text_casestr_nk(const char *hay, size_t haylen,
 	    const char *needle, size_t nlen, size_t k);
 
+/* text_next_in - first byte from i on in [lo, hi] (ASCII, lo > 0), or len */
+size_t	text_next_in(const char *s, size_t len, size_t i, int lo, int hi);
+
 /* text_casecmp_n - ASCII case-insensitive compare of n bytes; 0 when equal */
 int	text_casecmp_n(const char *a, const char *b, size_t n);
 

@@ -372,6 +372,28 @@ teardown(void **state)
 	return (0);
 }
 
+/*
+ * redact_text took the first word of the line after "[host]:port" for
+ * that entry's password and masked it whole: a JSON key there
+ * ('{"access_token"') was masked and its value was not
+ * (fuzz/crashes/redact/hostport-line-then-json-key-*).  A sasl_passwd
+ * entry is one line; on one line the word after it is still masked.
+ */
+static void
+test_redact_hostport_own_line(void **state)
+{
+	char	 s[] = "[smtp.example.test]:587\n{\"access_token\" : "
+	    "\"Zq8Kx3Lm9Pw2Vn7R\"}";
+	char	 t[] = "[smtp.example.test]:587 Zq8Kx3Lm9Pw2Vn7R";
+
+	(void)state;
+	redact_text(s);
+	assert_string_equal(s, "[smtp.example.test]:587\n{\"access_token\" : "
+	    "\"***\"}");
+	redact_text(t);
+	assert_string_equal(t, "[smtp.example.test]:587 ***");
+}
+
 int
 main(void)
 {
@@ -385,6 +407,7 @@ main(void)
 		cmocka_unit_test(test_bounce_dsn_status_free_text),
 		cmocka_unit_test(test_bounce_dsn_status_code_prefix),
 		cmocka_unit_test(test_bounce_many_header_lines),
+		cmocka_unit_test(test_redact_hostport_own_line),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
