@@ -764,8 +764,12 @@ mime_qp_encode(const char *in, size_t len, const char *eol, struct buf *out)
 				unit[3 * k + 2] = hex[s[i + k] & 15];
 			}
 		w = lit ? 1 : 3 * n;
-		/* room for a soft break '=' unless the line ends here */
-		lim = i + n == len || eol_len(in + i + n, len - i - n) > 0 ?
+		/*
+		 * room for a soft break '=' unless a line break follows: also
+		 * at the end of the input, where the caller may have to end
+		 * the line with one (rewrite_text)
+		 */
+		lim = i + n < len && eol_len(in + i + n, len - i - n) > 0 ?
 		    QP_LINE_MAX : QP_LINE_MAX - 1;
 		if (col + w > lim) {
 			if (buf_append(out, "=", 1) < 0 ||

@@ -96,7 +96,9 @@ int	mime_decode_body(const char *cte, const char *body, size_t len,
 
 /*
  * mime_qp_encode - quoted-printable encode (RFC 2045 6.7) with soft
- * breaks so no line exceeds 76 characters; eol is "\n" or "\r\n".
+ * breaks so no line exceeds 76 characters; eol is "\n" or "\r\n".  A
+ * last line without a line break is at most 75, so that a soft break
+ * "=" eol can still end it.
  */
 int	mime_qp_encode(const char *in, size_t len, const char *eol,
 	    struct buf *out);

@@ -915,9 +915,17 @@ rewrite_text_hint(const char *ctype, const char *cte, const char *clang,
 	} else {
 		utf8_put(&w, &pl, p.cte, p.charset, 0, body, len, h,
 		    mime_eol(body, len));
-		/* no delimiter follows: the last line ends here */
-		if (out->len > 0 && out->data[out->len - 1] != '\n')
+		/*
+		 * No delimiter follows: the last line ends here.  In
+		 * quoted-printable with a soft break, so that a text without
+		 * a final line break does not gain one (fuzz_rewrite).
+		 */
+		if (out->len > 0 && out->data[out->len - 1] != '\n') {
+			if (pl.set_cte != NULL &&
+			    strcmp(pl.set_cte, "quoted-printable") == 0)
+				rw_puts(&w, "=");
 			rw_puts(&w, mime_eol(body, len));
+		}
 	}
 	if (w.st == REWRITE_OK) {
 		if (pl.set_charset)
