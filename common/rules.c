@@ -716,7 +716,7 @@ rules_match_host(const struct rules *rs, int code, const char *status,
  */
 static int
 local_has(const struct rules *rs, signed char *seen, int id,
-    const char *text, size_t len)
+    const struct text_grams *g, const char *text, size_t len)
 {
 	const struct rule_lpat *lp;
 	const struct rule *r;
@@ -734,8 +734,10 @@ local_has(const struct rules *rs, signed char *seen, int id,
 		if (!absent) {
 			lp = &rs->local_pat[q];
 			r = &rs->rules[lp->rule];
-			absent = text_casestr_nk(text, len, r->pat[lp->pat],
-			    r->plen[lp->pat], r->panchor[lp->pat]) == NULL;
+			absent = !text_grams_may(g, r->pat[lp->pat],
+			    r->plen[lp->pat]) || text_casestr_nk(text, len,
+			    r->pat[lp->pat], r->plen[lp->pat],
+			    r->panchor[lp->pat]) == NULL;
 		}
 		seen[q] = absent ? -1 : 1;
 	}
@@ -747,12 +749,15 @@ int
 rules_match_local(const struct rules *rs, const char *text, size_t len)
 {
 	signed char seen[RULES_LOCAL_PATS];
+	struct text_grams g;
 	const struct rule *r;
 	int	 i, k, first;
 
 	if (text == NULL)
 		return (-1);
 	memset(seen, 0, (size_t)rs->nlocal_pat);
+	/* one pass for the pairs; most patterns are then not searched */
+	text_grams_init(&g, text, len);
 	/*
 	 * The first local rule's patterns are the first of local_pat[]:
 	 * the rules before it need not be walked (each is a large struct).
@@ -767,8 +772,9 @@ rules_match_local(const struct rules *rs, const char *text, size_t len)
 			continue;
 		for (k = 0; k < r->npat; k++)
 			if (r->lpat[k] >= 0 ? !local_has(rs, seen, r->lpat[k],
-			    text, len) : text_casestr_nk(text, len, r->pat[k],
-			    r->plen[k], r->panchor[k]) == NULL)
+			    &g, text, len) : !text_grams_may(&g, r->pat[k],
+			    r->plen[k]) || text_casestr_nk(text, len,
+			    r->pat[k], r->plen[k], r->panchor[k]) == NULL)
 				break;
 		if (k == r->npat)
 			return (r->cause);

@@ -431,6 +431,56 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 #endif
 }
 
+/* gram_hash - the bit of the case-folded pair (a, b) */
+static inline unsigned
+gram_hash(int a, int b)
+{
+	return (((unsigned)a * 61u + (unsigned)b) & 4095u);
+}
+
+/*
+ * text_grams_init - the pairs of s[0..len): one pass, where each needle
+ * searched for would be one pass of its own
+ */
+void
+text_grams_init(struct text_grams *g, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	 i;
+	unsigned h;
+	int	 a, b;
+
+	memset(g->bits, 0, sizeof(g->bits));
+	if (len < 2)
+		return;
+	a = lower(p[0]);
+	for (i = 1; i < len; i++) {
+		b = lower(p[i]);
+		h = gram_hash(a, b);
+		g->bits[h >> 6] |= (uint64_t)1 << (h & 63);
+		a = b;
+	}
+}
+
+/*
+ * text_grams_may - can needle[0..nlen) occur in the text of g?  0 only
+ * when one of its pairs does not (a needle shorter than 2: always may)
+ */
+int
+text_grams_may(const struct text_grams *g, const char *needle, size_t nlen)
+{
+	const unsigned char *p = (const unsigned char *)needle;
+	size_t	 i;
+	unsigned h;
+
+	for (i = 1; i < nlen; i++) {
+		h = gram_hash(lower(p[i - 1]), lower(p[i]));
+		if ((g->bits[h >> 6] & ((uint64_t)1 << (h & 63))) == 0)
+			return (0);
+	}
+	return (1);
+}
+
 /*
  * text_next_in - the first byte from i on in [lo, hi] (ASCII, lo > 0), or
  * len; 16 bytes a step where there is SSE2.  For scanners that can only

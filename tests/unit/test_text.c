@@ -88,6 +88,53 @@ test_casestr_random(void **state)
 	}
 }
 
+/*
+ * test_grams - text_grams_may never says no to a needle that occurs
+ * (any case), and says no to one with a pair the text lacks
+ */
+static void
+test_grams(void **state)
+{
+	static const char alpha[] = "aAbB-\r:\x1a@`\xc3 ";
+	struct text_grams g;
+	char	 h[96], n[24];
+	size_t	 hl, nl, k;
+	long	 it, no = 0;
+
+	(void)state;
+	for (it = 0; it < 100000; it++) {
+		hl = rnd() % 81;
+		nl = 1 + rnd() % 20;
+		for (k = 0; k < hl; k++)
+			h[k] = alpha[rnd() % (sizeof(alpha) - 1)];
+		if (rnd() % 2 && hl >= nl) {
+			memcpy(n, h + rnd() % (hl - nl + 1), nl);
+			for (k = 0; k < nl; k++)
+				if (rnd() % 2 && ((n[k] | 0x20) >= 'a' &&
+				    (n[k] | 0x20) <= 'z'))
+					n[k] ^= 0x20;
+		} else
+			for (k = 0; k < nl; k++)
+				n[k] = alpha[rnd() % (sizeof(alpha) - 1)];
+		text_grams_init(&g, h, hl);
+		if (!text_grams_may(&g, n, nl)) {
+			if (naive(h, hl, n, nl) >= 0)
+				fail_msg("text_grams_may: no to a needle "
+				    "that occurs (len %zu, needle %zu)", hl,
+				    nl);
+			no++;
+		}
+	}
+	/* and it does say no: the filter filters */
+	assert_true(no > 1000);
+	text_grams_init(&g, "Generating server: x", 20);
+	assert_true(text_grams_may(&g, "GENERATING SERVER:", 18));
+	assert_false(text_grams_may(&g, "Remote Server", 13));
+	text_grams_init(&g, "", 0);
+	assert_true(text_grams_may(&g, "x", 1));
+	assert_false(text_grams_may(&g, "xy", 2));
+}
+
 /* test_casestr_steps - one hit at every position around the steps */
 static void
 test_casestr_steps(void **state)
@@ -227,6 +274,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_casestr_random),
 		cmocka_unit_test(test_casestr_steps),
+		cmocka_unit_test(test_grams),
 		cmocka_unit_test(test_printable_blocks),
 		cmocka_unit_test(test_qp_trailing),
 		cmocka_unit_test(test_delim_offsets),
