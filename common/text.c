@@ -501,11 +501,16 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 #endif
 }
 
-/* gram_hash - the bit of the case-folded pair (a, b) */
+/*
+ * gram_hash - the bit of the pair of bytes w (first byte low), folded by
+ * setting 0x20 in both: coarser than ASCII case folding (it also joins
+ * '@' and '`'), so a pair that matches case-insensitively always has the
+ * same bit
+ */
 static inline unsigned
-gram_hash(int a, int b)
+gram_hash(unsigned w)
 {
-	return (((unsigned)a * 61u + (unsigned)b) & 4095u);
+	return (((w | 0x2020u) * 2654435761u) >> 20);
 }
 
 /*
@@ -518,17 +523,11 @@ text_grams_init(struct text_grams *g, const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t	 i;
 	unsigned h;
-	int	 a, b;
 
 	memset(g->bits, 0, sizeof(g->bits));
-	if (len < 2)
-		return;
-	a = lower(p[0]);
-	for (i = 1; i < len; i++) {
-		b = lower(p[i]);
-		h = gram_hash(a, b);
+	for (i = 0; i + 1 < len; i++) {
+		h = gram_hash((unsigned)p[i] | (unsigned)p[i + 1] << 8);
 		g->bits[h >> 6] |= (uint64_t)1 << (h & 63);
-		a = b;
 	}
 }
 
@@ -544,7 +543,7 @@ text_grams_may(const struct text_grams *g, const char *needle, size_t nlen)
 	unsigned h;
 
 	for (i = 1; i < nlen; i++) {
-		h = gram_hash(lower(p[i - 1]), lower(p[i]));
+		h = gram_hash((unsigned)p[i - 1] | (unsigned)p[i] << 8);
 		if ((g->bits[h >> 6] & ((uint64_t)1 << (h & 63))) == 0)
 			return (0);
 	}
