@@ -135,6 +135,45 @@ test_grams(void **state)
 	assert_false(text_grams_may(&g, "xy", 2));
 }
 
+/*
+ * test_header_find - mime_header_find + mime_header_at read what
+ * mime_header_get reads, for every name, over random header blocks
+ */
+static void
+test_header_find(void **state)
+{
+	static const char *const line[] = {
+		"From: a@b\r\n", "from :c\n", " fold\n", "\tx\r\n",
+		"\r\n", "\n", "X-Mailer: m\n", "x-mailer:\n", "Fromage: f\n",
+		"boundary=q\n", "\rFrom: r\n", "X-DSNContext: d", "From", ":\n",
+		"Message-ID: <i@h>\n",
+	};
+	static const char *const names[] = { "From", "X-Mailer",
+	    "X-DSNContext", "Message-ID", "Fromage" };
+	char	 h[512], a[64], b[64];
+	size_t	 hl, k, at[5];
+	long	 it;
+	int	 ra, rb, m;
+
+	(void)state;
+	for (it = 0; it < 20000; it++) {
+		hl = 0;
+		for (m = rnd() % 8; m > 0; m--) {
+			k = rnd() % (sizeof(line) / sizeof(line[0]));
+			memcpy(h + hl, line[k], strlen(line[k]));
+			hl += strlen(line[k]);
+		}
+		mime_header_find(h, hl, names, 5, at);
+		for (k = 0; k < 5; k++) {
+			ra = mime_header_get(h, hl, names[k], a, sizeof(a));
+			rb = mime_header_at(h, hl, at[k], names[k], b,
+			    sizeof(b));
+			assert_int_equal(ra, rb);
+			assert_string_equal(a, b);
+		}
+	}
+}
+
 /* test_casestr_steps - one hit at every position around the steps */
 static void
 test_casestr_steps(void **state)
@@ -275,6 +314,7 @@ main(void)
 		cmocka_unit_test(test_casestr_random),
 		cmocka_unit_test(test_casestr_steps),
 		cmocka_unit_test(test_grams),
+		cmocka_unit_test(test_header_find),
 		cmocka_unit_test(test_printable_blocks),
 		cmocka_unit_test(test_qp_trailing),
 		cmocka_unit_test(test_delim_offsets),
