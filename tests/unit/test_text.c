@@ -52,33 +52,45 @@ rnd(void)
 	return ((unsigned)rng);
 }
 
+/*
+ * random_pair - a random text h (up to 80 bytes) and needle n (1 to 20),
+ * half the needles cut from the text with some letters' case flipped
+ */
+static void
+random_pair(char *h, size_t *hlp, char *n, size_t *nlp)
+{
+	static const char alpha[] = "aAbB-\r:\x1a@`\xc3 ";
+	size_t	 hl = rnd() % 81, nl = 1 + rnd() % 20, k;
+
+	for (k = 0; k < hl; k++)
+		h[k] = alpha[rnd() % (sizeof(alpha) - 1)];
+	if (rnd() % 2 && hl >= nl) {
+		memcpy(n, h + rnd() % (hl - nl + 1), nl);
+		for (k = 0; k < nl; k++)
+			if (rnd() % 2 && ((n[k] | 0x20) >= 'a' &&
+			    (n[k] | 0x20) <= 'z'))
+				n[k] ^= 0x20;
+	} else
+		for (k = 0; k < nl; k++)
+			n[k] = alpha[rnd() % (sizeof(alpha) - 1)];
+	n[nl] = '\0';
+	*hlp = hl;
+	*nlp = nl;
+}
+
 /* test_casestr_random - random texts and needles against naive() */
 static void
 test_casestr_random(void **state)
 {
-	static const char alpha[] = "aAbB-\r:\x1a@`\xc3 ";
 	char	 h[96], n[24];
 	const char *got;
-	size_t	 hl, nl, k;
+	size_t	 hl, nl;
 	long	 want, it;
 
 	(void)state;
 	for (it = 0; it < 200000; it++) {
-		hl = rnd() % 81;
-		nl = 1 + rnd() % 20;
-		for (k = 0; k < hl; k++)
-			h[k] = alpha[rnd() % (sizeof(alpha) - 1)];
 		/* half the needles are cut from the text: hits are common */
-		if (rnd() % 2 && hl >= nl) {
-			memcpy(n, h + rnd() % (hl - nl + 1), nl);
-			for (k = 0; k < nl; k++)
-				if (rnd() % 2 && ((n[k] | 0x20) >= 'a' &&
-				    (n[k] | 0x20) <= 'z'))
-					n[k] ^= 0x20;
-		} else
-			for (k = 0; k < nl; k++)
-				n[k] = alpha[rnd() % (sizeof(alpha) - 1)];
-		n[nl] = '\0';
+		random_pair(h, &hl, n, &nl);
 		want = naive(h, hl, n, nl);
 		got = text_casestr_nk(h, hl, n, nl, text_anchor(n, nl));
 		if ((got == NULL ? -1 : got - h) != want)
@@ -95,27 +107,14 @@ test_casestr_random(void **state)
 static void
 test_grams(void **state)
 {
-	static const char alpha[] = "aAbB-\r:\x1a@`\xc3 ";
 	struct text_grams g;
 	char	 h[96], n[24];
-	size_t	 hl, nl, k;
+	size_t	 hl, nl;
 	long	 it, no = 0;
 
 	(void)state;
 	for (it = 0; it < 100000; it++) {
-		hl = rnd() % 81;
-		nl = 1 + rnd() % 20;
-		for (k = 0; k < hl; k++)
-			h[k] = alpha[rnd() % (sizeof(alpha) - 1)];
-		if (rnd() % 2 && hl >= nl) {
-			memcpy(n, h + rnd() % (hl - nl + 1), nl);
-			for (k = 0; k < nl; k++)
-				if (rnd() % 2 && ((n[k] | 0x20) >= 'a' &&
-				    (n[k] | 0x20) <= 'z'))
-					n[k] ^= 0x20;
-		} else
-			for (k = 0; k < nl; k++)
-				n[k] = alpha[rnd() % (sizeof(alpha) - 1)];
+		random_pair(h, &hl, n, &nl);
 		text_grams_init(&g, h, hl);
 		if (!text_grams_may(&g, n, nl)) {
 			if (naive(h, hl, n, nl) >= 0)
