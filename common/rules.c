@@ -677,11 +677,14 @@ rules_match_host(const struct rules *rs, int code, const char *status,
     const char *text, const char *host)
 {
 	const struct rule *r;
+	struct text_grams g;
 	int	 i, k, sclass = 0, subj = -1, detail = -1, have_status;
 	size_t	 tlen = text ? strlen(text) : 0;
 	size_t	 hlen = host ? strlen(host) : 0;
 
 	have_status = status_split(status, &sclass, &subj, &detail) == 0;
+	/* one pass for the pairs; most patterns are then not searched */
+	text_grams_init(&g, text != NULL ? text : "", tlen);
 	for (i = 0; i < rs->nrules; i++) {
 		r = &rs->rules[i];
 		if (r->local)
@@ -698,7 +701,8 @@ rules_match_host(const struct rules *rs, int code, const char *status,
 		    (r->sclass != sclass && !(r->sclass == 5 && sclass == 4))))
 			continue;
 		for (k = 0; k < r->npat; k++)
-			if (text == NULL || text_casestr_nk(text, tlen,
+			if (text == NULL || !text_grams_may(&g, r->pat[k],
+			    r->plen[k]) || text_casestr_nk(text, tlen,
 			    r->pat[k], r->plen[k], r->panchor[k]) == NULL)
 				break;
 		if (k == r->npat)
