@@ -285,15 +285,20 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 	struct mime_part whole;
 	struct ndr *n;
 	struct ndr_share sh;
+	static const char *const top_names[] = { "X-Relayhint-Cause",
+	    "Content-Type" };
 	char	 ctype[512], tmp[64];
+	size_t	 at[2];
 	int	 i, found = 0, human = -1, ctype_rc;
 
 	memset(res, 0, sizeof(*res));
 	verdict_init(&res->v);
 	res->rw = REWRITE_NOT_REPORT;
-	res->already = mime_header_get(hdrs, hlen, "X-Relayhint-Cause", tmp,
+	/* both fields in one walk over the header block */
+	mime_header_find(hdrs, hlen, top_names, 2, at);
+	res->already = mime_header_at(hdrs, hlen, at[0], top_names[0], tmp,
 	    sizeof(tmp)) >= 0;
-	if ((ctype_rc = mime_header_get(hdrs, hlen, "Content-Type", ctype,
+	if ((ctype_rc = mime_header_at(hdrs, hlen, at[1], top_names[1], ctype,
 	    sizeof(ctype))) < 0)
 		ctype[0] = '\0';
 	if (mime_type_is(ctype, "multipart/report") &&

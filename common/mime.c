@@ -20,6 +20,7 @@
  * longer one yields charset "x-unknown" so that nobody guesses.
  * Nothing is logged.
  */
+#include <stdint.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -185,6 +186,76 @@ mime_header_get(const char *hdrs, size_t len, const char *name, char *out,
 	if (outlen > 0)
 		out[o] = '\0';
 	return ((int)o);
+}
+
+/*
+ * mime_header_find - the offset of the line where each of names[0..n)
+ * first starts a field, SIZE_MAX where absent: the lines mime_header_get
+ * would stop at, found in one walk over the block for all the names
+ * instead of one walk each
+ */
+void
+mime_header_find(const char *hdrs, size_t len, const char *const names[],
+    int n, size_t at[])
+{
+	size_t	 nl[MIME_FIND_MAX], i, e, ce, j;
+	int	 k, left = 0;
+
+	for (k = 0; k < n; k++) {
+		at[k] = SIZE_MAX;
+		if (k < MIME_FIND_MAX) {
+			nl[k] = strlen(names[k]);
+			left++;
+		}
+	}
+	for (i = 0; i < len && left > 0; i = e) {
+		e = next_line(hdrs, len, i);
+		if (hdrs[i] == '\n' || hdrs[i] == '\r') {
+			if (eol_len(hdrs + i, e - i) == e - i)
+				break;	/* the empty line ends the block */
+			continue;
+		}
+		if (is_wsp(hdrs[i]))
+			continue;
+		ce = 0;
+		for (k = 0; k < n && k < MIME_FIND_MAX; k++) {
+			if (at[k] != SIZE_MAX ||
+			    ((hdrs[i] ^ names[k][0]) & ~0x20) != 0)
+				continue;
+			if (ce == 0) {
+				ce = e;
+				while (ce > i && (hdrs[ce - 1] == '\n' ||
+				    hdrs[ce - 1] == '\r'))
+					ce--;
+			}
+			if (ce - i <= nl[k] ||
+			    text_casecmp_n(hdrs + i, names[k], nl[k]) != 0)
+				continue;
+			for (j = i + nl[k]; j < ce && is_wsp(hdrs[j]); j++)
+				;
+			if (j >= ce || hdrs[j] != ':')
+				continue;
+			at[k] = i;
+			left--;
+		}
+	}
+	/* a spent budget finds nothing, as mime_header_get */
+	if (budget_charge(i))
+		for (k = 0; k < n; k++)
+			at[k] = SIZE_MAX;
+}
+
+/* mime_header_at - mime_header_get from the line at (mime_header_find) */
+int
+mime_header_at(const char *hdrs, size_t len, size_t at, const char *name,
+    char *out, size_t outlen)
+{
+	if (at >= len) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return (-1);
+	}
+	return (mime_header_get(hdrs + at, len - at, name, out, outlen));
 }
 
 /* A parameter as found in a structured value: spans into the value. */

@@ -34,6 +34,19 @@ int	mime_header_get(const char *hdrs, size_t len, const char *name,
 	    char *out, size_t outlen);
 
 /*
+ * mime_header_find, mime_header_at - several headers of one block: the
+ * line where each of names[0..n) first starts a field (SIZE_MAX when
+ * absent; at most MIME_FIND_MAX names), found in one walk, then each
+ * value read from its line as mime_header_get reads it, with the same
+ * result
+ */
+#define MIME_FIND_MAX	8
+void	mime_header_find(const char *hdrs, size_t len,
+	    const char *const names[], int n, size_t at[]);
+int	mime_header_at(const char *hdrs, size_t len, size_t at,
+	    const char *name, char *out, size_t outlen);
+
+/*
  * mime_field_end - offset just past the header field that starts at
  * offset i of hdrs: its first line and its folds, with the same leniency
  * as mime_header_get.

@@ -627,29 +627,37 @@ static enum ndr_kind
 decide_kind(const struct ndr *n, const struct ndr_ctx *c, const char *hdrs,
     size_t hlen, const char *body, size_t blen)
 {
+	/* the fields read below, found in one walk over the block */
+	static const char *const names[] = { "X-MS-Exchange-Message-Is-Ndr",
+	    "X-DSNContext", "From", "X-OriginatorOrg", "X-Mailer",
+	    "Message-ID" };
+	enum { H_ISNDR, H_DSNCTX, H_FROM, H_ORGORG, H_MAILER, H_MSGID, H_N };
 	char	 v[512];
+	size_t	 hat[H_N];
 	int	 is_ndr_hdr, dsnctx, smtpsvc, consumer = 0, hotmail = 0;
 	int	 exch_mailer;
 
-	is_ndr_hdr = mime_header_get(hdrs, hlen,
-	    "X-MS-Exchange-Message-Is-Ndr", v, sizeof(v)) >= 0;
-	dsnctx = mime_header_get(hdrs, hlen, "X-DSNContext", v,
-	    sizeof(v)) >= 0;
+	_Static_assert(H_N == sizeof(names) / sizeof(names[0]) &&
+	    H_N <= MIME_FIND_MAX, "a name per field");
+	mime_header_find(hdrs, hlen, names, H_N, hat);
+	is_ndr_hdr = hat[H_ISNDR] != SIZE_MAX;
+	dsnctx = hat[H_DSNCTX] != SIZE_MAX;
 	smtpsvc = text_casestr(hdrs, hlen, "Microsoft SMTPSVC") != NULL;
 	/* not an NDR whatever the other headers say: they need not be read */
 	if (c->markers == 0 && !dsnctx && !(smtpsvc && n->has_dsn) &&
 	    !(is_ndr_hdr && (n->has_dsn || n->nrcpt > 0)))
 		return (NDR_NONE);
-	if (mime_header_get(hdrs, hlen, "From", v, sizeof(v)) >= 0) {
+	if (mime_header_at(hdrs, hlen, hat[H_FROM], names[H_FROM], v,
+	    sizeof(v)) >= 0) {
 		consumer = from_consumer(v);
 		hotmail = text_casestr(v, strlen(v), "hotmail") != NULL ||
 		    text_casestr(v, strlen(v), "@mail.outlook") != NULL;
 	}
-	if (mime_header_get(hdrs, hlen, "X-OriginatorOrg", v,
+	if (mime_header_at(hdrs, hlen, hat[H_ORGORG], names[H_ORGORG], v,
 	    sizeof(v)) >= 0 && is_consumer_domain(v, strlen(v)))
 		consumer = 1;
-	exch_mailer = mime_header_get(hdrs, hlen, "X-Mailer", v,
-	    sizeof(v)) >= 0 && text_casestr(v, strlen(v),
+	exch_mailer = mime_header_at(hdrs, hlen, hat[H_MAILER],
+	    names[H_MAILER], v, sizeof(v)) >= 0 && text_casestr(v, strlen(v),
 	    "Microsoft Exchange") != NULL;
 	hotmail |= text_casestr(n->generating, strlen(n->generating),
 	    "hotmail") != NULL;
@@ -665,8 +673,8 @@ decide_kind(const struct ndr *n, const struct ndr_ctx *c, const char *hdrs,
 		return (consumer ? NDR_OUTLOOKCOM : NDR_EXO);
 	if ((dsnctx || smtpsvc) && hotmail)
 		return (NDR_OUTLOOKCOM);
-	if (n->generating[0] == '\0' && mime_header_get(hdrs, hlen,
-	    "Message-ID", v, sizeof(v)) >= 0) {
+	if (n->generating[0] == '\0' && mime_header_at(hdrs, hlen,
+	    hat[H_MSGID], names[H_MSGID], v, sizeof(v)) >= 0) {
 		char	*at = strrchr(v, '@'), host[256];
 
 		if (at != NULL && host_copy(at + 1, strlen(at + 1), host,

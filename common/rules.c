@@ -677,11 +677,14 @@ rules_match_host(const struct rules *rs, int code, const char *status,
     const char *text, const char *host)
 {
 	const struct rule *r;
+	struct text_grams g;
 	int	 i, k, sclass = 0, subj = -1, detail = -1, have_status;
 	size_t	 tlen = text ? strlen(text) : 0;
 	size_t	 hlen = host ? strlen(host) : 0;
 
 	have_status = status_split(status, &sclass, &subj, &detail) == 0;
+	/* one pass for the pairs; most patterns are then not searched */
+	text_grams_init(&g, text != NULL ? text : "", tlen);
 	for (i = 0; i < rs->nrules; i++) {
 		r = &rs->rules[i];
 		if (r->local)
@@ -698,7 +701,8 @@ rules_match_host(const struct rules *rs, int code, const char *status,
 		    (r->sclass != sclass && !(r->sclass == 5 && sclass == 4))))
 			continue;
 		for (k = 0; k < r->npat; k++)
-			if (text == NULL || text_casestr_nk(text, tlen,
+			if (text == NULL || !text_grams_may(&g, r->pat[k],
+			    r->plen[k]) || text_casestr_nk(text, tlen,
 			    r->pat[k], r->plen[k], r->panchor[k]) == NULL)
 				break;
 		if (k == r->npat)
@@ -716,7 +720,7 @@ rules_match_host(const struct rules *rs, int code, const char *status,
  */
 static int
 local_has(const struct rules *rs, signed char *seen, int id,
-    const char *text, size_t len)
+    const struct text_grams *g, const char *text, size_t len)
 {
 	const struct rule_lpat *lp;
 	const struct rule *r;
@@ -734,8 +738,10 @@ local_has(const struct rules *rs, signed char *seen, int id,
 		if (!absent) {
 			lp = &rs->local_pat[q];
 			r = &rs->rules[lp->rule];
-			absent = text_casestr_nk(text, len, r->pat[lp->pat],
-			    r->plen[lp->pat], r->panchor[lp->pat]) == NULL;
+			absent = !text_grams_may(g, r->pat[lp->pat],
+			    r->plen[lp->pat]) || text_casestr_nk(text, len,
+			    r->pat[lp->pat], r->plen[lp->pat],
+			    r->panchor[lp->pat]) == NULL;
 		}
 		seen[q] = absent ? -1 : 1;
 	}
@@ -747,12 +753,15 @@ int
 rules_match_local(const struct rules *rs, const char *text, size_t len)
 {
 	signed char seen[RULES_LOCAL_PATS];
+	struct text_grams g;
 	const struct rule *r;
 	int	 i, k, first;
 
 	if (text == NULL)
 		return (-1);
 	memset(seen, 0, (size_t)rs->nlocal_pat);
+	/* one pass for the pairs; most patterns are then not searched */
+	text_grams_init(&g, text, len);
 	/*
 	 * The first local rule's patterns are the first of local_pat[]:
 	 * the rules before it need not be walked (each is a large struct).
@@ -767,8 +776,9 @@ rules_match_local(const struct rules *rs, const char *text, size_t len)
 			continue;
 		for (k = 0; k < r->npat; k++)
 			if (r->lpat[k] >= 0 ? !local_has(rs, seen, r->lpat[k],
-			    text, len) : text_casestr_nk(text, len, r->pat[k],
-			    r->plen[k], r->panchor[k]) == NULL)
+			    &g, text, len) : !text_grams_may(&g, r->pat[k],
+			    r->plen[k]) || text_casestr_nk(text, len,
+			    r->pat[k], r->plen[k], r->panchor[k]) == NULL)
 				break;
 		if (k == r->npat)
 			return (r->cause);

@@ -17,6 +17,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define TEXT_AVX2	1	/* a 32-byte step where the CPU has AVX2 */
+#endif
 
 #include "budget.h"
 #include "text.h"
@@ -405,6 +409,66 @@ casestr_pair(const char *hay, size_t haylen, const char *needle,
 }
 #endif
 
+#ifdef TEXT_AVX2
+/*
+ * casestr_pair_avx2 - casestr_pair 32 candidate positions a step, on a
+ * CPU with AVX2 (checked by the caller); the last positions, fewer than
+ * 32, are casestr_pair's.  The same first hit, so the same result and
+ * *scanned.  Loads stay inside [hay, hay + haylen): a step's loads end
+ * at i + 31 + nlen - 1 <= last + nlen - 1 = haylen - 1.
+ */
+__attribute__((target("avx2")))
+static const char *
+casestr_pair_avx2(const char *hay, size_t haylen, const char *needle,
+    size_t nlen, size_t *scanned)
+{
+	const unsigned char *h = (const unsigned char *)hay;
+	const unsigned char *nd = (const unsigned char *)needle;
+	const char *found;
+	size_t	 i, last = haylen - nlen, at = SIZE_MAX;
+	__m256i	 f, l, mf, ml, a, z;
+	unsigned m, lo, hi;
+	int	 fc = lower(nd[0]), lc = lower(nd[nlen - 1]);
+
+	f = _mm256_set1_epi8((char)fc);
+	l = _mm256_set1_epi8((char)lc);
+	mf = _mm256_set1_epi8((char)(fc >= 'a' && fc <= 'z' ? 0x20 : 0));
+	ml = _mm256_set1_epi8((char)(lc >= 'a' && lc <= 'z' ? 0x20 : 0));
+	for (i = 0; last >= 31 && i <= last - 31; i += 32) {
+		a = _mm256_loadu_si256((const __m256i *)(const void *)(h + i));
+		z = _mm256_loadu_si256((const __m256i *)(const void *)(h + i +
+		    nlen - 1));
+		m = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(
+		    _mm256_cmpeq_epi8(_mm256_or_si256(a, mf), f),
+		    _mm256_cmpeq_epi8(_mm256_or_si256(z, ml), l)));
+		if (m == 0)
+			continue;
+		/* pair_verify takes 16 positions at a time */
+		lo = m & 0xffff;
+		hi = m >> 16;
+		if ((lo != 0 && (at = pair_verify(lo, h, i, nd, nlen)) !=
+		    SIZE_MAX) || (hi != 0 && (at = pair_verify(hi, h, i + 16,
+		    nd, nlen)) != SIZE_MAX))
+			break;
+	}
+	if (at == SIZE_MAX && i <= last) {
+		found = casestr_pair(hay + i, haylen - i, needle, nlen,
+		    scanned);
+		*scanned += i;
+		return (found);
+	}
+	*scanned = at == SIZE_MAX ? haylen : at + nlen;
+	return (at == SIZE_MAX ? NULL : hay + at);
+}
+
+/* have_avx2 - the CPU runs casestr_pair_avx2 (libgcc's word, read-only) */
+static inline int
+have_avx2(void)
+{
+	return (__builtin_cpu_supports("avx2"));
+}
+#endif
+
 /*
  * text_casestr_nk - text_casestr with nlen and k = text_anchor() known.
  * Linear in what it passes over (casestr_pair, or casestr_memchr where
@@ -422,6 +486,12 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 		return (casestr_memchr(hay, haylen, needle, nlen, k));
 	if (nlen > haylen || budget_spent())
 		return (NULL);
+#ifdef TEXT_AVX2
+	if (haylen - nlen >= 31 && have_avx2())
+		found = casestr_pair_avx2(hay, haylen, needle, nlen,
+		    &scanned);
+	else
+#endif
 	found = casestr_pair(hay, haylen, needle, nlen, &scanned);
 	if (budget_charge(scanned))
 		return (NULL);
@@ -429,6 +499,55 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 #else
 	return (casestr_memchr(hay, haylen, needle, nlen, k));
 #endif
+}
+
+/*
+ * gram_hash - the bit of the pair of bytes w (first byte low), folded by
+ * setting 0x20 in both: coarser than ASCII case folding (it also joins
+ * '@' and '`'), so a pair that matches case-insensitively always has the
+ * same bit
+ */
+static inline unsigned
+gram_hash(unsigned w)
+{
+	return (((w | 0x2020u) * 2654435761u) >> 20);
+}
+
+/*
+ * text_grams_init - the pairs of s[0..len): one pass, where each needle
+ * searched for would be one pass of its own
+ */
+void
+text_grams_init(struct text_grams *g, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	 i;
+	unsigned h;
+
+	memset(g->bits, 0, sizeof(g->bits));
+	for (i = 0; i + 1 < len; i++) {
+		h = gram_hash((unsigned)p[i] | (unsigned)p[i + 1] << 8);
+		g->bits[h >> 6] |= (uint64_t)1 << (h & 63);
+	}
+}
+
+/*
+ * text_grams_may - can needle[0..nlen) occur in the text of g?  0 only
+ * when one of its pairs does not (a needle shorter than 2: always may)
+ */
+int
+text_grams_may(const struct text_grams *g, const char *needle, size_t nlen)
+{
+	const unsigned char *p = (const unsigned char *)needle;
+	size_t	 i;
+	unsigned h;
+
+	for (i = 1; i < nlen; i++) {
+		h = gram_hash((unsigned)p[i - 1] | (unsigned)p[i] << 8);
+		if ((g->bits[h >> 6] & ((uint64_t)1 << (h & 63))) == 0)
+			return (0);
+	}
+	return (1);
 }
 
 /*

@@ -5,6 +5,7 @@
 #define RH_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * text_printable - copy src into dst (size dstlen, always terminated),
@@ -26,6 +27,19 @@ const char *text_casestr(const char *hay, size_t haylen, const char *needle);
 size_t	text_anchor(const char *needle, size_t nlen);
 const char *text_casestr_nk(const char *hay, size_t haylen,
 	    const char *needle, size_t nlen, size_t k);
+
+/*
+ * text_grams - which case-folded byte pairs occur in a text, hashed to
+ * 4096 bits: a needle with a pair the text lacks is not in it, known
+ * without a search.  For texts searched for many needles (local rules,
+ * NDR markers); text_grams_may never says no to a needle that occurs.
+ */
+struct text_grams {
+	uint64_t bits[64];
+};
+void	text_grams_init(struct text_grams *g, const char *s, size_t len);
+int	text_grams_may(const struct text_grams *g, const char *needle,
+	    size_t nlen);
 
 /* text_next_in - first byte from i on in [lo, hi] (ASCII, lo > 0), or len */
 size_t	text_next_in(const char *s, size_t len, size_t i, int lo, int hi);

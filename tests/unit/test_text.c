@@ -52,39 +52,124 @@ rnd(void)
 	return ((unsigned)rng);
 }
 
+/*
+ * random_pair - a random text h (up to 80 bytes) and needle n (1 to 20),
+ * half the needles cut from the text with some letters' case flipped
+ */
+static void
+random_pair(char *h, size_t *hlp, char *n, size_t *nlp)
+{
+	static const char alpha[] = "aAbB-\r:\x1a@`\xc3 ";
+	size_t	 hl = rnd() % 81, nl = 1 + rnd() % 20, k;
+
+	for (k = 0; k < hl; k++)
+		h[k] = alpha[rnd() % (sizeof(alpha) - 1)];
+	if (rnd() % 2 && hl >= nl) {
+		memcpy(n, h + rnd() % (hl - nl + 1), nl);
+		for (k = 0; k < nl; k++)
+			if (rnd() % 2 && ((n[k] | 0x20) >= 'a' &&
+			    (n[k] | 0x20) <= 'z'))
+				n[k] ^= 0x20;
+	} else
+		for (k = 0; k < nl; k++)
+			n[k] = alpha[rnd() % (sizeof(alpha) - 1)];
+	n[nl] = '\0';
+	*hlp = hl;
+	*nlp = nl;
+}
+
 /* test_casestr_random - random texts and needles against naive() */
 static void
 test_casestr_random(void **state)
 {
-	static const char alpha[] = "aAbB-\r:\x1a@`\xc3 ";
 	char	 h[96], n[24];
 	const char *got;
-	size_t	 hl, nl, k;
+	size_t	 hl, nl;
 	long	 want, it;
 
 	(void)state;
 	for (it = 0; it < 200000; it++) {
-		hl = rnd() % 81;
-		nl = 1 + rnd() % 20;
-		for (k = 0; k < hl; k++)
-			h[k] = alpha[rnd() % (sizeof(alpha) - 1)];
 		/* half the needles are cut from the text: hits are common */
-		if (rnd() % 2 && hl >= nl) {
-			memcpy(n, h + rnd() % (hl - nl + 1), nl);
-			for (k = 0; k < nl; k++)
-				if (rnd() % 2 && ((n[k] | 0x20) >= 'a' &&
-				    (n[k] | 0x20) <= 'z'))
-					n[k] ^= 0x20;
-		} else
-			for (k = 0; k < nl; k++)
-				n[k] = alpha[rnd() % (sizeof(alpha) - 1)];
-		n[nl] = '\0';
+		random_pair(h, &hl, n, &nl);
 		want = naive(h, hl, n, nl);
 		got = text_casestr_nk(h, hl, n, nl, text_anchor(n, nl));
 		if ((got == NULL ? -1 : got - h) != want)
 			fail_msg("text_casestr_nk: got %ld, want %ld (len %zu, "
 			    "needle %zu)", got == NULL ? -1L : (long)(got - h),
 			    want, hl, nl);
+	}
+}
+
+/*
+ * test_grams - text_grams_may never says no to a needle that occurs
+ * (any case), and says no to one with a pair the text lacks
+ */
+static void
+test_grams(void **state)
+{
+	struct text_grams g;
+	char	 h[96], n[24];
+	size_t	 hl, nl;
+	long	 it, no = 0;
+
+	(void)state;
+	for (it = 0; it < 100000; it++) {
+		random_pair(h, &hl, n, &nl);
+		text_grams_init(&g, h, hl);
+		if (!text_grams_may(&g, n, nl)) {
+			if (naive(h, hl, n, nl) >= 0)
+				fail_msg("text_grams_may: no to a needle "
+				    "that occurs (len %zu, needle %zu)", hl,
+				    nl);
+			no++;
+		}
+	}
+	/* and it does say no: the filter filters */
+	assert_true(no > 1000);
+	text_grams_init(&g, "Generating server: x", 20);
+	assert_true(text_grams_may(&g, "GENERATING SERVER:", 18));
+	assert_false(text_grams_may(&g, "Remote Server", 13));
+	text_grams_init(&g, "", 0);
+	assert_true(text_grams_may(&g, "x", 1));
+	assert_false(text_grams_may(&g, "xy", 2));
+}
+
+/*
+ * test_header_find - mime_header_find + mime_header_at read what
+ * mime_header_get reads, for every name, over random header blocks
+ */
+static void
+test_header_find(void **state)
+{
+	static const char *const line[] = {
+		"From: a@b\r\n", "from :c\n", " fold\n", "\tx\r\n",
+		"\r\n", "\n", "X-Mailer: m\n", "x-mailer:\n", "Fromage: f\n",
+		"boundary=q\n", "\rFrom: r\n", "X-DSNContext: d", "From", ":\n",
+		"Message-ID: <i@h>\n",
+	};
+	static const char *const names[] = { "From", "X-Mailer",
+	    "X-DSNContext", "Message-ID", "Fromage" };
+	char	 h[512], a[64], b[64];
+	size_t	 hl, k, at[5];
+	long	 it;
+	int	 ra, rb, m;
+
+	(void)state;
+	for (it = 0; it < 20000; it++) {
+		hl = 0;
+		for (m = rnd() % 8; m > 0; m--) {
+			k = rnd() % (sizeof(line) / sizeof(line[0]));
+			memcpy(h + hl, line[k], strlen(line[k]));
+			hl += strlen(line[k]);
+		}
+		mime_header_find(h, hl, names, 5, at);
+		for (k = 0; k < 5; k++) {
+			ra = mime_header_get(h, hl, names[k], a, sizeof(a));
+			rb = mime_header_at(h, hl, at[k], names[k], b,
+			    sizeof(b));
+			assert_int_equal(ra, rb);
+			assert_string_equal(a, b);
+		}
 	}
 }
 
@@ -227,6 +312,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_casestr_random),
 		cmocka_unit_test(test_casestr_steps),
+		cmocka_unit_test(test_grams),
+		cmocka_unit_test(test_header_find),
 		cmocka_unit_test(test_printable_blocks),
 		cmocka_unit_test(test_qp_trailing),
 		cmocka_unit_test(test_delim_offsets),
