@@ -21,26 +21,32 @@
  *
  * Reading: every input, file or pipe, is read in large blocks
  * (BATCH_CHUNK) and a message is handed on as a span of its block, not
- * copied line by line; a block is reused once no message in it is in
- * flight (a reference count, kept by this thread only).  Only a message
- * with quoted lines is copied, to undo the quoting.  Of a message over
- * max_size (counted as skipped, not classified) nothing is kept but the
- * last bytes read, to find the next "From " line.
+ * copied line by line; a block is reused once no run of messages in it
+ * is in flight (a reference count, kept by this thread only).  Only a
+ * message with quoted lines is copied, to undo the quoting.  Of a
+ * message over max_size (counted as skipped, not classified) nothing is
+ * kept but the last bytes read, to find the next "From " line.
  *
  * Threads: with --jobs N (default: the online CPUs, at most
  * BATCH_JOBS_MAX) this thread reads, prints the results strictly in
  * input order (the output is the same for any N) and keeps the counts,
- * and N - 1 workers classify and render the messages; while the queue is
- * full this thread works too, on the newest message no worker took, so
- * that the oldest, which it waits to print, is rarely its own.  The
- * library keeps no state between calls but the thread-local budget, the
- * knowledge base is read only, and each thread has its own memo of
- * hints (out.c).  Memory is bounded whatever the input: at most
- * BATCH_SLOTS_PER_JOB messages per job and BATCH_INFLIGHT_MAX bytes (or
- * one message) in flight, each at most max_size bytes, so the blocks
- * that hold them, their copies and their output are bounded too.  With
- * --jobs 1 each message is classified and printed before the next is
- * read.
+ * and N - 1 workers classify and render the messages.  Messages are
+ * handed over in runs: consecutive messages of one block, up to
+ * BATCH_RUN_MSGS or BATCH_RUN_BYTES, and whatever was split before a
+ * read that may wait; a worker takes a whole run and renders its
+ * records into the run's buffer, printed with one write.  So there is
+ * one lock and at most one wake-up per run, not per message (a futex
+ * call and a context switch cost more than classifying a message in a
+ * VM).  While all runs are in flight this thread works too, on the
+ * newest run no worker took, so that the oldest, which it waits to
+ * print, is rarely its own.  The library keeps no state between calls
+ * but the thread-local budget, the knowledge base is read only, and each
+ * thread has its own memo of hints (out.c).  Memory is bounded whatever
+ * the input: at most BATCH_RUNS_PER_JOB runs per job and
+ * BATCH_INFLIGHT_MAX bytes (or one message) in flight, each message at
+ * most max_size bytes, so the blocks that hold them, their copies and
+ * their output are bounded too.  With --jobs 1 each message is
+ * classified and printed before the next is read.
  */
 #define _GNU_SOURCE		/* memmem (POSIX.1-2024; glibc asks for this) */
 #include <dirent.h>
@@ -70,14 +76,10 @@
 #define BATCH_DIR_MAX		1000000		/* names per directory */
 #define BATCH_DEFAULT_MAX	(4u * 1024 * 1024)
 #define BATCH_JOBS_MAX		16
-#ifndef BATCH_RUNS_PER_JOB
-#define BATCH_RUNS_PER_JOB	2
-#endif
+#define BATCH_RUNS_PER_JOB	4		/* in flight */
 #define BATCH_RUN_MSGS		64		/* messages in a run */
-#ifndef BATCH_RUN_BYTES
 #define BATCH_RUN_BYTES		(64 * 1024)	/* a run ends past these
 						 * raw bytes */
-#endif
 #define BATCH_INFLIGHT_MAX	(8 * 1024 * 1024)	/* raw bytes, unless
 							 * one message is more */
 #define BATCH_JSON_MAX		(1024 * 1024)	/* one record, as out.c */
@@ -85,7 +87,7 @@
 #define BATCH_TAIL		8		/* kept of a message too large */
 #define BATCH_KEEP_MAX		(256 * 1024)	/* a run's buffers kept */
 
-/* blk - a block of input; refs: the reader's and one per message in it */
+/* blk - a block of input; refs: the reader's and one per run in it */
 struct blk {
 	char	*p;
 	size_t	 cap;
