@@ -78,7 +78,7 @@
 #define BATCH_JOBS_MAX		16
 #define BATCH_RUNS_PER_JOB	4		/* in flight */
 #define BATCH_RUN_MSGS		64		/* messages in a run */
-#define BATCH_RUN_BYTES		(64 * 1024)	/* a run ends past these
+#define BATCH_RUN_BYTES		(32 * 1024)	/* a run ends past these
 						 * raw bytes */
 #define BATCH_INFLIGHT_MAX	(8 * 1024 * 1024)	/* raw bytes, unless
 							 * one message is more */
