@@ -21,26 +21,32 @@
  *
  * Reading: every input, file or pipe, is read in large blocks
  * (BATCH_CHUNK) and a message is handed on as a span of its block, not
- * copied line by line; a block is reused once no message in it is in
- * flight (a reference count, kept by this thread only).  Only a message
- * with quoted lines is copied, to undo the quoting.  Of a message over
- * max_size (counted as skipped, not classified) nothing is kept but the
- * last bytes read, to find the next "From " line.
+ * copied line by line; a block is reused once no run of messages in it
+ * is in flight (a reference count, kept by this thread only).  Only a
+ * message with quoted lines is copied, to undo the quoting.  Of a
+ * message over max_size (counted as skipped, not classified) nothing is
+ * kept but the last bytes read, to find the next "From " line.
  *
  * Threads: with --jobs N (default: the online CPUs, at most
  * BATCH_JOBS_MAX) this thread reads, prints the results strictly in
  * input order (the output is the same for any N) and keeps the counts,
- * and N - 1 workers classify and render the messages; while the queue is
- * full this thread works too, on the newest message no worker took, so
- * that the oldest, which it waits to print, is rarely its own.  The
- * library keeps no state between calls but the thread-local budget, the
- * knowledge base is read only, and each thread has its own memo of
- * hints (out.c).  Memory is bounded whatever the input: at most
- * BATCH_SLOTS_PER_JOB messages per job and BATCH_INFLIGHT_MAX bytes (or
- * one message) in flight, each at most max_size bytes, so the blocks
- * that hold them, their copies and their output are bounded too.  With
- * --jobs 1 each message is classified and printed before the next is
- * read.
+ * and N - 1 workers classify and render the messages.  Messages are
+ * handed over in runs: consecutive messages of one block, up to
+ * BATCH_RUN_MSGS or BATCH_RUN_BYTES, and whatever was split before a
+ * read that may wait; a worker takes a whole run and renders its
+ * records into the run's buffer, printed with one write.  So there is
+ * one lock and at most one wake-up per run, not per message (a futex
+ * call and a context switch cost more than classifying a message in a
+ * VM).  While all runs are in flight this thread works too, on the
+ * newest run no worker took, so that the oldest, which it waits to
+ * print, is rarely its own.  The library keeps no state between calls
+ * but the thread-local budget, the knowledge base is read only, and each
+ * thread has its own memo of hints (out.c).  Memory is bounded whatever
+ * the input: at most BATCH_RUNS_PER_JOB runs per job and
+ * BATCH_INFLIGHT_MAX bytes (or one message) in flight, each message at
+ * most max_size bytes, so the blocks that hold them, their copies and
+ * their output are bounded too.  With --jobs 1 each message is
+ * classified and printed before the next is read.
  */
 #define _GNU_SOURCE		/* memmem (POSIX.1-2024; glibc asks for this) */
 #include <dirent.h>
@@ -70,15 +76,18 @@
 #define BATCH_DIR_MAX		1000000		/* names per directory */
 #define BATCH_DEFAULT_MAX	(4u * 1024 * 1024)
 #define BATCH_JOBS_MAX		16
-#define BATCH_SLOTS_PER_JOB	8
+#define BATCH_RUNS_PER_JOB	4		/* in flight */
+#define BATCH_RUN_MSGS		64		/* messages in a run */
+#define BATCH_RUN_BYTES		(32 * 1024)	/* a run ends past these
+						 * raw bytes */
 #define BATCH_INFLIGHT_MAX	(8 * 1024 * 1024)	/* raw bytes, unless
 							 * one message is more */
 #define BATCH_JSON_MAX		(1024 * 1024)	/* one record, as out.c */
 #define BATCH_LINE		4400		/* one line for a person */
 #define BATCH_TAIL		8		/* kept of a message too large */
-#define BATCH_KEEP_MAX		(256 * 1024)	/* a slot's buffers kept */
+#define BATCH_KEEP_MAX		(256 * 1024)	/* a run's buffers kept */
 
-/* blk - a block of input; refs: the reader's and one per message in it */
+/* blk - a block of input; refs: the reader's and one per run in it */
 struct blk {
 	char	*p;
 	size_t	 cap;
@@ -86,24 +95,42 @@ struct blk {
 	struct blk *next;	/* on the spare list */
 };
 
-/* slot - one message in flight: filled by the reader, worked, emitted */
-struct slot {
-	struct buf src;			/* its file */
+/* msg - one message of a run */
+struct msg {
+	size_t	 src;			/* its file: in run->src from here */
 	long long off;			/* its "From " line, -1 if no mbox */
 	int	 toolarge;
 	size_t	 nq;			/* quoted lines in raw */
-	struct blk *blk;		/* holds raw (NULL when too large) */
 	const char *raw;
 	size_t	 rawlen;
-	/* set by slot_work */
+	/* set by msg_work */
+	int	 ci;			/* cause index; ncauses for none */
+	int	 found;			/* a cause was found */
+	size_t	 line, linelen;		/* what is printed: in run->lines */
+};
+
+/*
+ * run - consecutive messages in flight, handed over at once: filled by
+ * the reader, worked by one thread, emitted by the reader.  A wake-up
+ * is a system call (and a futex is dear in a VM): one per run, not one
+ * per message.
+ */
+struct run {
+	struct msg *m;
+	size_t	 nm;
+	struct buf src;			/* the file names, each NUL-ended */
+	size_t	 lastsrc;		/* the last one's offset */
+	struct blk *blk;		/* holds every raw of the run */
+	size_t	 bytes;			/* raw bytes */
+	struct buf lines;		/* what is printed, in order */
+	struct bounce_result res;	/* its first message's */
+	struct bounce_result tmp;	/* the others' */
+	/* set by msg_work: the last message's (--rewrite: one a run) */
 	const char *msg;		/* raw, or own when unquoted */
 	size_t	 len;
 	struct buf own;
-	struct bounce_result res;
-	int	 ci;			/* cause index; ncauses for none */
 	int	 rewritten;		/* out holds the rewritten message */
 	struct buf out;
-	struct buf line;		/* what is printed for it */
 	int	 busy;			/* being worked */
 	int	 done;			/* worked, not yet emitted */
 };
@@ -133,11 +160,12 @@ struct batch {
 	long long	 base;		/* input offset of blk->p[0] */
 	struct blk	*spare;
 	int		 nspare;
-	/* the messages in flight, and the threads that work them */
-	struct slot	*slots;
-	size_t		 nslots;
+	/* the runs in flight, and the threads that work them */
+	struct run	*runs;
+	size_t		 nruns;
+	int		 open;		/* runs[filled % nruns] is being filled */
 	unsigned long	 filled, taken, emitted;
-	size_t		 inflight;	/* raw bytes of the slots in flight */
+	size_t		 inflight;	/* raw bytes of the runs in flight */
 	int		 need;		/* this thread waits for the head */
 	int		 asleep;	/* workers waiting for work */
 	int		 posted;	/* wake-ups sent them, not yet taken */
@@ -147,8 +175,9 @@ struct batch {
 	pthread_mutex_t	 mu;
 	sem_t		 sem_work, sem_done;	/* wake-ups: semaphores keep
 						 * one sent before the wait */
-	struct out_hintmemo memo;	/* this thread's, without workers */
+	struct out_hintmemo memo;	/* this thread's */
 };
+
 
 /* bytes already read from standard input to tell an mbox (batch_stdin) */
 static char stdin_head[8];
@@ -240,86 +269,104 @@ quoted(const char *p, size_t len, struct buf *out)
 }
 
 /*
- * slot_work - classify (or rewrite) one message and render what is
- * printed for it; in a worker thread: touches nothing but the slot
+ * msg_work - classify (or rewrite) one message of a run and render what
+ * is printed for it after the run's lines; in a worker thread: touches
+ * nothing but the run
  */
 static void
-slot_work(const struct batch *b, struct slot *s, struct out_hintmemo *memo)
+msg_work(const struct batch *b, struct run *r, struct msg *m,
+    struct out_hintmemo *memo, struct bounce_result *res)
 {
 	const struct cli *c = b->c;
-	struct bounce_result *res = &s->res;
-	const char *body;
+	const char *src = r->src.data + m->src, *body;
 	char	 where[4200], l[BATCH_LINE];
 	size_t	 hlen;
 
 	memset(res, 0, sizeof(*res));
 	verdict_init(&res->v);
-	buf_reset(&s->line);
-	s->rewritten = 0;
-	s->ci = c->kb.rules->ncauses;
-	s->msg = s->raw;
-	s->len = s->rawlen;
+	m->line = r->lines.len;
+	m->ci = c->kb.rules->ncauses;
+	m->found = 0;
+	r->rewritten = 0;
+	r->msg = m->raw;
+	r->len = m->rawlen;
 	if (!c->json)
-		src_str(s->src.data, s->off, where, sizeof(where));
-	if (s->toolarge) {
+		src_str(src, m->off, where, sizeof(where));
+	if (m->toolarge) {
 		if (c->json) {
-			buf_puts(&s->line, "{\"schema\":\"" JSONW_SCHEMA "\",");
-			jsonw_key(&s->line, "source");
-			jsonw_str(&s->line, s->src.data);
-			if (s->off >= 0)
-				buf_printf(&s->line, ",\"offset\":%lld", s->off);
-			buf_puts(&s->line, ",\"skipped\":\"larger than "
+			buf_puts(&r->lines, "{\"schema\":\"" JSONW_SCHEMA "\",");
+			jsonw_key(&r->lines, "source");
+			jsonw_str(&r->lines, src);
+			if (m->off >= 0)
+				buf_printf(&r->lines, ",\"offset\":%lld",
+				    m->off);
+			buf_puts(&r->lines, ",\"skipped\":\"larger than "
 			    "--max-message-size\"}\n");
 		} else {
 			snprintf(l, sizeof(l), "%s\tskipped: larger than "
 			    "--max-message-size\n", where);
-			buf_puts(&s->line, l);
+			buf_puts(&r->lines, l);
 		}
+		m->linelen = r->lines.len - m->line;
 		return;
 	}
-	if (s->off >= 0) {
-		buf_reset(&s->own);
-		if (s->nq > 0 && quoted(s->raw, s->rawlen, &s->own) > 0) {
-			s->msg = s->own.data;
-			s->len = s->own.len;
+	if (m->off >= 0) {
+		buf_reset(&r->own);
+		if (m->nq > 0 && quoted(m->raw, m->rawlen, &r->own) > 0) {
+			r->msg = r->own.data;
+			r->len = r->own.len;
 		}
 		/* the empty line an mbox writer adds after each message */
-		if (s->len >= 2 && s->msg[s->len - 1] == '\n' &&
-		    s->msg[s->len - 2] == '\n')
-			s->len--;
+		if (r->len >= 2 && r->msg[r->len - 1] == '\n' &&
+		    r->msg[r->len - 2] == '\n')
+			r->len--;
 	}
 	if (b->rewrite) {
-		buf_reset(&s->out);
-		s->rewritten = bounce_rewrite_message(&c->kb, &b->bo, s->msg,
-		    s->len, &s->out, res) > 0;
-	} else if (mime_split_message(s->msg, s->len, &hlen, &body) == 0)
-		bounce_classify(&c->kb, s->msg, hlen, body,
-		    s->len - (size_t)(body - s->msg), res);
+		buf_reset(&r->out);
+		r->rewritten = bounce_rewrite_message(&c->kb, &b->bo, r->msg,
+		    r->len, &r->out, res) > 0;
+	} else if (mime_split_message(r->msg, r->len, &hlen, &body) == 0)
+		bounce_classify(&c->kb, r->msg, hlen, body,
+		    r->len - (size_t)(body - r->msg), res);
 	else
-		explain_text(&c->kb, s->msg, s->len, &res->v);
-	if (res->v.cause != NULL && (s->ci = rules_cause_index(c->kb.rules,
+		explain_text(&c->kb, r->msg, r->len, &res->v);
+	if (res->v.cause != NULL && (m->ci = rules_cause_index(c->kb.rules,
 	    res->v.cause)) < 0)
-		s->ci = c->kb.rules->ncauses;
+		m->ci = c->kb.rules->ncauses;
+	m->found = res->v.cause != NULL;
 	if (c->json)
-		out_verdict_json_buf(&s->line, c, &res->v, s->src.data, s->off,
-		    memo);
+		out_verdict_json_buf(&r->lines, c, &res->v, src, m->off, memo);
 	else {
 		snprintf(l, sizeof(l), "%s\t%s\t%s\n", where, res->v.cause ?
 		    res->v.cause : "-", res->v.status[0] ? res->v.status : "-");
-		buf_puts(&s->line, l);
+		buf_puts(&r->lines, l);
 	}
+	m->linelen = r->lines.len - m->line;
 }
 
+/* run_work - every message of a run, in order */
+static void
+run_work(const struct batch *b, struct run *r, struct out_hintmemo *memo)
+{
+	size_t	 i;
+
+	buf_reset(&r->lines);
+	for (i = 0; i < r->nm; i++)
+		msg_work(b, r, &r->m[i], memo, i == 0 ? &r->res : &r->tmp);
+}
 /*
  * batch_line - one message's line for a person.  The first is held back:
  * when it stays the only message (a file saved with its "From " line),
  * the full report is printed instead, as for a single file.
  */
 static void
-batch_line(struct batch *b, const char *line)
+batch_line(struct batch *b, const char *line, size_t len)
 {
 	if (b->n == 1) {
-		snprintf(b->pending, sizeof(b->pending), "%s", line);
+		if (len >= sizeof(b->pending))
+			len = sizeof(b->pending) - 1;
+		memcpy(b->pending, line, len);
+		b->pending[len] = '\0';
 		b->pend = 1;
 		return;
 	}
@@ -327,9 +374,8 @@ batch_line(struct batch *b, const char *line)
 		fputs(b->pending, stdout);
 		b->pend = 0;
 	}
-	fputs(line, stdout);
+	fwrite(line, 1, len, stdout);
 }
-
 /* blk_put - one reference less; an unused block is kept or freed */
 static void
 blk_put(struct batch *b, struct blk *k)
@@ -371,59 +417,72 @@ blk_get(struct batch *b, size_t cap)
 	return (k);
 }
 
-/* slot_emit - print one worked message, count it, let its block go */
+/* run_emit - print a worked run, count it, let its block go */
 static void
-slot_emit(struct batch *b, struct slot *s)
+run_emit(struct batch *b, struct run *r)
 {
+	struct msg *m;
 	char	 path[4200];
+	size_t	 i;
 
-	b->n++;
-	if (s->toolarge)
-		b->skipped++;
-	else if (b->rewrite) {
-		out_name(b, s->src.data, s->off, path, sizeof(path));
-		if (token_write_mode(path, s->rewritten ? s->out.data :
-		    s->len > 0 ? s->msg : "", s->rewritten ? s->out.len :
-		    s->len, 0644, geteuid(), getegid()) < 0) {
-			fprintf(stderr, "relayhint: %s: %s\n", path,
-			    strerror(errno));
-			b->errors++;
-		} else
-			b->written++;
+	for (i = 0; i < r->nm; i++) {
+		m = &r->m[i];
+		b->n++;
+		if (m->toolarge)
+			b->skipped++;
+		else if (b->rewrite) {
+			out_name(b, r->src.data + m->src, m->off, path,
+			    sizeof(path));
+			if (token_write_mode(path, r->rewritten ? r->out.data :
+			    r->len > 0 ? r->msg : "", r->rewritten ?
+			    r->out.len : r->len, 0644, geteuid(),
+			    getegid()) < 0) {
+				fprintf(stderr, "relayhint: %s: %s\n", path,
+				    strerror(errno));
+				b->errors++;
+			} else
+				b->written++;
+		}
+		if (!m->toolarge) {
+			if (m->found)
+				b->found++;
+			b->bycause[m->ci]++;
+		}
+		if (!b->c->json)
+			batch_line(b, r->lines.data + m->line, m->linelen);
+		if (b->n == 1)
+			memcpy(b->res, &r->res, sizeof(*b->res));
+		if (!m->toolarge)
+			progress(b, 0);
 	}
-	if (!s->toolarge) {
-		if (s->res.v.cause != NULL)
-			b->found++;
-		b->bycause[s->ci]++;
-	}
-	if (b->c->json)
-		fwrite(s->line.data, 1, s->line.len, stdout);
-	else
-		batch_line(b, s->line.data ? s->line.data : "");
-	if (b->n == 1)
-		memcpy(b->res, &s->res, sizeof(*b->res));
-	if (!s->toolarge)
-		progress(b, 0);
-	blk_put(b, s->blk);
-	s->blk = NULL;
+	if (b->c->json && r->lines.len > 0)
+		fwrite(r->lines.data, 1, r->lines.len, stdout);
+	blk_put(b, r->blk);
+	r->blk = NULL;
+	r->nm = 0;
+	r->bytes = 0;
 	/* a large message's copies are not kept for the next */
-	if (s->own.cap > BATCH_KEEP_MAX) {
-		buf_free(&s->own);
-		buf_init(&s->own, b->bo.max_size + 1);
+	if (r->own.cap > BATCH_KEEP_MAX) {
+		buf_free(&r->own);
+		buf_init(&r->own, b->bo.max_size + 1);
 	}
-	if (s->out.cap > BATCH_KEEP_MAX) {
-		buf_free(&s->out);
-		buf_init(&s->out, b->bo.max_size * 2 + 1024 * 1024);
+	if (r->out.cap > BATCH_KEEP_MAX) {
+		buf_free(&r->out);
+		buf_init(&r->out, b->bo.max_size * 2 + 1024 * 1024);
+	}
+	if (r->lines.cap > BATCH_KEEP_MAX) {
+		buf_free(&r->lines);
+		buf_init(&r->lines, BATCH_RUN_MSGS * BATCH_JSON_MAX);
 	}
 }
 
-/* worker - work the slots in the order they were filled */
+/* worker - work the runs in the order they were filled */
 static void *
 worker(void *arg)
 {
 	struct worker *w = arg;
 	struct batch *b = w->b;
-	struct slot *s;
+	struct run *r;
 
 	pthread_mutex_lock(&b->mu);
 	for (;;) {
@@ -431,7 +490,7 @@ worker(void *arg)
 		if (b->taken < b->emitted)
 			b->taken = b->emitted;
 		while (b->taken < b->filled &&
-		    b->slots[b->taken % b->nslots].busy)
+		    b->runs[b->taken % b->nruns].busy)
 			b->taken++;
 		if (b->taken == b->filled && !b->quit) {
 			b->asleep++;
@@ -445,13 +504,13 @@ worker(void *arg)
 		}
 		if (b->taken == b->filled)
 			break;
-		s = &b->slots[b->taken++ % b->nslots];
-		s->busy = 1;
+		r = &b->runs[b->taken++ % b->nruns];
+		r->busy = 1;
 		pthread_mutex_unlock(&b->mu);
-		slot_work(b, s, &w->memo);
+		run_work(b, r, &w->memo);
 		pthread_mutex_lock(&b->mu);
-		s->done = 1;
-		if (b->need && b->slots[b->emitted % b->nslots].done) {
+		r->done = 1;
+		if (b->need && b->runs[b->emitted % b->nruns].done) {
 			b->need = 0;	/* one wake-up, lock released */
 			pthread_mutex_unlock(&b->mu);
 			sem_post(&b->sem_done);
@@ -463,48 +522,48 @@ worker(void *arg)
 }
 
 /*
- * pool_emit - print the worked messages at the head of the queue, in
- * order, until fewer than want are in flight and the next size bytes fit
- * in BATCH_INFLIGHT_MAX.  Meanwhile this thread works the slots no
- * worker has taken (it is one of the --jobs), and sleeps only when all
- * are taken.  Called with the lock held.
+ * pool_emit - print the worked runs at the head of the queue, in order,
+ * until fewer than want are in flight and the next size bytes fit in
+ * BATCH_INFLIGHT_MAX.  Meanwhile this thread works the runs no worker
+ * has taken (it is one of the --jobs), and sleeps only when all are
+ * taken.  Called with the lock held.
  */
 static void
 pool_emit(struct batch *b, unsigned long want, size_t size)
 {
-	struct slot *s;
+	struct run *r;
 	unsigned long i;
 
 	for (;;) {
 		while (b->emitted < b->filled &&
-		    (s = &b->slots[b->emitted % b->nslots])->done) {
+		    (r = &b->runs[b->emitted % b->nruns])->done) {
 			pthread_mutex_unlock(&b->mu);
-			b->inflight -= s->rawlen;
-			slot_emit(b, s);
+			b->inflight -= r->bytes;
+			run_emit(b, r);
 			pthread_mutex_lock(&b->mu);
-			s->done = s->busy = 0;
+			r->done = r->busy = 0;
 			b->emitted++;
 		}
 		if (b->filled - b->emitted < want && (b->filled == b->emitted ||
 		    b->inflight + size <= BATCH_INFLIGHT_MAX))
 			return;
 		/*
-		 * the newest message no worker took: the workers go on
-		 * with the older ones meanwhile, so that the head of the
-		 * queue is rarely held up by this thread's work
+		 * the newest run no worker took: the workers go on with
+		 * the older ones meanwhile, so that the head of the queue
+		 * is rarely held up by this thread's work
 		 */
 		if (b->taken < b->emitted)
 			b->taken = b->emitted;
 		for (i = b->filled; i > b->taken; i--)
-			if (!b->slots[(i - 1) % b->nslots].busy)
+			if (!b->runs[(i - 1) % b->nruns].busy)
 				break;
 		if (i > b->taken) {
-			s = &b->slots[(i - 1) % b->nslots];
-			s->busy = 1;
+			r = &b->runs[(i - 1) % b->nruns];
+			r->busy = 1;
 			pthread_mutex_unlock(&b->mu);
-			slot_work(b, s, &b->memo);
+			run_work(b, r, &b->memo);
 			pthread_mutex_lock(&b->mu);
-			s->done = 1;
+			r->done = 1;
 			continue;
 		}
 		b->need = 1;
@@ -515,16 +574,51 @@ pool_emit(struct batch *b, unsigned long want, size_t size)
 	}
 }
 
-/* slot_next - a free slot for a message of size bytes */
-static struct slot *
-slot_next(struct batch *b, size_t size)
+/* run_publish - hand the run being filled to the workers */
+static void
+run_publish(struct batch *b)
 {
-	if (b->nw == 0)
-		return (&b->slots[0]);
+	int	 wake;
+
+	b->open = 0;
 	pthread_mutex_lock(&b->mu);
-	pool_emit(b, b->nslots, size);
+	b->filled++;
+	/*
+	 * one wake-up per sleeping worker is enough, made with the lock
+	 * released, so that the worker does not wake only to wait for it
+	 */
+	if ((wake = b->asleep > b->posted))
+		b->posted++;
 	pthread_mutex_unlock(&b->mu);
-	return (&b->slots[b->filled % b->nslots]);
+	if (wake)
+		sem_post(&b->sem_work);
+}
+
+/*
+ * run_open - the run to add a message of size bytes in block k (NULL:
+ * none) to: the one being filled while it has room, else a fresh one
+ * once one is free and the bytes in flight allow
+ */
+static struct run *
+run_open(struct batch *b, size_t size, const struct blk *k)
+{
+	struct run *r;
+
+	if (b->nw == 0)
+		return (&b->runs[0]);	/* worked and printed at once */
+	if (b->open) {
+		r = &b->runs[b->filled % b->nruns];
+		if (r->nm < BATCH_RUN_MSGS && r->bytes < BATCH_RUN_BYTES &&
+		    !b->rewrite && (k == NULL || r->blk == NULL ||
+		    r->blk == k) && b->inflight + size <= BATCH_INFLIGHT_MAX)
+			return (r);
+		run_publish(b);
+	}
+	pthread_mutex_lock(&b->mu);
+	pool_emit(b, b->nruns, size);
+	pthread_mutex_unlock(&b->mu);
+	b->open = 1;
+	return (&b->runs[b->filled % b->nruns]);
 }
 
 /*
@@ -535,42 +629,38 @@ static int
 msg_push(struct batch *b, const char *source, long long off, size_t from,
     size_t to, int toolarge, size_t nq)
 {
-	struct slot *s = slot_next(b, toolarge ? 0 : to - from);
-	int	 wake;
+	size_t	 size = toolarge ? 0 : to - from;
+	struct run *r = run_open(b, size, toolarge ? NULL : b->blk);
+	struct msg *m = &r->m[r->nm];
 
-	buf_reset(&s->src);
-	if (buf_puts(&s->src, source) < 0)
-		return (-1);
-	s->off = off;
-	s->toolarge = toolarge;
-	s->nq = nq;
-	s->blk = NULL;
-	s->raw = "";
-	s->rawlen = 0;
-	if (!toolarge) {
-		s->blk = b->blk;
-		s->blk->refs++;
-		s->raw = b->blk->p + from;
-		s->rawlen = to - from;
+	if (r->nm == 0 || strcmp(r->src.data + r->lastsrc, source) != 0) {
+		r->lastsrc = r->src.len;
+		if (buf_append(&r->src, source, strlen(source) + 1) < 0)
+			return (-1);
 	}
+	m->src = r->lastsrc;
+	m->off = off;
+	m->toolarge = toolarge;
+	m->nq = nq;
+	m->raw = "";
+	m->rawlen = 0;
+	if (!toolarge) {
+		if (r->blk == NULL) {
+			r->blk = b->blk;
+			r->blk->refs++;
+		}
+		m->raw = b->blk->p + from;
+		m->rawlen = size;
+	}
+	r->nm++;
+	r->bytes += size;
 	if (b->nw == 0) {
-		slot_work(b, s, &b->memo);
-		slot_emit(b, s);
+		run_work(b, r, &b->memo);
+		run_emit(b, r);
+		buf_reset(&r->src);
 		return (0);
 	}
-	b->inflight += s->rawlen;
-	pthread_mutex_lock(&b->mu);
-	b->filled++;
-	/*
-	 * a wake-up is a system call: one per sleeping worker is enough,
-	 * and made with the lock released, so that the worker does not wake
-	 * only to wait for it
-	 */
-	if ((wake = b->asleep > b->posted))
-		b->posted++;
-	pthread_mutex_unlock(&b->mu);
-	if (wake)
-		sem_post(&b->sem_work);
+	b->inflight += size;
 	return (0);
 }
 
@@ -587,6 +677,9 @@ rd_more(struct batch *b, size_t keep, size_t *shift)
 	size_t	 n = b->have - keep;
 	ssize_t	 got;
 
+	/* what is read so far goes to work before a read that may wait */
+	if (b->open)
+		run_publish(b);
 	*shift = 0;
 	if (k->cap - b->have < BATCH_ROOM_MIN) {
 		if (k->refs == 1 && n <= k->cap / 2)
@@ -1007,7 +1100,7 @@ batch_stdin(char *head, size_t *len)
 	return (*len == 5 && memcmp(head, "From ", 5) == 0);
 }
 
-/* pool_start - the slots, and for more than one job the worker threads */
+/* pool_start - the runs, and for more than one job the worker threads */
 static int
 pool_start(struct batch *b, int jobs)
 {
@@ -1021,14 +1114,17 @@ pool_start(struct batch *b, int jobs)
 	}
 	if (jobs > BATCH_JOBS_MAX)
 		jobs = BATCH_JOBS_MAX;
-	b->nslots = jobs > 1 ? (size_t)jobs * BATCH_SLOTS_PER_JOB : 1;
-	if ((b->slots = calloc(b->nslots, sizeof(*b->slots))) == NULL)
+	b->nruns = jobs > 1 ? (size_t)jobs * BATCH_RUNS_PER_JOB : 1;
+	if ((b->runs = calloc(b->nruns, sizeof(*b->runs))) == NULL)
 		return (-1);
-	for (i = 0; i < b->nslots; i++) {
-		buf_init(&b->slots[i].src, 64 * 1024);
-		buf_init(&b->slots[i].own, b->bo.max_size + 1);
-		buf_init(&b->slots[i].out, b->bo.max_size * 2 + 1024 * 1024);
-		buf_init(&b->slots[i].line, BATCH_JSON_MAX);
+	for (i = 0; i < b->nruns; i++) {
+		if ((b->runs[i].m = calloc(BATCH_RUN_MSGS,
+		    sizeof(*b->runs[i].m))) == NULL)
+			return (-1);
+		buf_init(&b->runs[i].src, BATCH_RUN_MSGS * 4200);
+		buf_init(&b->runs[i].own, b->bo.max_size + 1);
+		buf_init(&b->runs[i].out, b->bo.max_size * 2 + 1024 * 1024);
+		buf_init(&b->runs[i].lines, BATCH_RUN_MSGS * BATCH_JSON_MAX);
 	}
 	out_hintmemo_init(&b->memo, b->c);
 	if (jobs == 1)
@@ -1057,6 +1153,8 @@ pool_stop(struct batch *b)
 	int	 k;
 
 	if (b->w != NULL) {
+		if (b->open)
+			run_publish(b);
 		pthread_mutex_lock(&b->mu);
 		if (b->nw > 0)
 			pool_emit(b, 1, 0);
@@ -1074,14 +1172,15 @@ pool_stop(struct batch *b)
 		free(b->w);
 	}
 	out_hintmemo_free(&b->memo);
-	for (i = 0; b->slots != NULL && i < b->nslots; i++) {
-		blk_put(b, b->slots[i].blk);
-		buf_free(&b->slots[i].src);
-		buf_free(&b->slots[i].own);
-		buf_free(&b->slots[i].out);
-		buf_free(&b->slots[i].line);
+	for (i = 0; b->runs != NULL && i < b->nruns; i++) {
+		blk_put(b, b->runs[i].blk);
+		free(b->runs[i].m);
+		buf_free(&b->runs[i].src);
+		buf_free(&b->runs[i].own);
+		buf_free(&b->runs[i].out);
+		buf_free(&b->runs[i].lines);
 	}
-	free(b->slots);
+	free(b->runs);
 	blk_put(b, b->blk);
 	while (b->spare != NULL) {
 		struct blk *sp = b->spare;
@@ -1123,7 +1222,7 @@ batch_run(struct cli *c, const struct bounce_opts *bo, int rewrite,
 	if (b.res == NULL || b.bycause == NULL || pool_start(&b, c->jobs) < 0) {
 		free(b.res);
 		free(b.bycause);
-		free(b.slots);
+		pool_stop(&b);
 		fprintf(stderr, "relayhint: out of memory\n");
 		return (EXIT_USAGE);
 	}

@@ -234,6 +234,29 @@ if (recs[0].get("cause") is None and "skipped" not in recs[0] and "skipped" in r
 else:
     bad("threads: empty, too large, long From line", [(r.get("offset"), r.get("cause"), r.get("skipped")) for r in recs[:7]])
 
+# messages go to the threads in runs (consecutive messages of a block, up
+# to a count and a size): runs that span many small files with different
+# names, and an mbox of many tiny messages (full runs), then an mbox
+tiny = os.path.join(tmp, "tiny.mbox")
+open(tiny, "wb").write(b"".join(sep + b"Subject: n%d\n\nbody %d\n\n" % (k, k) for k in range(300)))
+many = os.path.join(tmp, "many")
+os.mkdir(many)
+want_src = []
+for k in range(150):
+    f = os.path.join(many, "f%03d.eml" % k)
+    open(f, "wb").write(raw[k % len(raw)])
+    want_src.append(f)
+want_src += [tiny] * 300 + [mp] * len(want_off)
+for args in (["--json"], []):
+    base = rh(["bounce", "--jobs", "1", "--max-message-size", "1000000"] + args + [many, tiny, mp])
+    same = all(rh(["bounce", "--jobs", str(j), "--max-message-size", "1000000"] + args + [many, tiny, mp]) == base
+               for j in (2, 3, 8))
+    srcs = [json.loads(l).get("source") for l in base[1].decode().splitlines()] if args else want_src
+    name = "runs over 150 files, 300 tiny messages and an mbox: --jobs 2, 3, 8 = --jobs 1 (%s)" % (
+        " ".join(args) or "text and summary")
+    (ok if same and srcs == want_src else bad)(name, "same=%s, %d sources, first off %s" % (
+        same, len(srcs), [(a, b) for a, b in zip(srcs, want_src) if a != b][:1]))
+
 # a pipe that delivers a few bytes at a time: the same records as the file
 p = subprocess.Popen([RH, "bounce", "--json", "--jobs", "2", "--max-message-size", "1000000", "-"],
                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
