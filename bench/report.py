@@ -150,8 +150,31 @@ else:
 
 # (b) start-up
 hf, bp, libs = rdjson('b.hf.json'), rdjson('b.json'), rd('libs.txt')
-med = floor = None
-if hf:
+hfb = [x for x in (rdjson('b.hf.%d.json' % k) for k in range(1, 10)) if x]
+med = floor = above = None
+if hfb:
+    # batches of hyperfine, each timing explain and /bin/true: the times
+    # pooled, and what explain adds as the median of the batches' own
+    # differences (taken at the same moment)
+    ext, trt, diffs = [], [], []
+    cpu_u = cpu_s = 0.0
+    for b in hfb:
+        r = {x['command']: x for x in b['results']}
+        e = [x for c, x in r.items() if ' explain ' in c][0]
+        t = r.get('/bin/true')
+        ext += e['times']
+        cpu_u += e['user'] * len(e['times'])
+        cpu_s += e['system'] * len(e['times'])
+        if t:
+            trt += t['times']
+            diffs.append((e['median'] - t['median']) * 1e3)
+    med = statistics.median(ext) * 1e3
+    floor = statistics.median(trt) * 1e3 if trt else None
+    above = statistics.median(diffs) if diffs else None
+    cpu = (cpu_u + cpu_s) / len(ext) * 1e3
+    how = 'hyperfine -N, %d batches of %d runs after 10 warm-up' % (len(hfb), len(hfb[0]['results'][0]['times']))
+    spread = '%.2f-%.2f' % (min(ext) * 1e3, max(ext) * 1e3)
+elif hf:
     r = {x['command']: x for x in hf['results']}
     ex = [x for c, x in r.items() if ' explain ' in c][0]
     tr = r.get('/bin/true')
@@ -183,9 +206,12 @@ if med is not None:
     # what relayhint adds to a process start: the machine's own floor
     # (fork, exec, the loader, libc; 2 ms or more on a VM) is not ours
     if floor is not None:
-        res['startup']['above_true_ms'] = med - floor
-        rows.append(('(b) explain start-up above /bin/true, median',
-                     '%+.2f ms' % (med - floor), '<= 1 ms', verdict(med - floor <= 1.0)))
+        if above is None:
+            above = med - floor
+        res['startup']['above_true_ms'] = above
+        rows.append(('(b) explain start-up above /bin/true, median' +
+                     (' of the batches' if hfb else ''),
+                     '%+.2f ms' % above, '<= 1 ms', verdict(above <= 1.0)))
     rows.append(('(b) shared objects build/relayhint loads', str(nlib), 'listed', 'PASS'))
 else:
     rows.append(('(b) explain start-up', '-', '<= 1 ms', 'not measured'))
