@@ -122,6 +122,27 @@ mime_split_message(const char *msg, size_t len, size_t *hdr_len,
 	return (-1);
 }
 
+/*
+ * field_colon - the offset of the ':' when the line [i, ce) starts a
+ * field called name (nlen bytes, any case, blanks before the colon),
+ * else SIZE_MAX
+ */
+static size_t
+field_colon(const char *hdrs, size_t i, size_t ce, const char *name,
+    size_t nlen)
+{
+	size_t	 j;
+
+	/* most fields differ in their first byte already */
+	if (is_wsp(hdrs[i]) || ce - i <= nlen ||
+	    ((hdrs[i] ^ name[0]) & ~0x20) != 0 ||
+	    text_casecmp_n(hdrs + i, name, nlen) != 0)
+		return (SIZE_MAX);
+	for (j = i + nlen; j < ce && is_wsp(hdrs[j]); j++)
+		;
+	return (j < ce && hdrs[j] == ':' ? j : SIZE_MAX);
+}
+
 /* mime_header_get - unfolded value of the first header called name */
 int
 mime_header_get(const char *hdrs, size_t len, const char *name, char *out,
@@ -160,14 +181,8 @@ mime_header_get(const char *hdrs, size_t len, const char *name, char *out,
 			if (o > 0 && o + 1 < outlen)
 				out[o++] = ' ';
 		} else {
-			/* most fields differ in their first byte already */
-			if (is_wsp(hdrs[i]) || ce - i <= nlen ||
-			    ((hdrs[i] ^ name[0]) & ~0x20) != 0 ||
-			    text_casecmp_n(hdrs + i, name, nlen) != 0)
-				continue;
-			for (j = i + nlen; j < ce && is_wsp(hdrs[j]); j++)
-				;
-			if (j >= ce || hdrs[j] != ':')
+			if ((j = field_colon(hdrs, i, ce, name, nlen)) ==
+			    SIZE_MAX)
 				continue;
 			for (j++; j < ce && is_wsp(hdrs[j]); j++)
 				;
@@ -198,7 +213,7 @@ void
 mime_header_find(const char *hdrs, size_t len, const char *const names[],
     int n, size_t at[])
 {
-	size_t	 nl[MIME_FIND_MAX], i, e, ce, j;
+	size_t	 nl[MIME_FIND_MAX], i, e, ce;
 	int	 k, left = 0;
 
 	for (k = 0; k < n; k++) {
@@ -228,12 +243,8 @@ mime_header_find(const char *hdrs, size_t len, const char *const names[],
 				    hdrs[ce - 1] == '\r'))
 					ce--;
 			}
-			if (ce - i <= nl[k] ||
-			    text_casecmp_n(hdrs + i, names[k], nl[k]) != 0)
-				continue;
-			for (j = i + nl[k]; j < ce && is_wsp(hdrs[j]); j++)
-				;
-			if (j >= ce || hdrs[j] != ':')
+			if (field_colon(hdrs, i, ce, names[k], nl[k]) ==
+			    SIZE_MAX)
 				continue;
 			at[k] = i;
 			left--;

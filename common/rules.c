@@ -763,13 +763,11 @@ rules_match_local(const struct rules *rs, const char *text, size_t len)
 	/* one pass for the pairs; most patterns are then not searched */
 	text_grams_init(&g, text, len);
 	/*
-	 * The first local rule's patterns are the first of local_pat[]:
+	 * local_index numbers patterns in rule order and a local rule has
+	 * at least one, so local_pat[0] belongs to the first local rule:
 	 * the rules before it need not be walked (each is a large struct).
 	 */
-	first = rs->nlocal_pat > 0 ? rs->nrules : 0;
-	for (i = 0; i < rs->nlocal_pat; i++)
-		if (rs->local_pat[i].rule < first)
-			first = rs->local_pat[i].rule;
+	first = rs->nlocal_pat > 0 ? rs->local_pat[0].rule : 0;
 	for (i = first; i < rs->nrules; i++) {
 		r = &rs->rules[i];
 		if (!r->local)
