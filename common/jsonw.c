@@ -8,6 +8,9 @@
  * the output is always valid JSON (RFC 8259) on a single line.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "buf.h"
 #include "jsonw.h"
@@ -23,6 +26,34 @@ plain(unsigned char c)
 	return (c >= 0x20 && c < 0x7f && c != '"' && c != '\\');
 }
 
+/*
+ * plain_end - the first byte from i on that is not plain, or len; 16
+ * bytes a step where there is SSE2 (a signed compare with 0x20 finds
+ * the control bytes and every byte from 0x80 on)
+ */
+static size_t
+plain_end(const unsigned char *u, size_t i, size_t len)
+{
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+	const __m128i dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	__m128i	 x;
+	unsigned m;
+
+	for (; len - i >= 16; i += 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmplt_epi8(x, sp), _mm_cmpeq_epi8(x, del)),
+		    _mm_or_si128(_mm_cmpeq_epi8(x, dq), _mm_cmpeq_epi8(x, bs))));
+		if (m != 0)
+			return (i + (size_t)__builtin_ctz(m));
+	}
+#endif
+	for (; i < len && plain(u[i]); i++)
+		;
+	return (i);
+}
+
 /* jsonw_strn - counted string as a JSON string */
 int
 jsonw_strn(struct buf *b, const char *s, size_t len)
@@ -33,8 +64,7 @@ jsonw_strn(struct buf *b, const char *s, size_t len)
 
 	buf_putc(b, '"');
 	while (i < len) {
-		for (j = i; j < len && plain(u[j]); j++)
-			;
+		j = plain_end(u, i, len);
 		if (j > i) {
 			buf_append(b, s + i, j - i);
 			if ((i = j) == len)
