@@ -133,9 +133,13 @@ field_colon(const char *hdrs, size_t i, size_t ce, const char *name,
 {
 	size_t	 j;
 
-	/* most fields differ in their first byte already */
+	/*
+	 * most fields differ in their first byte already, and most of the
+	 * rest in the byte after the name ("Content-" starts many)
+	 */
 	if (is_wsp(hdrs[i]) || ce - i <= nlen ||
 	    ((hdrs[i] ^ name[0]) & ~0x20) != 0 ||
+	    (hdrs[i + nlen] != ':' && !is_wsp(hdrs[i + nlen])) ||
 	    text_casecmp_n(hdrs + i, name, nlen) != 0)
 		return (SIZE_MAX);
 	for (j = i + nlen; j < ce && is_wsp(hdrs[j]); j++)

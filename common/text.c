@@ -502,15 +502,18 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 }
 
 /*
- * gram_hash - the bit of the pair of bytes w (first byte low), folded by
- * setting 0x20 in both: coarser than ASCII case folding (it also joins
- * '@' and '`'), so a pair that matches case-insensitively always has the
- * same bit
+ * gram_hash - the slot of the two bytes at p, folded by setting 0x20 in
+ * both: coarser than ASCII case folding (it also joins '@' and '`'), so
+ * a pair that matches case-insensitively always has the same slot.  One
+ * 16-bit load in the host's byte order, the same for text and needle.
  */
 static inline unsigned
-gram_hash(unsigned w)
+gram_hash(const unsigned char *p)
 {
-	return (((w | 0x2020u) * 2654435761u) >> 20);
+	uint16_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return ((((unsigned)w | 0x2020u) * 2654435761u) >> 20);
 }
 
 /*
@@ -521,14 +524,17 @@ void
 text_grams_init(struct text_grams *g, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t	 i;
-	unsigned h;
+	size_t	 i = 0;
 
-	memset(g->bits, 0, sizeof(g->bits));
-	for (i = 0; i + 1 < len; i++) {
-		h = gram_hash((unsigned)p[i] | (unsigned)p[i + 1] << 8);
-		g->bits[h >> 6] |= (uint64_t)1 << (h & 63);
+	memset(g->seen, 0, sizeof(g->seen));
+	for (; len >= 5 && i < len - 4; i += 4) {
+		g->seen[gram_hash(p + i)] = 1;
+		g->seen[gram_hash(p + i + 1)] = 1;
+		g->seen[gram_hash(p + i + 2)] = 1;
+		g->seen[gram_hash(p + i + 3)] = 1;
 	}
+	for (; i + 1 < len; i++)
+		g->seen[gram_hash(p + i)] = 1;
 }
 
 /*
@@ -540,13 +546,10 @@ text_grams_may(const struct text_grams *g, const char *needle, size_t nlen)
 {
 	const unsigned char *p = (const unsigned char *)needle;
 	size_t	 i;
-	unsigned h;
 
-	for (i = 1; i < nlen; i++) {
-		h = gram_hash((unsigned)p[i - 1] | (unsigned)p[i] << 8);
-		if ((g->bits[h >> 6] & ((uint64_t)1 << (h & 63))) == 0)
+	for (i = 1; i < nlen; i++)
+		if (!g->seen[gram_hash(p + i - 1)])
 			return (0);
-	}
 	return (1);
 }
 

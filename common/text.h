@@ -30,12 +30,14 @@ const char *text_casestr_nk(const char *hay, size_t haylen,
 
 /*
  * text_grams - which case-folded byte pairs occur in a text, hashed to
- * 4096 bits: a needle with a pair the text lacks is not in it, known
+ * 4096 slots: a needle with a pair the text lacks is not in it, known
  * without a search.  For texts searched for many needles (local rules,
  * NDR markers); text_grams_may never says no to a needle that occurs.
+ * A byte a slot, not a bit: setting one is a store, where a bit was a
+ * load, an OR and a store for every byte of the text.
  */
 struct text_grams {
-	uint64_t bits[64];
+	unsigned char seen[4096];
 };
 void	text_grams_init(struct text_grams *g, const char *s, size_t len);
 int	text_grams_may(const struct text_grams *g, const char *needle,
