@@ -60,13 +60,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define BATCH_AVX2	1	/* a 32-byte step where the CPU has AVX2 */
-#endif
 
 #include "bounce.h"
 #include "buf.h"
@@ -74,6 +67,7 @@
 #include "jsonw.h"
 #include "mime.h"
 #include "rules.h"
+#include "simd.h"
 #include "text.h"
 #include "token.h"
 
@@ -764,7 +758,7 @@ nf_sse2(const char *p, size_t at, size_t end)
 	return ((size_t)-1);
 }
 
-#ifdef BATCH_AVX2
+#ifdef SIMD_AVX2
 __attribute__((target("avx2")))
 static size_t
 nf_avx2(const char *p, size_t at, size_t end)
@@ -792,8 +786,8 @@ nf_avx2(const char *p, size_t at, size_t end)
 static size_t
 next_nf(const char *p, size_t at, size_t end)
 {
-#ifdef BATCH_AVX2
-	if (__builtin_cpu_supports("avx2"))
+#ifdef SIMD_AVX2
+	if (simd_have_avx2())
 		return (nf_avx2(p, at, end));
 #endif
 	return (nf_sse2(p, at, end));

@@ -14,15 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define TEXT_AVX2	1	/* a 32-byte step where the CPU has AVX2 */
-#endif
-
 #include "budget.h"
+#include "simd.h"
 #include "text.h"
 
 /* utf8_seq - length of a well-formed UTF-8 sequence at s, or 0 */
@@ -409,7 +402,7 @@ casestr_pair(const char *hay, size_t haylen, const char *needle,
 }
 #endif
 
-#ifdef TEXT_AVX2
+#ifdef SIMD_AVX2
 /*
  * casestr_pair_avx2 - casestr_pair 32 candidate positions a step, on a
  * CPU with AVX2 (checked by the caller); the last positions, fewer than
@@ -460,13 +453,6 @@ casestr_pair_avx2(const char *hay, size_t haylen, const char *needle,
 	*scanned = at == SIZE_MAX ? haylen : at + nlen;
 	return (at == SIZE_MAX ? NULL : hay + at);
 }
-
-/* have_avx2 - the CPU runs casestr_pair_avx2 (libgcc's word, read-only) */
-static inline int
-have_avx2(void)
-{
-	return (__builtin_cpu_supports("avx2"));
-}
 #endif
 
 /*
@@ -486,8 +472,8 @@ text_casestr_nk(const char *hay, size_t haylen, const char *needle,
 		return (casestr_memchr(hay, haylen, needle, nlen, k));
 	if (nlen > haylen || budget_spent())
 		return (NULL);
-#ifdef TEXT_AVX2
-	if (haylen - nlen >= 31 && have_avx2())
+#ifdef SIMD_AVX2
+	if (haylen - nlen >= 31 && simd_have_avx2())
 		found = casestr_pair_avx2(hay, haylen, needle, nlen,
 		    &scanned);
 	else
