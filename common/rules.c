@@ -41,7 +41,8 @@ struct token {
 	int	quoted;
 };
 
-static enum provider provider_find(const struct rules *, const char *,
+static enum provider provider_find(const struct rules *,
+	    const struct text_grams *, const char *,
 	    const char *, const char *, int);
 
 /* rules_err - format "name:line: reason" */
@@ -543,10 +544,15 @@ enum provider
 rules_provider(const struct rules *rs, const char *host,
     const char *server_id, const char *text)
 {
-	return (provider_find(rs, host, server_id, text, 0));
+	return (provider_find(rs, NULL, host, server_id, text, 0));
 }
 
-/* rules_provider_why - whose reply, and the strongest signature saying so */
+/*
+ * rules_provider_why - whose reply, and the strongest signature saying
+ * so.  The text is searched for every marker up to four times and for
+ * every wording once: its byte pairs, taken once, rule most of those
+ * searches out.
+ */
 enum provider
 rules_provider_why(const struct rules *rs, const char *host,
     const char *server_id, const char *text, int other_host,
@@ -555,14 +561,16 @@ rules_provider_why(const struct rules *rs, const char *host,
 	static const enum sig_kind order[] = { SIG_HOST, SIG_SERVERID,
 	    SIG_MARKER, SIG_WORDING };
 	const struct rule_sig *sg;
+	struct text_grams g;
 	size_t	 k, tlen = text != NULL ? strlen(text) : 0;
 	int	 i;
 
+	text_grams_init(&g, text != NULL ? text : "", tlen);
 	/* the first kind in order that fits: each kind is one pass */
-	if (provider_find(rs, host, server_id, text, 0) == PROVIDER_M365) {
+	if (provider_find(rs, &g, host, server_id, text, 0) == PROVIDER_M365) {
 		for (k = 0; k < 3; k++)
-			if (provider_find(rs, order[k] == SIG_HOST ? host : NULL,
-			    order[k] == SIG_SERVERID ? server_id : NULL,
+			if (provider_find(rs, &g, order[k] == SIG_HOST ? host :
+			    NULL, order[k] == SIG_SERVERID ? server_id : NULL,
 			    order[k] == SIG_MARKER ? text : NULL, 0) ==
 			    PROVIDER_M365) {
 				*why = order[k];
@@ -573,8 +581,9 @@ rules_provider_why(const struct rules *rs, const char *host,
 		return (PROVIDER_NONE);
 	for (i = 0; i < rs->nsigs; i++) {
 		sg = &rs->sigs[i];
-		if (sg->kind == SIG_WORDING && text_casestr_nk(text, tlen,
-		    sg->text, sg->len, sg->anchor) != NULL) {
+		if (sg->kind == SIG_WORDING && text_grams_may(&g, sg->text,
+		    sg->len) && text_casestr_nk(text, tlen, sg->text, sg->len,
+		    sg->anchor) != NULL) {
 			*why = SIG_WORDING;
 			return (sg->provider);
 		}
@@ -605,13 +614,16 @@ enum provider
 rules_provider_local(const struct rules *rs, const char *host,
     const char *text)
 {
-	return (provider_find(rs, host, NULL, text, 1));
+	return (provider_find(rs, NULL, host, NULL, text, 1));
 }
 
-/* provider_find - the first signature that fits; local markers on request */
+/*
+ * provider_find - the first signature that fits; local markers on
+ * request.  g (may be NULL) holds the byte pairs of text.
+ */
 static enum provider
-provider_find(const struct rules *rs, const char *host,
-    const char *server_id, const char *text, int local)
+provider_find(const struct rules *rs, const struct text_grams *g,
+    const char *host, const char *server_id, const char *text, int local)
 {
 	const struct rule_sig *sg;
 	size_t	 hlen, slen, tlen;
@@ -638,7 +650,8 @@ provider_find(const struct rules *rs, const char *host,
 				break;
 			/* FALLTHROUGH */
 		case SIG_MARKER:
-			if (text != NULL && text_casestr_nk(text, tlen,
+			if (text != NULL && (g == NULL || text_grams_may(g,
+			    sg->text, sg->len)) && text_casestr_nk(text, tlen,
 			    sg->text, sg->len, sg->anchor) != NULL)
 				return (sg->provider);
 			break;
