@@ -57,6 +57,7 @@
 #include <string.h>
 
 #include "logline.h"
+#include "logtime.h"
 
 #define ISDIGIT(c)	((c) >= '0' && (c) <= '9')
 #define ISUPPER(c)	((c) >= 'A' && (c) <= 'Z')
@@ -215,39 +216,11 @@ fraction(const char *p, const char *e)
 	return (p);
 }
 
-/* is_month - the three bytes at p are an English month abbreviation */
-static int
-is_month(const char *p)
-{
-	/* one switch on the first letter instead of up to twelve memcmp */
-	switch (p[0]) {
-	case 'J':
-		return ((p[1] == 'a' && p[2] == 'n') ||
-		    (p[1] == 'u' && (p[2] == 'n' || p[2] == 'l')));
-	case 'F':
-		return (p[1] == 'e' && p[2] == 'b');
-	case 'M':
-		return (p[1] == 'a' && (p[2] == 'r' || p[2] == 'y'));
-	case 'A':
-		return ((p[1] == 'p' && p[2] == 'r') ||
-		    (p[1] == 'u' && p[2] == 'g'));
-	case 'S':
-		return (p[1] == 'e' && p[2] == 'p');
-	case 'O':
-		return (p[1] == 'c' && p[2] == 't');
-	case 'N':
-		return (p[1] == 'o' && p[2] == 'v');
-	case 'D':
-		return (p[1] == 'e' && p[2] == 'c');
-	}
-	return (0);
-}
-
 /* ts_bsd - end of "Mmm dd hh:mm:ss[.frac]" at p, or NULL (RFC 3164, journald short) */
 static const char *
 ts_bsd(const char *p, const char *e)
 {
-	if (e - p < 15 || p[3] != ' ' || !is_month(p))
+	if (e - p < 15 || p[3] != ' ' || logtime_month(p) < 0)
 		return (NULL);
 	/* syslog pads the day with a space ("Nov  2"), journald with a zero */
 	if (!((p[4] == ' ' || (p[4] >= '0' && p[4] <= '3')) &&

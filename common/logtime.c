@@ -1,7 +1,7 @@
 /*
  * logtime.c - the time stamps of mail log lines, as seconds and RFC 3339
  *
- * Functions: logtime_parse, logtime_rfc3339.
+ * Functions: logtime_parse, logtime_month, logtime_rfc3339.
  *
  * Postfix's classic syslog stamp ("Nov 22 17:12:49") has no year and no
  * zone; Exim writes local time without a zone; RFC 5424 and journald
@@ -70,21 +70,53 @@ local_time(struct tm *tm, time_t *out)
 	return (0);
 }
 
+/*
+ * logtime_month - the month (0 to 11) whose English abbreviation are
+ * the three bytes at p, or -1: one switch on the first letter, as a log
+ * reader asks this of every line
+ */
+int
+logtime_month(const char *p)
+{
+	switch (p[0]) {
+	case 'J':
+		if (p[1] == 'a' && p[2] == 'n')
+			return (0);
+		if (p[1] == 'u' && p[2] == 'n')
+			return (5);
+		return (p[1] == 'u' && p[2] == 'l' ? 6 : -1);
+	case 'F':
+		return (p[1] == 'e' && p[2] == 'b' ? 1 : -1);
+	case 'M':
+		if (p[1] != 'a')
+			return (-1);
+		return (p[2] == 'r' ? 2 : p[2] == 'y' ? 4 : -1);
+	case 'A':
+		if (p[1] == 'p' && p[2] == 'r')
+			return (3);
+		return (p[1] == 'u' && p[2] == 'g' ? 7 : -1);
+	case 'S':
+		return (p[1] == 'e' && p[2] == 'p' ? 8 : -1);
+	case 'O':
+		return (p[1] == 'c' && p[2] == 't' ? 9 : -1);
+	case 'N':
+		return (p[1] == 'o' && p[2] == 'v' ? 10 : -1);
+	case 'D':
+		return (p[1] == 'e' && p[2] == 'c' ? 11 : -1);
+	}
+	return (-1);
+}
+
 /* classic - "Nov 22 17:12:49" or "Nov  2 17:12:49" */
 static int
 classic(const char *s, size_t len, time_t now, time_t *out)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	struct tm tm, nowtm;
 	int	 m;
 	char	 d0;
 
-	if (len < 15 || s[3] != ' ' || s[6] != ' ')
-		return (-1);
-	for (m = 0; m < 12; m++)
-		if (memcmp(s, months + 3 * m, 3) == 0)
-			break;
-	if (m == 12)
+	if (len < 15 || s[3] != ' ' || s[6] != ' ' ||
+	    (m = logtime_month(s)) < 0)
 		return (-1);
 	memset(&tm, 0, sizeof(tm));
 	d0 = s[4] == ' ' ? '0' : s[4];

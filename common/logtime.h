@@ -16,6 +16,9 @@
  */
 int	logtime_parse(const char *s, size_t len, time_t now, time_t *out);
 
+/* logtime_month - 0 to 11 for "Jan" to "Dec" at p (three bytes), else -1 */
+int	logtime_month(const char *p);
+
 /* logtime_rfc3339 - t as "2026-11-22T17:12:49Z" (UTC) */
 void	logtime_rfc3339(time_t t, char *out, size_t len);
 

@@ -111,6 +111,39 @@ test_refused(void **state)
 	assert_int_equal(logtime_parse(cut, sizeof(cut), 0, &tt), -1);
 }
 
+/*
+ * months - the one table both the log line reader (a "Mmm dd" stamp
+ * starts a syslog line) and the time parser use: every abbreviation is
+ * its month, in any other case or spelling it is none, and each month
+ * of a classic stamp lands in the right tm_mon
+ */
+static void
+test_months(void **state)
+{
+	static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const char *const none[] = {
+		"jan", "JAN", "Jum", "Ju ", "Mai", "Mac", "Apx", "Aux", "Sap",
+		"Oc ", "Nox", "Dez", "Fab", "   ", "Xyz",
+	};
+	char	 line[32], rfc[LOGTIME_RFC3339_MAX];
+	time_t	 tt, now = 1795000000;	/* 2026-11-18 */
+	int	 m;
+	size_t	 i;
+
+	(void)state;
+	for (m = 0; m < 12; m++) {
+		assert_int_equal(logtime_month(names + 3 * m), m);
+		snprintf(line, sizeof(line), "%.3s 05 10:00:00", names + 3 * m);
+		assert_int_equal(logtime_parse(line, strlen(line), now, &tt),
+		    0);
+		logtime_rfc3339(tt, rfc, sizeof(rfc));
+		assert_int_equal((rfc[5] - '0') * 10 + (rfc[6] - '0'), m + 1);
+	}
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		if (logtime_month(none[i]) != -1)
+			fail_msg("\"%s\" was taken for a month", none[i]);
+}
+
 /* POSIX locale names to catalog tags */
 static void
 test_langtag(void **state)
@@ -162,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_zoned),
 		cmocka_unit_test(test_local),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_months),
 		cmocka_unit_test(test_langtag),
 	};
 
