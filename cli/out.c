@@ -246,8 +246,11 @@ out_verdict_json_buf(struct buf *b, const struct cli *c,
 	if (source != NULL) {
 		/* batch: where the message came from */
 		OPT(b, "source", source);
-		if (offset >= 0)
-			buf_printf(b, "\"offset\":%lld,", offset);
+		if (offset >= 0) {
+			buf_append(b, "\"offset\":", 9);
+			buf_putnum(b, offset);
+			buf_putc(b, ',');
+		}
 	}
 	OPT(b, "form", form_name(v->form));
 	OPT(b, "provider", v->provider == PROVIDER_M365 ? "m365" : NULL);
@@ -255,15 +258,19 @@ out_verdict_json_buf(struct buf *b, const struct cli *c,
 	OPT(b, "area", v->area);
 	OPT(b, "evidence", evidence_name(v->evidence));
 	key(b, "read");
-	if (read_span(c, v) >= 0)
-		buf_printf(b, "{\"offset\":%ld,\"length\":%zu},",
-		    read_span(c, v), v->read_len);
-	else
+	if (read_span(c, v) >= 0) {
+		buf_append(b, "{\"offset\":", 10);
+		buf_putnum(b, read_span(c, v));
+		buf_append(b, ",\"length\":", 10);
+		buf_putnum(b, (long long)v->read_len);
+		buf_append(b, "},", 2);
+	} else
 		buf_append(b, "null,", 5);
 	key(b, "smtp_code");
-	if (v->smtp_code)
-		buf_printf(b, "%d,", v->smtp_code);
-	else
+	if (v->smtp_code) {
+		buf_putnum(b, v->smtp_code);
+		buf_putc(b, ',');
+	} else
 		buf_append(b, "null,", 5);
 	OPT(b, "enhanced_code", v->status);
 	OPT(b, "server_id", v->server_id);

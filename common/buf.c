@@ -98,6 +98,26 @@ buf_puts(struct buf *b, const char *s)
 	return (buf_append(b, s, strlen(s)));
 }
 
+/*
+ * buf_putnum - a decimal integer: a JSON record has several, and
+ * printf's machinery cost more than the rest of writing one
+ */
+int
+buf_putnum(struct buf *b, long long v)
+{
+	char	 d[24];
+	size_t	 i = sizeof(d);
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do
+		d[--i] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		d[--i] = '-';
+	return (buf_append(b, d + i, sizeof(d) - i));
+}
+
 /* buf_printf - add formatted text */
 int
 buf_printf(struct buf *b, const char *fmt, ...)

@@ -25,6 +25,8 @@ int	buf_append_grow(struct buf *, const void *, size_t);
 int	buf_puts(struct buf *, const char *);
 int	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* buf_putnum - a decimal integer, as printf's %lld writes it */
+int	buf_putnum(struct buf *, long long);
 
 /*
  * buf_append, buf_putc - add n bytes, one byte.  Inline: the JSON writer

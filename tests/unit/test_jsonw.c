@@ -13,6 +13,8 @@
  */
 #include "testutil.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -148,6 +150,45 @@ test_same_as_ref(void **state)
 	}
 }
 
+/* putnum - buf_putnum writes what printf's %lld writes, for any value */
+static void
+test_putnum(void **state)
+{
+	static const long long edge[] = {
+		0, 1, -1, 9, 10, -10, 99, 100, 535, 2147483647LL,
+		-2147483648LL, LLONG_MAX, LLONG_MIN, LLONG_MIN + 1,
+	};
+	unsigned long long seed = 7;
+	struct buf b;
+	char	 want[32];
+	long long v;
+	int	 i;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		if (i < (int)(sizeof(edge) / sizeof(edge[0])))
+			v = edge[i];
+		else {
+			seed = seed * 6364136223846793005ULL +
+			    1442695040888963407ULL;
+			/* every magnitude, not only 19-digit ones */
+			v = (long long)(seed >> (seed % 64));
+		}
+		snprintf(want, sizeof(want), "%lld", v);
+		buf_init(&b, 64);
+		assert_int_equal(buf_putnum(&b, v), 0);
+		assert_string_equal(b.data, want);
+		buf_free(&b);
+	}
+	/* past max: fails and leaves the buffer as it was */
+	buf_init(&b, 4);
+	assert_int_equal(buf_putnum(&b, 123), 0);
+	assert_int_not_equal(buf_putnum(&b, 45), 0);
+	assert_true(b.overflow);
+	assert_string_equal(b.data, "123");
+	buf_free(&b);
+}
+
 /* limit - the inline appends stop exactly at max and change nothing */
 static void
 test_limit(void **state)
@@ -197,6 +238,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_same_as_ref),
+		cmocka_unit_test(test_putnum),
 		cmocka_unit_test(test_limit),
 	};
 
