@@ -316,10 +316,9 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 	}
 	memset(&sh, 0, sizeof(sh));
 	buf_init(&sh.plain_txt, NDR_TEXT_MAX);
-	sh.hdr_ctype = ctype;
-	sh.hdr_ctype_rc = ctype_rc;
-	sh.hdr_ctype_size = sizeof(ctype);
-	sh.hdr_cte_rc = -2;
+	/* a value that filled the buffer may be cut short: ndr reads it */
+	if (ctype_rc < 0 || (size_t)ctype_rc + 1 < sizeof(ctype))
+		sh.hdr_ctype = ctype;
 	if (text_casecmp_n(ctype, "multipart/", 10) == 0) {
 		sh.ctype = ctype;
 		sh.split_rc = mime_split_multipart(ctype, body, blen, mp);
@@ -356,11 +355,11 @@ bounce_classify(const struct kb *kb, const char *hdrs, size_t hlen,
 	memset(&whole, 0, sizeof(whole));
 	whole.body = body;
 	whole.body_len = blen;
-	/* the NDR reader read it already (the same 32 bytes) */
-	if (sh.hdr_cte_rc != -2)
+	/* the NDR reader read it already, unless it ran out of memory */
+	if (sh.hdr_cte_read)
 		memcpy(whole.cte, sh.hdr_cte, sizeof(whole.cte));
-	if ((sh.hdr_cte_rc != -2 ? sh.hdr_cte_rc : mime_header_get(hdrs, hlen,
-	    "Content-Transfer-Encoding", whole.cte, sizeof(whole.cte))) < 0)
+	else if (mime_header_get(hdrs, hlen, "Content-Transfer-Encoding",
+	    whole.cte, sizeof(whole.cte)) < 0)
 		whole.cte[0] = '\0';
 	found = classify_human(kb, &whole, &sh, res);
 out:

@@ -296,35 +296,30 @@ find_parts(struct ndr_ctx *c, const char *hdrs, size_t hlen,
     const char *body, size_t blen)
 {
 	char	 ctype[NDR_CTYPE_MAX];
+	const char *ct = ctype;
 	const struct mime_multipart *top = &c->top;
 	struct mime_part whole;
 	int	 i, j, nested = 0;
 
-	/* the caller's Content-Type, when no longer than it was read */
-	if (c->sh != NULL && c->sh->hdr_ctype != NULL &&
-	    (c->sh->hdr_ctype_rc < 0 ||
-	    (size_t)c->sh->hdr_ctype_rc + 1 < c->sh->hdr_ctype_size))
-		text_copy(ctype, sizeof(ctype), c->sh->hdr_ctype,
-		    c->sh->hdr_ctype_rc < 0 ? 0 :
-		    (size_t)c->sh->hdr_ctype_rc);
+	/* the caller's value when it is whole: no second walk */
+	if (c->sh != NULL && c->sh->hdr_ctype != NULL)
+		ct = c->sh->hdr_ctype;
 	else if (mime_header_get(hdrs, hlen, "Content-Type", ctype,
 	    sizeof(ctype)) < 0)
 		ctype[0] = '\0';
-	if (text_casecmp_n(ctype, "multipart/", 10) != 0) {
+	if (text_casecmp_n(ct, "multipart/", 10) != 0) {
 		memset(&whole, 0, sizeof(whole));
 		whole.body = body;
 		whole.body_len = blen;
-		text_copy(whole.ctype, sizeof(whole.ctype), ctype,
-		    strlen(ctype));
-		i = mime_header_get(hdrs, hlen, "Content-Transfer-Encoding",
-		    whole.cte, sizeof(whole.cte));
-		if (c->sh != NULL) {
-			/* for the caller's text path, as read */
-			memcpy(c->sh->hdr_cte, whole.cte, sizeof(whole.cte));
-			c->sh->hdr_cte_rc = i;
-		}
-		if (i < 0)
+		text_copy(whole.ctype, sizeof(whole.ctype), ct, strlen(ct));
+		if (mime_header_get(hdrs, hlen, "Content-Transfer-Encoding",
+		    whole.cte, sizeof(whole.cte)) < 0)
 			whole.cte[0] = '\0';
+		if (c->sh != NULL) {
+			/* the caller's text path wants it as written */
+			memcpy(c->sh->hdr_cte, whole.cte, sizeof(whole.cte));
+			c->sh->hdr_cte_read = 1;
+		}
 		for (i = 0; whole.cte[i] != '\0'; i++)
 			if (whole.cte[i] >= 'A' && whole.cte[i] <= 'Z')
 				whole.cte[i] += 32;
@@ -333,11 +328,11 @@ find_parts(struct ndr_ctx *c, const char *hdrs, size_t hlen,
 	}
 	/* the caller split the body by the same Content-Type: its parts */
 	if (c->sh != NULL && c->sh->ctype != NULL &&
-	    strcmp(c->sh->ctype, ctype) == 0) {
+	    strcmp(c->sh->ctype, ct) == 0) {
 		if (c->sh->split_rc < 0)
 			return;
 		top = c->sh->top;
-	} else if (mime_split_multipart(ctype, body, blen, &c->top) < 0)
+	} else if (mime_split_multipart(ct, body, blen, &c->top) < 0)
 		return;
 	for (i = 0; i < top->nparts; i++) {
 		const struct mime_part *p = &top->part[i];

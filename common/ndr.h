@@ -53,19 +53,24 @@ int	ndr_parse(const char *hdrs, size_t hlen, const char *body,
 	    size_t blen, struct ndr *n);
 
 /*
- * What a caller that reads the same bounce shares with ndr_parse_split:
- * its split of the body (in), and the text/plain part ndr decoded (out),
+ * What a caller that reads the same bounce shares with ndr_parse_split,
  * so that one bounce is split and decoded once for the NDR, DSN and text
- * paths.  ndr reads the Content-Type through a wider window than most
- * callers: the split is used only when that value is ctype.
+ * paths and each of its header block's Content-Type and
+ * Content-Transfer-Encoding is read once: the caller reads the
+ * Content-Type and splits the body by it (in); ndr reads the
+ * Content-Transfer-Encoding of a body that is not multipart and decodes
+ * the text/plain part (out).  ndr reads the Content-Type through a wider
+ * window than most callers: a value that filled the caller's buffer may
+ * be cut short and is not shared, and the split is used only when ndr's
+ * value is ctype.
  */
 struct mime_multipart;
 struct ndr_share {
-	const char *hdr_ctype;		/* the header block's Content-Type as */
-	int	 hdr_ctype_rc;		/* mime_header_get gave it (or NULL) */
-	size_t	 hdr_ctype_size;	/* into a buffer of this size */
-	char	 hdr_cte[32];		/* out: its Content-Transfer-Encoding */
-	int	 hdr_cte_rc;		/* as read (-2: not read) */
+	const char *hdr_ctype;		/* its Content-Type ("" when absent),
+					 * NULL when it may be cut short */
+	char	 hdr_cte[32];		/* out: its Content-Transfer-Encoding
+					 * as written ("" when absent)... */
+	int	 hdr_cte_read;		/* ...when ndr read it */
 	const char *ctype;		/* the body was split by this, or NULL */
 	int	 split_rc;		/* mime_split_multipart's answer */
 	const struct mime_multipart *top;	/* and its parts */
