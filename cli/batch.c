@@ -34,7 +34,8 @@
  * handed over in runs: consecutive messages of one block, up to
  * BATCH_RUN_MSGS or BATCH_RUN_BYTES, and whatever was split before a
  * read that may wait; a worker takes a whole run and renders its
- * records into the run's buffer, printed with one write.  So there is
+ * records into the run's buffer, printed with one write (--json; a
+ * line per message for a person).  So there is
  * one lock and at most one wake-up per run, not per message (a futex
  * call and a context switch cost more than classifying a message in a
  * VM).  While all runs are in flight this thread works too, on the
@@ -151,6 +152,7 @@ struct batch {
 	unsigned long	*bycause;	/* per rule cause, + 1 for none */
 	int		 tty;
 	time_t		 lastprog;
+	struct timespec	 start;		/* the clock files are stamped by */
 	struct bounce_result *res;	/* the first message's */
 	char		 pending[BATCH_LINE];	/* its line, held back */
 	int		 pend;
@@ -225,6 +227,48 @@ out_name(const struct batch *b, const char *source, long long off, char *p,
 		    "stdin", off);
 	else
 		snprintf(p, len, "%s/%s", b->outdir, safe[0] ? safe : "stdin");
+}
+
+/* this_run - the file was written since this run started */
+static int
+this_run(const struct batch *b, const struct stat *st)
+{
+	return (st->st_mtim.tv_sec > b->start.tv_sec ||
+	    (st->st_mtim.tv_sec == b->start.tv_sec &&
+	    st->st_mtim.tv_nsec >= b->start.tv_nsec));
+}
+
+/*
+ * out_claim - make path (from out_name) a name no message of this run
+ * was written to: NAME.N or NAME@OFF.N.eml, N from 1 on, when two
+ * inputs share a base name (a/msg and b/msg; two Maildirs), which would
+ * otherwise replace each other silently.  A file from an earlier run is
+ * replaced, as a run over the same input writes the same names.  Files
+ * are stamped with the kernel's coarse clock, which the start is read
+ * from too, so a file of this run is never older than the start.  -1
+ * (EEXIST) after 999 taken names.
+ */
+static int
+out_claim(const struct batch *b, char *path, size_t len)
+{
+	struct stat st;
+	char	 base[4200];
+	size_t	 bl;
+	int	 k, eml;
+
+	if (lstat(path, &st) != 0 || !this_run(b, &st))
+		return (0);
+	text_copy(base, sizeof(base), path, strlen(path));
+	bl = strlen(base);
+	if ((eml = bl > 4 && strcmp(base + bl - 4, ".eml") == 0))
+		base[bl - 4] = '\0';
+	for (k = 1; k < 1000; k++) {
+		snprintf(path, len, "%s.%d%s", base, k, eml ? ".eml" : "");
+		if (lstat(path, &st) != 0 || !this_run(b, &st))
+			return (0);
+	}
+	errno = EEXIST;
+	return (-1);
 }
 
 /* src_str - "file" or "file@offset" for a person, printable */
@@ -434,9 +478,11 @@ run_emit(struct batch *b, struct run *r)
 		else if (b->rewrite) {
 			out_name(b, r->src.data + m->src, m->off, path,
 			    sizeof(path));
-			if (token_write_mode(path, r->rewritten ? r->out.data :
+			/* 0600: returned mail is private, as in a Maildir */
+			if (out_claim(b, path, sizeof(path)) < 0 ||
+			    token_write_mode(path, r->rewritten ? r->out.data :
 			    r->len > 0 ? r->msg : "", r->rewritten ?
-			    r->out.len : r->len, 0644, geteuid(),
+			    r->out.len : r->len, 0600, geteuid(),
 			    getegid()) < 0) {
 				fprintf(stderr, "relayhint: %s: %s\n", path,
 				    strerror(errno));
@@ -462,6 +508,9 @@ run_emit(struct batch *b, struct run *r)
 	r->blk = NULL;
 	r->nm = 0;
 	r->bytes = 0;
+	/* the names are the run's: a slot is used again and again */
+	buf_reset(&r->src);
+	r->lastsrc = 0;
 	/* a large message's copies are not kept for the next */
 	if (r->own.cap > BATCH_KEEP_MAX) {
 		buf_free(&r->own);
@@ -658,7 +707,6 @@ msg_push(struct batch *b, const char *source, long long off, size_t from,
 	if (b->nw == 0) {
 		run_work(b, r, &b->memo);
 		run_emit(b, r);
-		buf_reset(&r->src);
 		return (0);
 	}
 	b->inflight += size;
@@ -710,8 +758,10 @@ rd_more(struct batch *b, size_t keep, size_t *shift)
 /*
  * sep_at - whether the "From " line after the newline at h starts a
  * message: the line before it, from lo (the message's first byte) on,
- * is empty ("\n" or "\r\n").  far: the bytes before lo were dropped
- * (a message too large), and h > lo + 1.
+ * is empty ("\n" or "\r\n").  far: the message is too large and all
+ * but the last BATCH_TAIL bytes read of it from lo on were dropped;
+ * scan resumes at least three bytes past lo then, so h > lo + 1 and
+ * p[h - 2] is still the message's.
  */
 static int
 sep_at(const char *p, size_t lo, size_t h, int far)
@@ -897,9 +947,15 @@ rd_mbox(struct batch *b, const char *source, size_t at)
 				end = b->have;
 				break;
 			}
-			/* too large for sure (a quoted line cut at the end
-			 * may count one byte less) */
-			if (!far && b->have - body - nq > max + 1)
+			/*
+			 * too large for sure: the message goes on at least to
+			 * pos (scan holds back a "From " line that may still
+			 * end it there), and past pos only one more quoted line
+			 * can start that its bytes do not pay for.  Measured to
+			 * the end of what was read, one within the limit was
+			 * skipped when a read ended inside its separator.
+			 */
+			if (!far && pos - body - nq > max)
 				far = 1;
 			if (far && b->have - body > BATCH_TAIL) {
 				/* keep the last bytes, enough for sep_at */
@@ -1093,7 +1149,10 @@ summary(const struct batch *b)
 		printf("%lu message(s) written to %s\n", b->written, b->outdir);
 }
 
-/* second_from - a "From " line after an empty line further in fd */
+/*
+ * second_from - a "From " line after an empty line further in fd: the
+ * separators sep_at() takes, LF LF and LF CR LF
+ */
 static int
 second_from(int fd)
 {
@@ -1103,11 +1162,17 @@ second_from(int fd)
 
 	while ((n = read(fd, b + keep, BATCH_CHUNK / 16)) > 0) {
 		n += (ssize_t)keep;
-		for (i = 0; i + 7 <= (size_t)n; i++)
-			if (b[i] == '\n' && b[i + 1] == '\n' &&
-			    memcmp(b + i + 2, "From ", 5) == 0)
+		for (i = 0; i + 7 <= (size_t)n; i++) {
+			if (b[i] != '\n')
+				continue;
+			if (b[i + 1] == '\n' && memcmp(b + i + 2, "From ", 5) ==
+			    0)
 				return (1);
-		keep = (size_t)n < 7 ? (size_t)n : 7;
+			if (i + 8 <= (size_t)n && b[i + 1] == '\r' &&
+			    b[i + 2] == '\n' && memcmp(b + i + 3, "From ", 5) == 0)
+				return (1);
+		}
+		keep = (size_t)n < 8 ? (size_t)n : 8;
 		memmove(b, b + n - (ssize_t)keep, keep);
 	}
 	return (0);
@@ -1131,6 +1196,15 @@ batch_wanted(int nargs, char **args, const char *outdir)
 	if (stat(args[0], &st) == 0 && S_ISDIR(st.st_mode))
 		return (1);
 	if ((fd = open(args[0], O_RDONLY)) >= 0) {
+		/*
+		 * What is read from a pipe (a FIFO, <(...), /dev/stdin) to
+		 * look is gone when it is opened again: batch mode reads it
+		 * once, and still prints the full report for one message.
+		 */
+		if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+			close(fd);
+			return (1);
+		}
 		mbox = read(fd, head, 5) == 5 && memcmp(head, "From ", 5) == 0;
 		/* one message saved with its "From " line is not a batch */
 		if (mbox)
@@ -1271,6 +1345,7 @@ batch_run(struct cli *c, const struct bounce_opts *bo, int rewrite,
 		b.bo.max_size = BATCH_DEFAULT_MAX;
 	b.rewrite = rewrite;
 	b.outdir = outdir;
+	(void)clock_gettime(CLOCK_REALTIME_COARSE, &b.start);
 	if (rewrite && (outdir == NULL || stat(outdir, &st) != 0 ||
 	    !S_ISDIR(st.st_mode))) {
 		fprintf(stderr, "relayhint: bounce --rewrite over several "
@@ -1303,6 +1378,12 @@ batch_run(struct cli *c, const struct bounce_opts *bo, int rewrite,
 	}
 	free(b.res);
 	free(b.bycause);
+	/* records lost to a full disk or a closed pipe are an error */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "relayhint: standard output: %s\n",
+		    strerror(errno));
+		b.errors++;
+	}
 	rc = b.errors > 0 ? EXIT_USAGE : b.found > 0 ? 0 : EXIT_NOCAUSE;
 	return (rc);
 }
