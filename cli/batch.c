@@ -1073,30 +1073,54 @@ batch_dir(struct batch *b, const char *dir, int depth)
 		b->errors++;
 		return;
 	}
-	while ((de = readdir(d)) != NULL && n < BATCH_DIR_MAX) {
+	while ((de = readdir(d)) != NULL) {
 		char	**nn;
 
 		if (de->d_name[0] == '.')
 			continue;
+		/* a name left out is said, and counted as an error */
+		if (n == BATCH_DIR_MAX) {
+			fprintf(stderr, "relayhint: %s: more than %d names; "
+			    "the rest are not read\n", dir, BATCH_DIR_MAX);
+			b->errors++;
+			break;
+		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
 			if ((nn = realloc(names, cap * sizeof(*nn))) == NULL)
-				break;
+				goto nomem;
 			names = nn;
 		}
 		if ((names[n] = strdup(de->d_name)) == NULL)
-			break;
+			goto nomem;
 		n++;
+		continue;
+nomem:
+		fprintf(stderr, "relayhint: %s: out of memory after %zu "
+		    "names; the rest are not read\n", dir, n);
+		b->errors++;
+		break;
 	}
 	closedir(d);
 	if (n > 0)
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-		free(names[i]);
-		/* one level only: a directory inside is not followed */
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, names[i]) >=
+		    sizeof(p)) {
+			fprintf(stderr, "relayhint: %s/%s: name too long\n",
+			    dir, names[i]);
+			b->errors++;
+		} else if (stat(p, &st) != 0) {
+			/* gone since it was listed is no error */
+			if (errno != ENOENT) {
+				fprintf(stderr, "relayhint: %s: %s\n", p,
+				    strerror(errno));
+				b->errors++;
+			}
+		} else if (S_ISREG(st.st_mode))
+			/* one level only: a directory inside is not followed */
 			batch_path(b, p, depth + 1);
+		free(names[i]);
 	}
 	free(names);
 }
