@@ -1,5 +1,6 @@
 #!/bin/sh
-# sanitize.sh - the unit tests under ASan+UBSan, then under valgrind
+# sanitize.sh - the unit tests under ASan+UBSan, the threads under
+# ThreadSanitizer, then the unit tests under valgrind
 #
 # Builds a separate tree (build-asan/) with -fsanitize=address,undefined
 # and runs every unit test there; then runs the normal build's unit tests
@@ -39,6 +40,39 @@ elif [ "$CI" = true ]; then
 	fail=$((fail + 1)); echo "FAIL: clang not installed (CI=true)"
 else
 	echo "SKIP: clang not installed"
+fi
+# The threads under ThreadSanitizer, a race failing: bounce --jobs 3
+# (the reader and the workers, classification and --rewrite with its
+# charset conversions) on an mbox of the recorded bounces, and the unit
+# test whose threads fill the compiled-in catalogs at once
+tsan="-fsanitize=thread"
+if make --no-print-directory B=build-tsan CFLAGS="-O1 -g $tsan" LDLIBS="$tsan" \
+    CMOCKA_LIBS="$(pkg-config --libs cmocka) $tsan" build-tsan/relayhint tests \
+    >/tmp/rh-tsan.out 2>&1; then
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 suppressions=$(pwd)/tests/tsan.supp"
+	export TSAN_OPTIONS
+	td=$(mktemp -d)
+	python3 bench/gen_mbox.py --count 600 "$td/t.mbox" tests/data/postfix \
+	    tests/data/exim tests/data/ndr tests/data/external/set-of-emails >/dev/null
+	mkdir "$td/out"
+	for run in "--json --jobs 3" "--jobs 3" "--rewrite --output-dir $td/out --jobs 3"; do
+		# shellcheck disable=SC2086
+		build-tsan/relayhint bounce $run "$td/t.mbox" >/dev/null 2>/tmp/rh-tsan.err
+		if [ $? -ne 66 ] && ! grep -q ThreadSanitizer /tmp/rh-tsan.err; then
+			pass=$((pass + 1)); echo "PASS: tsan bounce $run"
+		else
+			fail=$((fail + 1)); echo "FAIL: tsan bounce $run"; head -n 40 /tmp/rh-tsan.err
+		fi
+	done
+	rm -rf "$td"
+	if build-tsan/tests/test_builtin >/tmp/rh-tsan.err 2>&1; then
+		pass=$((pass + 1)); echo "PASS: tsan test_builtin"
+	else
+		fail=$((fail + 1)); echo "FAIL: tsan test_builtin"; head -n 40 /tmp/rh-tsan.err
+	fi
+	unset TSAN_OPTIONS
+else
+	fail=$((fail + 1)); echo "FAIL: ThreadSanitizer build"; tail -n 20 /tmp/rh-tsan.out
 fi
 make --no-print-directory all tests >/dev/null
 if command -v valgrind >/dev/null; then
