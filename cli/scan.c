@@ -171,6 +171,8 @@ struct scan {
 	const char	*metrics_path;
 	time_t		 metrics_at;	/* last written, in --follow */
 	int		 found;		/* a Microsoft 365 failure was seen */
+	int		 tied;		/* counting a trace tied by pid */
+	unsigned long	 lost;		/* records the spill file lost */
 };
 
 static volatile sig_atomic_t scan_stop;
@@ -260,12 +262,16 @@ static unsigned
 key_hash(const char *qid, const char *cause)
 {
 	unsigned h = 2166136261u;
+	const char *k = *qid != '\0' ? qid : cause;
 
-	for (; *qid; qid++)
-		h = (h ^ (unsigned char)*qid) * 16777619u;
-	if (h == 2166136261u)
-		for (; *cause; cause++)
-			h = (h ^ (unsigned char)*cause) * 16777619u;
+	/*
+	 * Of the queue id alone when there is one (scan_add changes a
+	 * pair's cause in place).  Testing the hash for "no queue id" sent
+	 * a queue id whose hash is the FNV basis (7F51003516) to two
+	 * buckets: two records for one message, and no retiring.
+	 */
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
 	return (h & (SCAN_HASH - 1));
 }
 
@@ -446,7 +452,13 @@ lru_front(struct scan *s, int i)
 static void
 scan_seen(struct scan *s, int i)
 {
-	s->e[i].seen = s->lines;
+	/*
+	 * a trace tied by pid names no queue id: it does not hold off the
+	 * pair's retiring at "removed", which is what SCAN_PID_WINDOW
+	 * waits for (a reused queue id was counted into the old pair)
+	 */
+	if (!s->tied)
+		s->e[i].seen = s->lines;
 	if (s->now_t != 0)
 		s->e[i].seen_t = s->now_t;
 	if (s->newest != i) {
@@ -577,8 +589,6 @@ scan_retire(struct scan *s, int i)
 		e->text = NULL;
 		return;
 	}
-	ci = rules_cause_index(s->c->kb.rules, e->cause);
-	s->ncause[ci >= 0 ? ci : s->c->kb.rules->ncauses]++;
 	if (s->ndone >= SCAN_RUN && run_flush(s) < 0 &&
 	    s->ndone >= s->done_cap) {
 		ncap = s->done_cap * 2;
@@ -593,6 +603,9 @@ scan_retire(struct scan *s, int i)
 		s->done_cap = ncap;
 	}
 	s->done[s->ndone++] = *e;
+	/* counted once kept: the header's counts are the report's */
+	ci = rules_cause_index(s->c->kb.rules, e->cause);
+	s->ncause[ci >= 0 ? ci : s->c->kb.rules->ncauses]++;
 	e->text = NULL;
 }
 
@@ -809,7 +822,8 @@ scan_local(struct scan *s, struct verdict *v, const char *when)
 {
 	const struct rules *rs = s->c->kb.rules;
 	struct verdict deadv, *dead = NULL;
-	unsigned long carried = 0;
+	unsigned long carried = 0, order = 0, seen = 0;
+	char	 first[sizeof(s->e[0].first)];
 	int	 ci, i, rank = cause_rank(s, v->cause);
 
 	if (v->queue_id[0] != '\0') {
@@ -832,6 +846,11 @@ scan_local(struct scan *s, struct verdict *v, const char *when)
 			carried += s->e[i].count;
 			/* a copy: scan_add may move the entries */
 			rec_unpack(&s->e[i], &deadv);
+			if (dead == NULL || s->e[i].order < order) {
+				order = s->e[i].order;
+				memcpy(first, s->e[i].first, sizeof(first));
+				seen = s->e[i].seen;
+			}
 			dead = &deadv;
 			scan_drop(s, i);
 		}
@@ -839,8 +858,18 @@ scan_local(struct scan *s, struct verdict *v, const char *when)
 	scan_add(s, v, when);
 	if ((i = scan_find(s, v->queue_id, v->cause)) >= 0) {
 		s->e[i].count += carried;
-		if (dead != NULL)
+		if (dead != NULL) {
 			entry_fill(&s->e[i], dead);
+			/*
+			 * the same message, better named: its first sighting
+			 * and place in the report stay (scan_add's in-place
+			 * change of a cause keeps them too)
+			 */
+			s->e[i].order = order;
+			memcpy(s->e[i].first, first, sizeof(first));
+			if (s->tied)
+				s->e[i].seen = seen;
+		}
 	}
 }
 
@@ -945,7 +974,9 @@ scan_line(struct scan *s, const char *line, size_t len)
 				return;
 			text_copy(v.queue_id, sizeof(v.queue_id), ps->qid,
 			    strlen(ps->qid));
+			s->tied = 1;
 			scan_local(s, &v, ll.time);
+			s->tied = 0;
 		} else if (!ps->held ||
 		    cause_rank(s, v.cause) < cause_rank(s, ps->hv.cause)) {
 			ps->hv = v;
@@ -1051,6 +1082,7 @@ static int
 scan_open(const char *path)
 {
 	struct stat st;
+	unsigned char mg[2];
 	int	 fd;
 
 	if ((fd = open(path, O_RDONLY)) < 0) {
@@ -1059,6 +1091,17 @@ scan_open(const char *path)
 	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "relayhint: %s: is a directory\n", path);
+		close(fd);
+		return (-1);
+	}
+	/*
+	 * mail.log.2.gz from "scan /var/log/mail.log*" read as text finds
+	 * nothing and exits 0, which a monitoring check takes for good news
+	 */
+	if (pread(fd, mg, sizeof(mg), 0) == (ssize_t)sizeof(mg) &&
+	    mg[0] == 0x1f && mg[1] == 0x8b) {
+		fprintf(stderr, "relayhint: %s: compressed (gzip); read it "
+		    "with: zcat %s | relayhint scan\n", path, path);
 		close(fd);
 		return (-1);
 	}
@@ -1185,14 +1228,18 @@ run_next(struct scan *s, struct run *r)
 		r->left--;
 		return (0);
 	}
+	errno = 0;	/* a short read sets none */
 	if (pread(s->spill, &r->e, sizeof(r->e), r->off) !=
 	    (ssize_t)sizeof(r->e) || pread(s->spill, &tl, sizeof(tl),
 	    r->off + (off_t)sizeof(r->e)) != (ssize_t)sizeof(tl) ||
 	    (tl > 0 && ((t = malloc(tl)) == NULL || pread(s->spill, t, tl,
 	    r->off + (off_t)(sizeof(r->e) + sizeof(tl))) != (ssize_t)tl))) {
 		free(t);
-		fprintf(stderr, "relayhint: warning: spill file: %s\n",
-		    strerror(errno ? errno : EIO));
+		/* the report is incomplete: an error, said with its size */
+		fprintf(stderr, "relayhint: spill file: %s: %lu record(s) "
+		    "of the report lost\n", strerror(errno ? errno : EIO),
+		    (unsigned long)r->left);
+		s->lost += (unsigned long)r->left;
 		r->left = 0;
 		return (-1);
 	}
@@ -1466,6 +1513,8 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	free(s.done);
 	free(s.runs);
 	/* like a monitoring check: 0 nothing found, 1 failures, 2 errors */
+	if (s.lost > 0)
+		rc = EXIT_USAGE;
 	if (rc == 0 && s.found && !s.follow)
 		rc = EXIT_FOUND;
 	return (rc);

@@ -112,7 +112,7 @@ static int
 classic(const char *s, size_t len, time_t now, time_t *out)
 {
 	struct tm tm, nowtm;
-	int	 m;
+	int	 m, y;
 	char	 d0;
 
 	if (len < 15 || s[3] != ' ' || s[6] != ' ' ||
@@ -125,20 +125,27 @@ classic(const char *s, size_t len, time_t now, time_t *out)
 	tm.tm_mday = (d0 - '0') * 10 + (s[5] - '0');
 	if (tm.tm_mday < 1 || tm.tm_mday > 31 || hms(s + 7, &tm) < 0)
 		return (-1);
-	tm.tm_mon = m;
 	localtime_r(&now, &nowtm);
-	tm.tm_year = nowtm.tm_year;
-	if (local_time(&tm, out) < 0)
-		return (-1);
-	if (*out > now + 86400) {
-		/* a line from last year, read after New Year */
-		tm.tm_year = nowtm.tm_year - 1;
+	/*
+	 * The latest year that puts the stamp at most a day after now: a
+	 * December line read in January is last year's, a January line
+	 * read on December 31 (the logging host's clock or zone ahead of
+	 * ours) next year's, and a day the year lacks (Feb 29) another
+	 * year's.  Next year is tried only in that one case, as each try is
+	 * a mktime.
+	 */
+	y = nowtm.tm_mon == 11 && m == 0 ? nowtm.tm_year + 1 : nowtm.tm_year;
+	for (; y >= nowtm.tm_year - 4; y--) {
+		tm.tm_year = y;
 		tm.tm_mon = m;
 		tm.tm_mday = (d0 - '0') * 10 + (s[5] - '0');
 		(void)hms(s + 7, &tm);
-		return (local_time(&tm, out));
+		if (local_time(&tm, out) < 0)
+			return (-1);
+		if (tm.tm_mon == m && *out <= now + 86400)
+			return (0);
 	}
-	return (0);
+	return (-1);
 }
 
 /* iso - "YYYY-MM-DD hh:mm:ss" (local) or RFC 3339 with T and a zone */

@@ -144,6 +144,55 @@ test_months(void **state)
 			fail_msg("\"%s\" was taken for a month", none[i]);
 }
 
+/*
+ * years - a classic stamp has no year: the latest that puts it at most
+ * a day after now and has its date (a reader's clock behind the logging
+ * host's at New Year; Feb 29)
+ */
+static void
+test_years(void **state)
+{
+	static const struct {
+		const char *now, *line, *want;
+	} t[] = {
+		/* the common case: earlier this year */
+		{ "2026-11-22T17:20:00Z", "Nov 22 17:12:49", "2026-11-22T17:12:49Z" },
+		/* a December line read in January */
+		{ "2027-01-01T00:00:05Z", "Dec 31 23:59:59", "2026-12-31T23:59:59Z" },
+		/* a January line read on December 31, the host ahead */
+		{ "2026-12-31T23:59:58Z", "Jan  1 00:00:01", "2027-01-01T00:00:01Z" },
+		{ "2026-12-31T20:00:00Z", "Jan  1 06:00:00", "2027-01-01T06:00:00Z" },
+		/* but a January line from long ago in December is this year's */
+		{ "2026-12-15T00:00:00Z", "Jan  5 10:00:00", "2026-01-05T10:00:00Z" },
+		/* up to a day ahead is now's year */
+		{ "2026-06-01T12:00:00Z", "Jun  2 11:00:00", "2026-06-02T11:00:00Z" },
+		/* more than a day ahead is last year's */
+		{ "2026-06-01T12:00:00Z", "Jun  3 12:00:00", "2025-06-03T12:00:00Z" },
+		/* Feb 29 is a leap year's */
+		{ "2025-04-01T00:00:00Z", "Feb 29 12:00:00", "2024-02-29T12:00:00Z" },
+		{ "2028-03-01T00:00:00Z", "Feb 29 12:00:00", "2028-02-29T12:00:00Z" },
+	};
+	char	 rfc[LOGTIME_RFC3339_MAX];
+	time_t	 now, tt;
+	size_t	 i;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(logtime_parse(t[i].now, strlen(t[i].now), 0,
+		    &now), 0);
+		if (logtime_parse(t[i].line, strlen(t[i].line), now, &tt) != 0)
+			fail_msg("\"%s\" at %s: no time", t[i].line, t[i].now);
+		logtime_rfc3339(tt, rfc, sizeof(rfc));
+		if (strcmp(rfc, t[i].want) != 0)
+			fail_msg("\"%s\" at %s: %s, want %s", t[i].line,
+			    t[i].now, rfc, t[i].want);
+	}
+	/* a date no month has is no time ("Nov 31" was Dec 1) */
+	assert_int_equal(logtime_parse("Nov 31 10:00:00", 15, now, &tt), -1);
+}
+
 /* POSIX locale names to catalog tags */
 static void
 test_langtag(void **state)
@@ -196,6 +245,7 @@ main(void)
 		cmocka_unit_test(test_local),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_months),
+		cmocka_unit_test(test_years),
 		cmocka_unit_test(test_langtag),
 	};
 
