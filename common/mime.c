@@ -227,8 +227,12 @@ mime_header_get(const char *hdrs, size_t len, const char *name, char *out,
 			j += k < n ? k + 1 : k;
 		}
 	}
-	if (budget_charge(i) || !found)
+	if (budget_charge(i) || !found) {
+		/* a value copied before the budget ran out is not kept */
+		if (outlen > 0)
+			out[0] = '\0';
 		return (-1);
+	}
 	while (o > 0 && is_wsp(out[o - 1]))
 		o--;
 	if (outlen > 0)

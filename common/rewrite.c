@@ -377,8 +377,9 @@ headers_put(struct rw *w, const struct mime_part *p,
 	}
 	has_lang = mime_header_get(h, hl, "Content-Language", v,
 	    sizeof(v)) >= 0;
-	if (pl->set_charset)
-		(void)mime_header_get(h, hl, "Content-Type", v, sizeof(v));
+	if (pl->set_charset &&
+	    mime_header_get(h, hl, "Content-Type", v, sizeof(v)) < 0)
+		v[0] = '\0';
 	for (i = 0; i < hl; i = e) {
 		/* a field is its first line and its continuation lines */
 		e = mime_field_end(h, hl, i);

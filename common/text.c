@@ -549,14 +549,17 @@ text_next_in(const char *s, size_t len, size_t i, int lo, int hi)
 {
 #ifdef __SSE2__
 	__m128i	 v, vlo = _mm_set1_epi8((char)(lo - 1));
-	__m128i	 vhi = _mm_set1_epi8((char)(hi + 1));
+	__m128i	 vhi = _mm_set1_epi8((char)hi);
 	unsigned m;
 
-	/* signed compares: bytes >= 0x80 are below lo */
+	/*
+	 * signed compares: bytes >= 0x80 are below lo; "not above hi"
+	 * rather than "below hi + 1", which wraps for hi 0x7f
+	 */
 	for (; i < len && len - i >= 16; i += 16) {
 		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-		    _mm_cmpgt_epi8(v, vlo), _mm_cmplt_epi8(v, vhi)));
+		m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(
+		    _mm_cmpgt_epi8(v, vhi), _mm_cmpgt_epi8(v, vlo)));
 		if (m != 0)
 			return (i + (size_t)__builtin_ctz(m));
 	}

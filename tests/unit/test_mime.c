@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 
+#include "budget.h"
 #include "buf.h"
 #include "mime.h"
 #include "text.h"
@@ -849,12 +850,45 @@ test_eol(void **state)
 	assert_string_equal(mime_eol("ab\r\n", 2), "\n");
 }
 
+/*
+ * header_get_budget - mime.h promises out is always terminated: a value
+ * found and copied before the budget ran out in the last charge is not
+ * left behind without its NUL (rewrite.c reads it as a string)
+ */
+static void
+test_header_get_budget(void **state)
+{
+	static const char h[] = "Content-Type: text/plain; charset=utf-8\n\n";
+	char	 out[16];
+	size_t	 work;
+	int	 rc, tipped = 0;
+
+	(void)state;
+	/* budgets of every size around the header's: one tips at the end */
+	for (work = 1; work < 200; work++) {
+		memset(out, 'Z', sizeof(out));
+		budget_start(work, 60000);
+		rc = mime_header_get(h, sizeof(h) - 1, "Content-Type", out,
+		    sizeof(out));
+		(void)budget_stop(NULL, NULL);
+		if (memchr(out, '\0', sizeof(out)) == NULL)
+			fail_msg("work %zu: rc %d, out not terminated", work,
+			    rc);
+		if (rc < 0) {
+			tipped++;
+			assert_int_equal(out[0], '\0');
+		}
+	}
+	assert_true(tipped > 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_get),
 		cmocka_unit_test(test_header_get_long),
+		cmocka_unit_test(test_header_get_budget),
 		cmocka_unit_test(test_param),
 		cmocka_unit_test(test_type_is),
 		cmocka_unit_test(test_split_message),

@@ -101,6 +101,45 @@ test_casestr_random(void **state)
 }
 
 /*
+ * next_in - text_next_in finds the first byte of [lo, hi] for any ASCII
+ * range, in the 16-byte steps as in the tail (hi 0x7f was missed by the
+ * steps: hi + 1 wrapped to -128 in a signed compare)
+ */
+static void
+test_next_in(void **state)
+{
+	static const int range[][2] = {
+		{ '2', '5' }, { '4', '5' }, { '~', 0x7f }, { 0x7f, 0x7f },
+		{ 1, 0x7f }, { 'a', 'z' }, { 1, 1 },
+	};
+	char	 s[40];
+	size_t	 len, at, want, k, r;
+	int	 c;
+
+	(void)state;
+	for (r = 0; r < sizeof(range) / sizeof(range[0]); r++)
+		for (len = 0; len <= sizeof(s); len++)
+			for (at = 0; at <= len; at++) {
+				/* bytes outside the range, one inside at at */
+				for (k = 0; k < len; k++)
+					s[k] = range[r][0] > 1 ? 0x01 :
+					    (char)0x80;
+				if (range[r][0] == 1 && range[r][1] == 1)
+					for (k = 0; k < len; k++)
+						s[k] = 'x';
+				if (at < len)
+					s[at] = (char)range[r][1];
+				want = at;
+				c = (int)text_next_in(s, len, 0, range[r][0],
+				    range[r][1]);
+				if ((size_t)c != want)
+					fail_msg("[%d, %d], len %zu, byte at "
+					    "%zu: got %d", range[r][0],
+					    range[r][1], len, at, c);
+			}
+}
+
+/*
  * test_grams - text_grams_may never says no to a needle that occurs
  * (any case), and says no to one with a pair the text lacks
  */
@@ -313,6 +352,7 @@ main(void)
 		cmocka_unit_test(test_casestr_random),
 		cmocka_unit_test(test_casestr_steps),
 		cmocka_unit_test(test_grams),
+		cmocka_unit_test(test_next_in),
 		cmocka_unit_test(test_header_find),
 		cmocka_unit_test(test_printable_blocks),
 		cmocka_unit_test(test_qp_trailing),
