@@ -210,7 +210,8 @@ rh_subst	 = $(RH_SED) $(2) > $(DESTDIR)$(3).rh-new && \
 		   mv -f $(DESTDIR)$(3).rh-new $(DESTDIR)$(3)
 rh_conf		 = [ -e $(DESTDIR)$(3) ] || { $(call rh_install,$(1),$(2),$(3)); }
 RH_UNITS	 = relayhint-probe.service relayhint-probe.timer \
-		   relayhint-alert-drain.service relayhint-alert-drain.timer
+		   relayhint-alert-drain.service relayhint-alert-drain.timer \
+		   relayhint-token-refresh.service relayhint-token-refresh.timer
 BASHCOMPDIR	?= $(DATADIR)/bash-completion/completions
 
 install: all

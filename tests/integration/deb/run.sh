@@ -183,6 +183,7 @@ for f in /usr/bin/relayhint /usr/libexec/relayhint/relayhint-net /usr/share/man/
     /usr/share/relayhint/hints/en.catalog /usr/share/bash-completion/completions/relayhint \
     /lib/systemd/system/relayhint-probe.service /lib/systemd/system/relayhint-probe.timer \
     /lib/systemd/system/relayhint-alert-drain.service /lib/systemd/system/relayhint-alert-drain.timer \
+    /lib/systemd/system/relayhint-token-refresh.service /lib/systemd/system/relayhint-token-refresh.timer \
     /etc/default/relayhint-probe; do
 	check "relayhint file $f installed" test -e "$f"
 done
@@ -201,8 +202,10 @@ check "alert spool 2770 relayhint:relayhint (tmpfiles.d)" \
 check "socket directory in the chroot 750 relayhint (tmpfiles.d)" \
     test "$(stat -c '%a %U' /var/spool/postfix/relayhint 2>&1)" = "750 relayhint"
 check "relayhint-milter enabled" test -L /etc/systemd/system/multi-user.target.wants/relayhint-milter.service
-check "probe and alert-drain timers not enabled" sh -c \
-    '! ls /etc/systemd/system/*.wants/relayhint-probe* /etc/systemd/system/*.wants/relayhint-alert-drain* 2>/dev/null | grep -q .'
+check "probe, alert-drain and token-refresh timers not enabled" sh -c \
+    '! ls /etc/systemd/system/*.wants/relayhint-probe* /etc/systemd/system/*.wants/relayhint-alert-drain* /etc/systemd/system/*.wants/relayhint-token-refresh* 2>/dev/null | grep -q .'
+check "relayhint-token-refresh.service runs /usr/bin/relayhint with /etc/relayhint/token.conf" sh -c \
+    'grep -q "^ExecStart=/usr/bin/relayhint token refresh" /lib/systemd/system/relayhint-token-refresh.service && grep -q "config /etc/relayhint/token.conf" /lib/systemd/system/relayhint-token-refresh.service'
 v=$(/usr/bin/relayhint --version 2>&1)
 check "relayhint --version says $ver (VERSION, debian/changelog)" sh -c "echo '$v' | grep -q '$ver'"
 check "dpkg says version $ver" test "$(dpkg-query -W -f='${Version}' relayhint)" = "$ver"
