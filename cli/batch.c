@@ -254,7 +254,7 @@ out_claim(const struct batch *b, char *path, size_t len)
 	struct stat st;
 	char	 base[4200];
 	size_t	 bl;
-	int	 k, eml;
+	int	 k, n, eml;
 
 	if (lstat(path, &st) != 0 || !this_run(b, &st))
 		return (0);
@@ -263,7 +263,12 @@ out_claim(const struct batch *b, char *path, size_t len)
 	if ((eml = bl > 4 && strcmp(base + bl - 4, ".eml") == 0))
 		base[bl - 4] = '\0';
 	for (k = 1; k < 1000; k++) {
-		snprintf(path, len, "%s.%d%s", base, k, eml ? ".eml" : "");
+		n = snprintf(path, len, "%s.%d%s", base, k, eml ? ".eml" :
+		    "");
+		if (n < 0 || (size_t)n >= len) {
+			errno = ENAMETOOLONG;	/* a cut name could collide */
+			return (-1);
+		}
 		if (lstat(path, &st) != 0 || !this_run(b, &st))
 			return (0);
 	}
