@@ -195,6 +195,16 @@ skip_ws(const char *p, const char *e)
 	return (p);
 }
 
+/* ex_continued - does the line end with a backslash (Exim: the next one goes on)? */
+static int
+ex_continued(const char *p, size_t len)
+{
+	while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r' ||
+	    p[len - 1] == ' ' || p[len - 1] == '\t'))
+		len--;
+	return (len > 0 && p[len - 1] == '\\');
+}
+
 /* ex_begin - is this line "begin SECTION"?  copies the section name */
 static int
 ex_begin(const char *p, size_t len, char *sect, size_t slen)
@@ -568,14 +578,14 @@ hidden(struct buf *out, const char *p, size_t len)
 }
 
 /*
- * masked - a configuration line whose value may hold a password: the
- * option name and "= ********"; 0 when the line is not one of those.
- * Secret-bearing options: client_send, *password*, *secret* (but not a
- * *_maps parameter, which names a table), and any static: or inline:
- * table, whose value is the data itself.
+ * secret_opt - does this line set an option whose value may hold a
+ * password?  The '=' in *eqp.  Secret-bearing options: client_send,
+ * *password*, *secret* (but not a *_maps parameter, which names a
+ * table), and any static: or inline: table, whose value is the data
+ * itself.  A line we commented out (EXIM_MARK) is read without the mark.
  */
 static int
-masked(struct buf *out, const char *p, size_t len)
+secret_opt(const char *p, size_t len, const char **eqp)
 {
 	const char *e = p + len, *s = p, *eq, *ne;
 	size_t	 ml = strlen(EXIM_MARK), nl;
@@ -595,19 +605,124 @@ masked(struct buf *out, const char *p, size_t len)
 	    text_casestr(eq, (size_t)(e - eq), "static:") != NULL ||
 	    text_casestr(eq, (size_t)(e - eq), "inline:") != NULL))
 		return (0);
+	*eqp = eq;
+	return (1);
+}
+
+/*
+ * masked - a configuration line whose value may hold a password: the
+ * option name and "= ********"; 0 when the line is not one of those
+ */
+static int
+masked(struct buf *out, const char *p, size_t len)
+{
+	const char *eq;
+
+	if (!secret_opt(p, len, &eq))
+		return (0);
 	buf_append(out, p, (size_t)(eq - p) + 1);
 	buf_puts(out, " ********\n");
 	return (1);
 }
 
+/* unmarked - the line without our EXIM_MARK, if it has one */
+static void
+unmarked(const char **p, size_t *len)
+{
+	size_t	 ml = strlen(EXIM_MARK);
+
+	if (*len > ml && memcmp(*p, EXIM_MARK, ml) == 0) {
+		*p += ml;
+		*len -= ml;
+	}
+}
+
+/*
+ * pf_table - a main.cf parameter in column one whose continuation lines
+ * hold a static: or inline: table ("name =" alone on its line, the
+ * table below): the data is the secret
+ */
+static int
+pf_table(const struct lines *l, int i)
+{
+	const char *p = l->p[i];
+
+	if (l->len[i] == 0 || p[0] == ' ' || p[0] == '\t' || p[0] == '#' ||
+	    memchr(p, '=', l->len[i]) == NULL)
+		return (0);
+	for (i++; i < l->n && l->len[i] > 1 && (l->p[i][0] == ' ' ||
+	    l->p[i][0] == '\t'); i++)
+		if (text_casestr(l->p[i], l->len[i], "static:") != NULL ||
+		    text_casestr(l->p[i], l->len[i], "inline:") != NULL)
+			return (1);
+	return (0);
+}
+
+/*
+ * secret_tails - flag in f the lines that go on with the value of a
+ * secret-bearing option: masking line by line would print them in
+ * clear.  Exim continues a line that ends with a backslash (comment
+ * lines in between do not break the run: Exim spec, chapter 6); a
+ * main.cf parameter defined in column one goes on over the lines that
+ * start with white space (postconf(5)).  A line we commented out counts
+ * as the line it was.
+ */
+static void
+secret_tails(const struct lines *l, char *f)
+{
+	const char *p, *eq;
+	size_t	 len;
+	int	 i, exim, pf;
+
+	memset(f, 0, (size_t)l->n);
+	for (i = 0; i < l->n; i++) {
+		p = l->p[i];
+		len = l->len[i];
+		if (!secret_opt(p, len, &eq) && !pf_table(l, i))
+			continue;
+		unmarked(&p, &len);
+		exim = ex_continued(p, len);
+		pf = len > 0 && p[0] != ' ' && p[0] != '\t';
+		while (i + 1 < l->n) {
+			p = l->p[i + 1];
+			len = l->len[i + 1];
+			unmarked(&p, &len);
+			if (exim) {
+				if (*skip_ws(p, p + len) != '#')
+					exim = ex_continued(p, len);
+			} else if (!(pf && len > 1 && (p[0] == ' ' ||
+			    p[0] == '\t')))
+				break;
+			f[++i] = 1;
+		}
+	}
+}
+
+/* hide_tail - a continuation line of a secret: its indent and ******** */
+static void
+hide_tail(struct buf *out, const char *p, size_t len)
+{
+	size_t	 ml = strlen(EXIM_MARK);
+	const char *s = p, *e = p + len;
+
+	if (len > ml && memcmp(p, EXIM_MARK, ml) == 0)
+		s += ml;
+	s = skip_ws(s, e);
+	buf_append(out, p, (size_t)(s - p));
+	buf_puts(out, "********\n");
+}
+
 /* diff_line - one line of a hunk, with its prefix */
 static void
-diff_line(struct buf *out, int c, const char *p, size_t len, int hide)
+diff_line(struct buf *out, int c, const char *p, size_t len, int hide,
+    int tail)
 {
 	buf_putc(out, c);
 	if (hide == MIGRATE_HIDE_MAP || (hide == MIGRATE_HIDE_MAP_OLD &&
 	    c != '+'))
 		hidden(out, p, len);
+	else if (hide == MIGRATE_HIDE_EXIM && tail)
+		hide_tail(out, p, len);
 	else if (hide == MIGRATE_HIDE_EXIM && (c != '+' ||
 	    (len > strlen(EXIM_MARK) && memcmp(p, EXIM_MARK,
 	    strlen(EXIM_MARK)) == 0)) && masked(out, p, len))
@@ -635,6 +750,7 @@ migrate_diff(const char *path, const struct buf *a, const struct buf *b,
 	struct lines la, lb;
 	unsigned short *dp = NULL;
 	char	*op = NULL;		/* '=', '-', '+' */
+	char	*ta = NULL, *tb = NULL;	/* secret_tails of a and b */
 	int	*oa = NULL, *ob = NULL;
 	int	 pre, suf, n, m, i, j, k, nops = 0, changed = 0;
 	int	 h0, h1, sa, sb, ca, cb;
@@ -658,9 +774,15 @@ migrate_diff(const char *path, const struct buf *a, const struct buf *b,
 	op = malloc((size_t)(la.n + lb.n) + 1);
 	oa = malloc(sizeof(int) * ((size_t)(la.n + lb.n) + 1));
 	ob = malloc(sizeof(int) * ((size_t)(la.n + lb.n) + 1));
-	if (op == NULL || oa == NULL || ob == NULL) {
+	ta = calloc((size_t)la.n + 1, 1);
+	tb = calloc((size_t)lb.n + 1, 1);
+	if (op == NULL || oa == NULL || ob == NULL || ta == NULL || tb == NULL) {
 		changed = -1;
 		goto done;
+	}
+	if (hide == MIGRATE_HIDE_EXIM) {
+		secret_tails(&la, ta);
+		secret_tails(&lb, tb);
 	}
 	for (i = 0; i < pre; i++, nops++) {
 		op[nops] = '=';
@@ -745,16 +867,18 @@ migrate_diff(const char *path, const struct buf *a, const struct buf *b,
 		for (j = h0; j < h1; j++) {
 			if (op[j] == '+')
 				diff_line(out, '+', lb.p[ob[j]], lb.len[ob[j]],
-				    hide);
+				    hide, tb[ob[j]]);
 			else
 				diff_line(out, op[j] == '-' ? '-' : ' ',
-				    la.p[oa[j]], la.len[oa[j]], hide);
+				    la.p[oa[j]], la.len[oa[j]], hide, ta[oa[j]]);
 			changed += op[j] != '=';
 		}
 		k = h1;
 	}
 done:
 	free(dp);
+	free(ta);
+	free(tb);
 	free(op);
 	free(oa);
 	free(ob);

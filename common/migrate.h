@@ -98,7 +98,9 @@ int	migrate_sh_set(const struct buf *in, const char *name,
  * can hold a password (client_send, client_password, server_password...)
  * or of a main.cf static:/inline: table is replaced by ********, on
  * the lines of a and on added lines that comment out one of them (added
- * lines are otherwise the caller's own text);
+ * lines are otherwise the caller's own text), and so is every
+ * continuation line of such a value (Exim: after a line ending in a
+ * backslash; main.cf: lines starting with white space);
  * MIGRATE_HIDE_MAP_OLD hides as MIGRATE_HIDE_MAP the lines of a (context
  * and removed) and shows the added lines, when b's new lines are known to
  * hold no secret (a token file path).  An empty a is shown as /dev/null.

@@ -431,6 +431,64 @@ test_diff_hides(void **state)
 	buf_free(&d);
 }
 
+/*
+ * A password on a continuation line of client_send (Exim: a line ending
+ * in a backslash goes on; comment lines in between do not stop it), or
+ * of a main.cf parameter (lines starting with white space), is hidden
+ * too: in the old lines, in context, and in the commented-out copy
+ * migrate_exim_auth writes.  The option after it is shown again.
+ */
+static void
+test_diff_hides_continued(void **state)
+{
+	static const char conf[] =
+	    "begin authenticators\n\n"
+	    "login:\n  driver = plaintext\n  public_name = LOGIN\n"
+	    "  client_send = : relay@contoso.example \\\n"
+	    "                : Sup3rSecretPW\n"
+	    "plain:\n  driver = plaintext\n  public_name = PLAIN\n"
+	    "  client_send = ^relay@contoso.example \\  \n"
+	    "# a comment inside the run\n"
+	    "    ^Sec0nd\\\n"
+	    "    PwTail\n"
+	    "  client_condition = yes\n";
+	struct buf a, b, d;
+
+	(void)state;
+	setb(&a, conf);
+	buf_init(&b, MIGRATE_FILE_MAX);
+	buf_init(&d, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_auth(&a, "x:\n  driver = plaintext\n",
+	    &b), 0);
+	assert_true(migrate_diff("e", &a, &b, MIGRATE_HIDE_EXIM, &d) > 0);
+	assert_null(strstr(d.data, "Sup3rSecretPW"));
+	assert_null(strstr(d.data, "Sec0nd"));
+	assert_null(strstr(d.data, "PwTail"));
+	assert_non_null(strstr(d.data, "-                ********\n"));
+	assert_non_null(strstr(d.data, "+# relayhint migrate:"
+	    "                 ********\n"));
+	assert_non_null(strstr(d.data, "client_condition = yes"));
+	buf_reset(&d);
+	/* the same text only as context, around an unrelated change */
+	buf_reset(&b);
+	buf_puts(&b, conf);
+	buf_puts(&b, "x:\n");
+	assert_true(migrate_diff("e", &a, &b, MIGRATE_HIDE_EXIM, &d) > 0);
+	assert_null(strstr(d.data, "PwTail"));
+	buf_free(&a);
+	buf_reset(&b);
+	buf_reset(&d);
+	setb(&a, "smtp_sasl_password_maps =\n    static:relay:Pw0rdCont\n"
+	    "relayhost = [x]:587\n");
+	buf_puts(&b, "relayhost = [y]:25\n");
+	assert_true(migrate_diff("m", &a, &b, MIGRATE_HIDE_EXIM, &d) > 0);
+	assert_null(strstr(d.data, "Pw0rdCont"));
+	assert_non_null(strstr(d.data, "-relayhost = [x]:587\n"));
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&d);
+}
+
 static void
 test_tenant_host(void **state)
 {
@@ -461,6 +519,7 @@ main(void)
 		cmocka_unit_test(test_exim_require_auth),
 		cmocka_unit_test(test_diff_roundtrip),
 		cmocka_unit_test(test_diff_hides),
+		cmocka_unit_test(test_diff_hides_continued),
 		cmocka_unit_test(test_tenant_host),
 	};
 
