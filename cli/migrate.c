@@ -750,6 +750,52 @@ exim_generated(struct plan *p)
 	return (0);
 }
 
+/*
+ * exim_hint - the transport that carries mail to p->host when no router
+ * names it literally but one names a macro that does: "" when unknown
+ */
+static void
+exim_hint(const struct plan *p, const struct buf *conf, char *macro,
+    size_t mlen, char *tpt, size_t tlen)
+{
+	tpt[0] = '\0';
+	if (migrate_exim_macro(conf, p->host, macro, mlen) == 1)
+		(void)migrate_exim_transport(conf, macro, tpt, tlen);
+	else
+		macro[0] = '\0';
+}
+
+/*
+ * exim_byhand - --to connector on a configuration whose route to
+ * Microsoft we cannot rewrite ourselves (a macro or an expansion names
+ * the host or picks the transport, or the transport serves other hosts
+ * too): say what to change, change nothing.  Removing AUTH while the
+ * route still goes to smtp.office365.com:587 would bounce every message
+ * with 530 5.7.57.
+ */
+static void
+exim_byhand(const struct plan *p, const struct mfile *f, const char *conf)
+{
+	char	 macro[64], tpt[64];
+
+	exim_hint(p, &f->new, macro, sizeof(macro), tpt, sizeof(tpt));
+	fprintf(stderr, "relayhint: %s: route_list names the host through a "
+	    "macro or expansion (or the router to %s picks its transport "
+	    "with an expansion, or shares it with a router to other hosts); "
+	    "edit it by hand:\n", conf, p->host);
+	if (macro[0] != '\0')
+		fprintf(stderr, "  - the macro %s: %s instead of %s (port 25: "
+		    "no ::587)\n", macro, p->mxhost, p->host);
+	else
+		fprintf(stderr, "  - the router to %s: route to %s, port 25 "
+		    "(no ::587)\n", p->host, p->mxhost);
+	fprintf(stderr, "  - %s%s%s: comment out hosts_try_auth and "
+	    "hosts_require_auth (all their lines), port = 25 instead of 587, "
+	    "hosts_require_tls = *\n", tpt[0] ? "the transport " : "its smtp "
+	    "transport", tpt[0] ? tpt : "", tpt[0] ? " only" : " (only that one)");
+	fprintf(stderr, "  - then check it: exim -C %s -bV\n", conf);
+}
+
 /* exim_connector - the smarthost to the tenant's MX host, port 25, TLS */
 static int
 exim_connector(struct plan *p, const char *conf)
@@ -758,8 +804,19 @@ exim_connector(struct plan *p, const char *conf)
 	char	 path[MIGRATE_PATH_MAX], old[300], val[400];
 
 	if (p->debian == EXIM_PLAIN) {
-		if ((f = plan_file(p, conf, SHOW_EXIM)) == NULL ||
-		    set_with(f, migrate_exim_connector, p->host, p->mxhost) < 0)
+		struct buf t;
+		int	 rc;
+
+		if ((f = plan_file(p, conf, SHOW_EXIM)) == NULL)
+			return (-1);
+		buf_init(&t, MIGRATE_FILE_MAX);
+		rc = migrate_exim_connector(&f->new, p->host, p->mxhost, &t);
+		if (rc == MIGRATE_EXIM_BYHAND) {
+			exim_byhand(p, f, conf);
+			buf_free(&t);
+			return (-1);
+		}
+		if (new_from(f, &t, rc) < 0)
 			return (-1);
 	} else {
 		/* Debian: dc_smarthost in update-exim4.conf.conf */
@@ -805,12 +862,52 @@ exim_auth_text(const struct plan *p, struct buf *auth)
 	    p->token_path);
 }
 
+/*
+ * exim_notdone - --to oauth, one file: no router names p->host literally
+ * (a macro, or its transport is picked by an expansion), so the smtp
+ * transport to Microsoft keeps hosts_try_auth.  Left so, a refused token
+ * makes Exim go on without AUTH and Microsoft answers 530 5.7.57, which
+ * hides the reason.  Tell the admin what to change, in which transport
+ * when a macro leads to it; nothing when no smtp transport tries AUTH.
+ */
+static void
+exim_notdone(const struct plan *p, const struct buf *conf, struct buf *out)
+{
+	struct buf t;
+	char	 macro[64], tpt[64];
+	int	 n;
+
+	exim_hint(p, conf, macro, sizeof(macro), tpt, sizeof(tpt));
+	buf_init(&t, MIGRATE_FILE_MAX);
+	n = migrate_exim_require_auth(conf, tpt[0] ? tpt : NULL, &t);
+	buf_free(&t);
+	if (n <= 0)
+		return;
+	buf_printf(out, "  - NOT DONE, edit by hand: no router names %s "
+	    "literally (%s), so relayhint did not change the transport that "
+	    "carries mail to it.  In ", p->host, macro[0] ? "it comes "
+	    "through a macro" : "a macro, or a transport picked by an "
+	    "expansion");
+	if (tpt[0] != '\0')
+		buf_printf(out, "the transport %s (its router routes to macro "
+		    "%s)", tpt, macro);
+	else
+		buf_puts(out, "the smtp transport its router uses (and only "
+		    "that one)");
+	buf_puts(out, ", rename hosts_try_auth to hosts_require_auth, the "
+	    "host list unchanged:\n"
+	    "      -  hosts_try_auth = LIST\n"
+	    "      +  hosts_require_auth = LIST\n"
+	    "    so that a refused token defers with Microsoft's 535 and its "
+	    "reason instead of going on without AUTH into 530 5.7.57.\n");
+}
+
 /* plan_exim - the configuration, the refresher's configuration */
 static int
 plan_exim(struct plan *p)
 {
 	struct mfile *cf, *tc;
-	struct buf auth;
+	struct buf auth, notdone;
 	char	 path[MIGRATE_PATH_MAX], tpt[128] = "";
 	int	 rc;
 
@@ -838,6 +935,7 @@ plan_exim(struct plan *p)
 		return (-1);
 	}
 	buf_init(&auth, 4096);
+	buf_init(&notdone, 4096);
 	exim_auth_text(p, &auth);
 	if (p->debian == EXIM_SPLIT) {
 		/*
@@ -882,15 +980,21 @@ plan_exim(struct plan *p)
 		if (rc == 0 && tpt[0] != '\0' &&
 		    edit_with(cf, migrate_exim_require_auth, tpt) < 0)
 			rc = -1;
+		if (rc == 0 && tpt[0] == '\0')
+			exim_notdone(p, &cf->new, &notdone);
 	}
 	buf_free(&auth);
 	if (rc < 0 || (p->debian != EXIM_PLAIN && (exim_macros(p) < 0 ||
-	    exim_generated(p) < 0)))
+	    exim_generated(p) < 0))) {
+		buf_free(&notdone);
 		return (-1);
+	}
 	tc = plan_file(p, p->o->token_conf ? p->o->token_conf :
 	    RH_SYSCONFDIR "/token.conf", SHOW_ALL);
-	if (tc == NULL)
+	if (tc == NULL) {
+		buf_free(&notdone);
 		return (-1);
+	}
 	text_copy(p->token_conf, sizeof(p->token_conf), tc->path,
 	    strlen(tc->path));
 	tc->mode = 0600;
@@ -916,6 +1020,9 @@ plan_exim(struct plan *p)
 	    "relayhint-token-refresh.timer (runs relayhint token refresh "
 	    "every 10 minutes; each write is a rename, so a delivery reads "
 	    "a whole token)\n", tc->path);
+	if (notdone.len > 0)
+		buf_append(&p->steps, notdone.data, notdone.len);
+	buf_free(&notdone);
 	if (p->debian != EXIM_PLAIN)
 		buf_printf(&p->steps, "  - Debian: --apply runs %s; the "
 		    "password line in passwd.client must stay (Debian's "
