@@ -1176,13 +1176,16 @@ reload(const char *mta, const char *config_dir, int no_reload)
 		argv[1] = (char *)"reload-or-restart";
 		argv[2] = (char *)"exim4";
 		argv[3] = NULL;
-		if (access("/run/systemd/system", F_OK) == 0 &&
-		    cli_run(NULL, argv, &b) == 0)
+		if (access("/run/systemd/system", F_OK) != 0)
+			printf("migrate: exim4 not reloaded (no systemd); each "
+			    "new delivery reads the new configuration\n");
+		else if (cli_run(NULL, argv, &b) == 0)
 			printf("migrate: exim4 reloaded\n");
 		else
-			printf("migrate: exim4 not reloaded (no systemd, or "
-			    "not running); each new delivery reads the new "
-			    "configuration\n");
+			fprintf(stderr, "relayhint: systemctl reload-or-restart "
+			    "exim4 failed: see systemctl status exim4 and "
+			    "exim -bV; a configuration Exim refuses also fails "
+			    "each new delivery\n");
 	}
 	buf_free(&b);
 }
@@ -1419,6 +1422,94 @@ migrate_rollback(const struct mopts *o, const char *stamp)
 	return (0);
 }
 
+/*
+ * exim_bin - the Exim binary to check a configuration with: --exim, else
+ * exim4 or exim in the directories cli_run searches; -1 when none
+ */
+static int
+exim_bin(const struct plan *p, char *out, size_t outlen)
+{
+	static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin",
+	    "/bin", "/usr/local/sbin", "/usr/local/bin" };
+	static const char *const names[] = { "exim4", "exim" };
+	size_t	 i, j;
+
+	if (p->o->exim != NULL) {
+		text_copy(out, outlen, p->o->exim, strlen(p->o->exim));
+		return (access(out, X_OK) == 0 ? 0 : -1);
+	}
+	for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
+		for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+			if (pathf(out, outlen, "%s/%s", dirs[i], names[j]) == 0 &&
+			    access(out, X_OK) == 0)
+				return (0);
+	return (-1);
+}
+
+/*
+ * exim_check - one Exim file (no Debian tool rebuilds or checks it):
+ * the new text in a temporary file next to it, read by exim -C TMP -bV,
+ * before anything is backed up or written.  Exim refuses a file it
+ * cannot read at the next delivery; the admin must see that now, with
+ * Exim's own message, and keep the old file.  No Exim binary: a note.
+ */
+static int
+exim_check(const struct plan *p)
+{
+	char	 ex[MIGRATE_PATH_MAX], tmp[MIGRATE_PATH_MAX], *sl;
+	char	*argv[5];
+	struct buf b;
+	int	 i, fd, rc;
+
+	for (i = 0; i < p->n; i++) {
+		const struct mfile *f = &p->f[i];
+
+		if (f->source != FROM_APPLY || f->hide != SHOW_EXIM)
+			continue;
+		if (exim_bin(p, ex, sizeof(ex)) < 0) {
+			printf("migrate: no exim binary found (--exim PATH): "
+			    "%s not checked with exim -bV\n", f->path);
+			return (0);
+		}
+		text_copy(tmp, sizeof(tmp), f->path, strlen(f->path));
+		sl = strrchr(tmp, '/');
+		if (pathf(tmp, sizeof(tmp), "%.*s/.relayhint-check.XXXXXX",
+		    sl ? (int)(sl - tmp) : 1, sl ? tmp : ".") < 0 ||
+		    (fd = mkstemp(tmp)) < 0) {
+			fprintf(stderr, "relayhint: %s: cannot write a copy to "
+			    "check: %s; nothing changed\n", f->path,
+			    strerror(errno));
+			return (-1);
+		}
+		rc = write(fd, f->new.data ? f->new.data : "", f->new.len) ==
+		    (ssize_t)f->new.len ? 0 : -1;
+		if (close(fd) < 0)
+			rc = -1;
+		if (rc == 0) {
+			argv[0] = ex;
+			argv[1] = (char *)"-C";
+			argv[2] = tmp;
+			argv[3] = (char *)"-bV";
+			argv[4] = NULL;
+			buf_init(&b, 64 * 1024);
+			rc = cli_run_loud(argv, &b);
+			buf_free(&b);
+		} else
+			fprintf(stderr, "relayhint: %s: %s\n", tmp,
+			    strerror(errno));
+		(void)unlink(tmp);
+		if (rc != 0) {
+			fprintf(stderr, "relayhint: %s -bV refuses the new %s "
+			    "(Exim read it as %s, since removed; line numbers "
+			    "are the new text's); nothing changed\n", ex, f->path,
+			    tmp);
+			return (-1);
+		}
+		printf("migrate: %s -bV accepts the new %s\n", ex, f->path);
+	}
+	return (0);
+}
+
 /* plan_apply - back up, write, rebuild, reload; roll back on failure */
 static int
 plan_apply(struct plan *p)
@@ -1432,6 +1523,9 @@ plan_apply(struct plan *p)
 	gid_t	 gid;
 	int	 i, n, fd = -1, written = 0;
 
+	if (strcmp(p->o->mta, "exim") == 0 && p->debian == EXIM_PLAIN &&
+	    exim_check(p) < 0)
+		return (MIGRATE_EXIT_FAIL);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	if (mkdir(p->o->backup_dir, 0700) < 0 && errno != EEXIST) {
