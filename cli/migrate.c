@@ -1471,10 +1471,10 @@ exim_check(const struct plan *p)
 			    "%s not checked with exim -bV\n", f->path);
 			return (0);
 		}
-		text_copy(tmp, sizeof(tmp), f->path, strlen(f->path));
-		sl = strrchr(tmp, '/');
+		/* the same directory: the same file system, owner and rules */
+		sl = strrchr(f->path, '/');
 		if (pathf(tmp, sizeof(tmp), "%.*s/.relayhint-check.XXXXXX",
-		    sl ? (int)(sl - tmp) : 1, sl ? tmp : ".") < 0 ||
+		    sl ? (int)(sl - f->path) : 1, sl ? f->path : ".") < 0 ||
 		    (fd = mkstemp(tmp)) < 0) {
 			fprintf(stderr, "relayhint: %s: cannot write a copy to "
 			    "check: %s; nothing changed\n", f->path,
