@@ -717,6 +717,24 @@ edit_with(struct mfile *f, int (*fn)(const struct buf *, const char *,
 }
 
 /*
+ * conf_d - a file of Debian's conf.d as update-exim4.conf reads it: when
+ * X exists and so does X.rul, X.rul is read instead (its run_parts:
+ * "Use file.rul instead of file if it exists"), so that is the one to
+ * edit.  PATH is changed in place; -1 when the name does not fit.
+ */
+static int
+conf_d(char *path, size_t len)
+{
+	char	 rul[MIGRATE_PATH_MAX];
+
+	if (pathf(rul, sizeof(rul), "%s.rul", path) < 0)
+		return (-1);
+	if (access(path, F_OK) == 0 && access(rul, F_OK) == 0)
+		text_copy(path, len, rul, strlen(rul));
+	return (0);
+}
+
+/*
  * exim_macros - Debian: REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = * in
  * the local macros file (conf.d/main/000_localmacros, or
  * exim4.conf.localmacros for the single template; README.Debian), so
@@ -731,7 +749,9 @@ exim_macros(struct plan *p)
 
 	if (pathf(path, sizeof(path), p->debian == EXIM_SPLIT ?
 	    "%s/conf.d/main/000_localmacros" : "%s/exim4.conf.localmacros",
-	    p->config_dir) < 0 || (mf = plan_file(p, path, SHOW_EXIM)) == NULL)
+	    p->config_dir) < 0 || (p->debian == EXIM_SPLIT &&
+	    conf_d(path, sizeof(path)) < 0) ||
+	    (mf = plan_file(p, path, SHOW_EXIM)) == NULL)
 		return (-1);
 	return (cf_set(mf, "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS", "*"));
 }
@@ -942,13 +962,15 @@ plan_exim(struct plan *p)
 		 * Debian's conf.d: our authenticator in a file of its own
 		 * that sorts before 30_exim4-config_examples (Exim offers
 		 * them in order), the LOGIN and PLAIN clients there
-		 * commented out.  passwd.client stays: the
+		 * commented out.  Each conf.d file X is edited as X.rul
+		 * when that overrides it (conf_d).  passwd.client stays: the
 		 * remote_smtp_smarthost transport only tries AUTH with hosts
 		 * that have an entry there.
 		 */
 		rc = -1;
 		if (pathf(path, sizeof(path), "%s/conf.d/auth/"
 		    "20_relayhint-xoauth2", p->config_dir) == 0 &&
+		    conf_d(path, sizeof(path)) == 0 &&
 		    (cf = plan_file(p, path, SHOW_ALL)) != NULL) {
 			buf_reset(&cf->new);
 			buf_printf(&cf->new, "# relayhint migrate: XOAUTH2 to "
@@ -958,12 +980,14 @@ plan_exim(struct plan *p)
 		}
 		if (rc == 0 && (pathf(path, sizeof(path), "%s/conf.d/auth/"
 		    "30_exim4-config_examples", p->config_dir) < 0 ||
+		    conf_d(path, sizeof(path)) < 0 ||
 		    (cf = plan_file(p, path, SHOW_EXIM)) == NULL ||
 		    edit_with(cf, migrate_exim_auth, NULL) < 0))
 			rc = -1;
 		/* the transport that tries AUTH with passwd.client's hosts */
 		if (rc == 0 && (pathf(path, sizeof(path), "%s/conf.d/transport/"
 		    "30_exim4-config_remote_smtp_smarthost", p->config_dir) < 0 ||
+		    conf_d(path, sizeof(path)) < 0 ||
 		    (access(path, R_OK) == 0 && ((cf = plan_file(p, path,
 		    SHOW_EXIM)) == NULL || edit_with(cf,
 		    migrate_exim_require_auth, NULL) < 0))))
