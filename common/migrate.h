@@ -38,9 +38,12 @@ int	migrate_map_set(const struct buf *in, const char *key,
 
 /*
  * migrate_exim_auth - Exim: comment out every client authenticator whose
- * public_name is LOGIN or PLAIN (or XOAUTH2: an older one of ours) and
- * insert AUTH (a whole authenticator definition) at the top of the
- * authenticators section, creating the section when there is none.
+ * public_name (without one, its name) is LOGIN or PLAIN (or XOAUTH2: an
+ * older one of ours) and insert AUTH (a whole authenticator definition)
+ * at the top of the authenticators section, creating the section when
+ * there is none.  Directive lines (.ifdef, .endif...) stay as they are;
+ * an authenticator that also serves (a server_* option) loses only its
+ * client_send, continuation lines included.
  * With AUTH NULL, IN is a piece of the authenticators section (a file
  * of Debian's conf.d/auth/): only the commenting out.
  * 0, or -1 on overflow.
