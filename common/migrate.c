@@ -2,7 +2,8 @@
  * migrate.c - the text edits and diffs behind relayhint migrate
  *
  * Functions: migrate_cf_set, migrate_map_set, migrate_exim_auth,
- * migrate_exim_connector, migrate_sh_set, migrate_diff,
+ * migrate_exim_connector, migrate_exim_transport, migrate_exim_macro,
+ * migrate_exim_require_auth, migrate_sh_set, migrate_diff,
  * migrate_tenant_host, migrate_pf_plugins, migrate_pf_oauth_notes.
  *
  * Every edit reads a whole configuration file held in a buffer and
@@ -12,7 +13,9 @@
  * parameter is a line starting with its name and its continuation lines
  * start with white space (postconf(5)); a lookup table source has the key
  * as first field; an Exim driver starts with "name:" in column one and
- * ends before the next one or the next "begin" line (Exim spec, chapter 6).
+ * ends before the next one or the next "begin" line, and an Exim option
+ * goes on over the lines after one ending in a backslash (Exim spec,
+ * chapter 6): an option is commented out with all of them.
  *
  * Limits: inputs are bounded by their buffers (MIGRATE_FILE_MAX); the diff
  * compares at most MIGRATE_DIFF_LINES lines a side and, for a changed
