@@ -717,6 +717,24 @@ edit_with(struct mfile *f, int (*fn)(const struct buf *, const char *,
 }
 
 /*
+ * conf_d - a file of Debian's conf.d as update-exim4.conf reads it: when
+ * X exists and so does X.rul, X.rul is read instead (its run_parts:
+ * "Use file.rul instead of file if it exists"), so that is the one to
+ * edit.  PATH is changed in place; -1 when the name does not fit.
+ */
+static int
+conf_d(char *path, size_t len)
+{
+	char	 rul[MIGRATE_PATH_MAX];
+
+	if (pathf(rul, sizeof(rul), "%s.rul", path) < 0)
+		return (-1);
+	if (access(path, F_OK) == 0 && access(rul, F_OK) == 0)
+		text_copy(path, len, rul, strlen(rul));
+	return (0);
+}
+
+/*
  * exim_macros - Debian: REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS = * in
  * the local macros file (conf.d/main/000_localmacros, or
  * exim4.conf.localmacros for the single template; README.Debian), so
@@ -731,7 +749,9 @@ exim_macros(struct plan *p)
 
 	if (pathf(path, sizeof(path), p->debian == EXIM_SPLIT ?
 	    "%s/conf.d/main/000_localmacros" : "%s/exim4.conf.localmacros",
-	    p->config_dir) < 0 || (mf = plan_file(p, path, SHOW_EXIM)) == NULL)
+	    p->config_dir) < 0 || (p->debian == EXIM_SPLIT &&
+	    conf_d(path, sizeof(path)) < 0) ||
+	    (mf = plan_file(p, path, SHOW_EXIM)) == NULL)
 		return (-1);
 	return (cf_set(mf, "REMOTE_SMTP_SMARTHOST_HOSTS_REQUIRE_TLS", "*"));
 }
@@ -750,6 +770,52 @@ exim_generated(struct plan *p)
 	return (0);
 }
 
+/*
+ * exim_hint - the transport that carries mail to p->host when no router
+ * names it literally but one names a macro that does: "" when unknown
+ */
+static void
+exim_hint(const struct plan *p, const struct buf *conf, char *macro,
+    size_t mlen, char *tpt, size_t tlen)
+{
+	tpt[0] = '\0';
+	if (migrate_exim_macro(conf, p->host, macro, mlen) == 1)
+		(void)migrate_exim_transport(conf, macro, tpt, tlen);
+	else
+		macro[0] = '\0';
+}
+
+/*
+ * exim_byhand - --to connector on a configuration whose route to
+ * Microsoft we cannot rewrite ourselves (a macro or an expansion names
+ * the host or picks the transport, or the transport serves other hosts
+ * too): say what to change, change nothing.  Removing AUTH while the
+ * route still goes to smtp.office365.com:587 would bounce every message
+ * with 530 5.7.57.
+ */
+static void
+exim_byhand(const struct plan *p, const struct mfile *f, const char *conf)
+{
+	char	 macro[64], tpt[64];
+
+	exim_hint(p, &f->new, macro, sizeof(macro), tpt, sizeof(tpt));
+	fprintf(stderr, "relayhint: %s: route_list names the host through a "
+	    "macro or expansion (or the router to %s picks its transport "
+	    "with an expansion, or shares it with a router to other hosts); "
+	    "edit it by hand:\n", conf, p->host);
+	if (macro[0] != '\0')
+		fprintf(stderr, "  - the macro %s: %s instead of %s (port 25: "
+		    "no ::587)\n", macro, p->mxhost, p->host);
+	else
+		fprintf(stderr, "  - the router to %s: route to %s, port 25 "
+		    "(no ::587)\n", p->host, p->mxhost);
+	fprintf(stderr, "  - %s%s%s: comment out hosts_try_auth and "
+	    "hosts_require_auth (all their lines), port = 25 instead of 587, "
+	    "hosts_require_tls = *\n", tpt[0] ? "the transport " : "its smtp "
+	    "transport", tpt[0] ? tpt : "", tpt[0] ? " only" : " (only that one)");
+	fprintf(stderr, "  - then check it: exim -C %s -bV\n", conf);
+}
+
 /* exim_connector - the smarthost to the tenant's MX host, port 25, TLS */
 static int
 exim_connector(struct plan *p, const char *conf)
@@ -758,8 +824,19 @@ exim_connector(struct plan *p, const char *conf)
 	char	 path[MIGRATE_PATH_MAX], old[300], val[400];
 
 	if (p->debian == EXIM_PLAIN) {
-		if ((f = plan_file(p, conf, SHOW_EXIM)) == NULL ||
-		    set_with(f, migrate_exim_connector, p->host, p->mxhost) < 0)
+		struct buf t;
+		int	 rc;
+
+		if ((f = plan_file(p, conf, SHOW_EXIM)) == NULL)
+			return (-1);
+		buf_init(&t, MIGRATE_FILE_MAX);
+		rc = migrate_exim_connector(&f->new, p->host, p->mxhost, &t);
+		if (rc == MIGRATE_EXIM_BYHAND) {
+			exim_byhand(p, f, conf);
+			buf_free(&t);
+			return (-1);
+		}
+		if (new_from(f, &t, rc) < 0)
 			return (-1);
 	} else {
 		/* Debian: dc_smarthost in update-exim4.conf.conf */
@@ -805,12 +882,52 @@ exim_auth_text(const struct plan *p, struct buf *auth)
 	    p->token_path);
 }
 
+/*
+ * exim_notdone - --to oauth, one file: no router names p->host literally
+ * (a macro, or its transport is picked by an expansion), so the smtp
+ * transport to Microsoft keeps hosts_try_auth.  Left so, a refused token
+ * makes Exim go on without AUTH and Microsoft answers 530 5.7.57, which
+ * hides the reason.  Tell the admin what to change, in which transport
+ * when a macro leads to it; nothing when no smtp transport tries AUTH.
+ */
+static void
+exim_notdone(const struct plan *p, const struct buf *conf, struct buf *out)
+{
+	struct buf t;
+	char	 macro[64], tpt[64];
+	int	 n;
+
+	exim_hint(p, conf, macro, sizeof(macro), tpt, sizeof(tpt));
+	buf_init(&t, MIGRATE_FILE_MAX);
+	n = migrate_exim_require_auth(conf, tpt[0] ? tpt : NULL, &t);
+	buf_free(&t);
+	if (n <= 0)
+		return;
+	buf_printf(out, "  - NOT DONE, edit by hand: no router names %s "
+	    "literally (%s), so relayhint did not change the transport that "
+	    "carries mail to it.  In ", p->host, macro[0] ? "it comes "
+	    "through a macro" : "a macro, or a transport picked by an "
+	    "expansion");
+	if (tpt[0] != '\0')
+		buf_printf(out, "the transport %s (its router routes to macro "
+		    "%s)", tpt, macro);
+	else
+		buf_puts(out, "the smtp transport its router uses (and only "
+		    "that one)");
+	buf_puts(out, ", rename hosts_try_auth to hosts_require_auth, the "
+	    "host list unchanged:\n"
+	    "      -  hosts_try_auth = LIST\n"
+	    "      +  hosts_require_auth = LIST\n"
+	    "    so that a refused token defers with Microsoft's 535 and its "
+	    "reason instead of going on without AUTH into 530 5.7.57.\n");
+}
+
 /* plan_exim - the configuration, the refresher's configuration */
 static int
 plan_exim(struct plan *p)
 {
 	struct mfile *cf, *tc;
-	struct buf auth;
+	struct buf auth, notdone;
 	char	 path[MIGRATE_PATH_MAX], tpt[128] = "";
 	int	 rc;
 
@@ -838,19 +955,22 @@ plan_exim(struct plan *p)
 		return (-1);
 	}
 	buf_init(&auth, 4096);
+	buf_init(&notdone, 4096);
 	exim_auth_text(p, &auth);
 	if (p->debian == EXIM_SPLIT) {
 		/*
 		 * Debian's conf.d: our authenticator in a file of its own
 		 * that sorts before 30_exim4-config_examples (Exim offers
 		 * them in order), the LOGIN and PLAIN clients there
-		 * commented out.  passwd.client stays: the
+		 * commented out.  Each conf.d file X is edited as X.rul
+		 * when that overrides it (conf_d).  passwd.client stays: the
 		 * remote_smtp_smarthost transport only tries AUTH with hosts
 		 * that have an entry there.
 		 */
 		rc = -1;
 		if (pathf(path, sizeof(path), "%s/conf.d/auth/"
 		    "20_relayhint-xoauth2", p->config_dir) == 0 &&
+		    conf_d(path, sizeof(path)) == 0 &&
 		    (cf = plan_file(p, path, SHOW_ALL)) != NULL) {
 			buf_reset(&cf->new);
 			buf_printf(&cf->new, "# relayhint migrate: XOAUTH2 to "
@@ -860,12 +980,14 @@ plan_exim(struct plan *p)
 		}
 		if (rc == 0 && (pathf(path, sizeof(path), "%s/conf.d/auth/"
 		    "30_exim4-config_examples", p->config_dir) < 0 ||
+		    conf_d(path, sizeof(path)) < 0 ||
 		    (cf = plan_file(p, path, SHOW_EXIM)) == NULL ||
 		    edit_with(cf, migrate_exim_auth, NULL) < 0))
 			rc = -1;
 		/* the transport that tries AUTH with passwd.client's hosts */
 		if (rc == 0 && (pathf(path, sizeof(path), "%s/conf.d/transport/"
 		    "30_exim4-config_remote_smtp_smarthost", p->config_dir) < 0 ||
+		    conf_d(path, sizeof(path)) < 0 ||
 		    (access(path, R_OK) == 0 && ((cf = plan_file(p, path,
 		    SHOW_EXIM)) == NULL || edit_with(cf,
 		    migrate_exim_require_auth, NULL) < 0))))
@@ -882,15 +1004,21 @@ plan_exim(struct plan *p)
 		if (rc == 0 && tpt[0] != '\0' &&
 		    edit_with(cf, migrate_exim_require_auth, tpt) < 0)
 			rc = -1;
+		if (rc == 0 && tpt[0] == '\0')
+			exim_notdone(p, &cf->new, &notdone);
 	}
 	buf_free(&auth);
 	if (rc < 0 || (p->debian != EXIM_PLAIN && (exim_macros(p) < 0 ||
-	    exim_generated(p) < 0)))
+	    exim_generated(p) < 0))) {
+		buf_free(&notdone);
 		return (-1);
+	}
 	tc = plan_file(p, p->o->token_conf ? p->o->token_conf :
 	    RH_SYSCONFDIR "/token.conf", SHOW_ALL);
-	if (tc == NULL)
+	if (tc == NULL) {
+		buf_free(&notdone);
 		return (-1);
+	}
 	text_copy(p->token_conf, sizeof(p->token_conf), tc->path,
 	    strlen(tc->path));
 	tc->mode = 0600;
@@ -916,6 +1044,9 @@ plan_exim(struct plan *p)
 	    "relayhint-token-refresh.timer (runs relayhint token refresh "
 	    "every 10 minutes; each write is a rename, so a delivery reads "
 	    "a whole token)\n", tc->path);
+	if (notdone.len > 0)
+		buf_append(&p->steps, notdone.data, notdone.len);
+	buf_free(&notdone);
 	if (p->debian != EXIM_PLAIN)
 		buf_printf(&p->steps, "  - Debian: --apply runs %s; the "
 		    "password line in passwd.client must stay (Debian's "
@@ -1069,13 +1200,16 @@ reload(const char *mta, const char *config_dir, int no_reload)
 		argv[1] = (char *)"reload-or-restart";
 		argv[2] = (char *)"exim4";
 		argv[3] = NULL;
-		if (access("/run/systemd/system", F_OK) == 0 &&
-		    cli_run(NULL, argv, &b) == 0)
+		if (access("/run/systemd/system", F_OK) != 0)
+			printf("migrate: exim4 not reloaded (no systemd); each "
+			    "new delivery reads the new configuration\n");
+		else if (cli_run(NULL, argv, &b) == 0)
 			printf("migrate: exim4 reloaded\n");
 		else
-			printf("migrate: exim4 not reloaded (no systemd, or "
-			    "not running); each new delivery reads the new "
-			    "configuration\n");
+			fprintf(stderr, "relayhint: systemctl reload-or-restart "
+			    "exim4 failed: see systemctl status exim4 and "
+			    "exim -bV; a configuration Exim refuses also fails "
+			    "each new delivery\n");
 	}
 	buf_free(&b);
 }
@@ -1312,6 +1446,94 @@ migrate_rollback(const struct mopts *o, const char *stamp)
 	return (0);
 }
 
+/*
+ * exim_bin - the Exim binary to check a configuration with: --exim, else
+ * exim4 or exim in the directories cli_run searches; -1 when none
+ */
+static int
+exim_bin(const struct plan *p, char *out, size_t outlen)
+{
+	static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin",
+	    "/bin", "/usr/local/sbin", "/usr/local/bin" };
+	static const char *const names[] = { "exim4", "exim" };
+	size_t	 i, j;
+
+	if (p->o->exim != NULL) {
+		text_copy(out, outlen, p->o->exim, strlen(p->o->exim));
+		return (access(out, X_OK) == 0 ? 0 : -1);
+	}
+	for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
+		for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+			if (pathf(out, outlen, "%s/%s", dirs[i], names[j]) == 0 &&
+			    access(out, X_OK) == 0)
+				return (0);
+	return (-1);
+}
+
+/*
+ * exim_check - one Exim file (no Debian tool rebuilds or checks it):
+ * the new text in a temporary file next to it, read by exim -C TMP -bV,
+ * before anything is backed up or written.  Exim refuses a file it
+ * cannot read at the next delivery; the admin must see that now, with
+ * Exim's own message, and keep the old file.  No Exim binary: a note.
+ */
+static int
+exim_check(const struct plan *p)
+{
+	char	 ex[MIGRATE_PATH_MAX], tmp[MIGRATE_PATH_MAX], *sl;
+	char	*argv[5];
+	struct buf b;
+	int	 i, fd, rc;
+
+	for (i = 0; i < p->n; i++) {
+		const struct mfile *f = &p->f[i];
+
+		if (f->source != FROM_APPLY || f->hide != SHOW_EXIM)
+			continue;
+		if (exim_bin(p, ex, sizeof(ex)) < 0) {
+			printf("migrate: no exim binary found (--exim PATH): "
+			    "%s not checked with exim -bV\n", f->path);
+			return (0);
+		}
+		/* the same directory: the same file system, owner and rules */
+		sl = strrchr(f->path, '/');
+		if (pathf(tmp, sizeof(tmp), "%.*s/.relayhint-check.XXXXXX",
+		    sl ? (int)(sl - f->path) : 1, sl ? f->path : ".") < 0 ||
+		    (fd = mkstemp(tmp)) < 0) {
+			fprintf(stderr, "relayhint: %s: cannot write a copy to "
+			    "check: %s; nothing changed\n", f->path,
+			    strerror(errno));
+			return (-1);
+		}
+		rc = write(fd, f->new.data ? f->new.data : "", f->new.len) ==
+		    (ssize_t)f->new.len ? 0 : -1;
+		if (close(fd) < 0)
+			rc = -1;
+		if (rc == 0) {
+			argv[0] = ex;
+			argv[1] = (char *)"-C";
+			argv[2] = tmp;
+			argv[3] = (char *)"-bV";
+			argv[4] = NULL;
+			buf_init(&b, 64 * 1024);
+			rc = cli_run_loud(argv, &b);
+			buf_free(&b);
+		} else
+			fprintf(stderr, "relayhint: %s: %s\n", tmp,
+			    strerror(errno));
+		(void)unlink(tmp);
+		if (rc != 0) {
+			fprintf(stderr, "relayhint: %s -bV refuses the new %s "
+			    "(Exim read it as %s, since removed; line numbers "
+			    "are the new text's); nothing changed\n", ex, f->path,
+			    tmp);
+			return (-1);
+		}
+		printf("migrate: %s -bV accepts the new %s\n", ex, f->path);
+	}
+	return (0);
+}
+
 /* plan_apply - back up, write, rebuild, reload; roll back on failure */
 static int
 plan_apply(struct plan *p)
@@ -1325,6 +1547,9 @@ plan_apply(struct plan *p)
 	gid_t	 gid;
 	int	 i, n, fd = -1, written = 0;
 
+	if (strcmp(p->o->mta, "exim") == 0 && p->debian == EXIM_PLAIN &&
+	    exim_check(p) < 0)
+		return (MIGRATE_EXIT_FAIL);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	if (mkdir(p->o->backup_dir, 0700) < 0 && errno != EEXIST) {

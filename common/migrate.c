@@ -2,7 +2,8 @@
  * migrate.c - the text edits and diffs behind relayhint migrate
  *
  * Functions: migrate_cf_set, migrate_map_set, migrate_exim_auth,
- * migrate_exim_connector, migrate_sh_set, migrate_diff,
+ * migrate_exim_connector, migrate_exim_transport, migrate_exim_macro,
+ * migrate_exim_require_auth, migrate_sh_set, migrate_diff,
  * migrate_tenant_host, migrate_pf_plugins, migrate_pf_oauth_notes.
  *
  * Every edit reads a whole configuration file held in a buffer and
@@ -12,7 +13,9 @@
  * parameter is a line starting with its name and its continuation lines
  * start with white space (postconf(5)); a lookup table source has the key
  * as first field; an Exim driver starts with "name:" in column one and
- * ends before the next one or the next "begin" line (Exim spec, chapter 6).
+ * ends before the next one or the next "begin" line, and an Exim option
+ * goes on over the lines after one ending in a backslash (Exim spec,
+ * chapter 6): an option is commented out with all of them.
  *
  * Limits: inputs are bounded by their buffers (MIGRATE_FILE_MAX); the diff
  * compares at most MIGRATE_DIFF_LINES lines a side and, for a changed
@@ -195,6 +198,16 @@ skip_ws(const char *p, const char *e)
 	return (p);
 }
 
+/* ex_continued - does the line end with a backslash (Exim: the next one goes on)? */
+static int
+ex_continued(const char *p, size_t len)
+{
+	while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r' ||
+	    p[len - 1] == ' ' || p[len - 1] == '\t'))
+		len--;
+	return (len > 0 && p[len - 1] == '\\');
+}
+
 /* ex_begin - is this line "begin SECTION"?  copies the section name */
 static int
 ex_begin(const char *p, size_t len, char *sect, size_t slen)
@@ -213,18 +226,80 @@ ex_begin(const char *p, size_t len, char *sect, size_t slen)
 	return (1);
 }
 
-/* ex_driver_start - "name:" in column one starts a router/transport/authenticator */
-static int
+/*
+ * ex_driver_start - "name:" in column one starts a router, transport or
+ * authenticator; blanks may come before the colon ("name :").  The
+ * length of the name, 0 when the line starts none.
+ */
+static size_t
 ex_driver_start(const char *p, size_t len)
 {
-	size_t	 i;
+	size_t	 i, n;
 
 	if (len == 0 || !(isalnum((unsigned char)p[0]) || p[0] == '_'))
 		return (0);
 	for (i = 0; i < len && (isalnum((unsigned char)p[i]) || p[i] == '_' ||
 	    p[i] == '-'); i++)
 		;
-	return (i < len && p[i] == ':');
+	for (n = i; i < len && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	return (i < len && p[i] == ':' ? n : 0);
+}
+
+/* ex_driver_is - does this line start the driver called NAME? */
+static int
+ex_driver_is(const char *p, size_t len, const char *name)
+{
+	size_t	 n = ex_driver_start(p, len);
+
+	return (n > 0 && n == strlen(name) && memcmp(p, name, n) == 0);
+}
+
+/* ex_comment - a comment line, or a directive (.ifdef, .endif, .include...) */
+static int
+ex_comment(const char *p, size_t len)
+{
+	const char *s = skip_ws(p, p + len);
+
+	return (s < p + len && (*s == '#' || *s == '.'));
+}
+
+/*
+ * opt_last - the last line of the logical line that starts at line i:
+ * Exim goes on after a line ending in a backslash, and comment lines in
+ * the middle of such a run do not end it (Exim spec, chapter 6).  A
+ * comment or directive line itself is never continued.
+ */
+static int
+opt_last(const struct lines *l, int i)
+{
+	int	 cont;
+
+	if (ex_comment(l->p[i], l->len[i]))
+		return (i);
+	cont = ex_continued(l->p[i], l->len[i]);
+	while (cont && i + 1 < l->n) {
+		i++;
+		if (*skip_ws(l->p[i], l->p[i] + l->len[i]) != '#')
+			cont = ex_continued(l->p[i], l->len[i]);
+	}
+	return (i);
+}
+
+/*
+ * comment_out - lines i..last (one option with its continuation lines)
+ * behind EXIM_MARK; blank lines stay blank.  All of them: a first line
+ * commented out alone leaves its continuation lines as options Exim
+ * cannot read ("option setting expected").
+ */
+static void
+comment_out(struct buf *out, const struct lines *l, int i, int last)
+{
+	for (; i <= last; i++) {
+		if (l->len[i] > 0 && l->p[i][0] != '\n')
+			buf_puts(out, EXIM_MARK);
+		buf_append(out, l->p[i], l->len[i]);
+	}
 }
 
 /* ex_opt - does this line set option NAME?  value start in *val */
@@ -270,14 +345,30 @@ block_end(const struct lines *l, int i)
 	return (i);
 }
 
-/* migrate_exim_auth - the XOAUTH2 authenticator in, LOGIN/PLAIN clients out */
+/* ex_old_name - does a public name (or, without one, the instance name) say LOGIN, PLAIN or XOAUTH2? */
+static int
+ex_old_name(const char *v, const char *e)
+{
+	return (val_word(v, e, "LOGIN") || val_word(v, e, "PLAIN") ||
+	    val_word(v, e, "XOAUTH2"));
+}
+
+/*
+ * migrate_exim_auth - the XOAUTH2 authenticator in, LOGIN/PLAIN clients
+ * out.  An authenticator that also serves (a server_* option: local
+ * clients log in to this relay with it) loses only its client_send, so
+ * it stops being a client and goes on serving.  Directive lines (.ifdef,
+ * .endif...) are never commented out: they may pair with one outside the
+ * block.
+ */
 int
 migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 {
 	struct lines l;
 	char	 sect[32] = "";
-	const char *v;
-	int	 i, j, end, client, old, inserted = 0;
+	const char *v, *s;
+	size_t	 nn;
+	int	 i, j, k, end, client, old, named, server, inserted = 0;
 
 	if (lines_split(in, &l, 1000000) < 0) {
 		lines_free(&l);
@@ -300,27 +391,42 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 			continue;
 		}
 		if (strcmp(sect, "authenticators") != 0 ||
-		    !ex_driver_start(l.p[i], l.len[i])) {
+		    (nn = ex_driver_start(l.p[i], l.len[i])) == 0) {
 			buf_append(out, l.p[i], l.len[i]);
 			continue;
 		}
 		end = block_end(&l, i);
-		client = old = 0;
-		for (j = i; j < end; j++) {
+		client = old = named = server = 0;
+		for (j = i + 1; j < end; j = opt_last(&l, j) + 1) {
+			s = skip_ws(l.p[j], l.p[j] + l.len[j]);
 			if (ex_opt(l.p[j], l.len[j], "client_send", NULL))
 				client = 1;
-			if (ex_opt(l.p[j], l.len[j], "public_name", &v) &&
-			    (val_word(v, l.p[j] + l.len[j], "LOGIN") ||
-			    val_word(v, l.p[j] + l.len[j], "PLAIN") ||
-			    val_word(v, l.p[j] + l.len[j], "XOAUTH2")))
-				old = 1;
+			if (s + 7 < l.p[j] + l.len[j] &&
+			    text_casecmp_n(s, "server_", 7) == 0)
+				server = 1;
+			if (ex_opt(l.p[j], l.len[j], "public_name", &v)) {
+				named = 1;
+				old |= ex_old_name(v, l.p[j] + l.len[j]);
+			}
 		}
-		for (j = i; j < end; j++) {
-			/* keep blank and comment lines between drivers as they are */
-			if (client && old && l.len[j] > 1 &&
-			    *skip_ws(l.p[j], l.p[j] + l.len[j]) != '#')
-				buf_puts(out, EXIM_MARK);
-			buf_append(out, l.p[j], l.len[j]);
+		/* without public_name, Exim offers the instance name */
+		if (!named)
+			old = ex_old_name(l.p[i], l.p[i] + nn);
+		if (client && old && !server)
+			buf_puts(out, EXIM_MARK);
+		buf_append(out, l.p[i], l.len[i]);
+		for (j = i + 1; j < end; j = k + 1) {
+			k = opt_last(&l, j);
+			if (k >= end)
+				k = end - 1;
+			/* keep comment, directive and blank lines as they are */
+			if (client && old && !ex_comment(l.p[j], l.len[j]) &&
+			    (!server || ex_opt(l.p[j], l.len[j], "client_send",
+			    NULL)))
+				comment_out(out, &l, j, k);
+			else
+				buf_append(out, l.p[j],
+				    (size_t)(l.p[k] + l.len[k] - l.p[j]));
 		}
 		i = end - 1;
 	}
@@ -333,22 +439,103 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 	return (out->overflow ? -1 : 0);
 }
 
-/* migrate_exim_connector - smarthost to the connector host, no AUTH, TLS required */
+#define CONN_TRANSPORTS	8	/* routers to Microsoft with their own transport */
+
+/* tname - the transport option's value, when it is a plain name */
+static int
+tname(const char *v, const char *e, char *name, size_t len)
+{
+	const char *te;
+
+	for (te = v; te < e && !isspace((unsigned char)*te); te++)
+		if (!isalnum((unsigned char)*te) && *te != '_' && *te != '-')
+			return (0);
+	if (te == v || (size_t)(te - v) >= len)
+		return (0);
+	text_copy(name, len, v, (size_t)(te - v));
+	return (1);
+}
+
+/*
+ * conn_transports - the transports of the routers whose route_list or
+ * route_data names HOST: their count, or -1 when the change cannot be
+ * made safely by us: no router names the host literally (a macro, an
+ * expansion), one of them picks its transport with an expansion, or a
+ * router to other hosts uses one of those transports too
+ */
+static int
+conn_transports(const struct lines *l, const char *host,
+    char names[][64], int max)
+{
+	char	 sect[32] = "", t[64], other[64][64];
+	const char *v;
+	int	 i, j, end, hit, hasname, n = 0, no = 0, k;
+
+	for (i = 0; i < l->n; i++) {
+		if (ex_begin(l->p[i], l->len[i], sect, sizeof(sect)) ||
+		    strcmp(sect, "routers") != 0 ||
+		    !ex_driver_start(l->p[i], l->len[i]))
+			continue;
+		end = block_end(l, i);
+		hit = hasname = 0;
+		t[0] = '\0';
+		for (j = i + 1; j < end; j++) {
+			if ((ex_opt(l->p[j], l->len[j], "route_list", &v) ||
+			    ex_opt(l->p[j], l->len[j], "route_data", &v)) &&
+			    text_casestr(v, (size_t)(l->p[j] + l->len[j] - v),
+			    host) != NULL)
+				hit = 1;
+			if (ex_opt(l->p[j], l->len[j], "transport", &v))
+				hasname = tname(v, l->p[j] + l->len[j], t,
+				    sizeof(t));
+		}
+		i = end - 1;
+		if (!hit) {
+			if (hasname && no < 64)
+				text_copy(other[no++], 64, t, strlen(t));
+			continue;
+		}
+		if (!hasname || n == max)
+			return (-1);
+		for (k = 0; k < n && strcmp(names[k], t) != 0; k++)
+			;
+		if (k == n)
+			text_copy(names[n++], 64, t, strlen(t));
+	}
+	for (j = 0; j < no; j++)
+		for (k = 0; k < n; k++)
+			if (strcmp(other[j], names[k]) == 0)
+				return (-1);
+	return (n > 0 ? n : -1);
+}
+
+/*
+ * migrate_exim_connector - smarthost to the connector host, no AUTH, TLS
+ * required; only in the transports of the routers to HOST_OLD (others
+ * may carry mail to servers that do want AUTH).  Returns
+ * MIGRATE_EXIM_BYHAND, with OUT empty, when conn_transports cannot say
+ * which transport that is: removing AUTH while the route still goes to
+ * smtp.office365.com:587 would bounce every message (530 5.7.57).
+ */
 int
 migrate_exim_connector(const struct buf *in, const char *host_old,
     const char *host_new, struct buf *out)
 {
 	struct lines l;
-	char	 sect[32] = "", port[16];
+	char	 sect[32] = "", port[16], names[CONN_TRANSPORTS][64];
 	const char *v, *h;
 	size_t	 ho = strlen(host_old);
-	int	 i, j, end, authed, smtp, tls, changed = 0;
+	int	 i, j, k, end, nt, mine, authed, smtp, tls, changed = 0;
 
 	if (lines_split(in, &l, 1000000) < 0) {
 		lines_free(&l);
 		return (-1);
 	}
 	buf_reset(out);
+	if ((nt = conn_transports(&l, host_old, names, CONN_TRANSPORTS)) < 0) {
+		lines_free(&l);
+		return (MIGRATE_EXIM_BYHAND);
+	}
 	for (i = 0; i < l.n; i++) {
 		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect))) {
 			buf_append(out, l.p[i], l.len[i]);
@@ -376,6 +563,8 @@ migrate_exim_connector(const struct buf *in, const char *host_old,
 			continue;
 		}
 		end = block_end(&l, i);
+		for (k = 0, mine = 0; k < nt; k++)
+			mine |= ex_driver_is(l.p[i], l.len[i], names[k]);
 		authed = smtp = tls = 0;
 		for (j = i; j < end; j++) {
 			if (ex_opt(l.p[j], l.len[j], "driver", &v) &&
@@ -387,19 +576,22 @@ migrate_exim_connector(const struct buf *in, const char *host_old,
 			if (ex_opt(l.p[j], l.len[j], "hosts_require_tls", NULL))
 				tls = 1;
 		}
-		for (j = i; j < end; j++) {
-			if (!(smtp && authed)) {
-				buf_append(out, l.p[j], l.len[j]);
+		for (j = i; j < end; j = k + 1) {
+			k = opt_last(&l, j);
+			if (k >= end)
+				k = end - 1;
+			if (!(mine && smtp && authed)) {
+				buf_append(out, l.p[j],
+				    (size_t)(l.p[k] + l.len[k] - l.p[j]));
 				continue;
 			}
 			if (ex_opt(l.p[j], l.len[j], "hosts_require_auth", NULL) ||
 			    ex_opt(l.p[j], l.len[j], "hosts_try_auth", NULL)) {
-				buf_puts(out, EXIM_MARK);
-				buf_append(out, l.p[j], l.len[j]);
+				comment_out(out, &l, j, k);
 				changed++;
 				continue;
 			}
-			if (ex_opt(l.p[j], l.len[j], "port", &v)) {
+			if (j == k && ex_opt(l.p[j], l.len[j], "port", &v)) {
 				text_copy(port, sizeof(port), v,
 				    (size_t)(l.p[j] + l.len[j] - v));
 				port[strcspn(port, " \t\r\n")] = '\0';
@@ -410,7 +602,8 @@ migrate_exim_connector(const struct buf *in, const char *host_old,
 					continue;
 				}
 			}
-			buf_append(out, l.p[j], l.len[j]);
+			buf_append(out, l.p[j],
+			    (size_t)(l.p[k] + l.len[k] - l.p[j]));
 			if (!tls && ex_opt(l.p[j], l.len[j], "driver", NULL)) {
 				buf_puts(out, "  hosts_require_tls = *\n");
 				changed++;
@@ -429,8 +622,9 @@ migrate_exim_transport(const struct buf *in, const char *host, char *name,
 {
 	struct lines l;
 	char	 sect[32] = "";
-	const char *v, *t = NULL, *te = NULL;
-	int	 i, j, end, hit;
+	char	 t[64];
+	const char *v;
+	int	 i, j, end, hit, named = 0;
 
 	name[0] = '\0';
 	if (lines_split(in, &l, 1000000) < 0) {
@@ -450,17 +644,49 @@ migrate_exim_transport(const struct buf *in, const char *host, char *name,
 			    text_casestr(v, (size_t)(l.p[j] + l.len[j] - v),
 			    host) != NULL)
 				hit = 1;
-			if (ex_opt(l.p[j], l.len[j], "transport", &v)) {
-				t = v;
-				for (te = v; te < l.p[j] + l.len[j] &&
-				    !isspace((unsigned char)*te); te++)
-					;
-			}
+			/* "${if ...}" names no one transport: none */
+			if (ex_opt(l.p[j], l.len[j], "transport", &v))
+				named = tname(v, l.p[j] + l.len[j], t,
+				    sizeof(t));
 		}
-		if (hit && t != NULL)
-			text_copy(name, len, t, (size_t)(te - t));
-		t = NULL;
+		if (hit && named)
+			text_copy(name, len, t, strlen(t));
+		named = 0;
 		i = end - 1;
+	}
+	lines_free(&l);
+	return (name[0] != '\0');
+}
+
+/* migrate_exim_macro - the first macro of the main section naming HOST */
+int
+migrate_exim_macro(const struct buf *in, const char *host, char *name,
+    size_t len)
+{
+	struct lines l;
+	char	 sect[32] = "";
+	const char *p, *e, *n;
+	int	 i;
+
+	name[0] = '\0';
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	for (i = 0; i < l.n && name[0] == '\0' && sect[0] == '\0'; i++) {
+		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect)))
+			break;
+		/* NAME = value, NAME starting with an upper-case letter */
+		p = l.p[i];
+		e = p + l.len[i];
+		if (!isupper((unsigned char)*p))
+			continue;
+		for (n = p; n < e && (isalnum((unsigned char)*n) || *n == '_');
+		    n++)
+			;
+		if (*skip_ws(n, e) == '=' && text_casestr(n, (size_t)(e - n),
+		    host) != NULL && (size_t)(n - p) < len)
+			text_copy(name, len, p, (size_t)(n - p));
 	}
 	lines_free(&l);
 	return (name[0] != '\0');
@@ -474,7 +700,6 @@ migrate_exim_require_auth(const struct buf *in, const char *transport,
 	struct lines l;
 	char	 sect[32] = "";
 	const char *v, *o;
-	size_t	 tl = transport ? strlen(transport) : 0;
 	int	 i, j, end, smtp, req, changed = 0;
 
 	if (lines_split(in, &l, 1000000) < 0) {
@@ -501,8 +726,8 @@ migrate_exim_require_auth(const struct buf *in, const char *transport,
 				req = 1;
 		}
 		/* another transport may carry mail to servers without AUTH */
-		if (transport != NULL && (l.len[i] <= tl ||
-		    memcmp(l.p[i], transport, tl) != 0 || l.p[i][tl] != ':'))
+		if (transport != NULL && !ex_driver_is(l.p[i], l.len[i],
+		    transport))
 			smtp = 0;
 		for (j = i; j < end; j++) {
 			if (!smtp || req ||
@@ -568,14 +793,14 @@ hidden(struct buf *out, const char *p, size_t len)
 }
 
 /*
- * masked - a configuration line whose value may hold a password: the
- * option name and "= ********"; 0 when the line is not one of those.
- * Secret-bearing options: client_send, *password*, *secret* (but not a
- * *_maps parameter, which names a table), and any static: or inline:
- * table, whose value is the data itself.
+ * secret_opt - does this line set an option whose value may hold a
+ * password?  The '=' in *eqp.  Secret-bearing options: client_send,
+ * *password*, *secret* (but not a *_maps parameter, which names a
+ * table), and any static: or inline: table, whose value is the data
+ * itself.  A line we commented out (EXIM_MARK) is read without the mark.
  */
 static int
-masked(struct buf *out, const char *p, size_t len)
+secret_opt(const char *p, size_t len, const char **eqp)
 {
 	const char *e = p + len, *s = p, *eq, *ne;
 	size_t	 ml = strlen(EXIM_MARK), nl;
@@ -595,19 +820,124 @@ masked(struct buf *out, const char *p, size_t len)
 	    text_casestr(eq, (size_t)(e - eq), "static:") != NULL ||
 	    text_casestr(eq, (size_t)(e - eq), "inline:") != NULL))
 		return (0);
+	*eqp = eq;
+	return (1);
+}
+
+/*
+ * masked - a configuration line whose value may hold a password: the
+ * option name and "= ********"; 0 when the line is not one of those
+ */
+static int
+masked(struct buf *out, const char *p, size_t len)
+{
+	const char *eq;
+
+	if (!secret_opt(p, len, &eq))
+		return (0);
 	buf_append(out, p, (size_t)(eq - p) + 1);
 	buf_puts(out, " ********\n");
 	return (1);
 }
 
+/* unmarked - the line without our EXIM_MARK, if it has one */
+static void
+unmarked(const char **p, size_t *len)
+{
+	size_t	 ml = strlen(EXIM_MARK);
+
+	if (*len > ml && memcmp(*p, EXIM_MARK, ml) == 0) {
+		*p += ml;
+		*len -= ml;
+	}
+}
+
+/*
+ * pf_table - a main.cf parameter in column one whose continuation lines
+ * hold a static: or inline: table ("name =" alone on its line, the
+ * table below): the data is the secret
+ */
+static int
+pf_table(const struct lines *l, int i)
+{
+	const char *p = l->p[i];
+
+	if (l->len[i] == 0 || p[0] == ' ' || p[0] == '\t' || p[0] == '#' ||
+	    memchr(p, '=', l->len[i]) == NULL)
+		return (0);
+	for (i++; i < l->n && l->len[i] > 1 && (l->p[i][0] == ' ' ||
+	    l->p[i][0] == '\t'); i++)
+		if (text_casestr(l->p[i], l->len[i], "static:") != NULL ||
+		    text_casestr(l->p[i], l->len[i], "inline:") != NULL)
+			return (1);
+	return (0);
+}
+
+/*
+ * secret_tails - flag in f the lines that go on with the value of a
+ * secret-bearing option: masking line by line would print them in
+ * clear.  Exim continues a line that ends with a backslash (comment
+ * lines in between do not break the run: Exim spec, chapter 6); a
+ * main.cf parameter defined in column one goes on over the lines that
+ * start with white space (postconf(5)).  A line we commented out counts
+ * as the line it was.
+ */
+static void
+secret_tails(const struct lines *l, char *f)
+{
+	const char *p, *eq;
+	size_t	 len;
+	int	 i, exim, pf;
+
+	memset(f, 0, (size_t)l->n);
+	for (i = 0; i < l->n; i++) {
+		p = l->p[i];
+		len = l->len[i];
+		if (!secret_opt(p, len, &eq) && !pf_table(l, i))
+			continue;
+		unmarked(&p, &len);
+		exim = ex_continued(p, len);
+		pf = len > 0 && p[0] != ' ' && p[0] != '\t';
+		while (i + 1 < l->n) {
+			p = l->p[i + 1];
+			len = l->len[i + 1];
+			unmarked(&p, &len);
+			if (exim) {
+				if (*skip_ws(p, p + len) != '#')
+					exim = ex_continued(p, len);
+			} else if (!(pf && len > 1 && (p[0] == ' ' ||
+			    p[0] == '\t')))
+				break;
+			f[++i] = 1;
+		}
+	}
+}
+
+/* hide_tail - a continuation line of a secret: its indent and ******** */
+static void
+hide_tail(struct buf *out, const char *p, size_t len)
+{
+	size_t	 ml = strlen(EXIM_MARK);
+	const char *s = p, *e = p + len;
+
+	if (len > ml && memcmp(p, EXIM_MARK, ml) == 0)
+		s += ml;
+	s = skip_ws(s, e);
+	buf_append(out, p, (size_t)(s - p));
+	buf_puts(out, "********\n");
+}
+
 /* diff_line - one line of a hunk, with its prefix */
 static void
-diff_line(struct buf *out, int c, const char *p, size_t len, int hide)
+diff_line(struct buf *out, int c, const char *p, size_t len, int hide,
+    int tail)
 {
 	buf_putc(out, c);
 	if (hide == MIGRATE_HIDE_MAP || (hide == MIGRATE_HIDE_MAP_OLD &&
 	    c != '+'))
 		hidden(out, p, len);
+	else if (hide == MIGRATE_HIDE_EXIM && tail)
+		hide_tail(out, p, len);
 	else if (hide == MIGRATE_HIDE_EXIM && (c != '+' ||
 	    (len > strlen(EXIM_MARK) && memcmp(p, EXIM_MARK,
 	    strlen(EXIM_MARK)) == 0)) && masked(out, p, len))
@@ -635,6 +965,7 @@ migrate_diff(const char *path, const struct buf *a, const struct buf *b,
 	struct lines la, lb;
 	unsigned short *dp = NULL;
 	char	*op = NULL;		/* '=', '-', '+' */
+	char	*ta = NULL, *tb = NULL;	/* secret_tails of a and b */
 	int	*oa = NULL, *ob = NULL;
 	int	 pre, suf, n, m, i, j, k, nops = 0, changed = 0;
 	int	 h0, h1, sa, sb, ca, cb;
@@ -658,9 +989,15 @@ migrate_diff(const char *path, const struct buf *a, const struct buf *b,
 	op = malloc((size_t)(la.n + lb.n) + 1);
 	oa = malloc(sizeof(int) * ((size_t)(la.n + lb.n) + 1));
 	ob = malloc(sizeof(int) * ((size_t)(la.n + lb.n) + 1));
-	if (op == NULL || oa == NULL || ob == NULL) {
+	ta = calloc((size_t)la.n + 1, 1);
+	tb = calloc((size_t)lb.n + 1, 1);
+	if (op == NULL || oa == NULL || ob == NULL || ta == NULL || tb == NULL) {
 		changed = -1;
 		goto done;
+	}
+	if (hide == MIGRATE_HIDE_EXIM) {
+		secret_tails(&la, ta);
+		secret_tails(&lb, tb);
 	}
 	for (i = 0; i < pre; i++, nops++) {
 		op[nops] = '=';
@@ -745,16 +1082,18 @@ migrate_diff(const char *path, const struct buf *a, const struct buf *b,
 		for (j = h0; j < h1; j++) {
 			if (op[j] == '+')
 				diff_line(out, '+', lb.p[ob[j]], lb.len[ob[j]],
-				    hide);
+				    hide, tb[ob[j]]);
 			else
 				diff_line(out, op[j] == '-' ? '-' : ' ',
-				    la.p[oa[j]], la.len[oa[j]], hide);
+				    la.p[oa[j]], la.len[oa[j]], hide, ta[oa[j]]);
 			changed += op[j] != '=';
 		}
 		k = h1;
 	}
 done:
 	free(dp);
+	free(ta);
+	free(tb);
 	free(op);
 	free(oa);
 	free(ob);

@@ -38,9 +38,12 @@ int	migrate_map_set(const struct buf *in, const char *key,
 
 /*
  * migrate_exim_auth - Exim: comment out every client authenticator whose
- * public_name is LOGIN or PLAIN (or XOAUTH2: an older one of ours) and
- * insert AUTH (a whole authenticator definition) at the top of the
- * authenticators section, creating the section when there is none.
+ * public_name (without one, its name) is LOGIN or PLAIN (or XOAUTH2: an
+ * older one of ours) and insert AUTH (a whole authenticator definition)
+ * at the top of the authenticators section, creating the section when
+ * there is none.  Directive lines (.ifdef, .endif...) stay as they are;
+ * an authenticator that also serves (a server_* option) loses only its
+ * client_send, continuation lines included.
  * With AUTH NULL, IN is a piece of the authenticators section (a file
  * of Debian's conf.d/auth/): only the commenting out.
  * 0, or -1 on overflow.
@@ -50,21 +53,36 @@ int	migrate_exim_auth(const struct buf *in, const char *auth,
 
 /*
  * migrate_exim_connector - Exim: in every manualroute router whose
- * route_list or route_data names HOST_OLD, put HOST_NEW instead; in every
- * smtp transport with a port option of 587, set port = 25; comment out
- * hosts_require_auth and hosts_try_auth there (a connector takes no
- * AUTH) and make sure hosts_require_tls = * is set.  Returns the number
- * of lines changed, or -1 on overflow.
+ * route_list or route_data names HOST_OLD, put HOST_NEW instead; in the
+ * smtp transports of those routers (and no other: a transport to another
+ * smarthost keeps its AUTH), set port = 25 where the port is 587, comment
+ * out hosts_require_auth and hosts_try_auth with all their continuation
+ * lines (a connector takes no AUTH) and make sure hosts_require_tls = *
+ * is set.  Returns the number of lines changed, -1 on overflow, or
+ * MIGRATE_EXIM_BYHAND (nothing changed) when no router names HOST_OLD
+ * literally (a macro, an expansion), one that does picks its transport
+ * with an expansion, or a router to other hosts shares the transport.
  */
+#define MIGRATE_EXIM_BYHAND	(-2)
+
 int	migrate_exim_connector(const struct buf *in, const char *host_old,
 	    const char *host_new, struct buf *out);
 
 /*
  * migrate_exim_transport - the transport of the first router whose
- * route_list or route_data names HOST, into NAME: 1, 0 when none does,
- * -1 on overflow
+ * route_list or route_data names HOST, into NAME: 1, 0 when none does
+ * (or it picks its transport with an expansion), -1 on overflow
  */
 int	migrate_exim_transport(const struct buf *in, const char *host,
+	    char *name, size_t len);
+
+/*
+ * migrate_exim_macro - the first macro of the main section (NAME = ...
+ * before any "begin") whose value names HOST, into NAME: 1, 0 when none
+ * does, -1 on overflow.  With migrate_exim_transport on that name, the
+ * transport of a router that names the host through the macro.
+ */
+int	migrate_exim_macro(const struct buf *in, const char *host,
 	    char *name, size_t len);
 
 /*
@@ -98,7 +116,9 @@ int	migrate_sh_set(const struct buf *in, const char *name,
  * can hold a password (client_send, client_password, server_password...)
  * or of a main.cf static:/inline: table is replaced by ********, on
  * the lines of a and on added lines that comment out one of them (added
- * lines are otherwise the caller's own text);
+ * lines are otherwise the caller's own text), and so is every
+ * continuation line of such a value (Exim: after a line ending in a
+ * backslash; main.cf: lines starting with white space);
  * MIGRATE_HIDE_MAP_OLD hides as MIGRATE_HIDE_MAP the lines of a (context
  * and removed) and shows the added lines, when b's new lines are known to
  * hold no secret (a token file path).  An empty a is shown as /dev/null.

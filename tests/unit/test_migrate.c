@@ -151,10 +151,10 @@ test_exim_auth_fragment(void **state)
 	    "# relayhint migrate: plain:\n"
 	    "# relayhint migrate:   driver = plaintext\n"
 	    "# relayhint migrate:   public_name = PLAIN\n"
-	    "# relayhint migrate: .ifndef AUTH_CLIENT_ALLOW_NOTLS_PASSWORDS\n"
+	    ".ifndef AUTH_CLIENT_ALLOW_NOTLS_PASSWORDS\n"
 	    "# relayhint migrate:   client_send = \"<; ^a\\\n"
 	    "# relayhint migrate: \t\t ^b\"\n"
-	    "# relayhint migrate: .endif\n\n"
+	    ".endif\n\n"
 	    "# relayhint migrate: login:\n"
 	    "# relayhint migrate:   driver = plaintext\n"
 	    "# relayhint migrate:   public_name = LOGIN\n"
@@ -218,6 +218,142 @@ test_exim_connector(void **state)
 	assert_non_null(strstr(out.data, "# relayhint migrate:   "
 	    "hosts_require_auth = *\n"));
 	assert_null(strstr(out.data, "587"));
+	buf_free(&in);
+	buf_free(&out);
+}
+
+/*
+ * --to connector: an option continued over several lines is commented
+ * out whole (Debian's hosts_try_auth with its ${if exists...}); only the
+ * transport of the router to Microsoft changes, not one to another
+ * smarthost; and when no router names the host literally (a macro), a
+ * router picks its transport with an expansion, or another router
+ * shares the transport, nothing is changed: MIGRATE_EXIM_BYHAND
+ */
+static void
+test_exim_connector_scope(void **state)
+{
+	static const char two[] =
+	    "begin routers\n"
+	    "partner:\n  driver = manualroute\n  transport = partner_smtp\n"
+	    "  route_list = * mail.partner.example::587 byname\n"
+	    "smarthost :\n  driver = manualroute\n  transport = m365_smtp\n"
+	    "  route_list = * smtp.office365.com::587 byname\n"
+	    "begin transports\n"
+	    "partner_smtp:\n  driver = smtp\n  port = 587\n"
+	    "  hosts_try_auth = mail.partner.example\n"
+	    "m365_smtp:\n  driver = smtp\n  port = 587\n"
+	    "  hosts_try_auth = <; ${if exists{/etc/p} \\\n"
+	    "# a comment in the middle\n"
+	    "        {${lookup{$host}nwildlsearch{/etc/p} \\\n"
+	    "        {$host_address}}}{}}\n"
+	    "  hosts_require_tls = *\n";
+	static const char want[] =
+	    "begin routers\n"
+	    "partner:\n  driver = manualroute\n  transport = partner_smtp\n"
+	    "  route_list = * mail.partner.example::587 byname\n"
+	    "smarthost :\n  driver = manualroute\n  transport = m365_smtp\n"
+	    "  route_list = * c.mail.protection.outlook.com byname\n"
+	    "begin transports\n"
+	    "partner_smtp:\n  driver = smtp\n  port = 587\n"
+	    "  hosts_try_auth = mail.partner.example\n"
+	    "m365_smtp:\n  driver = smtp\n  port = 25\n"
+	    "# relayhint migrate:   hosts_try_auth = <; ${if exists{/etc/p} \\\n"
+	    "# relayhint migrate: # a comment in the middle\n"
+	    "# relayhint migrate:         {${lookup{$host}nwildlsearch{/etc/p} "
+	    "\\\n"
+	    "# relayhint migrate:         {$host_address}}}{}}\n"
+	    "  hosts_require_tls = *\n";
+	static const char *const byhand[] = {
+		/* the host through a macro */
+		"SMARTHOST = smtp.office365.com::587\nbegin routers\n"
+		"s:\n  driver = manualroute\n  transport = t\n"
+		"  route_list = * SMARTHOST byname\n"
+		"begin transports\nt:\n  driver = smtp\n  hosts_try_auth = *\n",
+		/* the transport through an expansion */
+		"begin routers\ns:\n  driver = manualroute\n"
+		"  transport = ${if eq{$domain}{x}{a}{t}}\n"
+		"  route_list = * smtp.office365.com::587 byname\n"
+		"begin transports\nt:\n  driver = smtp\n  hosts_try_auth = *\n",
+		/* a router to another host shares the transport */
+		"begin routers\np:\n  driver = manualroute\n  transport = t\n"
+		"  route_list = * mail.partner.example byname\n"
+		"s:\n  driver = manualroute\n  transport = t\n"
+		"  route_list = * smtp.office365.com::587 byname\n"
+		"begin transports\nt:\n  driver = smtp\n  hosts_try_auth = *\n",
+	};
+	struct buf in, out;
+	size_t	 i;
+
+	(void)state;
+	setb(&in, two);
+	buf_init(&out, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_connector(&in, "smtp.office365.com",
+	    "c.mail.protection.outlook.com", &out), 3);
+	assert_string_equal(out.data, want);
+	buf_free(&in);
+	for (i = 0; i < sizeof(byhand) / sizeof(byhand[0]); i++) {
+		setb(&in, byhand[i]);
+		if (migrate_exim_connector(&in, "smtp.office365.com",
+		    "c.mail.protection.outlook.com", &out) != MIGRATE_EXIM_BYHAND)
+			fail_msg("row %zu: changed [%s]", i, out.data);
+		assert_int_equal(out.len, 0);
+		buf_free(&in);
+	}
+	buf_free(&out);
+}
+
+/*
+ * Authenticators: a directive (.ifdef/.endif) is never commented out,
+ * as the .endif may close an .ifdef before the block; one that also
+ * serves (server_*) loses only its client_send, with its continuation
+ * lines; without public_name the instance name is the one offered, and
+ * "name :" starts a driver too
+ */
+static void
+test_exim_auth_wrappers(void **state)
+{
+	static const char in1[] =
+	    "begin authenticators\n"
+	    ".ifdef USE_LOGIN\n"
+	    "login:\n  driver = plaintext\n  public_name = LOGIN\n"
+	    "  client_send = : u : p\n"
+	    ".endif\n"
+	    "fixed_plain:\n  driver = plaintext\n  public_name = PLAIN\n"
+	    "  server_prompts = :\n"
+	    "  server_condition = ${if eq{$auth2}{app}}\n"
+	    "  client_send = ^relay@contoso.example \\\n"
+	    "      ^Pw\n"
+	    "  server_set_id = $auth2\n"
+	    "plain :\n  driver = plaintext\n  client_send = ^u^p\n"
+	    "cram:\n  driver = cram_md5\n  client_name = x\n"
+	    "  client_secret = y\n";
+	static const char want[] =
+	    "begin authenticators\n\nNEW\n\n"
+	    ".ifdef USE_LOGIN\n"
+	    "# relayhint migrate: login:\n"
+	    "# relayhint migrate:   driver = plaintext\n"
+	    "# relayhint migrate:   public_name = LOGIN\n"
+	    "# relayhint migrate:   client_send = : u : p\n"
+	    ".endif\n"
+	    "fixed_plain:\n  driver = plaintext\n  public_name = PLAIN\n"
+	    "  server_prompts = :\n"
+	    "  server_condition = ${if eq{$auth2}{app}}\n"
+	    "# relayhint migrate:   client_send = ^relay@contoso.example \\\n"
+	    "# relayhint migrate:       ^Pw\n"
+	    "  server_set_id = $auth2\n"
+	    "# relayhint migrate: plain :\n"
+	    "# relayhint migrate:   driver = plaintext\n"
+	    "# relayhint migrate:   client_send = ^u^p\n"
+	    "cram:\n  driver = cram_md5\n  client_name = x\n"
+	    "  client_secret = y\n";
+	struct buf in, out;
+
+	(void)state;
+	setb(&in, in1);
+	buf_init(&out, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_auth(&in, "NEW\n", &out), 0);
+	assert_string_equal(out.data, want);
 	buf_free(&in);
 	buf_free(&out);
 }
@@ -431,6 +567,64 @@ test_diff_hides(void **state)
 	buf_free(&d);
 }
 
+/*
+ * A password on a continuation line of client_send (Exim: a line ending
+ * in a backslash goes on; comment lines in between do not stop it), or
+ * of a main.cf parameter (lines starting with white space), is hidden
+ * too: in the old lines, in context, and in the commented-out copy
+ * migrate_exim_auth writes.  The option after it is shown again.
+ */
+static void
+test_diff_hides_continued(void **state)
+{
+	static const char conf[] =
+	    "begin authenticators\n\n"
+	    "login:\n  driver = plaintext\n  public_name = LOGIN\n"
+	    "  client_send = : relay@contoso.example \\\n"
+	    "                : Sup3rSecretPW\n"
+	    "plain:\n  driver = plaintext\n  public_name = PLAIN\n"
+	    "  client_send = ^relay@contoso.example \\  \n"
+	    "# a comment inside the run\n"
+	    "    ^Sec0nd\\\n"
+	    "    PwTail\n"
+	    "  client_condition = yes\n";
+	struct buf a, b, d;
+
+	(void)state;
+	setb(&a, conf);
+	buf_init(&b, MIGRATE_FILE_MAX);
+	buf_init(&d, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_auth(&a, "x:\n  driver = plaintext\n",
+	    &b), 0);
+	assert_true(migrate_diff("e", &a, &b, MIGRATE_HIDE_EXIM, &d) > 0);
+	assert_null(strstr(d.data, "Sup3rSecretPW"));
+	assert_null(strstr(d.data, "Sec0nd"));
+	assert_null(strstr(d.data, "PwTail"));
+	assert_non_null(strstr(d.data, "-                ********\n"));
+	assert_non_null(strstr(d.data, "+# relayhint migrate:"
+	    "                 ********\n"));
+	assert_non_null(strstr(d.data, "client_condition = yes"));
+	buf_reset(&d);
+	/* the same text only as context, around an unrelated change */
+	buf_reset(&b);
+	buf_puts(&b, conf);
+	buf_puts(&b, "x:\n");
+	assert_true(migrate_diff("e", &a, &b, MIGRATE_HIDE_EXIM, &d) > 0);
+	assert_null(strstr(d.data, "PwTail"));
+	buf_free(&a);
+	buf_reset(&b);
+	buf_reset(&d);
+	setb(&a, "smtp_sasl_password_maps =\n    static:relay:Pw0rdCont\n"
+	    "relayhost = [x]:587\n");
+	buf_puts(&b, "relayhost = [y]:25\n");
+	assert_true(migrate_diff("m", &a, &b, MIGRATE_HIDE_EXIM, &d) > 0);
+	assert_null(strstr(d.data, "Pw0rdCont"));
+	assert_non_null(strstr(d.data, "-relayhost = [x]:587\n"));
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&d);
+}
+
 static void
 test_tenant_host(void **state)
 {
@@ -458,9 +652,12 @@ main(void)
 		cmocka_unit_test(test_exim_auth_fragment),
 		cmocka_unit_test(test_sh_set),
 		cmocka_unit_test(test_exim_connector),
+		cmocka_unit_test(test_exim_connector_scope),
+		cmocka_unit_test(test_exim_auth_wrappers),
 		cmocka_unit_test(test_exim_require_auth),
 		cmocka_unit_test(test_diff_roundtrip),
 		cmocka_unit_test(test_diff_hides),
+		cmocka_unit_test(test_diff_hides_continued),
 		cmocka_unit_test(test_tenant_host),
 	};
 

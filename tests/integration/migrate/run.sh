@@ -354,6 +354,98 @@ if [ $rc = 0 ] && snapshot "$d" | cmp -s - "$TMP/ex.before"; then
 else
 	bad "exim connector --rollback" "rc=$rc $(cat "$TMP/exc-rb.out") $(snapshot "$d" | diff - "$TMP/ex.before")"
 fi
+# The review's corner cases, each on a fresh relay, checked by Exim itself.
+# exrun NAME ARGS...: migrate on $TMP/NAME, output in $TMP/exNAME.out/.err
+exrun() {
+	n=$1; shift
+	"$RH" migrate --mta exim --exim "$EXIM" --config-dir "$TMP/$n" \
+	    --backup-dir "$TMP/$n/bk" --no-reload "$@" > "$TMP/ex$n.out" \
+	    2> "$TMP/ex$n.err"
+}
+# 1. Debian's hosts_try_auth over several lines; a second router and
+#    transport to another smarthost that logs in too
+mkex xc
+python3 - "$TMP/xc/exim.conf" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+s = s.replace("begin routers\n", "begin routers\npartner:\n  driver = manualroute\n"
+    "  domains = partner.example\n  transport = partner_smtp\n"
+    "  route_list = * mail.partner.example::587 byname\n  no_more\n")
+s = s.replace("  hosts_require_auth = *\n",
+    "  hosts_try_auth = <; ${if exists{/nonexistent/passwd.client} \\\n"
+    "        {${lookup{$host}nwildlsearch{/nonexistent/passwd.client} \\\n"
+    "        {$host_address}}}{}}\n")
+s = s.replace("begin authenticators\n", "partner_smtp:\n  driver = smtp\n  port = 587\n"
+    "  hosts_try_auth = mail.partner.example\nbegin authenticators\n")
+open(p, "w").write(s)
+PY
+exrun xc --to connector --apply; rc=$?
+"$EXIM" -C "$TMP/xc/exim.conf" -bV > /dev/null 2> "$TMP/exxc-bv.err"; bv=$?
+"$EXIM" -C "$TMP/xc/exim.conf" -bP transport remote_smtp_smarthost > "$TMP/exxc-t.out" 2>&1
+"$EXIM" -C "$TMP/xc/exim.conf" -bP transport partner_smtp > "$TMP/exxc-p.out" 2>&1
+if [ $rc = 0 ] && [ $bv = 0 ] && grep -q -- '-bV accepts the new' "$TMP/exxc.out" &&
+    grep -q '^hosts_try_auth = $' "$TMP/exxc-t.out" && grep -q '^port = 25$' "$TMP/exxc-t.out" &&
+    grep -q '^hosts_try_auth = mail.partner.example$' "$TMP/exxc-p.out" &&
+    grep -q '^port = 587$' "$TMP/exxc-p.out"; then
+	ok "exim --to connector: a continued hosts_try_auth is commented out whole (exim -bV checked before writing), the partner transport keeps AUTH and 587"
+else
+	bad "exim connector continued/partner" "rc=$rc bv=$bv $(cat "$TMP/exxc.err" "$TMP/exxc-bv.err") $(cat "$TMP/exxc-t.out" "$TMP/exxc-p.out" | head -c 900)"
+fi
+# 2. the host through a macro: the connector changes nothing and says
+#    what to edit; --to oauth says NOT DONE for the transport
+mkex xm
+sed -i -e 's/^  route_list = \* smtp.office365.com::587 byname$/  route_list = * SMARTHOST byname/' \
+    -e 's/^  hosts_require_auth = \*$/  hosts_try_auth = */' \
+    -e 's/^keep_environment =$/keep_environment =\nSMARTHOST = smtp.office365.com::587/' "$TMP/xm/exim.conf"
+snapshot "$TMP/xm" > "$TMP/xm.before"
+exrun xm --to connector --apply; rc=$?
+"$RH" migrate --mta exim --exim "$EXIM" --config-dir "$TMP/xm" --tenant contoso.example \
+    --client-id "$CID" --token-conf "$TMP/xm/token.conf" --no-reload > "$TMP/exxm-o.out" 2> "$TMP/exxm-o.err"; rc2=$?
+if [ $rc = 3 ] && grep -q 'through a macro or expansion' "$TMP/exxm.err" &&
+    grep -q 'the macro SMARTHOST' "$TMP/exxm.err" &&
+    snapshot "$TMP/xm" | cmp -s - "$TMP/xm.before" &&
+    [ $rc2 = 0 ] && grep -q 'NOT DONE.*the transport remote_smtp_smarthost' "$TMP/exxm-o.out"; then
+	ok "exim, host through a macro: --to connector refuses and changes nothing; --to oauth prints a NOT DONE step for remote_smtp_smarthost"
+else
+	bad "exim macro" "rc=$rc rc2=$rc2 $(cat "$TMP/exxm.err" "$TMP/exxm-o.err") $(grep -c 'NOT DONE' "$TMP/exxm-o.out")"
+fi
+# 3. an Exim that refuses the new text: nothing written, no backup
+mkex xv
+printf '#!/bin/sh\n# a test double: refuses the copy relayhint checks\ncase "$*" in *relayhint-check*-bV*) echo "Exim configuration error (test double)" >&2; exit 1;; esac\nexec "%s" "$@"\n' "$EXIM" > "$TMP/xv-exim"
+chmod 755 "$TMP/xv-exim"
+snapshot "$TMP/xv" > "$TMP/xv.before"
+"$RH" migrate --mta exim --exim "$TMP/xv-exim" --config-dir "$TMP/xv" --to connector \
+    --backup-dir "$TMP/xv/bk" --no-reload --apply > "$TMP/exxv.out" 2> "$TMP/exxv.err"; rc=$?
+if [ $rc = 3 ] && grep -q 'test double' "$TMP/exxv.err" && grep -q 'nothing changed' "$TMP/exxv.err" &&
+    [ ! -e "$TMP/xv/bk" ] && snapshot "$TMP/xv" | cmp -s - "$TMP/xv.before" &&
+    ! ls -a "$TMP/xv" | grep -q relayhint-check; then
+	ok "exim --apply: when exim -bV refuses the new text, exit 3, Exim's message, nothing written or backed up"
+else
+	bad "exim -bV refusal" "rc=$rc $(cat "$TMP/exxv.err")"
+fi
+# 4. an .endif closing an .ifdef before the block; a PLAIN authenticator
+#    that serves too, with a password on a continuation line
+mkex xa
+python3 - "$TMP/xa/exim.conf" "$XPW" <<'PY'
+import sys
+p, pw = sys.argv[1], sys.argv[2]; s = open(p).read()
+s = s.replace("keep_environment =\n", "keep_environment =\nUSE_LOGIN = yes\nauth_advertise_hosts = *\n")
+s = s.replace("begin authenticators\nlogin:", "begin authenticators\n.ifdef USE_LOGIN\nlogin:")
+s += (".endif\nfixed_plain:\n  driver = plaintext\n  public_name = PLAIN\n  server_prompts = :\n"
+    "  server_condition = ${if eq{$auth2}{app}}\n  server_set_id = $auth2\n"
+    "  client_send = ^relay@contoso.example \\\n               ^" + pw + "\n")
+open(p, "w").write(s)
+PY
+exrun xa --tenant contoso.example --client-id "$CID" --token-conf "$TMP/xa/token.conf" --apply --no-verify; rc=$?
+"$EXIM" -C "$TMP/xa/exim.conf" -bV > /dev/null 2> "$TMP/exxa-bv.err"; bv=$?
+"$EXIM" -C "$TMP/xa/exim.conf" -bP authenticators > "$TMP/exxa-a.out" 2>&1
+if [ $rc = 0 ] && [ $bv = 0 ] && grep -q '^fixed_plain authenticator:' "$TMP/exxa-a.out" &&
+    grep -q '^server_condition = ' "$TMP/exxa-a.out" && ! grep -q '^login authenticator:' "$TMP/exxa-a.out" &&
+    grep -q '^client_send = $' "$TMP/exxa-a.out"; then
+	ok "exim --to oauth: .ifdef/.endif around LOGIN kept (exim -bV), the serving PLAIN authenticator loses only client_send; the password on its continuation line is not printed"
+else
+	bad "exim auth wrappers" "rc=$rc bv=$bv $(cat "$TMP/exxa.err" "$TMP/exxa-bv.err") $(head -c 900 "$TMP/exxa-a.out")"
+fi
 if cat "$TMP"/ex*.out "$TMP"/ex*.err | grep -F -q -e "$XPW" -e "$TOK"; then
 	bad "exim: no password or token in output" "found"
 else
