@@ -928,7 +928,7 @@ plan_exim(struct plan *p)
 {
 	struct mfile *cf, *tc;
 	struct buf auth, notdone;
-	char	 path[MIGRATE_PATH_MAX], tpt[128] = "";
+	char	 path[MIGRATE_PATH_MAX], tpt[128] = "", others[256];
 	int	 rc;
 
 	path[0] = '\0';
@@ -1006,6 +1006,17 @@ plan_exim(struct plan *p)
 			rc = -1;
 		if (rc == 0 && tpt[0] == '\0')
 			exim_notdone(p, &cf->new, &notdone);
+		/* the old authenticators served other smarthosts too? */
+		if (rc == 0 && tpt[0] != '\0' && migrate_exim_auth_others(
+		    &cf->old, tpt, others, sizeof(others)) > 0)
+			buf_printf(&notdone, "  - CHECK: the transport(s) %s "
+			    "log in too, and the LOGIN/PLAIN client "
+			    "authenticators now commented out were theirs as "
+			    "well.  If they still need them, restore those "
+			    "blocks with this line added to each, so that they "
+			    "are never offered to %s:\n"
+			    "      client_condition = ${if !eq{$host}{%s}}\n",
+			    others, p->host, p->host);
 	}
 	buf_free(&auth);
 	if (rc < 0 || (p->debian != EXIM_PLAIN && (exim_macros(p) < 0 ||
@@ -1044,6 +1055,13 @@ plan_exim(struct plan *p)
 	    "relayhint-token-refresh.timer (runs relayhint token refresh "
 	    "every 10 minutes; each write is a rename, so a delivery reads "
 	    "a whole token)\n", tc->path);
+	/* the unit names the default file */
+	if (strcmp(tc->path, RH_SYSCONFDIR "/token.conf") != 0)
+		buf_printf(&p->steps, "    The unit reads %s/token.conf: for "
+		    "%s, systemctl edit relayhint-token-refresh.service and "
+		    "add under [Service] an empty ExecStart= line, then "
+		    "ExecStart=relayhint token refresh --quiet --config %s\n",
+		    RH_SYSCONFDIR, tc->path, tc->path);
 	if (notdone.len > 0)
 		buf_append(&p->steps, notdone.data, notdone.len);
 	buf_free(&notdone);

@@ -757,6 +757,63 @@ migrate_exim_require_auth(const struct buf *in, const char *transport,
 	return (out->overflow ? -1 : changed);
 }
 
+/*
+ * migrate_exim_auth_others - the smtp transports other than TRANSPORT
+ * that log in (hosts_try_auth or hosts_require_auth), their names in
+ * names, blank-separated (cut at len).  migrate_exim_auth comments out
+ * every LOGIN/PLAIN client authenticator, theirs too: the admin must be
+ * told.  Returns how many, or -1 on overflow.
+ */
+int
+migrate_exim_auth_others(const struct buf *in, const char *transport,
+    char *names, size_t len)
+{
+	struct lines l;
+	char	 sect[32] = "";
+	const char *v;
+	size_t	 nn, at = 0;
+	int	 i, j, end, smtp, auth, n = 0;
+
+	if (len > 0)
+		names[0] = '\0';
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	for (i = 0; i < l.n; i++) {
+		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect)) ||
+		    strcmp(sect, "transports") != 0 ||
+		    (nn = ex_driver_start(l.p[i], l.len[i])) == 0 ||
+		    (transport != NULL && ex_driver_is(l.p[i], l.len[i],
+		    transport)))
+			continue;
+		end = block_end(&l, i);
+		smtp = auth = 0;
+		for (j = i + 1; j < end; j++) {
+			if (ex_opt(l.p[j], l.len[j], "driver", &v) &&
+			    val_word(v, l.p[j] + l.len[j], "smtp"))
+				smtp = 1;
+			if (ex_opt(l.p[j], l.len[j], "hosts_try_auth", NULL) ||
+			    ex_opt(l.p[j], l.len[j], "hosts_require_auth",
+			    NULL))
+				auth = 1;
+		}
+		if (smtp && auth) {
+			n++;
+			if (at + nn + 2 <= len) {
+				if (at > 0)
+					names[at++] = ' ';
+				memcpy(names + at, l.p[i], nn);
+				at += nn;
+				names[at] = '\0';
+			}
+		}
+		i = end - 1;
+	}
+	lines_free(&l);
+	return (n);
+}
+
 /* migrate_sh_set - NAME='VALUE' in a shell variable file */
 int
 migrate_sh_set(const struct buf *in, const char *name, const char *value,

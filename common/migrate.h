@@ -100,6 +100,16 @@ int	migrate_exim_require_auth(const struct buf *in, const char *transport,
 	    struct buf *out);
 
 /*
+ * migrate_exim_auth_others - Exim: the smtp transports other than
+ * TRANSPORT (NULL: none excluded) that log in, blank-separated in names
+ * (cut at len): the LOGIN/PLAIN client authenticators that
+ * migrate_exim_auth comments out were theirs too.  Returns how many, or
+ * -1 on overflow.
+ */
+int	migrate_exim_auth_others(const struct buf *in, const char *transport,
+	    char *names, size_t len);
+
+/*
  * migrate_sh_set - set NAME='VALUE' (VALUE given with its quotes) in a
  * shell variable file such as Debian's update-exim4.conf.conf: replace
  * the first assignment, or append one.  0, or -1 on overflow.

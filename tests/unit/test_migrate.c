@@ -642,6 +642,51 @@ test_tenant_host(void **state)
 	assert_int_equal(migrate_tenant_host("contoso.example", h, 20), -1);
 }
 
+/*
+ * exim_auth_others - the other smtp transports that log in are named, so
+ * that the plan can say their LOGIN/PLAIN authenticators went too
+ */
+static void
+test_exim_auth_others(void **state)
+{
+	static const char conf[] =
+	    "begin routers\n"
+	    "smarthost:\n  driver = manualroute\n  transport = m365_smtp\n"
+	    "  route_list = * smtp.office365.com::587 byname\n"
+	    "begin transports\n"
+	    "remote_smtp:\n  driver = smtp\n"
+	    "partner_smtp :\n  driver = smtp\n  port = 587\n"
+	    "  hosts_try_auth = mail.partner.example\n"
+	    "m365_smtp:\n  driver = smtp\n  hosts_try_auth = *\n"
+	    "lmtp_pipe:\n  driver = pipe\n  hosts_try_auth = *\n"
+	    "other_smtp:\n  driver = smtp\n  hosts_require_auth = <; a ; \\\n"
+	    "    b\n"
+	    "begin authenticators\n"
+	    "login:\n  driver = plaintext\n  public_name = LOGIN\n";
+	struct buf in;
+	char	 names[64];
+
+	(void)state;
+	buf_init(&in, 1 << 16);
+	buf_puts(&in, conf);
+	assert_int_equal(migrate_exim_auth_others(&in, "m365_smtp", names,
+	    sizeof(names)), 2);
+	assert_string_equal(names, "partner_smtp other_smtp");
+	assert_int_equal(migrate_exim_auth_others(&in, NULL, names,
+	    sizeof(names)), 3);
+	assert_string_equal(names, "partner_smtp m365_smtp other_smtp");
+	/* names cut at the buffer, the count whole */
+	assert_int_equal(migrate_exim_auth_others(&in, NULL, names, 20), 3);
+	assert_string_equal(names, "partner_smtp");
+	buf_reset(&in);
+	buf_puts(&in, "begin transports\nm365_smtp:\n  driver = smtp\n"
+	    "  hosts_try_auth = *\n");
+	assert_int_equal(migrate_exim_auth_others(&in, "m365_smtp", names,
+	    sizeof(names)), 0);
+	assert_string_equal(names, "");
+	buf_free(&in);
+}
+
 int
 main(void)
 {
@@ -655,6 +700,7 @@ main(void)
 		cmocka_unit_test(test_exim_connector_scope),
 		cmocka_unit_test(test_exim_auth_wrappers),
 		cmocka_unit_test(test_exim_require_auth),
+		cmocka_unit_test(test_exim_auth_others),
 		cmocka_unit_test(test_diff_roundtrip),
 		cmocka_unit_test(test_diff_hides),
 		cmocka_unit_test(test_diff_hides_continued),
