@@ -8,12 +8,10 @@
  * the output is always valid JSON (RFC 8259) on a single line.
  */
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "buf.h"
 #include "jsonw.h"
+#include "simd.h"
 #include "text.h"
 
 /*

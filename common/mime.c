@@ -120,6 +120,15 @@ mime_split_message(const char *msg, size_t len, size_t *hdr_len,
 	return (-1);
 }
 
+/* line_content_end - the end of the line [i, e) without its CR and LF */
+static size_t
+line_content_end(const char *s, size_t i, size_t e)
+{
+	while (e > i && (s[e - 1] == '\n' || s[e - 1] == '\r'))
+		e--;
+	return (e);
+}
+
 /*
  * field_colon - the offset of the ':' when the line [i, ce) starts a
  * field called name (nlen bytes, any case, blanks before the colon),
@@ -145,34 +154,6 @@ field_colon(const char *hdrs, size_t i, size_t ce, const char *name,
 	return (j < ce && hdrs[j] == ':' ? j : SIZE_MAX);
 }
 
-/*
- * clean_run - how many of the n bytes at s come before a CR, LF or NUL;
- * 16 a step with SSE2 (a header value is copied in runs, not by byte)
- */
-static size_t
-clean_run(const char *s, size_t n)
-{
-	size_t	 i = 0;
-#ifdef __SSE2__
-	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
-	const __m128i nul = _mm_setzero_si128();
-	__m128i	 x;
-	unsigned m;
-
-	for (; n - i >= 16; i += 16) {
-		x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, lf)),
-		    _mm_cmpeq_epi8(x, nul)));
-		if (m != 0)
-			return (i + (size_t)__builtin_ctz(m));
-	}
-#endif
-	for (; i < n && s[i] != '\r' && s[i] != '\n' && s[i] != '\0'; i++)
-		;
-	return (i);
-}
-
 /* mime_header_get - unfolded value of the first header called name */
 int
 mime_header_get(const char *hdrs, size_t len, const char *name, char *out,
@@ -193,9 +174,7 @@ mime_header_get(const char *hdrs, size_t len, const char *name, char *out,
 		if (!found && hdrs[i] != '\n' && hdrs[i] != '\r' &&
 		    ((hdrs[i] ^ name[0]) & ~0x20) != 0)
 			continue;
-		ce = e;
-		while (ce > i && (hdrs[ce - 1] == '\n' || hdrs[ce - 1] == '\r'))
-			ce--;
+		ce = line_content_end(hdrs, i, e);
 		if (eol_len(hdrs + i, e - i) == e - i)
 			break;		/* the empty line ends the block */
 		if (found) {
@@ -221,7 +200,7 @@ mime_header_get(const char *hdrs, size_t len, const char *name, char *out,
 		/* never let a line break or NUL into a value */
 		while (j < ce && o + 1 < outlen) {
 			n = ce - j < outlen - 1 - o ? ce - j : outlen - 1 - o;
-			k = clean_run(hdrs + j, n);
+			k = text_next_of3(hdrs + j, n, 0, '\r', '\n', '\0');
 			memcpy(out + o, hdrs + j, k);
 			o += k;
 			j += k < n ? k + 1 : k;
@@ -275,10 +254,7 @@ mime_header_find(const char *hdrs, size_t len, const char *const names[],
 			    ((hdrs[i] ^ names[k][0]) & ~0x20) != 0)
 				continue;
 			if (ce == 0) {
-				ce = e;
-				while (ce > i && (hdrs[ce - 1] == '\n' ||
-				    hdrs[ce - 1] == '\r'))
-					ce--;
+				ce = line_content_end(hdrs, i, e);
 			}
 			if (field_colon(hdrs, i, ce, names[k], nl[k]) ==
 			    SIZE_MAX)
@@ -693,32 +669,6 @@ hexval(int c)
 }
 
 /*
- * qp_special - the next '=', CR or LF at or after i, or len: the bytes
- * before it stand for themselves, but for white space that ends a line
- */
-static size_t
-qp_special(const char *s, size_t len, size_t i)
-{
-#ifdef __SSE2__
-	__m128i	 eq = _mm_set1_epi8('='), cr = _mm_set1_epi8('\r');
-	__m128i	 lf = _mm_set1_epi8('\n'), v;
-	unsigned m;
-
-	for (; len - i >= 16; i += 16) {
-		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, cr)),
-		    _mm_cmpeq_epi8(v, lf)));
-		if (m != 0)
-			return (i + (size_t)__builtin_ctz(m));
-	}
-#endif
-	while (i < len && s[i] != '=' && s[i] != '\r' && s[i] != '\n')
-		i++;
-	return (i);
-}
-
-/*
  * qp_decode - RFC 2045 6.7, lenient about what encoders get wrong.
  * Bytes are copied a line at a time; white space is dropped only where
  * it ends a line (before CRLF, LF or the end), as transport adds it.
@@ -732,7 +682,8 @@ qp_decode(const char *s, size_t len, struct buf *out)
 	while (i < len) {
 		/* a run of ordinary bytes, up to '=' or a line's end */
 		for (e = i;; e++) {
-			e = qp_special(s, len, e);
+			/* '=', or the end of the line: its white space */
+			e = text_next_of3(s, len, e, '=', '\r', '\n');
 			if (e >= len || s[e] != '\r' || (e + 1 < len &&
 			    s[e + 1] == '\n'))
 				break;

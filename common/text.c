@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
 #include "budget.h"
 #include "simd.h"
 #include "text.h"

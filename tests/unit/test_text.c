@@ -101,6 +101,46 @@ test_casestr_random(void **state)
 }
 
 /*
+ * next_of3 - text_next_of3 finds the first of three bytes (NUL and bytes
+ * from 0x80 among them) in its 16-byte steps as in the tail, from any
+ * start, the same as a byte-by-byte search
+ */
+static void
+test_next_of3(void **state)
+{
+	static const char set[][3] = {
+		{ '=', '\r', '\n' }, { '\r', '\n', '\0' }, { (char)0xff, 'a',
+		'a' },
+	};
+	static const char pick[] = "ab=\r\n \0\x80\xff";
+	unsigned long seed = 5;
+	char	 s[70];
+	size_t	 len, i, want, k, r;
+	int	 round;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		len = (seed >> 33) % sizeof(s);
+		i = len > 0 ? (seed >> 45) % (len + 1) : 0;
+		r = (seed >> 50) % 3;
+		for (k = 0; k < len; k++) {
+			seed = seed * 6364136223846793005UL +
+			    1442695040888963407UL;
+			/* mostly bytes of none of the three */
+			s[k] = (seed >> 40) % 8 ? 'x' :
+			    pick[(seed >> 44) % (sizeof(pick) - 1)];
+		}
+		for (want = i; want < len && s[want] != set[r][0] &&
+		    s[want] != set[r][1] && s[want] != set[r][2]; want++)
+			;
+		assert_int_equal(text_next_of3(s, len, i,
+		    (unsigned char)set[r][0], (unsigned char)set[r][1],
+		    (unsigned char)set[r][2]), want);
+	}
+}
+
+/*
  * next_in - text_next_in finds the first byte of [lo, hi] for any ASCII
  * range, in the 16-byte steps as in the tail (hi 0x7f was missed by the
  * steps: hi + 1 wrapped to -128 in a signed compare)
@@ -353,6 +393,7 @@ main(void)
 		cmocka_unit_test(test_casestr_steps),
 		cmocka_unit_test(test_grams),
 		cmocka_unit_test(test_next_in),
+		cmocka_unit_test(test_next_of3),
 		cmocka_unit_test(test_header_find),
 		cmocka_unit_test(test_printable_blocks),
 		cmocka_unit_test(test_qp_trailing),
