@@ -449,5 +449,33 @@ if os.path.exists("/dev/full"):
 rc, out, err = rh(["bounce", "--jobs", "0", mp])
 (ok if rc == 2 and "--jobs" in err else bad)("--jobs 0 is a usage error", "rc=%d" % rc)
 
+# Without --jobs, one thread per CPU the process may run on (as nproc
+# counts them): a relay limited to one CPU by its service unit or
+# taskset gets no second thread competing for it.
+def tasks_while_reading(cpus):
+    p = subprocess.Popen([RH, "bounce", "--json", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         preexec_fn=lambda: os.sched_setaffinity(0, cpus))
+    p.stdin.write(b"From MAILER-DAEMON Mon Dec  7 10:00:00 2026\nSubject: x\n\nbody\n")
+    p.stdin.flush()
+    n = 0
+    for _ in range(100):     # until the threads are up; 5 s at most
+        n = len(os.listdir("/proc/%d/task" % p.pid))
+        if n > 1 or not cpus or len(cpus) == 1 and _ > 20:
+            break
+        subprocess.run(["sleep", "0.05"])
+    p.stdin.close()
+    p.wait(timeout=60)
+    return n
+
+
+if hasattr(os, "sched_getaffinity") and os.path.isdir("/proc/self/task"):
+    mine = sorted(os.sched_getaffinity(0))
+    n = tasks_while_reading({mine[0]})
+    (ok if n == 1 else bad)("one CPU allowed: one thread", "threads=%d" % n)
+    if len(mine) >= 2:
+        n = tasks_while_reading(set(mine[:2]))
+        (ok if n == 2 else bad)("two CPUs allowed: two threads", "threads=%d" % n)
+
 shutil.rmtree(tmp)
 sys.exit(1 if failed else 0)
