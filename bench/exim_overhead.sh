@@ -17,10 +17,14 @@
 #   noguard the line as shipped before the guard: ${dlfunc} on every
 #           event (tcp:connect, smtp:connect, smtp:ehlo, msg:delivery,
 #           tcp:close), which loads relayhint.so in every delivery
-# Rounds interleave the three (none guard noguard none guard noguard
-# ...), BENCH_EXIM_ROUNDS of them.  A round's figure is the CPU time
-# (user + system of exim and its delivery children) and the wall time
-# per message; the overhead is the median over the rounds of each
+# Rounds interleave the three, BENCH_EXIM_ROUNDS of them, each round in
+# a rotated order (none guard noguard, guard noguard none, noguard none
+# guard, ...): with a fixed order "guard" always ran right after "none",
+# so whatever a place in the round costs (the machine's drift during a
+# round, a warmer cache) counted as relayhint's; now each variant has
+# each place equally often (9 rounds: three times each).  A round's
+# figure is the CPU time (user + system of exim and its delivery
+# children) and the wall time per message; the overhead is the median over the rounds of each
 # round's ratio to "none" (the medians of the times are also given).
 # Every message must arrive at the sink and none may leave a relayhint
 # line or a panic: the figures are of mail that went through.
@@ -166,7 +170,12 @@ round() {
 k=0
 while [ $k -lt "$ROUNDS" ]; do
 	k=$((k + 1))
-	for v in none guard noguard; do round $v; done
+	case $((k % 3)) in
+	1)	order="none guard noguard" ;;
+	2)	order="guard noguard none" ;;
+	*)	order="noguard none guard" ;;
+	esac
+	for v in $order; do round "$v"; done
 	echo "  exim_overhead: round $k of $ROUNDS done" >&2
 done
 sent=$(cat "$W/sink.count" 2>/dev/null || echo 0)
