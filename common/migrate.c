@@ -13,9 +13,11 @@
  * parameter is a line starting with its name and its continuation lines
  * start with white space (postconf(5)); a lookup table source has the key
  * as first field; an Exim driver starts with "name:" in column one and
- * ends before the next one or the next "begin" line, and an Exim option
- * goes on over the lines after one ending in a backslash (Exim spec,
- * chapter 6): an option is commented out with all of them.
+ * ends before the next one or the next "begin" line (the blank and
+ * comment lines after its last option lie between two drivers: an edit
+ * of one leaves them), and an Exim option goes on over the lines after
+ * one ending in a backslash (Exim spec, chapter 6): an option is
+ * commented out with all of them.
  *
  * Limits: inputs are bounded by their buffers (MIGRATE_FILE_MAX); the diff
  * compares at most MIGRATE_DIFF_LINES lines a side and, for a changed
@@ -345,6 +347,46 @@ block_end(const struct lines *l, int i)
 	return (i);
 }
 
+/* ex_blank - a line of white space only */
+static int
+ex_blank(const char *p, size_t len)
+{
+	const char *s = skip_ws(p, p + len);
+
+	return (s == p + len || *s == '\n' || *s == '\r');
+}
+
+/*
+ * block_last - the last option line of the driver block i..end-1.  The
+ * blank, comment and directive lines after it lie between this block and
+ * the next one (the lines we commented out of a login authenticator
+ * below ours, the .ifdef of the next block): an edit of this block must
+ * not take them along, nor compare them with its own text.
+ */
+static int
+block_last(const struct lines *l, int i, int end)
+{
+	while (end - 1 > i && (ex_blank(l->p[end - 1], l->len[end - 1]) ||
+	    ex_comment(l->p[end - 1], l->len[end - 1])))
+		end--;
+	return (end - 1);
+}
+
+/* ex_find_driver - the first line of driver NAME in section SECT; -1 if none */
+static int
+ex_find_driver(const struct lines *l, const char *sect, const char *name)
+{
+	char	 s[32] = "";
+	int	 i;
+
+	for (i = 0; i < l->n; i++)
+		if (!ex_begin(l->p[i], l->len[i], s, sizeof(s)) &&
+		    strcmp(s, sect) == 0 && ex_driver_is(l->p[i], l->len[i],
+		    name))
+			return (i);
+	return (-1);
+}
+
 /* ex_old_name - does a public name (or, without one, the instance name) say LOGIN, PLAIN or XOAUTH2? */
 static int
 ex_old_name(const char *v, const char *e)
@@ -354,21 +396,46 @@ ex_old_name(const char *v, const char *e)
 }
 
 /*
+ * insert_auth - AUTH after the "begin authenticators" line at i: after
+ * the blank lines that follow it (one when there are none), with one
+ * blank line before what comes next.  The line to go on from.
+ */
+static int
+insert_auth(struct buf *out, const struct lines *l, int i, const char *auth)
+{
+	int	 j;
+
+	put_line(out, l->p[i], l->len[i]);
+	for (j = i + 1; j < l->n && ex_blank(l->p[j], l->len[j]); j++)
+		buf_append(out, l->p[j], l->len[j]);
+	if (j == i + 1)
+		buf_putc(out, '\n');
+	put_line(out, auth, strlen(auth));
+	if (j < l->n)
+		buf_putc(out, '\n');
+	return (j - 1);
+}
+
+/*
  * migrate_exim_auth - the XOAUTH2 authenticator in, LOGIN/PLAIN clients
  * out.  An authenticator that also serves (a server_* option: local
  * clients log in to this relay with it) loses only its client_send, so
  * it stops being a client and goes on serving.  Directive lines (.ifdef,
  * .endif...) are never commented out: they may pair with one outside the
- * block.
+ * block.  A second run must change nothing: the authenticator named on
+ * AUTH's first line is ours from a run before, kept when it is AUTH and
+ * else replaced in place, and no new copy goes on top (which would
+ * comment ours out as an older XOAUTH2 client).
  */
 int
 migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 {
 	struct lines l;
-	char	 sect[32] = "";
+	char	 sect[32] = "", ours[64] = "";
 	const char *v, *s;
-	size_t	 nn;
-	int	 i, j, k, end, client, old, named, server, inserted = 0;
+	size_t	 nn, alen = 0;
+	int	 i, j, k, end, last, client, old, named, server;
+	int	 inserted = 0, mine = -1, n = 0;
 
 	if (lines_split(in, &l, 1000000) < 0) {
 		lines_free(&l);
@@ -379,15 +446,21 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 		/* a conf.d/auth file: inside the section, nothing to insert */
 		text_copy(sect, sizeof(sect), "authenticators", 14);
 		inserted = 1;
+	} else {
+		alen = strlen(auth);
+		nn = ex_driver_start(auth, strcspn(auth, "\n"));
+		if (nn > 0 && nn < sizeof(ours))
+			text_copy(ours, sizeof(ours), auth, nn);
+		if (ours[0] != '\0' && (mine = ex_find_driver(&l,
+		    "authenticators", ours)) >= 0)
+			inserted = 1;
 	}
 	for (i = 0; i < l.n; i++) {
 		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect))) {
-			put_line(out, l.p[i], l.len[i]);
-			if (strcmp(sect, "authenticators") == 0 && !inserted++) {
-				buf_puts(out, "\n");
-				buf_puts(out, auth);
-				buf_puts(out, "\n");
-			}
+			if (strcmp(sect, "authenticators") == 0 && !inserted++)
+				i = insert_auth(out, &l, i, auth);
+			else
+				put_line(out, l.p[i], l.len[i]);
 			continue;
 		}
 		if (strcmp(sect, "authenticators") != 0 ||
@@ -396,8 +469,21 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 			continue;
 		}
 		end = block_end(&l, i);
+		last = block_last(&l, i, end);
+		if (i == mine) {
+			/* ours: the same text stays byte for byte */
+			if ((size_t)(l.p[last] + l.len[last] - l.p[i]) == alen &&
+			    memcmp(l.p[i], auth, alen) == 0)
+				buf_append(out, l.p[i], alen);
+			else
+				put_line(out, auth, alen);
+			for (j = last + 1; j < end; j++)
+				buf_append(out, l.p[j], l.len[j]);
+			i = end - 1;
+			continue;
+		}
 		client = old = named = server = 0;
-		for (j = i + 1; j < end; j = opt_last(&l, j) + 1) {
+		for (j = i + 1; j <= last; j = opt_last(&l, j) + 1) {
 			s = skip_ws(l.p[j], l.p[j] + l.len[j]);
 			if (ex_opt(l.p[j], l.len[j], "client_send", NULL))
 				client = 1;
@@ -412,13 +498,15 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 		/* without public_name, Exim offers the instance name */
 		if (!named)
 			old = ex_old_name(l.p[i], l.p[i] + nn);
+		if (client && old)
+			n++;
 		if (client && old && !server)
 			buf_puts(out, EXIM_MARK);
 		buf_append(out, l.p[i], l.len[i]);
-		for (j = i + 1; j < end; j = k + 1) {
+		for (j = i + 1; j <= last; j = k + 1) {
 			k = opt_last(&l, j);
-			if (k >= end)
-				k = end - 1;
+			if (k > last)
+				k = last;
 			/* keep comment, directive and blank lines as they are */
 			if (client && old && !ex_comment(l.p[j], l.len[j]) &&
 			    (!server || ex_opt(l.p[j], l.len[j], "client_send",
@@ -428,15 +516,23 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 				buf_append(out, l.p[j],
 				    (size_t)(l.p[k] + l.len[k] - l.p[j]));
 		}
+		/* what lies between this block and the next, as it is */
+		for (j = last + 1; j < end; j++)
+			buf_append(out, l.p[j], l.len[j]);
 		i = end - 1;
 	}
 	if (!inserted) {
+		/* no section yet: one blank line before the new one */
 		if (out->len > 0 && out->data[out->len - 1] != '\n')
 			buf_putc(out, '\n');
-		buf_printf(out, "\nbegin authenticators\n\n%s", auth);
+		if (out->len > 0 && (out->len < 2 ||
+		    out->data[out->len - 2] != '\n'))
+			buf_putc(out, '\n');
+		buf_puts(out, "begin authenticators\n\n");
+		put_line(out, auth, strlen(auth));
 	}
 	lines_free(&l);
-	return (out->overflow ? -1 : 0);
+	return (out->overflow ? -1 : n);
 }
 
 #define CONN_TRANSPORTS	8	/* routers to Microsoft with their own transport */

@@ -46,7 +46,11 @@ int	migrate_map_set(const struct buf *in, const char *key,
  * client_send, continuation lines included.
  * With AUTH NULL, IN is a piece of the authenticators section (a file
  * of Debian's conf.d/auth/): only the commenting out.
- * 0, or -1 on overflow.
+ * The authenticator named on AUTH's first line, when IN has it (a run
+ * before), is ours: kept when it is AUTH, else replaced in place, and no
+ * copy is inserted, so a second run changes nothing.
+ * Returns the number of client authenticators commented out (or that
+ * lost their client_send), or -1 on overflow.
  */
 int	migrate_exim_auth(const struct buf *in, const char *auth,
 	    struct buf *out);

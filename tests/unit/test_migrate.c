@@ -116,7 +116,7 @@ test_exim_auth(void **state)
 	(void)state;
 	setb(&in, exim_in);
 	buf_init(&out, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_auth(&in, auth, &out), 0);
+	assert_int_equal(migrate_exim_auth(&in, auth, &out), 1);
 	assert_non_null(strstr(out.data, "begin authenticators\n\n"
 	    "xoauth2_m365:\n  driver = plaintext\n"));
 	assert_non_null(strstr(out.data, "# relayhint migrate: login:\n"
@@ -132,6 +132,117 @@ test_exim_auth(void **state)
 	    "xoauth2_m365:\n"));
 	buf_free(&in);
 	buf_free(&out);
+}
+
+/*
+ * A second run on a migrated file changes nothing: our authenticator
+ * (known by the name on AUTH's first line) is kept, not commented out
+ * with a new copy above it, and the lines we commented out stay as they
+ * are.  One blank line on each side of the inserted block, whatever the
+ * file had after "begin authenticators"; our block ends at its last
+ * option, not at the commented-out login below it, so a changed AUTH
+ * (another mailbox) replaces only those lines.
+ */
+static void
+test_exim_auth_again(void **state)
+{
+	static const char auth[] = "xoauth2_m365:\n  driver = plaintext\n"
+	    "  public_name = XOAUTH2\n  # a comment of ours\n"
+	    "  client_send = <; user=a@x\\x01auth=Bearer T\n";
+	static const char auth2[] = "xoauth2_m365:\n  driver = plaintext\n"
+	    "  public_name = XOAUTH2\n  # a comment of ours\n"
+	    "  client_send = <; user=b@x\\x01auth=Bearer T\n";
+	static const char in1[] =
+	    "begin authenticators\n\n"
+	    "login:\n  driver = plaintext\n  public_name = LOGIN\n"
+	    "  client_send = : u : p\n\n"
+	    "cram:\n  driver = cram_md5\n  client_name = x\n";
+	static const char want1[] =
+	    "begin authenticators\n\n"
+	    "xoauth2_m365:\n  driver = plaintext\n"
+	    "  public_name = XOAUTH2\n  # a comment of ours\n"
+	    "  client_send = <; user=a@x\\x01auth=Bearer T\n\n"
+	    "# relayhint migrate: login:\n"
+	    "# relayhint migrate:   driver = plaintext\n"
+	    "# relayhint migrate:   public_name = LOGIN\n"
+	    "# relayhint migrate:   client_send = : u : p\n\n"
+	    "cram:\n  driver = cram_md5\n  client_name = x\n";
+	static const struct {
+		const char *in, *want;
+	} blanks[] = {
+		/* no blank line after begin, none at the end */
+		{ "begin authenticators\nlogin:\n  driver = plaintext\n"
+		  "  public_name = LOGIN\n  client_send = : u : p\n",
+		  "begin authenticators\n\nNEW\n\n# relayhint migrate: login:\n"
+		  "# relayhint migrate:   driver = plaintext\n"
+		  "# relayhint migrate:   public_name = LOGIN\n"
+		  "# relayhint migrate:   client_send = : u : p\n" },
+		/* an empty section at the end of the file */
+		{ "begin authenticators\n", "begin authenticators\n\nNEW\n" },
+		{ "begin authenticators\n\n", "begin authenticators\n\nNEW\n" },
+		/* no section: one blank line before it, whatever was there */
+		{ "x = 1\n\n", "x = 1\n\nbegin authenticators\n\nNEW\n" },
+		{ "x = 1", "x = 1\n\nbegin authenticators\n\nNEW\n" },
+	};
+	struct buf in, out, again;
+	size_t	 i;
+	char	*want2, *at;
+
+	(void)state;
+	setb(&in, in1);
+	buf_init(&out, MIGRATE_FILE_MAX);
+	buf_init(&again, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_auth(&in, auth, &out), 1);
+	assert_string_equal(out.data, want1);
+	/* again: nothing to comment out, nothing to insert */
+	assert_int_equal(migrate_exim_auth(&out, auth, &again), 0);
+	assert_string_equal(again.data, want1);
+	/* another mailbox: our block changes in place, the rest stays */
+	assert_int_equal(migrate_exim_auth(&out, auth2, &again), 0);
+	want2 = strdup(want1);
+	assert_non_null(at = strstr(want2, "user=a@x"));
+	at[5] = 'b';
+	assert_string_equal(again.data, want2);
+	free(want2);
+	buf_free(&in);
+
+	/*
+	 * what two runs of the older code left: ours on top, an older copy
+	 * and the login commented out below it.  Stays as it is.
+	 */
+	setb(&in, "begin authenticators\n\n");
+	buf_puts(&in, auth);
+	buf_puts(&in, "\n\n# relayhint migrate: xoauth2_m365:\n"
+	    "# relayhint migrate:   driver = plaintext\n"
+	    "  # a comment of ours\n"
+	    "# relayhint migrate:   client_send = <; user=a@x\n\n\n"
+	    "# relayhint migrate: login:\n"
+	    "# relayhint migrate:   client_send = : u : p\n\n");
+	assert_int_equal(migrate_exim_auth(&in, auth, &out), 0);
+	assert_string_equal(out.data, in.data);
+	buf_free(&in);
+
+	/* an active second copy of ours (or any XOAUTH2 client) goes */
+	setb(&in, "begin authenticators\n\n");
+	buf_puts(&in, auth);
+	buf_puts(&in, "\nold:\n  driver = plaintext\n  public_name = XOAUTH2\n"
+	    "  client_send = : x\n");
+	assert_int_equal(migrate_exim_auth(&in, auth, &out), 1);
+	assert_non_null(strstr(out.data, "\n# relayhint migrate: old:\n"));
+	assert_int_equal(strstr(out.data, "xoauth2_m365:") - out.data,
+	    (long)strlen("begin authenticators\n\n"));
+	buf_free(&in);
+
+	for (i = 0; i < sizeof(blanks) / sizeof(blanks[0]); i++) {
+		setb(&in, blanks[i].in);
+		assert_true(migrate_exim_auth(&in, "NEW\n", &out) >= 0);
+		if (strcmp(out.data, blanks[i].want) != 0)
+			fail_msg("row %zu: got [%s], want [%s]", i, out.data,
+			    blanks[i].want);
+		buf_free(&in);
+	}
+	buf_free(&out);
+	buf_free(&again);
 }
 
 /* Debian conf.d/auth: a fragment of the section, only commented out */
@@ -164,7 +275,7 @@ test_exim_auth_fragment(void **state)
 	(void)state;
 	setb(&in, frag);
 	buf_init(&out, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_auth(&in, NULL, &out), 0);
+	assert_int_equal(migrate_exim_auth(&in, NULL, &out), 2);
 	assert_string_equal(out.data, want);
 	assert_null(strstr(out.data, "begin"));
 	buf_free(&in);
@@ -352,7 +463,7 @@ test_exim_auth_wrappers(void **state)
 	(void)state;
 	setb(&in, in1);
 	buf_init(&out, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_auth(&in, "NEW\n", &out), 0);
+	assert_int_equal(migrate_exim_auth(&in, "NEW\n", &out), 3);
 	assert_string_equal(out.data, want);
 	buf_free(&in);
 	buf_free(&out);
@@ -595,7 +706,7 @@ test_diff_hides_continued(void **state)
 	buf_init(&b, MIGRATE_FILE_MAX);
 	buf_init(&d, MIGRATE_FILE_MAX);
 	assert_int_equal(migrate_exim_auth(&a, "x:\n  driver = plaintext\n",
-	    &b), 0);
+	    &b), 2);
 	assert_true(migrate_diff("e", &a, &b, MIGRATE_HIDE_EXIM, &d) > 0);
 	assert_null(strstr(d.data, "Sup3rSecretPW"));
 	assert_null(strstr(d.data, "Sec0nd"));
@@ -694,6 +805,7 @@ main(void)
 		cmocka_unit_test(test_cf_set),
 		cmocka_unit_test(test_map_set),
 		cmocka_unit_test(test_exim_auth),
+		cmocka_unit_test(test_exim_auth_again),
 		cmocka_unit_test(test_exim_auth_fragment),
 		cmocka_unit_test(test_sh_set),
 		cmocka_unit_test(test_exim_connector),
