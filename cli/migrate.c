@@ -129,6 +129,9 @@ struct plan {
 	char	 token_conf[MIGRATE_PATH_MAX];	/* Exim: the refresher's */
 };
 
+/* the name of our Exim authenticator: how a second run knows it */
+#define MIGRATE_EXIM_AUTH	"xoauth2_m365"
+
 /* Exim layouts: one file; Debian's conf.d; Debian's single template */
 #define EXIM_PLAIN	0
 #define EXIM_SPLIT	1
@@ -685,13 +688,12 @@ exim_layout(struct plan *p)
 	return (0);
 }
 
-/* exim_conf - the single Exim configuration file we edit (not split) */
+/* exim_conf_find - the single Exim file in DIR (not split); -1, quiet, if none */
 static int
-exim_conf(struct plan *p, char *out, size_t outlen)
+exim_conf_find(const char *dir, char *out, size_t outlen)
 {
 	static const char *const names[] = { "exim.conf", "exim4.conf",
 	    "exim4.conf.template" };
-	const char *dir = p->config_dir;
 	size_t	 i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -700,9 +702,44 @@ exim_conf(struct plan *p, char *out, size_t outlen)
 		if (access(out, R_OK) == 0)
 			return (0);
 	}
-	fprintf(stderr, "relayhint: no exim.conf, exim4.conf or "
-	    "exim4.conf.template in %s\n", dir);
 	return (-1);
+}
+
+/* exim_conf - the single Exim configuration file we edit (not split) */
+static int
+exim_conf(struct plan *p, char *out, size_t outlen)
+{
+	if (exim_conf_find(p->config_dir, out, outlen) == 0)
+		return (0);
+	fprintf(stderr, "relayhint: no exim.conf, exim4.conf or "
+	    "exim4.conf.template in %s\n", p->config_dir);
+	return (-1);
+}
+
+/*
+ * exim_mailbox - a configuration migrated before has no LOGIN client
+ * left for doctor to read the mailbox from: take it from the client_send
+ * of our authenticator in the file Exim reads (Debian: the generated
+ * one), so that a second run plans the same text, finds nothing to
+ * change and says so, instead of asking for --mailbox
+ */
+static void
+exim_mailbox(struct plan *p)
+{
+	char	 path[MIGRATE_PATH_MAX], mb[sizeof(p->mailbox)], err[512];
+	struct buf b;
+
+	if (p->mailbox[0] != '\0')
+		return;
+	if (p->gen[0] != '\0')
+		text_copy(path, sizeof(path), p->gen, strlen(p->gen));
+	else if (exim_conf_find(p->config_dir, path, sizeof(path)) < 0)
+		return;
+	buf_init(&b, MIGRATE_FILE_MAX);
+	if (buf_load_file(&b, path, err, sizeof(err)) == 0 &&
+	    migrate_exim_mailbox(&b, MIGRATE_EXIM_AUTH, mb, sizeof(mb)) == 1)
+		text_copy(p->mailbox, sizeof(p->mailbox), mb, strlen(mb));
+	buf_free(&b);
 }
 
 /* edit_with - f->new through one of common/migrate.c's edits */
@@ -872,7 +909,7 @@ exim_connector(struct plan *p, const char *conf)
 static void
 exim_auth_text(const struct plan *p, struct buf *auth)
 {
-	buf_printf(auth, "xoauth2_m365:\n  driver = plaintext\n"
+	buf_printf(auth, MIGRATE_EXIM_AUTH ":\n  driver = plaintext\n"
 	    "  public_name = XOAUTH2\n"
 	    "  # a bearer token: over TLS only\n"
 	    "  client_condition = ${if !eq{$tls_out_cipher}{}}\n"
@@ -927,9 +964,9 @@ static int
 plan_exim(struct plan *p)
 {
 	struct mfile *cf, *tc;
-	struct buf auth, notdone;
+	struct buf auth, notdone, t;
 	char	 path[MIGRATE_PATH_MAX], tpt[128] = "", others[256];
-	int	 rc;
+	int	 rc, gone = 0;
 
 	path[0] = '\0';
 	if (p->debian != EXIM_SPLIT && exim_conf(p, path, sizeof(path)) < 0)
@@ -993,8 +1030,12 @@ plan_exim(struct plan *p)
 		    migrate_exim_require_auth, NULL) < 0))))
 			rc = -1;
 	} else {
-		rc = (cf = plan_file(p, path, SHOW_EXIM)) == NULL ||
-		    edit_with(cf, migrate_exim_auth, auth.data) < 0 ? -1 : 0;
+		rc = -1;
+		if ((cf = plan_file(p, path, SHOW_EXIM)) != NULL) {
+			buf_init(&t, MIGRATE_FILE_MAX);
+			gone = migrate_exim_auth(&cf->new, auth.data, &t);
+			rc = new_from(cf, &t, gone);
+		}
 		/* only the transport that carries mail to Microsoft */
 		if (p->debian == EXIM_TEMPLATE)
 			text_copy(tpt, sizeof(tpt), "remote_smtp_smarthost", 21);
@@ -1006,8 +1047,13 @@ plan_exim(struct plan *p)
 			rc = -1;
 		if (rc == 0 && tpt[0] == '\0')
 			exim_notdone(p, &cf->new, &notdone);
-		/* the old authenticators served other smarthosts too? */
-		if (rc == 0 && tpt[0] != '\0' && migrate_exim_auth_others(
+		/*
+		 * the old authenticators served other smarthosts too?  Only
+		 * when this run comments them out: on a second run there is
+		 * nothing left to warn about.
+		 */
+		if (rc == 0 && gone > 0 && tpt[0] != '\0' &&
+		    migrate_exim_auth_others(
 		    &cf->old, tpt, others, sizeof(others)) > 0)
 			buf_printf(&notdone, "  - CHECK: the transport(s) %s "
 			    "log in too, and the LOGIN/PLAIN client "
@@ -1075,18 +1121,46 @@ plan_exim(struct plan *p)
 	return (0);
 }
 
-/* plan_print - the diffs and the steps */
+/* file_same - would --apply leave this file as it is? */
+static int
+file_same(const struct mfile *f)
+{
+	return (f->existed && f->old.len == f->new.len &&
+	    memcmp(f->old.data ? f->old.data : "", f->new.data ?
+	    f->new.data : "", f->old.len) == 0);
+}
+
+/*
+ * plan_changes - how many of the files --apply writes would change: 0
+ * when the migration is already in place (a second run), which the plan
+ * says and --apply then leaves alone
+ */
+static int
+plan_changes(const struct plan *p)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < p->n; i++)
+		if (p->f[i].source == FROM_APPLY && !file_same(&p->f[i]))
+			n++;
+	return (n);
+}
+
+/* plan_print - the diffs and the steps; the number of files to change */
 static int
 plan_print(struct plan *p, FILE *fp)
 {
 	struct buf d;
-	int	 i, changes = 0, rc;
+	int	 i, rc, changes = plan_changes(p);
 
 	buf_init(&d, 8 * MIGRATE_FILE_MAX);
 	for (i = 0; i < p->n; i++) {
 		struct mfile *f = &p->f[i];
 
 		if (f->source == FROM_TOOL) {
+			/* nothing written, nothing for it to rebuild */
+			if (changes == 0)
+				continue;
 			buf_printf(&d, "(then: %s%s%s%s%s rewrites %s, which "
 			    "Exim reads; backed up, restored byte for byte by "
 			    "--rollback)\n", p->upd, p->o->config_dir ? " -d " :
@@ -1099,7 +1173,6 @@ plan_print(struct plan *p, FILE *fp)
 			buf_printf(&d, "--- %s\n+++ %s (relayhint migrate)\n"
 			    "(contents not shown: it holds a secret)\n",
 			    f->existed ? f->path : "/dev/null", f->path);
-			changes++;
 			continue;
 		}
 		if (!f->existed)
@@ -1112,7 +1185,6 @@ plan_print(struct plan *p, FILE *fp)
 			buf_printf(&d, "(%s: too large to compare)\n", f->path);
 			continue;
 		}
-		changes += rc;
 		if (f->postmap[0] != '\0' && rc > 0)
 			buf_printf(&d, "(then: postmap %s)\n", f->postmap);
 	}
@@ -1122,8 +1194,9 @@ plan_print(struct plan *p, FILE *fp)
 	fwrite(d.data ? d.data : "", 1, d.len, fp);
 	buf_free(&d);
 	if (changes == 0)
-		fprintf(fp, "No file changes: the configuration already says "
-		    "this.\n");
+		fprintf(fp, "Already done: every file already says this; "
+		    "nothing to change (--apply writes nothing and makes no "
+		    "backup).\n");
 	fprintf(fp, "\n%s", p->steps.data ? p->steps.data : "");
 	if (strcmp(p->o->to, "connector") == 0)
 		fprintf(fp, "Verify after --apply: a test message through the "
@@ -1652,9 +1725,7 @@ plan_apply(struct plan *p)
 
 		if (f->source != FROM_APPLY)
 			continue;
-		if (f->existed && f->old.len == f->new.len &&
-		    memcmp(f->old.data ? f->old.data : "", f->new.data ?
-		    f->new.data : "", f->old.len) == 0)
+		if (file_same(f))
 			continue;
 		if (f->existed && stat(f->path, &st) == 0) {
 			uid = st.st_uid;
@@ -1921,14 +1992,28 @@ cmd_migrate(struct cli *c, int argc, char **argv)
 	buf_init(&p->steps, 64 * 1024);
 	rc = MIGRATE_EXIT_FAIL;
 	if ((strcmp(o.mta, "exim") == 0 && exim_layout(p) < 0) ||
-	    find_hop(p, r) < 0 || plan_ids(p) < 0)
+	    find_hop(p, r) < 0)
+		goto out;
+	if (strcmp(o.mta, "exim") == 0)
+		exim_mailbox(p);
+	if (plan_ids(p) < 0)
 		goto out;
 	if ((strcmp(o.mta, "exim") == 0 ? plan_exim(p) : plan_postfix(p)) < 0) {
 		fprintf(stderr, "relayhint: no plan: the configuration was not "
 		    "changed\n");
 		goto out;
 	}
-	plan_print(p, stdout);
+	/*
+	 * A second run: nothing to write, so no backup (a rollback to it
+	 * would undo nothing), no reload, no login test.  --login still
+	 * signs in, and its token files are backed up as on a first run.
+	 */
+	if (plan_print(p, stdout) == 0 && apply && !o.login) {
+		printf("migrate: already done: nothing written, no backup "
+		    "made\n");
+		rc = 0;
+		goto out;
+	}
 	fflush(stdout);
 	/* Postfix without the plugin would defer every message */
 	if (apply && p->token_disk[0] != '\0' &&

@@ -2,9 +2,10 @@
  * migrate.c - the text edits and diffs behind relayhint migrate
  *
  * Functions: migrate_cf_set, migrate_map_set, migrate_exim_auth,
- * migrate_exim_connector, migrate_exim_transport, migrate_exim_macro,
- * migrate_exim_require_auth, migrate_sh_set, migrate_diff,
- * migrate_tenant_host, migrate_pf_plugins, migrate_pf_oauth_notes.
+ * migrate_exim_mailbox, migrate_exim_connector, migrate_exim_transport,
+ * migrate_exim_macro, migrate_exim_require_auth, migrate_exim_auth_others,
+ * migrate_sh_set, migrate_diff, migrate_tenant_host, migrate_pf_plugins,
+ * migrate_pf_oauth_notes.
  *
  * Every edit reads a whole configuration file held in a buffer and
  * writes the edited copy into another; nothing here writes to the disk
@@ -533,6 +534,45 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 	}
 	lines_free(&l);
 	return (out->overflow ? -1 : n);
+}
+
+/* migrate_exim_mailbox - user= of the client_send of authenticator NAME */
+int
+migrate_exim_mailbox(const struct buf *in, const char *name, char *mailbox,
+    size_t len)
+{
+	struct lines l;
+	const char *v, *e, *u;
+	size_t	 n;
+	int	 i, j, end;
+
+	if (len > 0)
+		mailbox[0] = '\0';
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	if ((i = ex_find_driver(&l, "authenticators", name)) >= 0) {
+		end = block_end(&l, i);
+		for (j = i + 1; j < end; j++) {
+			if (!ex_opt(l.p[j], l.len[j], "client_send", &v))
+				continue;
+			e = l.p[j] + l.len[j];
+			if ((u = text_casestr(v, (size_t)(e - v), "user=")) ==
+			    NULL)
+				break;
+			/* up to ^A: "\x01" as we write it, or '^' */
+			for (u += 5, n = 0; u + n < e && u[n] != '\\' &&
+			    u[n] != '^' && u[n] != ';' &&
+			    !isspace((unsigned char)u[n]); n++)
+				;
+			if (n > 0 && n < len)
+				text_copy(mailbox, len, u, n);
+			break;
+		}
+	}
+	lines_free(&l);
+	return (len > 0 && mailbox[0] != '\0');
 }
 
 #define CONN_TRANSPORTS	8	/* routers to Microsoft with their own transport */

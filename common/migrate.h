@@ -56,6 +56,14 @@ int	migrate_exim_auth(const struct buf *in, const char *auth,
 	    struct buf *out);
 
 /*
+ * migrate_exim_mailbox - the mailbox the authenticator NAME (ours, from
+ * a run before) logs in as: the user= of its client_send, into mailbox.
+ * 1, 0 when there is none (or it does not fit), -1 on overflow.
+ */
+int	migrate_exim_mailbox(const struct buf *in, const char *name,
+	    char *mailbox, size_t len);
+
+/*
  * migrate_exim_connector - Exim: in every manualroute router whose
  * route_list or route_data names HOST_OLD, put HOST_NEW instead; in the
  * smtp transports of those routers (and no other: a transport to another

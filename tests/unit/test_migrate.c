@@ -245,6 +245,58 @@ test_exim_auth_again(void **state)
 	buf_free(&again);
 }
 
+/*
+ * exim_mailbox - the mailbox our authenticator logs in as, from its
+ * client_send (user=...): a migrated file has no LOGIN client left to
+ * read it from.  Only the named authenticator, not commented out.
+ */
+static void
+test_exim_mailbox(void **state)
+{
+	static const struct {
+		const char *in;
+		int	 rc;
+		const char *want;
+	} t[] = {
+		{ "begin authenticators\nxoauth2_m365:\n  driver = plaintext\n"
+		  "  client_send = <; user=relay@contoso.example\\x01auth=Bearer "
+		  "${readfile{/etc/exim4/t}{}}\\x01\\x01 ; ${if bool{true}{}}\n",
+		  1, "relay@contoso.example" },
+		/* '^' is how an older file may write the separator */
+		{ "begin authenticators\nxoauth2_m365 :\n"
+		  "  client_send = ^user=a@b^auth=Bearer x^^\n", 1, "a@b" },
+		/* commented out, another name, another section: none */
+		{ "begin authenticators\n# relayhint migrate: xoauth2_m365:\n"
+		  "# relayhint migrate:   client_send = <; user=a@b\\x01\n", 0, "" },
+		{ "begin authenticators\nother:\n  client_send = <; user=a@b\\x01\n",
+		  0, "" },
+		{ "begin transports\nxoauth2_m365:\n  client_send = <; user=a@b\\x01\n",
+		  0, "" },
+		/* no user= or an empty one */
+		{ "begin authenticators\nxoauth2_m365:\n  client_send = : u : p\n",
+		  0, "" },
+		{ "begin authenticators\nxoauth2_m365:\n  client_send = <; user=\\x01\n",
+		  0, "" },
+	};
+	struct buf in;
+	char	 mb[64];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		setb(&in, t[i].in);
+		if (migrate_exim_mailbox(&in, "xoauth2_m365", mb, sizeof(mb)) !=
+		    t[i].rc || strcmp(mb, t[i].want) != 0)
+			fail_msg("row %zu: got [%s], want [%s]", i, mb, t[i].want);
+		buf_free(&in);
+	}
+	/* too long for the buffer: none, not a cut address */
+	setb(&in, t[0].in);
+	assert_int_equal(migrate_exim_mailbox(&in, "xoauth2_m365", mb, 8), 0);
+	assert_string_equal(mb, "");
+	buf_free(&in);
+}
+
 /* Debian conf.d/auth: a fragment of the section, only commented out */
 static void
 test_exim_auth_fragment(void **state)
@@ -806,6 +858,7 @@ main(void)
 		cmocka_unit_test(test_map_set),
 		cmocka_unit_test(test_exim_auth),
 		cmocka_unit_test(test_exim_auth_again),
+		cmocka_unit_test(test_exim_mailbox),
 		cmocka_unit_test(test_exim_auth_fragment),
 		cmocka_unit_test(test_sh_set),
 		cmocka_unit_test(test_exim_connector),

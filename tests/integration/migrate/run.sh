@@ -165,6 +165,24 @@ else
 	bad "postfix --apply" "rc=$rc stamp=$stamp filter=$got_filter opts=$got_opts tls=$got_tls map=$got_map bk=$bkmode $(cat "$TMP/apply.err") $(head -c 800 "$TMP/doctor.json")"
 fi
 
+# a second run on the migrated relay: already done, nothing written,
+# no second backup
+snapshot "$d" > "$TMP/oa.applied"
+nbk=$(ls "$d/bk" | wc -l)
+# shellcheck disable=SC2086
+$MIG > "$TMP/again.out" 2> "$TMP/again.err"; rc=$?
+# shellcheck disable=SC2086
+$MIG --apply > "$TMP/again-apply.out" 2> "$TMP/again-apply.err"; rc2=$?
+if [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q '^Already done: ' "$TMP/again.out" &&
+    ! grep -q '^[-+][^-+]' "$TMP/again.out" &&
+    grep -q '^migrate: already done: nothing written, no backup made$' "$TMP/again-apply.out" &&
+    ! grep -q 'sasl-xoauth2 is not installed' "$TMP/again-apply.err" &&
+    snapshot "$d" | cmp -s - "$TMP/oa.applied" && [ "$(ls "$d/bk" | wc -l)" = "$nbk" ]; then
+	ok "postfix --to oauth again: the plan says Already done, --apply writes nothing and makes no backup (exit 0)"
+else
+	bad "postfix --to oauth again" "rc=$rc rc2=$rc2 $(head -c 800 "$TMP/again.out") $(cat "$TMP/again.err" "$TMP/again-apply.err") $(tail -3 "$TMP/again-apply.out")"
+fi
+
 # --- 3. rollback: byte for byte ----------------------------------------------
 "$RH" migrate --rollback "$stamp" --backup-dir "$d/bk" --no-reload > "$TMP/rb.out" 2>&1; rc=$?
 snapshot "$d" > "$TMP/oa.after"
@@ -178,7 +196,8 @@ fi
 "$RH" migrate --rollback ../etc --backup-dir "$d/bk" > /dev/null 2>&1
 [ $? = 2 ] && ok "--rollback refuses a path as stamp (exit 2)" || bad "--rollback path" "accepted"
 nosecret "postfix oauth" "$TMP/plan.out" "$TMP/plan.err" "$TMP/plan-app.out" \
-    "$TMP/apply.out" "$TMP/apply.err" "$TMP/doctor.json" "$TMP/rb.out"
+    "$TMP/apply.out" "$TMP/apply.err" "$TMP/doctor.json" "$TMP/rb.out" \
+    "$TMP/again.out" "$TMP/again.err" "$TMP/again-apply.out" "$TMP/again-apply.err"
 
 # --- 4. connector -------------------------------------------------------------
 mkpf co
@@ -319,6 +338,22 @@ else
 	bad "exim --apply" "rc=$rc bv=$bv $(cat "$TMP/ex-apply.err" "$TMP/ex-bv.err") $(head -c 400 "$TMP/ex-auth.out")"
 fi
 
+# Again, without --mailbox (no LOGIN client is left to read it from: ours
+# names it): already done, exim.conf byte for byte, no second backup
+snapshot "$d" > "$TMP/ex.applied"
+nbk=$(ls "$d/bk" | wc -l)
+# shellcheck disable=SC2086
+$EMIG --apply --no-verify > "$TMP/ex-again.out" 2> "$TMP/ex-again.err"; rc=$?
+if [ $rc = 0 ] && grep -q '^Already done: ' "$TMP/ex-again.out" &&
+    grep -q '^migrate: already done: nothing written' "$TMP/ex-again.out" &&
+    ! grep -q 'CHECK:' "$TMP/ex-again.out" &&
+    snapshot "$d" | cmp -s - "$TMP/ex.applied" && [ "$(ls "$d/bk" | wc -l)" = "$nbk" ] &&
+    [ "$(grep -c '^xoauth2_m365:' "$d/exim.conf")" = 1 ]; then
+	ok "exim --to oauth again: already done, one xoauth2_m365, exim.conf byte for byte, no backup"
+else
+	bad "exim --to oauth again" "rc=$rc $(head -c 1200 "$TMP/ex-again.out") $(cat "$TMP/ex-again.err")"
+fi
+
 # The delivery through a fake Microsoft 365, --login and the verify step:
 # tests/integration/migrate-exim.
 rm -f "$d/relayhint-xoauth2.token"
@@ -445,6 +480,16 @@ if [ $rc = 0 ] && [ $bv = 0 ] && grep -q '^fixed_plain authenticator:' "$TMP/exx
 	ok "exim --to oauth: .ifdef/.endif around LOGIN kept (exim -bV), the serving PLAIN authenticator loses only client_send; the password on its continuation line is not printed"
 else
 	bad "exim auth wrappers" "rc=$rc bv=$bv $(cat "$TMP/exxa.err" "$TMP/exxa-bv.err") $(head -c 900 "$TMP/exxa-a.out")"
+fi
+cp "$TMP/xa/exim.conf" "$TMP/xa.applied"
+exrun xa --tenant contoso.example --client-id "$CID" --token-conf "$TMP/xa/token.conf" --apply --no-verify
+rc=$?
+mv "$TMP/exxa.out" "$TMP/exxa-again.out"
+if [ $rc = 0 ] && grep -q '^migrate: already done' "$TMP/exxa-again.out" &&
+    cmp -s "$TMP/xa/exim.conf" "$TMP/xa.applied"; then
+	ok "exim --to oauth again, .ifdef/.endif and a serving PLAIN: already done, byte for byte"
+else
+	bad "exim auth wrappers again" "rc=$rc $(head -c 900 "$TMP/exxa-again.out") $(cat "$TMP/exxa.err")"
 fi
 if cat "$TMP"/ex*.out "$TMP"/ex*.err | grep -F -q -e "$XPW" -e "$TOK"; then
 	bad "exim: no password or token in output" "found"
