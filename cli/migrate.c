@@ -123,6 +123,7 @@ struct plan {
 	int	 plugins;		/* Postfix XOAUTH2: MIGRATE_PLUGIN_* */
 	struct cli *c;
 	int	 port;			/* relay port today */
+	int	 kind;			/* relay host today: DOCTOR_KIND_* */
 	int	 debian;		/* EXIM_PLAIN, EXIM_SPLIT, EXIM_TEMPLATE */
 	char	 gen[MIGRATE_PATH_MAX];	/* Debian: the generated configuration */
 	char	 upd[MIGRATE_PATH_MAX];	/* Debian: update-exim4.conf */
@@ -323,6 +324,7 @@ find_hop(struct plan *p, struct doctor_report *r)
 	text_copy(p->host, sizeof(p->host), h->host, strlen(h->host));
 	text_copy(p->key, sizeof(p->key), h->key, strlen(h->key));
 	p->port = h->port;
+	p->kind = (int)h->kind;
 	if (p->o->mailbox != NULL)
 		text_copy(p->mailbox, sizeof(p->mailbox), p->o->mailbox,
 		    strlen(p->o->mailbox));
@@ -380,7 +382,17 @@ plan_ids(struct plan *p)
 			return (-1);
 		text_copy(p->mxhost, sizeof(p->mxhost), p->o->connector_host,
 		    strlen(p->o->connector_host));
-	} else if (dom[0] == '\0' || migrate_tenant_host(dom, p->mxhost,
+	} else if (p->o->domain == NULL && p->kind == DOCTOR_KIND_CONNECTOR &&
+	    safe_value(p->host))
+		/*
+		 * A second run: the relay goes to a connector already.  That
+		 * host stays (it may have come from --connector-host), not
+		 * one guessed from the mailbox, nor the placeholder when,
+		 * with SASL off, doctor no longer reads a mailbox.
+		 */
+		text_copy(p->mxhost, sizeof(p->mxhost), p->host,
+		    strlen(p->host));
+	else if (dom[0] == '\0' || migrate_tenant_host(dom, p->mxhost,
 	    sizeof(p->mxhost)) < 0)
 		text_copy(p->mxhost, sizeof(p->mxhost),
 		    "CONTOSO-COM.mail.protection.outlook.com", 39);

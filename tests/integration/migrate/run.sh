@@ -235,6 +235,21 @@ then
 else
 	bad "postfix connector" "rc=$rc $(head -c 1200 "$TMP/co.out") $(cat "$TMP/co.err") $(head -c 600 "$TMP/co.json")"
 fi
+# again, without --domain: SASL is off, so doctor reads no mailbox to
+# derive the host from; the connector host stays (the plan used to put
+# the CONTOSO-COM placeholder there)
+snapshot "$d" > "$TMP/co.applied"
+nbk=$(ls "$d/bk" | wc -l)
+"$RH" migrate --mta postfix --to connector --config-dir "$d/etc" \
+    --backup-dir "$d/bk" --no-reload --apply > "$TMP/co-again.out" 2> "$TMP/co-again.err"; rc=$?
+if [ $rc = 0 ] && grep -q '^Already done: ' "$TMP/co-again.out" &&
+    grep -q '^migrate: already done: nothing written' "$TMP/co-again.out" &&
+    grep -q 'Mail goes to contoso-example.mail.protection.outlook.com:25' "$TMP/co-again.out" &&
+    snapshot "$d" | cmp -s - "$TMP/co.applied" && [ "$(ls "$d/bk" | wc -l)" = "$nbk" ]; then
+	ok "postfix --to connector again: already done, the connector host kept, no file written, no backup"
+else
+	bad "postfix --to connector again" "rc=$rc $(head -c 800 "$TMP/co-again.out") $(cat "$TMP/co-again.err") relayhost=$(postconf -c "$d/etc" -h relayhost)"
+fi
 "$RH" migrate --rollback "$stamp" --backup-dir "$d/bk" --no-reload > "$TMP/co-rb.out" 2>&1; rc=$?
 snapshot "$d" > "$TMP/co.after"
 if [ $rc = 0 ] && cmp -s "$TMP/co.before" "$TMP/co.after"; then
