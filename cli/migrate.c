@@ -936,39 +936,71 @@ exim_auth_text(const struct plan *p, struct buf *auth)
  * (a macro, or its transport is picked by an expansion), so the smtp
  * transport to Microsoft keeps hosts_try_auth.  Left so, a refused token
  * makes Exim go on without AUTH and Microsoft answers 530 5.7.57, which
- * hides the reason.  Tell the admin what to change, in which transport
- * when a macro leads to it; nothing when no smtp transport tries AUTH.
+ * hides the reason.  Tell the admin what to change: when a macro leads
+ * to the transport, its own hosts_try_auth lines before and after (the
+ * host list as written, which may be a macro or go on over several
+ * lines); else the smtp transports that may be the one.  Nothing when
+ * no smtp transport tries AUTH without requiring it.
  */
 static void
 exim_notdone(const struct plan *p, const struct buf *conf, struct buf *out)
 {
-	struct buf t;
-	char	 macro[64], tpt[64];
-	int	 n;
+	struct buf opt;
+	char	 macro[64], tpt[64], names[256];
+	const char *l, *e;
+	int	 n, pass;
 
 	exim_hint(p, conf, macro, sizeof(macro), tpt, sizeof(tpt));
-	buf_init(&t, MIGRATE_FILE_MAX);
-	n = migrate_exim_require_auth(conf, tpt[0] ? tpt : NULL, &t);
-	buf_free(&t);
-	if (n <= 0)
+	buf_init(&opt, MIGRATE_FILE_MAX);
+	n = migrate_exim_try_auth(conf, tpt[0] ? tpt : NULL, names,
+	    sizeof(names), &opt);
+	if (n <= 0) {
+		buf_free(&opt);
 		return;
-	buf_printf(out, "  - NOT DONE, edit by hand: no router names %s "
-	    "literally (%s), so relayhint did not change the transport that "
-	    "carries mail to it.  In ", p->host, macro[0] ? "it comes "
-	    "through a macro" : "a macro, or a transport picked by an "
-	    "expansion");
-	if (tpt[0] != '\0')
-		buf_printf(out, "the transport %s (its router routes to macro "
-		    "%s)", tpt, macro);
-	else
-		buf_puts(out, "the smtp transport its router uses (and only "
-		    "that one)");
-	buf_puts(out, ", rename hosts_try_auth to hosts_require_auth, the "
-	    "host list unchanged:\n"
-	    "      -  hosts_try_auth = LIST\n"
-	    "      +  hosts_require_auth = LIST\n"
-	    "    so that a refused token defers with Microsoft's 535 and its "
-	    "reason instead of going on without AUTH into 530 5.7.57.\n");
+	}
+	buf_printf(out, "  - NOT DONE, edit by hand: %s, so relayhint did "
+	    "not change the transport that carries mail to %s.  ", tpt[0] ?
+	    "no router names the host literally (it comes through a macro)" :
+	    "no router names the host literally (a macro), or its router "
+	    "picks the transport with an expansion", p->host);
+	if (tpt[0] == '\0') {
+		/* which one is the router's choice: we cannot tell */
+		buf_printf(out, "In the smtp transport its router uses (and "
+		    "only that one; here %s: %s), rename the option "
+		    "hosts_try_auth to hosts_require_auth and keep its value, "
+		    "the host list after '=' with all its continuation lines, "
+		    "as it is,", n > 1 ? "the smtp transports that try AUTH "
+		    "without requiring it are" : "the one smtp transport that "
+		    "tries AUTH without requiring it is", names);
+	} else {
+		/* its own lines: the host list as written, a macro included */
+		buf_printf(out, "In the transport %s (its router routes to "
+		    "macro %s), rename hosts_try_auth to hosts_require_auth, "
+		    "the host list unchanged:\n", tpt, macro);
+		for (pass = 0; pass < 2; pass++)
+			for (l = opt.data; l != NULL && l < opt.data + opt.len;
+			    l = e + 1) {
+				e = memchr(l, '\n', (size_t)(opt.data + opt.len -
+				    l));
+				if (e == NULL)
+					e = opt.data + opt.len;
+				buf_puts(out, pass ? "      +" : "      -");
+				if (pass && l == opt.data) {
+					size_t	 ws = strspn(l, " \t");
+
+					buf_append(out, l, ws);
+					buf_puts(out, "hosts_require_auth");
+					l += ws + strlen("hosts_try_auth");
+				}
+				buf_append(out, l, (size_t)(e - l));
+				buf_putc(out, '\n');
+			}
+		buf_puts(out, "   ");
+	}
+	buf_puts(out, " so that a refused token defers with Microsoft's 535 "
+	    "and its reason instead of going on without AUTH into 530 "
+	    "5.7.57.\n");
+	buf_free(&opt);
 }
 
 /* plan_exim - the configuration, the refresher's configuration */

@@ -4,8 +4,8 @@
  * Functions: migrate_cf_set, migrate_map_set, migrate_exim_auth,
  * migrate_exim_mailbox, migrate_exim_connector, migrate_exim_transport,
  * migrate_exim_macro, migrate_exim_require_auth, migrate_exim_auth_others,
- * migrate_sh_set, migrate_diff, migrate_tenant_host, migrate_pf_plugins,
- * migrate_pf_oauth_notes.
+ * migrate_exim_try_auth, migrate_sh_set, migrate_diff, migrate_tenant_host,
+ * migrate_pf_plugins, migrate_pf_oauth_notes.
  *
  * Every edit reads a whole configuration file held in a buffer and
  * writes the edited copy into another; nothing here writes to the disk
@@ -948,6 +948,74 @@ migrate_exim_auth_others(const struct buf *in, const char *transport,
 	}
 	lines_free(&l);
 	return (n);
+}
+
+/*
+ * migrate_exim_try_auth - the smtp transports that try AUTH without
+ * requiring it, with their hosts_try_auth as written: what the plan's
+ * NOT DONE step tells the admin to rename when no router names the host
+ * literally and relayhint leaves the transport alone
+ */
+int
+migrate_exim_try_auth(const struct buf *in, const char *transport,
+    char *names, size_t len, struct buf *out)
+{
+	struct lines l;
+	char	 sect[32] = "";
+	const char *v;
+	size_t	 nn, at = 0;
+	int	 i, j, end, smtp, req, opt, n = 0;
+
+	if (len > 0)
+		names[0] = '\0';
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	for (i = 0; i < l.n; i++) {
+		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect)) ||
+		    strcmp(sect, "transports") != 0 ||
+		    (nn = ex_driver_start(l.p[i], l.len[i])) == 0)
+			continue;
+		end = block_end(&l, i);
+		if (transport != NULL && !ex_driver_is(l.p[i], l.len[i],
+		    transport)) {
+			i = end - 1;
+			continue;
+		}
+		smtp = req = 0;
+		opt = -1;
+		for (j = i + 1; j < end; j = opt_last(&l, j) + 1) {
+			if (ex_opt(l.p[j], l.len[j], "driver", &v) &&
+			    val_word(v, l.p[j] + l.len[j], "smtp"))
+				smtp = 1;
+			if (ex_opt(l.p[j], l.len[j], "hosts_require_auth", NULL))
+				req = 1;
+			if (opt < 0 && ex_opt(l.p[j], l.len[j],
+			    "hosts_try_auth", NULL))
+				opt = j;
+		}
+		if (smtp && !req && opt >= 0) {
+			n++;
+			if (at + nn + 2 <= len) {
+				if (at > 0)
+					names[at++] = ' ';
+				memcpy(names + at, l.p[i], nn);
+				at += nn;
+				names[at] = '\0';
+			}
+			if (out != NULL) {
+				j = opt_last(&l, opt);
+				if (j >= end)
+					j = end - 1;
+				for (; opt <= j; opt++)
+					put_line(out, l.p[opt], l.len[opt]);
+			}
+		}
+		i = end - 1;
+	}
+	lines_free(&l);
+	return (out != NULL && out->overflow ? -1 : n);
 }
 
 /* migrate_sh_set - NAME='VALUE' in a shell variable file */

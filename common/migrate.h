@@ -122,6 +122,17 @@ int	migrate_exim_auth_others(const struct buf *in, const char *transport,
 	    char *names, size_t len);
 
 /*
+ * migrate_exim_try_auth - Exim: the smtp transports that try AUTH
+ * without requiring it (hosts_try_auth and no hosts_require_auth), only
+ * TRANSPORT or with NULL every one: their names blank-separated in names
+ * (cut at len) and their hosts_try_auth options as written, continuation
+ * lines included, appended to out (NULL: not wanted).  Returns how many,
+ * or -1 on overflow.
+ */
+int	migrate_exim_try_auth(const struct buf *in, const char *transport,
+	    char *names, size_t len, struct buf *out);
+
+/*
  * migrate_sh_set - set NAME='VALUE' (VALUE given with its quotes) in a
  * shell variable file such as Debian's update-exim4.conf.conf: replace
  * the first assignment, or append one.  0, or -1 on overflow.

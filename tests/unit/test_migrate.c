@@ -850,6 +850,67 @@ test_exim_auth_others(void **state)
 	buf_free(&in);
 }
 
+/*
+ * exim_try_auth - what the NOT DONE step of the plan shows: the
+ * hosts_try_auth option of the transport to Microsoft as written (a
+ * macro name, continuation lines and a comment among them included), or
+ * with no transport known the names of the smtp transports that try AUTH
+ * without requiring it
+ */
+static void
+test_exim_try_auth(void **state)
+{
+	static const char conf[] =
+	    "SMARTHOST = smtp.office365.com::587\n"
+	    "AUTH_HOSTS = *\n"
+	    "begin routers\n"
+	    "smarthost:\n  driver = manualroute\n  transport = m365_smtp\n"
+	    "  route_list = * SMARTHOST byname\n"
+	    "begin transports\n"
+	    "remote_smtp:\n  driver = smtp\n"
+	    "m365_smtp:\n  driver = smtp\n  port = 587\n"
+	    "  hosts_try_auth = <; ${if exists{/etc/p} \\\n"
+	    "# a comment in the middle\n"
+	    "        {$host_address}{}}\n"
+	    "  hosts_require_tls = *\n"
+	    "macro_smtp :\n  driver = smtp\n  hosts_try_auth = AUTH_HOSTS\n"
+	    "done_smtp:\n  driver = smtp\n  hosts_try_auth = *\n"
+	    "  hosts_require_auth = *\n"
+	    "lmtp:\n  driver = lmtp\n  hosts_try_auth = *\n"
+	    "begin authenticators\n";
+	struct buf in, out;
+	char	 names[64];
+
+	(void)state;
+	setb(&in, conf);
+	buf_init(&out, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_try_auth(&in, "m365_smtp", names,
+	    sizeof(names), &out), 1);
+	assert_string_equal(names, "m365_smtp");
+	assert_string_equal(out.data, "  hosts_try_auth = <; ${if exists{/etc/p} "
+	    "\\\n# a comment in the middle\n        {$host_address}{}}\n");
+	buf_reset(&out);
+	assert_int_equal(migrate_exim_try_auth(&in, "macro_smtp", names,
+	    sizeof(names), &out), 1);
+	assert_string_equal(out.data, "  hosts_try_auth = AUTH_HOSTS\n");
+	/* requires AUTH already, not smtp, not there: none */
+	buf_reset(&out);
+	assert_int_equal(migrate_exim_try_auth(&in, "done_smtp", names,
+	    sizeof(names), &out), 0);
+	assert_int_equal(migrate_exim_try_auth(&in, "lmtp", names,
+	    sizeof(names), &out), 0);
+	assert_int_equal(migrate_exim_try_auth(&in, "m365", names,
+	    sizeof(names), &out), 0);
+	assert_int_equal(out.len, 0);
+	assert_string_equal(names, "");
+	/* every smtp transport that tries AUTH without requiring it */
+	assert_int_equal(migrate_exim_try_auth(&in, NULL, names,
+	    sizeof(names), &out), 2);
+	assert_string_equal(names, "m365_smtp macro_smtp");
+	buf_free(&in);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -866,6 +927,7 @@ main(void)
 		cmocka_unit_test(test_exim_auth_wrappers),
 		cmocka_unit_test(test_exim_require_auth),
 		cmocka_unit_test(test_exim_auth_others),
+		cmocka_unit_test(test_exim_try_auth),
 		cmocka_unit_test(test_diff_roundtrip),
 		cmocka_unit_test(test_diff_hides),
 		cmocka_unit_test(test_diff_hides_continued),

@@ -442,11 +442,12 @@ else
 	bad "exim connector continued/partner" "rc=$rc bv=$bv $(cat "$TMP/exxc.err" "$TMP/exxc-bv.err") $(cat "$TMP/exxc-t.out" "$TMP/exxc-p.out" | head -c 900)"
 fi
 # 2. the host through a macro: the connector changes nothing and says
-#    what to edit; --to oauth says NOT DONE for the transport
+#    what to edit; --to oauth says NOT DONE for the transport, with its
+#    hosts_try_auth line as written (a macro name) before and after
 mkex xm
 sed -i -e 's/^  route_list = \* smtp.office365.com::587 byname$/  route_list = * SMARTHOST byname/' \
-    -e 's/^  hosts_require_auth = \*$/  hosts_try_auth = */' \
-    -e 's/^keep_environment =$/keep_environment =\nSMARTHOST = smtp.office365.com::587/' "$TMP/xm/exim.conf"
+    -e 's/^  hosts_require_auth = \*$/  hosts_try_auth = M365_AUTH_HOSTS/' \
+    -e 's/^keep_environment =$/keep_environment =\nSMARTHOST = smtp.office365.com::587\nM365_AUTH_HOSTS = */' "$TMP/xm/exim.conf"
 snapshot "$TMP/xm" > "$TMP/xm.before"
 exrun xm --to connector --apply; rc=$?
 "$RH" migrate --mta exim --exim "$EXIM" --config-dir "$TMP/xm" --tenant contoso.example \
@@ -454,10 +455,26 @@ exrun xm --to connector --apply; rc=$?
 if [ $rc = 3 ] && grep -q 'through a macro or expansion' "$TMP/exxm.err" &&
     grep -q 'the macro SMARTHOST' "$TMP/exxm.err" &&
     snapshot "$TMP/xm" | cmp -s - "$TMP/xm.before" &&
-    [ $rc2 = 0 ] && grep -q 'NOT DONE.*the transport remote_smtp_smarthost' "$TMP/exxm-o.out"; then
-	ok "exim, host through a macro: --to connector refuses and changes nothing; --to oauth prints a NOT DONE step for remote_smtp_smarthost"
+    [ $rc2 = 0 ] && grep -q 'NOT DONE.*the transport remote_smtp_smarthost' "$TMP/exxm-o.out" &&
+    grep -qx '      -  hosts_try_auth = M365_AUTH_HOSTS' "$TMP/exxm-o.out" &&
+    grep -qx '      +  hosts_require_auth = M365_AUTH_HOSTS' "$TMP/exxm-o.out" &&
+    ! grep -q 'LIST' "$TMP/exxm-o.out"; then
+	ok "exim, host through a macro: --to connector refuses and changes nothing; --to oauth prints a NOT DONE step for remote_smtp_smarthost with its hosts_try_auth line as written"
 else
-	bad "exim macro" "rc=$rc rc2=$rc2 $(cat "$TMP/exxm.err" "$TMP/exxm-o.err") $(grep -c 'NOT DONE' "$TMP/exxm-o.out")"
+	bad "exim macro" "rc=$rc rc2=$rc2 $(cat "$TMP/exxm.err" "$TMP/exxm-o.err") $(grep -A3 'NOT DONE' "$TMP/exxm-o.out")"
+fi
+# the transport picked by an expansion: which one is unknown, so the step
+# names the candidates and says what to keep, without a placeholder
+mkex xe
+sed -i -e 's/^  transport = remote_smtp_smarthost$/  transport = ${if eq{$domain}{x.example}{remote_smtp_smarthost}{remote_smtp_smarthost}}/' \
+    -e 's/^  hosts_require_auth = \*$/  hosts_try_auth = */' "$TMP/xe/exim.conf"
+"$RH" migrate --mta exim --exim "$EXIM" --config-dir "$TMP/xe" --tenant contoso.example \
+    --client-id "$CID" --token-conf "$TMP/xe/token.conf" --no-reload > "$TMP/exxe.out" 2> "$TMP/exxe.err"; rc=$?
+if [ $rc = 0 ] && grep -q 'NOT DONE.*picks the transport with an expansion.*tries AUTH without requiring it is: remote_smtp_smarthost), rename the option hosts_try_auth to hosts_require_auth and keep its value' "$TMP/exxe.out" &&
+    ! grep -q 'LIST' "$TMP/exxe.out"; then
+	ok "exim, transport picked by an expansion: the NOT DONE step names the smtp transport that tries AUTH and says to keep its value"
+else
+	bad "exim expansion NOT DONE" "rc=$rc $(cat "$TMP/exxe.err") $(grep -A3 'NOT DONE' "$TMP/exxe.out")"
 fi
 # 3. an Exim that refuses the new text: nothing written, no backup
 mkex xv
