@@ -239,6 +239,15 @@ plan_free(struct plan *p)
 	buf_free(&p->steps);
 }
 
+/* file_same - would --apply leave this file as it is? */
+static int
+file_same(const struct mfile *f)
+{
+	return (f->existed && f->old.len == f->new.len &&
+	    memcmp(f->old.data ? f->old.data : "", f->new.data ?
+	    f->new.data : "", f->old.len) == 0);
+}
+
 /* new_from - an edit's result T (status RC) becomes f->new; T is freed */
 static int
 new_from(struct mfile *f, struct buf *t, int rc)
@@ -908,6 +917,38 @@ exim_connector(struct plan *p, const char *conf)
 }
 
 /*
+ * exim_own_rul - Debian's conf.d/auth/20_relayhint-xoauth2 is our own
+ * file, written whole.  update-exim4.conf reads X.rul instead of X when
+ * both exist (conf_d), so an X.rul next to ours (left from an older setup,
+ * or an override of an older text of ours) would keep our authenticator
+ * from Exim, or give it a stale mailbox or token path, once X exists.  It
+ * gets the same text: shown in the plan (its old values hidden like any
+ * Exim file's), kept in the backup and put back by --rollback, which
+ * also removes X, so that update-exim4.conf ignores the .rul again.
+ */
+static int
+exim_own_rul(struct plan *p, const struct mfile *own, struct buf *notes)
+{
+	char	 rul[MIGRATE_PATH_MAX];
+	struct mfile *r;
+
+	if (pathf(rul, sizeof(rul), "%s.rul", own->path) < 0)
+		return (-1);
+	if (access(rul, F_OK) != 0)
+		return (0);
+	if ((r = plan_file(p, rul, SHOW_EXIM)) == NULL)
+		return (-1);
+	buf_reset(&r->new);
+	buf_append(&r->new, own->new.data ? own->new.data : "", own->new.len);
+	if (!file_same(r))
+		buf_printf(notes, "  - NOTE: %s is there, and update-exim4.conf "
+		    "reads it instead of %s (a conf.d file X.rul overrides X), "
+		    "so it gets the same text; what it held is in the backup, "
+		    "and --rollback puts it back.\n", rul, own->path);
+	return (0);
+}
+
+/*
  * exim_auth_text - the XOAUTH2 client authenticator.  client_send is a
  * list of two items: the initial response user=MAILBOX^Aauth=Bearer
  * TOKEN^A^A sent with AUTH (the plaintext driver base64-encodes it),
@@ -1044,20 +1085,21 @@ plan_exim(struct plan *p)
 		 * that sorts before 30_exim4-config_examples (Exim offers
 		 * them in order), the LOGIN and PLAIN clients there
 		 * commented out.  Each conf.d file X is edited as X.rul
-		 * when that overrides it (conf_d).  passwd.client stays: the
+		 * when that overrides it (conf_d); ours is written whole,
+		 * and an X.rul of ours gets the same text (exim_own_rul).
+		 * passwd.client stays: the
 		 * remote_smtp_smarthost transport only tries AUTH with hosts
 		 * that have an entry there.
 		 */
 		rc = -1;
 		if (pathf(path, sizeof(path), "%s/conf.d/auth/"
 		    "20_relayhint-xoauth2", p->config_dir) == 0 &&
-		    conf_d(path, sizeof(path)) == 0 &&
 		    (cf = plan_file(p, path, SHOW_ALL)) != NULL) {
 			buf_reset(&cf->new);
 			buf_printf(&cf->new, "# relayhint migrate: XOAUTH2 to "
 			    "Microsoft 365 (relayhint(1), migrate)\n\n%s",
 			    auth.data);
-			rc = 0;
+			rc = exim_own_rul(p, cf, &notdone);
 		}
 		if (rc == 0 && (pathf(path, sizeof(path), "%s/conf.d/auth/"
 		    "30_exim4-config_examples", p->config_dir) < 0 ||
@@ -1163,15 +1205,6 @@ plan_exim(struct plan *p)
 		    "but is no longer sent: replace the password with a "
 		    "placeholder once mail flows.\n", p->upd);
 	return (0);
-}
-
-/* file_same - would --apply leave this file as it is? */
-static int
-file_same(const struct mfile *f)
-{
-	return (f->existed && f->old.len == f->new.len &&
-	    memcmp(f->old.data ? f->old.data : "", f->new.data ?
-	    f->new.data : "", f->old.len) == 0);
 }
 
 /*
