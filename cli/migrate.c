@@ -916,6 +916,16 @@ exim_connector(struct plan *p, const char *conf)
 	return (0);
 }
 
+/* exim_auth_frag - a conf.d/auth file: its LOGIN/PLAIN clients out */
+static int
+exim_auth_frag(struct mfile *f, const char *host)
+{
+	struct buf t;
+
+	buf_init(&t, MIGRATE_FILE_MAX);
+	return (new_from(f, &t, migrate_exim_auth(&f->new, NULL, host, &t)));
+}
+
 /*
  * exim_own_rul - Debian's conf.d/auth/20_relayhint-xoauth2 is our own
  * file, written whole.  update-exim4.conf reads X.rul instead of X when
@@ -1105,7 +1115,7 @@ plan_exim(struct plan *p)
 		    "30_exim4-config_examples", p->config_dir) < 0 ||
 		    conf_d(path, sizeof(path)) < 0 ||
 		    (cf = plan_file(p, path, SHOW_EXIM)) == NULL ||
-		    edit_with(cf, migrate_exim_auth, NULL) < 0))
+		    exim_auth_frag(cf, p->host) < 0))
 			rc = -1;
 		/* the transport that tries AUTH with passwd.client's hosts */
 		if (rc == 0 && (pathf(path, sizeof(path), "%s/conf.d/transport/"
@@ -1119,7 +1129,8 @@ plan_exim(struct plan *p)
 		rc = -1;
 		if ((cf = plan_file(p, path, SHOW_EXIM)) != NULL) {
 			buf_init(&t, MIGRATE_FILE_MAX);
-			gone = migrate_exim_auth(&cf->new, auth.data, &t);
+			gone = migrate_exim_auth(&cf->new, auth.data, p->host,
+			    &t);
 			rc = new_from(cf, &t, gone);
 		}
 		/* only the transport that carries mail to Microsoft */

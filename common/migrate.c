@@ -426,16 +426,19 @@ insert_auth(struct buf *out, const struct lines *l, int i, const char *auth)
  * block.  A second run must change nothing: the authenticator named on
  * AUTH's first line is ours from a run before, kept when it is AUTH and
  * else replaced in place, and no new copy goes on top (which would
- * comment ours out as an older XOAUTH2 client).
+ * comment ours out as an older XOAUTH2 client); and a LOGIN/PLAIN client
+ * the admin restored for other transports with the plan's client_condition
+ * (${if !eq{$host}{HOST}}, HOST the relay host) is left alone.
  */
 int
-migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
+migrate_exim_auth(const struct buf *in, const char *auth, const char *host,
+    struct buf *out)
 {
 	struct lines l;
-	char	 sect[32] = "", ours[64] = "";
+	char	 sect[32] = "", ours[64] = "", away[320] = "";
 	const char *v, *s;
 	size_t	 nn, alen = 0;
-	int	 i, j, k, end, last, client, old, named, server;
+	int	 i, j, k, end, last, client, old, named, server, kept;
 	int	 inserted = 0, mine = -1, n = 0;
 
 	if (lines_split(in, &l, 1000000) < 0) {
@@ -443,6 +446,10 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 		return (-1);
 	}
 	buf_reset(out);
+	/* the client_condition the plan's CHECK gives: keeps one away */
+	if (host != NULL && (size_t)snprintf(away, sizeof(away),
+	    "!eq{$host}{%s}}", host) >= sizeof(away))
+		away[0] = '\0';
 	if (auth == NULL) {
 		/* a conf.d/auth file: inside the section, nothing to insert */
 		text_copy(sect, sizeof(sect), "authenticators", 14);
@@ -483,11 +490,16 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 			i = end - 1;
 			continue;
 		}
-		client = old = named = server = 0;
+		client = old = named = server = kept = 0;
 		for (j = i + 1; j <= last; j = opt_last(&l, j) + 1) {
 			s = skip_ws(l.p[j], l.p[j] + l.len[j]);
 			if (ex_opt(l.p[j], l.len[j], "client_send", NULL))
 				client = 1;
+			k = opt_last(&l, j);
+			if (away[0] != '\0' && ex_opt(l.p[j], l.len[j],
+			    "client_condition", NULL) && text_casestr(l.p[j],
+			    (size_t)(l.p[k] + l.len[k] - l.p[j]), away) != NULL)
+				kept = 1;
 			if (s + 7 < l.p[j] + l.len[j] &&
 			    text_casecmp_n(s, "server_", 7) == 0)
 				server = 1;
@@ -499,6 +511,9 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 		/* without public_name, Exim offers the instance name */
 		if (!named)
 			old = ex_old_name(l.p[i], l.p[i] + nn);
+		/* restored for other transports as the plan said: it stays */
+		if (kept)
+			old = 0;
 		if (client && old)
 			n++;
 		if (client && old && !server)

@@ -48,12 +48,14 @@ int	migrate_map_set(const struct buf *in, const char *key,
  * of Debian's conf.d/auth/): only the commenting out.
  * The authenticator named on AUTH's first line, when IN has it (a run
  * before), is ours: kept when it is AUTH, else replaced in place, and no
- * copy is inserted, so a second run changes nothing.
+ * copy is inserted, so a second run changes nothing.  With HOST (the
+ * relay host), a client whose client_condition has ${if !eq{$host}{HOST}}
+ * (restored for other transports, as the plan's CHECK says) is kept.
  * Returns the number of client authenticators commented out (or that
  * lost their client_send), or -1 on overflow.
  */
 int	migrate_exim_auth(const struct buf *in, const char *auth,
-	    struct buf *out);
+	    const char *host, struct buf *out);
 
 /*
  * migrate_exim_mailbox - the mailbox the authenticator NAME (ours, from

@@ -116,7 +116,7 @@ test_exim_auth(void **state)
 	(void)state;
 	setb(&in, exim_in);
 	buf_init(&out, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_auth(&in, auth, &out), 1);
+	assert_int_equal(migrate_exim_auth(&in, auth, NULL, &out), 1);
 	assert_non_null(strstr(out.data, "begin authenticators\n\n"
 	    "xoauth2_m365:\n  driver = plaintext\n"));
 	assert_non_null(strstr(out.data, "# relayhint migrate: login:\n"
@@ -127,7 +127,7 @@ test_exim_auth(void **state)
 	buf_free(&in);
 	/* no authenticators section: one is added */
 	setb(&in, "begin routers\nx:\n  driver = accept\n");
-	assert_int_equal(migrate_exim_auth(&in, auth, &out), 0);
+	assert_int_equal(migrate_exim_auth(&in, auth, NULL, &out), 0);
 	assert_non_null(strstr(out.data, "\nbegin authenticators\n\n"
 	    "xoauth2_m365:\n"));
 	buf_free(&in);
@@ -192,13 +192,13 @@ test_exim_auth_again(void **state)
 	setb(&in, in1);
 	buf_init(&out, MIGRATE_FILE_MAX);
 	buf_init(&again, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_auth(&in, auth, &out), 1);
+	assert_int_equal(migrate_exim_auth(&in, auth, NULL, &out), 1);
 	assert_string_equal(out.data, want1);
 	/* again: nothing to comment out, nothing to insert */
-	assert_int_equal(migrate_exim_auth(&out, auth, &again), 0);
+	assert_int_equal(migrate_exim_auth(&out, auth, NULL, &again), 0);
 	assert_string_equal(again.data, want1);
 	/* another mailbox: our block changes in place, the rest stays */
-	assert_int_equal(migrate_exim_auth(&out, auth2, &again), 0);
+	assert_int_equal(migrate_exim_auth(&out, auth2, NULL, &again), 0);
 	want2 = strdup(want1);
 	assert_non_null(at = strstr(want2, "user=a@x"));
 	at[5] = 'b';
@@ -218,7 +218,7 @@ test_exim_auth_again(void **state)
 	    "# relayhint migrate:   client_send = <; user=a@x\n\n\n"
 	    "# relayhint migrate: login:\n"
 	    "# relayhint migrate:   client_send = : u : p\n\n");
-	assert_int_equal(migrate_exim_auth(&in, auth, &out), 0);
+	assert_int_equal(migrate_exim_auth(&in, auth, NULL, &out), 0);
 	assert_string_equal(out.data, in.data);
 	buf_free(&in);
 
@@ -227,7 +227,7 @@ test_exim_auth_again(void **state)
 	buf_puts(&in, auth);
 	buf_puts(&in, "\nold:\n  driver = plaintext\n  public_name = XOAUTH2\n"
 	    "  client_send = : x\n");
-	assert_int_equal(migrate_exim_auth(&in, auth, &out), 1);
+	assert_int_equal(migrate_exim_auth(&in, auth, NULL, &out), 1);
 	assert_non_null(strstr(out.data, "\n# relayhint migrate: old:\n"));
 	assert_int_equal(strstr(out.data, "xoauth2_m365:") - out.data,
 	    (long)strlen("begin authenticators\n\n"));
@@ -235,7 +235,7 @@ test_exim_auth_again(void **state)
 
 	for (i = 0; i < sizeof(blanks) / sizeof(blanks[0]); i++) {
 		setb(&in, blanks[i].in);
-		assert_true(migrate_exim_auth(&in, "NEW\n", &out) >= 0);
+		assert_true(migrate_exim_auth(&in, "NEW\n", NULL, &out) >= 0);
 		if (strcmp(out.data, blanks[i].want) != 0)
 			fail_msg("row %zu: got [%s], want [%s]", i, out.data,
 			    blanks[i].want);
@@ -297,6 +297,46 @@ test_exim_mailbox(void **state)
 	buf_free(&in);
 }
 
+/*
+ * The plan's CHECK tells the admin to restore a LOGIN/PLAIN client that
+ * other transports need with client_condition = ${if !eq{$host}{HOST}}:
+ * a later run keeps it.  A condition that leaves Microsoft in (another
+ * host, or eq instead of !eq) does not keep it away from Microsoft.
+ */
+static void
+test_exim_auth_restored(void **state)
+{
+	static const char auth[] = "xoauth2_m365:\n  driver = plaintext\n"
+	    "  public_name = XOAUTH2\n  client_send = <; user=a@x\\x01\n";
+	static const struct {
+		const char *cond;
+		int	 kept;
+	} t[] = {
+		{ "${if !eq{$host}{smtp.office365.com}}", 1 },
+		{ "${if !eq{$host}{SMTP.Office365.com}}", 1 },
+		{ "${if !eq{$host}{mail.partner.example}}", 0 },
+		{ "${if eq{$host}{smtp.office365.com}}", 0 },
+		{ "${if !eq{$tls_out_cipher}{}}", 0 },
+	};
+	struct buf in, out;
+	size_t	 i;
+
+	(void)state;
+	buf_init(&out, MIGRATE_FILE_MAX);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		setb(&in, "begin authenticators\n\n");
+		buf_puts(&in, auth);
+		buf_printf(&in, "\nlogin:\n  driver = plaintext\n"
+		    "  public_name = LOGIN\n  client_condition = %s\n"
+		    "  client_send = : u : p\n", t[i].cond);
+		if (migrate_exim_auth(&in, auth, "smtp.office365.com", &out) !=
+		    !t[i].kept || (strcmp(out.data, in.data) == 0) != t[i].kept)
+			fail_msg("row %zu: got [%s]", i, out.data);
+		buf_free(&in);
+	}
+	buf_free(&out);
+}
+
 /* Debian conf.d/auth: a fragment of the section, only commented out */
 static void
 test_exim_auth_fragment(void **state)
@@ -327,7 +367,7 @@ test_exim_auth_fragment(void **state)
 	(void)state;
 	setb(&in, frag);
 	buf_init(&out, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_auth(&in, NULL, &out), 2);
+	assert_int_equal(migrate_exim_auth(&in, NULL, NULL, &out), 2);
 	assert_string_equal(out.data, want);
 	assert_null(strstr(out.data, "begin"));
 	buf_free(&in);
@@ -515,7 +555,7 @@ test_exim_auth_wrappers(void **state)
 	(void)state;
 	setb(&in, in1);
 	buf_init(&out, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_auth(&in, "NEW\n", &out), 3);
+	assert_int_equal(migrate_exim_auth(&in, "NEW\n", NULL, &out), 3);
 	assert_string_equal(out.data, want);
 	buf_free(&in);
 	buf_free(&out);
@@ -758,7 +798,7 @@ test_diff_hides_continued(void **state)
 	buf_init(&b, MIGRATE_FILE_MAX);
 	buf_init(&d, MIGRATE_FILE_MAX);
 	assert_int_equal(migrate_exim_auth(&a, "x:\n  driver = plaintext\n",
-	    &b), 2);
+	    NULL, &b), 2);
 	assert_true(migrate_diff("e", &a, &b, MIGRATE_HIDE_EXIM, &d) > 0);
 	assert_null(strstr(d.data, "Sup3rSecretPW"));
 	assert_null(strstr(d.data, "Sec0nd"));
@@ -920,6 +960,7 @@ main(void)
 		cmocka_unit_test(test_exim_auth),
 		cmocka_unit_test(test_exim_auth_again),
 		cmocka_unit_test(test_exim_mailbox),
+		cmocka_unit_test(test_exim_auth_restored),
 		cmocka_unit_test(test_exim_auth_fragment),
 		cmocka_unit_test(test_sh_set),
 		cmocka_unit_test(test_exim_connector),

@@ -523,6 +523,45 @@ if [ $rc = 0 ] && grep -q '^migrate: already done' "$TMP/exxa-again.out" &&
 else
 	bad "exim auth wrappers again" "rc=$rc $(head -c 900 "$TMP/exxa-again.out") $(cat "$TMP/exxa.err")"
 fi
+# 5. another transport logs in too: the plan says CHECK with the
+#    client_condition line; the LOGIN client restored with it stays so on
+#    the next run (already done), and Exim reads the result
+mkex xp
+python3 - "$TMP/xp/exim.conf" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+s = s.replace("begin routers\n", "begin routers\npartner:\n  driver = manualroute\n"
+    "  domains = partner.example\n  transport = partner_smtp\n"
+    "  route_list = * mail.partner.example::587 byname\n  no_more\n")
+s = s.replace("begin authenticators\n", "partner_smtp:\n  driver = smtp\n  port = 587\n"
+    "  hosts_require_auth = mail.partner.example\nbegin authenticators\n")
+open(p, "w").write(s)
+PY
+exrun xp --tenant contoso.example --client-id "$CID" --token-conf "$TMP/xp/token.conf" --apply --no-verify; rc=$?
+mv "$TMP/exxp.out" "$TMP/exxp-first.out"
+# the admin restores the login block with the line the plan gave
+python3 - "$TMP/xp/exim.conf" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+mark = "# relayhint migrate: "
+s = "\n".join(l[len(mark):] if l.startswith(mark + "login:") or
+    (l.startswith(mark + "  ") and "hosts_" not in l) else l for l in s.split("\n"))
+s = s.replace("  public_name = LOGIN\n", "  public_name = LOGIN\n"
+    "  client_condition = ${if !eq{$host}{smtp.office365.com}}\n")
+open(p, "w").write(s)
+PY
+cp "$TMP/xp/exim.conf" "$TMP/xp.restored"
+exrun xp --tenant contoso.example --client-id "$CID" --token-conf "$TMP/xp/token.conf" --apply --no-verify; rc2=$?
+"$EXIM" -C "$TMP/xp/exim.conf" -bP authenticators > "$TMP/exxp-a.out" 2>&1; bv=$?
+if [ $rc = 0 ] && [ $rc2 = 0 ] && [ $bv = 0 ] &&
+    grep -q 'CHECK: the transport(s) partner_smtp log in too' "$TMP/exxp-first.out" &&
+    grep -q '^migrate: already done' "$TMP/exxp.out" &&
+    cmp -s "$TMP/xp/exim.conf" "$TMP/xp.restored" &&
+    grep -q '^login authenticator:' "$TMP/exxp-a.out" && grep -q '^xoauth2_m365 authenticator:' "$TMP/exxp-a.out"; then
+	ok "exim --to oauth again: a LOGIN client restored for another transport with the CHECK's client_condition stays (already done, exim -bP reads both)"
+else
+	bad "exim restored LOGIN" "rc=$rc rc2=$rc2 bv=$bv $(head -c 900 "$TMP/exxp.out") $(cat "$TMP/exxp.err") $(head -c 300 "$TMP/exxp-a.out")"
+fi
 if cat "$TMP"/ex*.out "$TMP"/ex*.err | grep -F -q -e "$XPW" -e "$TOK"; then
 	bad "exim: no password or token in output" "found"
 else
