@@ -18,7 +18,9 @@
  * or the new one), then postmap for changed tables and a reload of a
  * running MTA.  A failure part way restores what was already written.
  * --rollback STAMP puts every file back byte for byte and removes the
- * files the migration created.
+ * files the migration created.  A run on a configuration already
+ * migrated the same way finds every file as it would write it: the plan
+ * says "Already done" and --apply writes nothing and makes no backup.
  *
  * Facts used (each printed with its source in the plan):
  *   sasl-xoauth2 main.cf settings and token file: github.com/tarickb/sasl-xoauth2
@@ -1097,9 +1099,8 @@ plan_exim(struct plan *p)
 		 * commented out.  Each conf.d file X is edited as X.rul
 		 * when that overrides it (conf_d); ours is written whole,
 		 * and an X.rul of ours gets the same text (exim_own_rul).
-		 * passwd.client stays: the
-		 * remote_smtp_smarthost transport only tries AUTH with hosts
-		 * that have an entry there.
+		 * passwd.client stays: the remote_smtp_smarthost transport
+		 * only tries AUTH with hosts that have an entry there.
 		 */
 		rc = -1;
 		if (pathf(path, sizeof(path), "%s/conf.d/auth/"
@@ -1150,8 +1151,8 @@ plan_exim(struct plan *p)
 		 * nothing left to warn about.
 		 */
 		if (rc == 0 && gone > 0 && tpt[0] != '\0' &&
-		    migrate_exim_auth_others(
-		    &cf->old, tpt, others, sizeof(others)) > 0)
+		    migrate_exim_auth_others(&cf->old, tpt, others,
+		    sizeof(others)) > 0)
 			buf_printf(&notdone, "  - CHECK: the transport(s) %s "
 			    "log in too, and the LOGIN/PLAIN client "
 			    "authenticators now commented out were theirs as "
