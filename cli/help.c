@@ -184,8 +184,9 @@ static const struct {
 	"  --verify-server H:P  where the login test logs in (the relay host)\n"
 	"  --apply              write the changes (backup first)\n"
 	"  --rollback STAMP     put back the files of the backup STAMP\n"
-	"Exit: 0 done, 1 sign-in or login test refused (nothing applied),\n"
-	"2 usage, 3 nothing changed because of an error.\n" },
+	"Exit: 0 done or already done (nothing written), 1 sign-in or login\n"
+	"test refused (nothing applied), 2 usage, 3 nothing changed because of\n"
+	"an error.\n" },
 	{ "token",
 	"usage: relayhint token login|refresh [--config FILE] [--force] [--quiet]\n"
 	"                                     [--max-wait S]\n"

@@ -18,7 +18,9 @@
  * or the new one), then postmap for changed tables and a reload of a
  * running MTA.  A failure part way restores what was already written.
  * --rollback STAMP puts every file back byte for byte and removes the
- * files the migration created.
+ * files the migration created.  A run on a configuration already
+ * migrated the same way finds every file as it would write it: the plan
+ * says "Already done" and --apply writes nothing and makes no backup.
  *
  * Facts used (each printed with its source in the plan):
  *   sasl-xoauth2 main.cf settings and token file: github.com/tarickb/sasl-xoauth2
@@ -123,11 +125,15 @@ struct plan {
 	int	 plugins;		/* Postfix XOAUTH2: MIGRATE_PLUGIN_* */
 	struct cli *c;
 	int	 port;			/* relay port today */
+	int	 kind;			/* relay host today: DOCTOR_KIND_* */
 	int	 debian;		/* EXIM_PLAIN, EXIM_SPLIT, EXIM_TEMPLATE */
 	char	 gen[MIGRATE_PATH_MAX];	/* Debian: the generated configuration */
 	char	 upd[MIGRATE_PATH_MAX];	/* Debian: update-exim4.conf */
 	char	 token_conf[MIGRATE_PATH_MAX];	/* Exim: the refresher's */
 };
+
+/* the name of our Exim authenticator: how a second run knows it */
+#define MIGRATE_EXIM_AUTH	"xoauth2_m365"
 
 /* Exim layouts: one file; Debian's conf.d; Debian's single template */
 #define EXIM_PLAIN	0
@@ -235,6 +241,15 @@ plan_free(struct plan *p)
 	buf_free(&p->steps);
 }
 
+/* file_same - would --apply leave this file as it is? */
+static int
+file_same(const struct mfile *f)
+{
+	return (f->existed && f->old.len == f->new.len &&
+	    memcmp(f->old.data ? f->old.data : "", f->new.data ?
+	    f->new.data : "", f->old.len) == 0);
+}
+
 /* new_from - an edit's result T (status RC) becomes f->new; T is freed */
 static int
 new_from(struct mfile *f, struct buf *t, int rc)
@@ -320,6 +335,7 @@ find_hop(struct plan *p, struct doctor_report *r)
 	text_copy(p->host, sizeof(p->host), h->host, strlen(h->host));
 	text_copy(p->key, sizeof(p->key), h->key, strlen(h->key));
 	p->port = h->port;
+	p->kind = (int)h->kind;
 	if (p->o->mailbox != NULL)
 		text_copy(p->mailbox, sizeof(p->mailbox), p->o->mailbox,
 		    strlen(p->o->mailbox));
@@ -377,7 +393,17 @@ plan_ids(struct plan *p)
 			return (-1);
 		text_copy(p->mxhost, sizeof(p->mxhost), p->o->connector_host,
 		    strlen(p->o->connector_host));
-	} else if (dom[0] == '\0' || migrate_tenant_host(dom, p->mxhost,
+	} else if (p->o->domain == NULL && p->kind == DOCTOR_KIND_CONNECTOR &&
+	    safe_value(p->host))
+		/*
+		 * A second run: the relay goes to a connector already.  That
+		 * host stays (it may have come from --connector-host), not
+		 * one guessed from the mailbox, nor the placeholder when,
+		 * with SASL off, doctor no longer reads a mailbox.
+		 */
+		text_copy(p->mxhost, sizeof(p->mxhost), p->host,
+		    strlen(p->host));
+	else if (dom[0] == '\0' || migrate_tenant_host(dom, p->mxhost,
 	    sizeof(p->mxhost)) < 0)
 		text_copy(p->mxhost, sizeof(p->mxhost),
 		    "CONTOSO-COM.mail.protection.outlook.com", 39);
@@ -685,13 +711,12 @@ exim_layout(struct plan *p)
 	return (0);
 }
 
-/* exim_conf - the single Exim configuration file we edit (not split) */
+/* exim_conf_find - the single Exim file in DIR (not split); -1, quiet, if none */
 static int
-exim_conf(struct plan *p, char *out, size_t outlen)
+exim_conf_find(const char *dir, char *out, size_t outlen)
 {
 	static const char *const names[] = { "exim.conf", "exim4.conf",
 	    "exim4.conf.template" };
-	const char *dir = p->config_dir;
 	size_t	 i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -700,9 +725,44 @@ exim_conf(struct plan *p, char *out, size_t outlen)
 		if (access(out, R_OK) == 0)
 			return (0);
 	}
-	fprintf(stderr, "relayhint: no exim.conf, exim4.conf or "
-	    "exim4.conf.template in %s\n", dir);
 	return (-1);
+}
+
+/* exim_conf - the single Exim configuration file we edit (not split) */
+static int
+exim_conf(struct plan *p, char *out, size_t outlen)
+{
+	if (exim_conf_find(p->config_dir, out, outlen) == 0)
+		return (0);
+	fprintf(stderr, "relayhint: no exim.conf, exim4.conf or "
+	    "exim4.conf.template in %s\n", p->config_dir);
+	return (-1);
+}
+
+/*
+ * exim_mailbox - a configuration migrated before has no LOGIN client
+ * left for doctor to read the mailbox from: take it from the client_send
+ * of our authenticator in the file Exim reads (Debian: the generated
+ * one), so that a second run plans the same text, finds nothing to
+ * change and says so, instead of asking for --mailbox
+ */
+static void
+exim_mailbox(struct plan *p)
+{
+	char	 path[MIGRATE_PATH_MAX], mb[sizeof(p->mailbox)], err[512];
+	struct buf b;
+
+	if (p->mailbox[0] != '\0')
+		return;
+	if (p->gen[0] != '\0')
+		text_copy(path, sizeof(path), p->gen, strlen(p->gen));
+	else if (exim_conf_find(p->config_dir, path, sizeof(path)) < 0)
+		return;
+	buf_init(&b, MIGRATE_FILE_MAX);
+	if (buf_load_file(&b, path, err, sizeof(err)) == 0 &&
+	    migrate_exim_mailbox(&b, MIGRATE_EXIM_AUTH, mb, sizeof(mb)) == 1)
+		text_copy(p->mailbox, sizeof(p->mailbox), mb, strlen(mb));
+	buf_free(&b);
 }
 
 /* edit_with - f->new through one of common/migrate.c's edits */
@@ -858,6 +918,48 @@ exim_connector(struct plan *p, const char *conf)
 	return (0);
 }
 
+/* exim_auth_frag - a conf.d/auth file: its LOGIN/PLAIN clients out */
+static int
+exim_auth_frag(struct mfile *f, const char *host)
+{
+	struct buf t;
+
+	buf_init(&t, MIGRATE_FILE_MAX);
+	return (new_from(f, &t, migrate_exim_auth(&f->new, NULL, host, &t)));
+}
+
+/*
+ * exim_own_rul - Debian's conf.d/auth/20_relayhint-xoauth2 is our own
+ * file, written whole.  update-exim4.conf reads X.rul instead of X when
+ * both exist (conf_d), so an X.rul next to ours (left from an older setup,
+ * or an override of an older text of ours) would keep our authenticator
+ * from Exim, or give it a stale mailbox or token path, once X exists.  It
+ * gets the same text: shown in the plan (its old values hidden like any
+ * Exim file's), kept in the backup and put back by --rollback, which
+ * also removes X, so that update-exim4.conf ignores the .rul again.
+ */
+static int
+exim_own_rul(struct plan *p, const struct mfile *own, struct buf *notes)
+{
+	char	 rul[MIGRATE_PATH_MAX];
+	struct mfile *r;
+
+	if (pathf(rul, sizeof(rul), "%s.rul", own->path) < 0)
+		return (-1);
+	if (access(rul, F_OK) != 0)
+		return (0);
+	if ((r = plan_file(p, rul, SHOW_EXIM)) == NULL)
+		return (-1);
+	buf_reset(&r->new);
+	buf_append(&r->new, own->new.data ? own->new.data : "", own->new.len);
+	if (!file_same(r))
+		buf_printf(notes, "  - NOTE: %s is there, and update-exim4.conf "
+		    "reads it instead of %s (a conf.d file X.rul overrides X), "
+		    "so it gets the same text; what it held is in the backup, "
+		    "and --rollback puts it back.\n", rul, own->path);
+	return (0);
+}
+
 /*
  * exim_auth_text - the XOAUTH2 client authenticator.  client_send is a
  * list of two items: the initial response user=MAILBOX^Aauth=Bearer
@@ -872,7 +974,7 @@ exim_connector(struct plan *p, const char *conf)
 static void
 exim_auth_text(const struct plan *p, struct buf *auth)
 {
-	buf_printf(auth, "xoauth2_m365:\n  driver = plaintext\n"
+	buf_printf(auth, MIGRATE_EXIM_AUTH ":\n  driver = plaintext\n"
 	    "  public_name = XOAUTH2\n"
 	    "  # a bearer token: over TLS only\n"
 	    "  client_condition = ${if !eq{$tls_out_cipher}{}}\n"
@@ -887,39 +989,71 @@ exim_auth_text(const struct plan *p, struct buf *auth)
  * (a macro, or its transport is picked by an expansion), so the smtp
  * transport to Microsoft keeps hosts_try_auth.  Left so, a refused token
  * makes Exim go on without AUTH and Microsoft answers 530 5.7.57, which
- * hides the reason.  Tell the admin what to change, in which transport
- * when a macro leads to it; nothing when no smtp transport tries AUTH.
+ * hides the reason.  Tell the admin what to change: when a macro leads
+ * to the transport, its own hosts_try_auth lines before and after (the
+ * host list as written, which may be a macro or go on over several
+ * lines); else the smtp transports that may be the one.  Nothing when
+ * no smtp transport tries AUTH without requiring it.
  */
 static void
 exim_notdone(const struct plan *p, const struct buf *conf, struct buf *out)
 {
-	struct buf t;
-	char	 macro[64], tpt[64];
-	int	 n;
+	struct buf opt;
+	char	 macro[64], tpt[64], names[256];
+	const char *l, *e;
+	int	 n, pass;
 
 	exim_hint(p, conf, macro, sizeof(macro), tpt, sizeof(tpt));
-	buf_init(&t, MIGRATE_FILE_MAX);
-	n = migrate_exim_require_auth(conf, tpt[0] ? tpt : NULL, &t);
-	buf_free(&t);
-	if (n <= 0)
+	buf_init(&opt, MIGRATE_FILE_MAX);
+	n = migrate_exim_try_auth(conf, tpt[0] ? tpt : NULL, names,
+	    sizeof(names), &opt);
+	if (n <= 0) {
+		buf_free(&opt);
 		return;
-	buf_printf(out, "  - NOT DONE, edit by hand: no router names %s "
-	    "literally (%s), so relayhint did not change the transport that "
-	    "carries mail to it.  In ", p->host, macro[0] ? "it comes "
-	    "through a macro" : "a macro, or a transport picked by an "
-	    "expansion");
-	if (tpt[0] != '\0')
-		buf_printf(out, "the transport %s (its router routes to macro "
-		    "%s)", tpt, macro);
-	else
-		buf_puts(out, "the smtp transport its router uses (and only "
-		    "that one)");
-	buf_puts(out, ", rename hosts_try_auth to hosts_require_auth, the "
-	    "host list unchanged:\n"
-	    "      -  hosts_try_auth = LIST\n"
-	    "      +  hosts_require_auth = LIST\n"
-	    "    so that a refused token defers with Microsoft's 535 and its "
-	    "reason instead of going on without AUTH into 530 5.7.57.\n");
+	}
+	buf_printf(out, "  - NOT DONE, edit by hand: %s, so relayhint did "
+	    "not change the transport that carries mail to %s.  ", tpt[0] ?
+	    "no router names the host literally (it comes through a macro)" :
+	    "no router names the host literally (a macro), or its router "
+	    "picks the transport with an expansion", p->host);
+	if (tpt[0] == '\0') {
+		/* which one is the router's choice: we cannot tell */
+		buf_printf(out, "In the smtp transport its router uses (and "
+		    "only that one; here %s: %s), rename the option "
+		    "hosts_try_auth to hosts_require_auth and keep its value, "
+		    "the host list after '=' with all its continuation lines, "
+		    "as it is,", n > 1 ? "the smtp transports that try AUTH "
+		    "without requiring it are" : "the one smtp transport that "
+		    "tries AUTH without requiring it is", names);
+	} else {
+		/* its own lines: the host list as written, a macro included */
+		buf_printf(out, "In the transport %s (its router routes to "
+		    "macro %s), rename hosts_try_auth to hosts_require_auth, "
+		    "the host list unchanged:\n", tpt, macro);
+		for (pass = 0; pass < 2; pass++)
+			for (l = opt.data; l != NULL && l < opt.data + opt.len;
+			    l = e + 1) {
+				e = memchr(l, '\n', (size_t)(opt.data + opt.len -
+				    l));
+				if (e == NULL)
+					e = opt.data + opt.len;
+				buf_puts(out, pass ? "      +" : "      -");
+				if (pass && l == opt.data) {
+					size_t	 ws = strspn(l, " \t");
+
+					buf_append(out, l, ws);
+					buf_puts(out, "hosts_require_auth");
+					l += ws + strlen("hosts_try_auth");
+				}
+				buf_append(out, l, (size_t)(e - l));
+				buf_putc(out, '\n');
+			}
+		buf_puts(out, "   ");
+	}
+	buf_puts(out, " so that a refused token defers with Microsoft's 535 "
+	    "and its reason instead of going on without AUTH into 530 "
+	    "5.7.57.\n");
+	buf_free(&opt);
 }
 
 /* plan_exim - the configuration, the refresher's configuration */
@@ -927,9 +1061,9 @@ static int
 plan_exim(struct plan *p)
 {
 	struct mfile *cf, *tc;
-	struct buf auth, notdone;
+	struct buf auth, notdone, t;
 	char	 path[MIGRATE_PATH_MAX], tpt[128] = "", others[256];
-	int	 rc;
+	int	 rc, gone = 0;
 
 	path[0] = '\0';
 	if (p->debian != EXIM_SPLIT && exim_conf(p, path, sizeof(path)) < 0)
@@ -963,26 +1097,26 @@ plan_exim(struct plan *p)
 		 * that sorts before 30_exim4-config_examples (Exim offers
 		 * them in order), the LOGIN and PLAIN clients there
 		 * commented out.  Each conf.d file X is edited as X.rul
-		 * when that overrides it (conf_d).  passwd.client stays: the
-		 * remote_smtp_smarthost transport only tries AUTH with hosts
-		 * that have an entry there.
+		 * when that overrides it (conf_d); ours is written whole,
+		 * and an X.rul of ours gets the same text (exim_own_rul).
+		 * passwd.client stays: the remote_smtp_smarthost transport
+		 * only tries AUTH with hosts that have an entry there.
 		 */
 		rc = -1;
 		if (pathf(path, sizeof(path), "%s/conf.d/auth/"
 		    "20_relayhint-xoauth2", p->config_dir) == 0 &&
-		    conf_d(path, sizeof(path)) == 0 &&
 		    (cf = plan_file(p, path, SHOW_ALL)) != NULL) {
 			buf_reset(&cf->new);
 			buf_printf(&cf->new, "# relayhint migrate: XOAUTH2 to "
 			    "Microsoft 365 (relayhint(1), migrate)\n\n%s",
 			    auth.data);
-			rc = 0;
+			rc = exim_own_rul(p, cf, &notdone);
 		}
 		if (rc == 0 && (pathf(path, sizeof(path), "%s/conf.d/auth/"
 		    "30_exim4-config_examples", p->config_dir) < 0 ||
 		    conf_d(path, sizeof(path)) < 0 ||
 		    (cf = plan_file(p, path, SHOW_EXIM)) == NULL ||
-		    edit_with(cf, migrate_exim_auth, NULL) < 0))
+		    exim_auth_frag(cf, p->host) < 0))
 			rc = -1;
 		/* the transport that tries AUTH with passwd.client's hosts */
 		if (rc == 0 && (pathf(path, sizeof(path), "%s/conf.d/transport/"
@@ -993,8 +1127,13 @@ plan_exim(struct plan *p)
 		    migrate_exim_require_auth, NULL) < 0))))
 			rc = -1;
 	} else {
-		rc = (cf = plan_file(p, path, SHOW_EXIM)) == NULL ||
-		    edit_with(cf, migrate_exim_auth, auth.data) < 0 ? -1 : 0;
+		rc = -1;
+		if ((cf = plan_file(p, path, SHOW_EXIM)) != NULL) {
+			buf_init(&t, MIGRATE_FILE_MAX);
+			gone = migrate_exim_auth(&cf->new, auth.data, p->host,
+			    &t);
+			rc = new_from(cf, &t, gone);
+		}
 		/* only the transport that carries mail to Microsoft */
 		if (p->debian == EXIM_TEMPLATE)
 			text_copy(tpt, sizeof(tpt), "remote_smtp_smarthost", 21);
@@ -1006,9 +1145,14 @@ plan_exim(struct plan *p)
 			rc = -1;
 		if (rc == 0 && tpt[0] == '\0')
 			exim_notdone(p, &cf->new, &notdone);
-		/* the old authenticators served other smarthosts too? */
-		if (rc == 0 && tpt[0] != '\0' && migrate_exim_auth_others(
-		    &cf->old, tpt, others, sizeof(others)) > 0)
+		/*
+		 * the old authenticators served other smarthosts too?  Only
+		 * when this run comments them out: on a second run there is
+		 * nothing left to warn about.
+		 */
+		if (rc == 0 && gone > 0 && tpt[0] != '\0' &&
+		    migrate_exim_auth_others(&cf->old, tpt, others,
+		    sizeof(others)) > 0)
 			buf_printf(&notdone, "  - CHECK: the transport(s) %s "
 			    "log in too, and the LOGIN/PLAIN client "
 			    "authenticators now commented out were theirs as "
@@ -1075,18 +1219,37 @@ plan_exim(struct plan *p)
 	return (0);
 }
 
-/* plan_print - the diffs and the steps */
+/*
+ * plan_changes - how many of the files --apply writes would change: 0
+ * when the migration is already in place (a second run), which the plan
+ * says and --apply then leaves alone
+ */
+static int
+plan_changes(const struct plan *p)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < p->n; i++)
+		if (p->f[i].source == FROM_APPLY && !file_same(&p->f[i]))
+			n++;
+	return (n);
+}
+
+/* plan_print - the diffs and the steps; the number of files to change */
 static int
 plan_print(struct plan *p, FILE *fp)
 {
 	struct buf d;
-	int	 i, changes = 0, rc;
+	int	 i, rc, changes = plan_changes(p);
 
 	buf_init(&d, 8 * MIGRATE_FILE_MAX);
 	for (i = 0; i < p->n; i++) {
 		struct mfile *f = &p->f[i];
 
 		if (f->source == FROM_TOOL) {
+			/* nothing written, nothing for it to rebuild */
+			if (changes == 0)
+				continue;
 			buf_printf(&d, "(then: %s%s%s%s%s rewrites %s, which "
 			    "Exim reads; backed up, restored byte for byte by "
 			    "--rollback)\n", p->upd, p->o->config_dir ? " -d " :
@@ -1099,7 +1262,6 @@ plan_print(struct plan *p, FILE *fp)
 			buf_printf(&d, "--- %s\n+++ %s (relayhint migrate)\n"
 			    "(contents not shown: it holds a secret)\n",
 			    f->existed ? f->path : "/dev/null", f->path);
-			changes++;
 			continue;
 		}
 		if (!f->existed)
@@ -1112,7 +1274,6 @@ plan_print(struct plan *p, FILE *fp)
 			buf_printf(&d, "(%s: too large to compare)\n", f->path);
 			continue;
 		}
-		changes += rc;
 		if (f->postmap[0] != '\0' && rc > 0)
 			buf_printf(&d, "(then: postmap %s)\n", f->postmap);
 	}
@@ -1122,8 +1283,9 @@ plan_print(struct plan *p, FILE *fp)
 	fwrite(d.data ? d.data : "", 1, d.len, fp);
 	buf_free(&d);
 	if (changes == 0)
-		fprintf(fp, "No file changes: the configuration already says "
-		    "this.\n");
+		fprintf(fp, "Already done: every file already says this; "
+		    "nothing to change (--apply writes nothing and makes no "
+		    "backup).\n");
 	fprintf(fp, "\n%s", p->steps.data ? p->steps.data : "");
 	if (strcmp(p->o->to, "connector") == 0)
 		fprintf(fp, "Verify after --apply: a test message through the "
@@ -1652,9 +1814,7 @@ plan_apply(struct plan *p)
 
 		if (f->source != FROM_APPLY)
 			continue;
-		if (f->existed && f->old.len == f->new.len &&
-		    memcmp(f->old.data ? f->old.data : "", f->new.data ?
-		    f->new.data : "", f->old.len) == 0)
+		if (file_same(f))
 			continue;
 		if (f->existed && stat(f->path, &st) == 0) {
 			uid = st.st_uid;
@@ -1921,14 +2081,28 @@ cmd_migrate(struct cli *c, int argc, char **argv)
 	buf_init(&p->steps, 64 * 1024);
 	rc = MIGRATE_EXIT_FAIL;
 	if ((strcmp(o.mta, "exim") == 0 && exim_layout(p) < 0) ||
-	    find_hop(p, r) < 0 || plan_ids(p) < 0)
+	    find_hop(p, r) < 0)
+		goto out;
+	if (strcmp(o.mta, "exim") == 0)
+		exim_mailbox(p);
+	if (plan_ids(p) < 0)
 		goto out;
 	if ((strcmp(o.mta, "exim") == 0 ? plan_exim(p) : plan_postfix(p)) < 0) {
 		fprintf(stderr, "relayhint: no plan: the configuration was not "
 		    "changed\n");
 		goto out;
 	}
-	plan_print(p, stdout);
+	/*
+	 * A second run: nothing to write, so no backup (a rollback to it
+	 * would undo nothing), no reload, no login test.  --login still
+	 * signs in, and its token files are backed up as on a first run.
+	 */
+	if (plan_print(p, stdout) == 0 && apply && !o.login) {
+		printf("migrate: already done: nothing written, no backup "
+		    "made\n");
+		rc = 0;
+		goto out;
+	}
 	fflush(stdout);
 	/* Postfix without the plugin would defer every message */
 	if (apply && p->token_disk[0] != '\0' &&

@@ -2,9 +2,10 @@
  * migrate.c - the text edits and diffs behind relayhint migrate
  *
  * Functions: migrate_cf_set, migrate_map_set, migrate_exim_auth,
- * migrate_exim_connector, migrate_exim_transport, migrate_exim_macro,
- * migrate_exim_require_auth, migrate_sh_set, migrate_diff,
- * migrate_tenant_host, migrate_pf_plugins, migrate_pf_oauth_notes.
+ * migrate_exim_mailbox, migrate_exim_connector, migrate_exim_transport,
+ * migrate_exim_macro, migrate_exim_require_auth, migrate_exim_auth_others,
+ * migrate_exim_try_auth, migrate_sh_set, migrate_diff, migrate_tenant_host,
+ * migrate_pf_plugins, migrate_pf_oauth_notes.
  *
  * Every edit reads a whole configuration file held in a buffer and
  * writes the edited copy into another; nothing here writes to the disk
@@ -13,9 +14,11 @@
  * parameter is a line starting with its name and its continuation lines
  * start with white space (postconf(5)); a lookup table source has the key
  * as first field; an Exim driver starts with "name:" in column one and
- * ends before the next one or the next "begin" line, and an Exim option
- * goes on over the lines after one ending in a backslash (Exim spec,
- * chapter 6): an option is commented out with all of them.
+ * ends before the next one or the next "begin" line (the blank and
+ * comment lines after its last option lie between two drivers: an edit
+ * of one leaves them), and an Exim option goes on over the lines after
+ * one ending in a backslash (Exim spec, chapter 6): an option is
+ * commented out with all of them.
  *
  * Limits: inputs are bounded by their buffers (MIGRATE_FILE_MAX); the diff
  * compares at most MIGRATE_DIFF_LINES lines a side and, for a changed
@@ -345,6 +348,46 @@ block_end(const struct lines *l, int i)
 	return (i);
 }
 
+/* ex_blank - a line of white space only */
+static int
+ex_blank(const char *p, size_t len)
+{
+	const char *s = skip_ws(p, p + len);
+
+	return (s == p + len || *s == '\n' || *s == '\r');
+}
+
+/*
+ * block_last - the last option line of the driver block i..end-1.  The
+ * blank, comment and directive lines after it lie between this block and
+ * the next one (the lines we commented out of a login authenticator
+ * below ours, the .ifdef of the next block): an edit of this block must
+ * not take them along, nor compare them with its own text.
+ */
+static int
+block_last(const struct lines *l, int i, int end)
+{
+	while (end - 1 > i && (ex_blank(l->p[end - 1], l->len[end - 1]) ||
+	    ex_comment(l->p[end - 1], l->len[end - 1])))
+		end--;
+	return (end - 1);
+}
+
+/* ex_find_driver - the first line of driver NAME in section SECT; -1 if none */
+static int
+ex_find_driver(const struct lines *l, const char *sect, const char *name)
+{
+	char	 s[32] = "";
+	int	 i;
+
+	for (i = 0; i < l->n; i++)
+		if (!ex_begin(l->p[i], l->len[i], s, sizeof(s)) &&
+		    strcmp(s, sect) == 0 && ex_driver_is(l->p[i], l->len[i],
+		    name))
+			return (i);
+	return (-1);
+}
+
 /* ex_old_name - does a public name (or, without one, the instance name) say LOGIN, PLAIN or XOAUTH2? */
 static int
 ex_old_name(const char *v, const char *e)
@@ -354,40 +397,78 @@ ex_old_name(const char *v, const char *e)
 }
 
 /*
+ * insert_auth - AUTH after the "begin authenticators" line at i: after
+ * the blank lines that follow it (one when there are none), with one
+ * blank line before what comes next.  The line to go on from.
+ */
+static int
+insert_auth(struct buf *out, const struct lines *l, int i, const char *auth)
+{
+	int	 j;
+
+	put_line(out, l->p[i], l->len[i]);
+	for (j = i + 1; j < l->n && ex_blank(l->p[j], l->len[j]); j++)
+		buf_append(out, l->p[j], l->len[j]);
+	if (j == i + 1)
+		buf_putc(out, '\n');
+	put_line(out, auth, strlen(auth));
+	if (j < l->n)
+		buf_putc(out, '\n');
+	return (j - 1);
+}
+
+/*
  * migrate_exim_auth - the XOAUTH2 authenticator in, LOGIN/PLAIN clients
  * out.  An authenticator that also serves (a server_* option: local
  * clients log in to this relay with it) loses only its client_send, so
  * it stops being a client and goes on serving.  Directive lines (.ifdef,
  * .endif...) are never commented out: they may pair with one outside the
- * block.
+ * block.  A second run must change nothing: the authenticator named on
+ * AUTH's first line is ours from a run before, kept when it is AUTH and
+ * else replaced in place, and no new copy goes on top (which would
+ * comment ours out as an older XOAUTH2 client); and a LOGIN/PLAIN client
+ * the admin restored for other transports with the plan's client_condition
+ * (${if !eq{$host}{HOST}}, HOST the relay host) is left alone.
  */
 int
-migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
+migrate_exim_auth(const struct buf *in, const char *auth, const char *host,
+    struct buf *out)
 {
 	struct lines l;
-	char	 sect[32] = "";
+	char	 sect[32] = "", ours[64] = "", away[320] = "";
 	const char *v, *s;
-	size_t	 nn;
-	int	 i, j, k, end, client, old, named, server, inserted = 0;
+	size_t	 nn, alen = 0;
+	int	 i, j, k, end, last, client, old, named, server, kept;
+	int	 inserted = 0, mine = -1, n = 0;
 
 	if (lines_split(in, &l, 1000000) < 0) {
 		lines_free(&l);
 		return (-1);
 	}
 	buf_reset(out);
+	/* the client_condition the plan's CHECK gives: keeps one away */
+	if (host != NULL && (size_t)snprintf(away, sizeof(away),
+	    "!eq{$host}{%s}}", host) >= sizeof(away))
+		away[0] = '\0';
 	if (auth == NULL) {
 		/* a conf.d/auth file: inside the section, nothing to insert */
 		text_copy(sect, sizeof(sect), "authenticators", 14);
 		inserted = 1;
+	} else {
+		alen = strlen(auth);
+		nn = ex_driver_start(auth, strcspn(auth, "\n"));
+		if (nn > 0 && nn < sizeof(ours))
+			text_copy(ours, sizeof(ours), auth, nn);
+		if (ours[0] != '\0' && (mine = ex_find_driver(&l,
+		    "authenticators", ours)) >= 0)
+			inserted = 1;
 	}
 	for (i = 0; i < l.n; i++) {
 		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect))) {
-			put_line(out, l.p[i], l.len[i]);
-			if (strcmp(sect, "authenticators") == 0 && !inserted++) {
-				buf_puts(out, "\n");
-				buf_puts(out, auth);
-				buf_puts(out, "\n");
-			}
+			if (strcmp(sect, "authenticators") == 0 && !inserted++)
+				i = insert_auth(out, &l, i, auth);
+			else
+				put_line(out, l.p[i], l.len[i]);
 			continue;
 		}
 		if (strcmp(sect, "authenticators") != 0 ||
@@ -396,11 +477,29 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 			continue;
 		}
 		end = block_end(&l, i);
-		client = old = named = server = 0;
-		for (j = i + 1; j < end; j = opt_last(&l, j) + 1) {
+		last = block_last(&l, i, end);
+		if (i == mine) {
+			/* ours: the same text stays byte for byte */
+			if ((size_t)(l.p[last] + l.len[last] - l.p[i]) == alen &&
+			    memcmp(l.p[i], auth, alen) == 0)
+				buf_append(out, l.p[i], alen);
+			else
+				put_line(out, auth, alen);
+			for (j = last + 1; j < end; j++)
+				buf_append(out, l.p[j], l.len[j]);
+			i = end - 1;
+			continue;
+		}
+		client = old = named = server = kept = 0;
+		for (j = i + 1; j <= last; j = opt_last(&l, j) + 1) {
 			s = skip_ws(l.p[j], l.p[j] + l.len[j]);
 			if (ex_opt(l.p[j], l.len[j], "client_send", NULL))
 				client = 1;
+			k = opt_last(&l, j);
+			if (away[0] != '\0' && ex_opt(l.p[j], l.len[j],
+			    "client_condition", NULL) && text_casestr(l.p[j],
+			    (size_t)(l.p[k] + l.len[k] - l.p[j]), away) != NULL)
+				kept = 1;
 			if (s + 7 < l.p[j] + l.len[j] &&
 			    text_casecmp_n(s, "server_", 7) == 0)
 				server = 1;
@@ -412,13 +511,18 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 		/* without public_name, Exim offers the instance name */
 		if (!named)
 			old = ex_old_name(l.p[i], l.p[i] + nn);
+		/* restored for other transports as the plan said: it stays */
+		if (kept)
+			old = 0;
+		if (client && old)
+			n++;
 		if (client && old && !server)
 			buf_puts(out, EXIM_MARK);
 		buf_append(out, l.p[i], l.len[i]);
-		for (j = i + 1; j < end; j = k + 1) {
+		for (j = i + 1; j <= last; j = k + 1) {
 			k = opt_last(&l, j);
-			if (k >= end)
-				k = end - 1;
+			if (k > last)
+				k = last;
 			/* keep comment, directive and blank lines as they are */
 			if (client && old && !ex_comment(l.p[j], l.len[j]) &&
 			    (!server || ex_opt(l.p[j], l.len[j], "client_send",
@@ -428,15 +532,62 @@ migrate_exim_auth(const struct buf *in, const char *auth, struct buf *out)
 				buf_append(out, l.p[j],
 				    (size_t)(l.p[k] + l.len[k] - l.p[j]));
 		}
+		/* what lies between this block and the next, as it is */
+		for (j = last + 1; j < end; j++)
+			buf_append(out, l.p[j], l.len[j]);
 		i = end - 1;
 	}
 	if (!inserted) {
+		/* no section yet: one blank line before the new one */
 		if (out->len > 0 && out->data[out->len - 1] != '\n')
 			buf_putc(out, '\n');
-		buf_printf(out, "\nbegin authenticators\n\n%s", auth);
+		if (out->len > 0 && (out->len < 2 ||
+		    out->data[out->len - 2] != '\n'))
+			buf_putc(out, '\n');
+		buf_puts(out, "begin authenticators\n\n");
+		put_line(out, auth, strlen(auth));
 	}
 	lines_free(&l);
-	return (out->overflow ? -1 : 0);
+	return (out->overflow ? -1 : n);
+}
+
+/* migrate_exim_mailbox - user= of the client_send of authenticator NAME */
+int
+migrate_exim_mailbox(const struct buf *in, const char *name, char *mailbox,
+    size_t len)
+{
+	struct lines l;
+	const char *v, *e, *u;
+	size_t	 n;
+	int	 i, j, end;
+
+	if (len > 0)
+		mailbox[0] = '\0';
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	if ((i = ex_find_driver(&l, "authenticators", name)) >= 0) {
+		end = block_end(&l, i);
+		for (j = i + 1; j < end; j++) {
+			if (!ex_opt(l.p[j], l.len[j], "client_send", &v))
+				continue;
+			e = l.p[j] + l.len[j];
+			if ((u = text_casestr(v, (size_t)(e - v), "user=")) ==
+			    NULL)
+				break;
+			/* up to ^A: "\x01" as we write it, or '^' */
+			for (u += 5, n = 0; u + n < e && u[n] != '\\' &&
+			    u[n] != '^' && u[n] != ';' &&
+			    !isspace((unsigned char)u[n]); n++)
+				;
+			if (n > 0 && n < len)
+				text_copy(mailbox, len, u, n);
+			break;
+		}
+	}
+	lines_free(&l);
+	return (len > 0 && mailbox[0] != '\0');
 }
 
 #define CONN_TRANSPORTS	8	/* routers to Microsoft with their own transport */
@@ -812,6 +963,74 @@ migrate_exim_auth_others(const struct buf *in, const char *transport,
 	}
 	lines_free(&l);
 	return (n);
+}
+
+/*
+ * migrate_exim_try_auth - the smtp transports that try AUTH without
+ * requiring it, with their hosts_try_auth as written: what the plan's
+ * NOT DONE step tells the admin to rename when no router names the host
+ * literally and relayhint leaves the transport alone
+ */
+int
+migrate_exim_try_auth(const struct buf *in, const char *transport,
+    char *names, size_t len, struct buf *out)
+{
+	struct lines l;
+	char	 sect[32] = "";
+	const char *v;
+	size_t	 nn, at = 0;
+	int	 i, j, end, smtp, req, opt, n = 0;
+
+	if (len > 0)
+		names[0] = '\0';
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	for (i = 0; i < l.n; i++) {
+		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect)) ||
+		    strcmp(sect, "transports") != 0 ||
+		    (nn = ex_driver_start(l.p[i], l.len[i])) == 0)
+			continue;
+		end = block_end(&l, i);
+		if (transport != NULL && !ex_driver_is(l.p[i], l.len[i],
+		    transport)) {
+			i = end - 1;
+			continue;
+		}
+		smtp = req = 0;
+		opt = -1;
+		for (j = i + 1; j < end; j = opt_last(&l, j) + 1) {
+			if (ex_opt(l.p[j], l.len[j], "driver", &v) &&
+			    val_word(v, l.p[j] + l.len[j], "smtp"))
+				smtp = 1;
+			if (ex_opt(l.p[j], l.len[j], "hosts_require_auth", NULL))
+				req = 1;
+			if (opt < 0 && ex_opt(l.p[j], l.len[j],
+			    "hosts_try_auth", NULL))
+				opt = j;
+		}
+		if (smtp && !req && opt >= 0) {
+			n++;
+			if (at + nn + 2 <= len) {
+				if (at > 0)
+					names[at++] = ' ';
+				memcpy(names + at, l.p[i], nn);
+				at += nn;
+				names[at] = '\0';
+			}
+			if (out != NULL) {
+				j = opt_last(&l, opt);
+				if (j >= end)
+					j = end - 1;
+				for (; opt <= j; opt++)
+					put_line(out, l.p[opt], l.len[opt]);
+			}
+		}
+		i = end - 1;
+	}
+	lines_free(&l);
+	return (out != NULL && out->overflow ? -1 : n);
 }
 
 /* migrate_sh_set - NAME='VALUE' in a shell variable file */

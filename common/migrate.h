@@ -46,10 +46,24 @@ int	migrate_map_set(const struct buf *in, const char *key,
  * client_send, continuation lines included.
  * With AUTH NULL, IN is a piece of the authenticators section (a file
  * of Debian's conf.d/auth/): only the commenting out.
- * 0, or -1 on overflow.
+ * The authenticator named on AUTH's first line, when IN has it (a run
+ * before), is ours: kept when it is AUTH, else replaced in place, and no
+ * copy is inserted, so a second run changes nothing.  With HOST (the
+ * relay host), a client whose client_condition has ${if !eq{$host}{HOST}}
+ * (restored for other transports, as the plan's CHECK says) is kept.
+ * Returns the number of client authenticators commented out (or that
+ * lost their client_send), or -1 on overflow.
  */
 int	migrate_exim_auth(const struct buf *in, const char *auth,
-	    struct buf *out);
+	    const char *host, struct buf *out);
+
+/*
+ * migrate_exim_mailbox - the mailbox the authenticator NAME (ours, from
+ * a run before) logs in as: the user= of its client_send, into mailbox.
+ * 1, 0 when there is none (or it does not fit), -1 on overflow.
+ */
+int	migrate_exim_mailbox(const struct buf *in, const char *name,
+	    char *mailbox, size_t len);
 
 /*
  * migrate_exim_connector - Exim: in every manualroute router whose
@@ -108,6 +122,17 @@ int	migrate_exim_require_auth(const struct buf *in, const char *transport,
  */
 int	migrate_exim_auth_others(const struct buf *in, const char *transport,
 	    char *names, size_t len);
+
+/*
+ * migrate_exim_try_auth - Exim: the smtp transports that try AUTH
+ * without requiring it (hosts_try_auth and no hosts_require_auth), only
+ * TRANSPORT or with NULL every one: their names blank-separated in names
+ * (cut at len) and their hosts_try_auth options as written, continuation
+ * lines included, appended to out (NULL: not wanted).  Returns how many,
+ * or -1 on overflow.
+ */
+int	migrate_exim_try_auth(const struct buf *in, const char *transport,
+	    char *names, size_t len, struct buf *out);
 
 /*
  * migrate_sh_set - set NAME='VALUE' (VALUE given with its quotes) in a

@@ -116,7 +116,7 @@ test_exim_auth(void **state)
 	(void)state;
 	setb(&in, exim_in);
 	buf_init(&out, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_auth(&in, auth, &out), 0);
+	assert_int_equal(migrate_exim_auth(&in, auth, NULL, &out), 1);
 	assert_non_null(strstr(out.data, "begin authenticators\n\n"
 	    "xoauth2_m365:\n  driver = plaintext\n"));
 	assert_non_null(strstr(out.data, "# relayhint migrate: login:\n"
@@ -127,10 +127,213 @@ test_exim_auth(void **state)
 	buf_free(&in);
 	/* no authenticators section: one is added */
 	setb(&in, "begin routers\nx:\n  driver = accept\n");
-	assert_int_equal(migrate_exim_auth(&in, auth, &out), 0);
+	assert_int_equal(migrate_exim_auth(&in, auth, NULL, &out), 0);
 	assert_non_null(strstr(out.data, "\nbegin authenticators\n\n"
 	    "xoauth2_m365:\n"));
 	buf_free(&in);
+	buf_free(&out);
+}
+
+/*
+ * A second run on a migrated file changes nothing: our authenticator
+ * (known by the name on AUTH's first line) is kept, not commented out
+ * with a new copy above it, and the lines we commented out stay as they
+ * are.  One blank line on each side of the inserted block, whatever the
+ * file had after "begin authenticators"; our block ends at its last
+ * option, not at the commented-out login below it, so a changed AUTH
+ * (another mailbox) replaces only those lines.
+ */
+static void
+test_exim_auth_again(void **state)
+{
+	static const char auth[] = "xoauth2_m365:\n  driver = plaintext\n"
+	    "  public_name = XOAUTH2\n  # a comment of ours\n"
+	    "  client_send = <; user=a@x\\x01auth=Bearer T\n";
+	static const char auth2[] = "xoauth2_m365:\n  driver = plaintext\n"
+	    "  public_name = XOAUTH2\n  # a comment of ours\n"
+	    "  client_send = <; user=b@x\\x01auth=Bearer T\n";
+	static const char in1[] =
+	    "begin authenticators\n\n"
+	    "login:\n  driver = plaintext\n  public_name = LOGIN\n"
+	    "  client_send = : u : p\n\n"
+	    "cram:\n  driver = cram_md5\n  client_name = x\n";
+	static const char want1[] =
+	    "begin authenticators\n\n"
+	    "xoauth2_m365:\n  driver = plaintext\n"
+	    "  public_name = XOAUTH2\n  # a comment of ours\n"
+	    "  client_send = <; user=a@x\\x01auth=Bearer T\n\n"
+	    "# relayhint migrate: login:\n"
+	    "# relayhint migrate:   driver = plaintext\n"
+	    "# relayhint migrate:   public_name = LOGIN\n"
+	    "# relayhint migrate:   client_send = : u : p\n\n"
+	    "cram:\n  driver = cram_md5\n  client_name = x\n";
+	static const struct {
+		const char *in, *want;
+	} blanks[] = {
+		/* no blank line after begin, none at the end */
+		{ "begin authenticators\nlogin:\n  driver = plaintext\n"
+		  "  public_name = LOGIN\n  client_send = : u : p\n",
+		  "begin authenticators\n\nNEW\n\n# relayhint migrate: login:\n"
+		  "# relayhint migrate:   driver = plaintext\n"
+		  "# relayhint migrate:   public_name = LOGIN\n"
+		  "# relayhint migrate:   client_send = : u : p\n" },
+		/* an empty section at the end of the file */
+		{ "begin authenticators\n", "begin authenticators\n\nNEW\n" },
+		{ "begin authenticators\n\n", "begin authenticators\n\nNEW\n" },
+		/* no section: one blank line before it, whatever was there */
+		{ "x = 1\n\n", "x = 1\n\nbegin authenticators\n\nNEW\n" },
+		{ "x = 1", "x = 1\n\nbegin authenticators\n\nNEW\n" },
+	};
+	struct buf in, out, again;
+	size_t	 i;
+	char	*want2, *at;
+
+	(void)state;
+	setb(&in, in1);
+	buf_init(&out, MIGRATE_FILE_MAX);
+	buf_init(&again, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_auth(&in, auth, NULL, &out), 1);
+	assert_string_equal(out.data, want1);
+	/* again: nothing to comment out, nothing to insert */
+	assert_int_equal(migrate_exim_auth(&out, auth, NULL, &again), 0);
+	assert_string_equal(again.data, want1);
+	/* another mailbox: our block changes in place, the rest stays */
+	assert_int_equal(migrate_exim_auth(&out, auth2, NULL, &again), 0);
+	want2 = strdup(want1);
+	assert_non_null(at = strstr(want2, "user=a@x"));
+	at[5] = 'b';
+	assert_string_equal(again.data, want2);
+	free(want2);
+	buf_free(&in);
+
+	/*
+	 * what two runs of the older code left: ours on top, an older copy
+	 * and the login commented out below it.  Stays as it is.
+	 */
+	setb(&in, "begin authenticators\n\n");
+	buf_puts(&in, auth);
+	buf_puts(&in, "\n\n# relayhint migrate: xoauth2_m365:\n"
+	    "# relayhint migrate:   driver = plaintext\n"
+	    "  # a comment of ours\n"
+	    "# relayhint migrate:   client_send = <; user=a@x\n\n\n"
+	    "# relayhint migrate: login:\n"
+	    "# relayhint migrate:   client_send = : u : p\n\n");
+	assert_int_equal(migrate_exim_auth(&in, auth, NULL, &out), 0);
+	assert_string_equal(out.data, in.data);
+	buf_free(&in);
+
+	/* an active second copy of ours (or any XOAUTH2 client) goes */
+	setb(&in, "begin authenticators\n\n");
+	buf_puts(&in, auth);
+	buf_puts(&in, "\nold:\n  driver = plaintext\n  public_name = XOAUTH2\n"
+	    "  client_send = : x\n");
+	assert_int_equal(migrate_exim_auth(&in, auth, NULL, &out), 1);
+	assert_non_null(strstr(out.data, "\n# relayhint migrate: old:\n"));
+	assert_int_equal(strstr(out.data, "xoauth2_m365:") - out.data,
+	    (long)strlen("begin authenticators\n\n"));
+	buf_free(&in);
+
+	for (i = 0; i < sizeof(blanks) / sizeof(blanks[0]); i++) {
+		setb(&in, blanks[i].in);
+		assert_true(migrate_exim_auth(&in, "NEW\n", NULL, &out) >= 0);
+		if (strcmp(out.data, blanks[i].want) != 0)
+			fail_msg("row %zu: got [%s], want [%s]", i, out.data,
+			    blanks[i].want);
+		buf_free(&in);
+	}
+	buf_free(&out);
+	buf_free(&again);
+}
+
+/*
+ * exim_mailbox - the mailbox our authenticator logs in as, from its
+ * client_send (user=...): a migrated file has no LOGIN client left to
+ * read it from.  Only the named authenticator, not commented out.
+ */
+static void
+test_exim_mailbox(void **state)
+{
+	static const struct {
+		const char *in;
+		int	 rc;
+		const char *want;
+	} t[] = {
+		{ "begin authenticators\nxoauth2_m365:\n  driver = plaintext\n"
+		  "  client_send = <; user=relay@contoso.example\\x01auth=Bearer "
+		  "${readfile{/etc/exim4/t}{}}\\x01\\x01 ; ${if bool{true}{}}\n",
+		  1, "relay@contoso.example" },
+		/* '^' is how an older file may write the separator */
+		{ "begin authenticators\nxoauth2_m365 :\n"
+		  "  client_send = ^user=a@b^auth=Bearer x^^\n", 1, "a@b" },
+		/* commented out, another name, another section: none */
+		{ "begin authenticators\n# relayhint migrate: xoauth2_m365:\n"
+		  "# relayhint migrate:   client_send = <; user=a@b\\x01\n", 0, "" },
+		{ "begin authenticators\nother:\n  client_send = <; user=a@b\\x01\n",
+		  0, "" },
+		{ "begin transports\nxoauth2_m365:\n  client_send = <; user=a@b\\x01\n",
+		  0, "" },
+		/* no user= or an empty one */
+		{ "begin authenticators\nxoauth2_m365:\n  client_send = : u : p\n",
+		  0, "" },
+		{ "begin authenticators\nxoauth2_m365:\n  client_send = <; user=\\x01\n",
+		  0, "" },
+	};
+	struct buf in;
+	char	 mb[64];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		setb(&in, t[i].in);
+		if (migrate_exim_mailbox(&in, "xoauth2_m365", mb, sizeof(mb)) !=
+		    t[i].rc || strcmp(mb, t[i].want) != 0)
+			fail_msg("row %zu: got [%s], want [%s]", i, mb, t[i].want);
+		buf_free(&in);
+	}
+	/* too long for the buffer: none, not a cut address */
+	setb(&in, t[0].in);
+	assert_int_equal(migrate_exim_mailbox(&in, "xoauth2_m365", mb, 8), 0);
+	assert_string_equal(mb, "");
+	buf_free(&in);
+}
+
+/*
+ * The plan's CHECK tells the admin to restore a LOGIN/PLAIN client that
+ * other transports need with client_condition = ${if !eq{$host}{HOST}}:
+ * a later run keeps it.  A condition that leaves Microsoft in (another
+ * host, or eq instead of !eq) does not keep it away from Microsoft.
+ */
+static void
+test_exim_auth_restored(void **state)
+{
+	static const char auth[] = "xoauth2_m365:\n  driver = plaintext\n"
+	    "  public_name = XOAUTH2\n  client_send = <; user=a@x\\x01\n";
+	static const struct {
+		const char *cond;
+		int	 kept;
+	} t[] = {
+		{ "${if !eq{$host}{smtp.office365.com}}", 1 },
+		{ "${if !eq{$host}{SMTP.Office365.com}}", 1 },
+		{ "${if !eq{$host}{mail.partner.example}}", 0 },
+		{ "${if eq{$host}{smtp.office365.com}}", 0 },
+		{ "${if !eq{$tls_out_cipher}{}}", 0 },
+	};
+	struct buf in, out;
+	size_t	 i;
+
+	(void)state;
+	buf_init(&out, MIGRATE_FILE_MAX);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		setb(&in, "begin authenticators\n\n");
+		buf_puts(&in, auth);
+		buf_printf(&in, "\nlogin:\n  driver = plaintext\n"
+		    "  public_name = LOGIN\n  client_condition = %s\n"
+		    "  client_send = : u : p\n", t[i].cond);
+		if (migrate_exim_auth(&in, auth, "smtp.office365.com", &out) !=
+		    !t[i].kept || (strcmp(out.data, in.data) == 0) != t[i].kept)
+			fail_msg("row %zu: got [%s]", i, out.data);
+		buf_free(&in);
+	}
 	buf_free(&out);
 }
 
@@ -164,7 +367,7 @@ test_exim_auth_fragment(void **state)
 	(void)state;
 	setb(&in, frag);
 	buf_init(&out, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_auth(&in, NULL, &out), 0);
+	assert_int_equal(migrate_exim_auth(&in, NULL, NULL, &out), 2);
 	assert_string_equal(out.data, want);
 	assert_null(strstr(out.data, "begin"));
 	buf_free(&in);
@@ -352,7 +555,7 @@ test_exim_auth_wrappers(void **state)
 	(void)state;
 	setb(&in, in1);
 	buf_init(&out, MIGRATE_FILE_MAX);
-	assert_int_equal(migrate_exim_auth(&in, "NEW\n", &out), 0);
+	assert_int_equal(migrate_exim_auth(&in, "NEW\n", NULL, &out), 3);
 	assert_string_equal(out.data, want);
 	buf_free(&in);
 	buf_free(&out);
@@ -595,7 +798,7 @@ test_diff_hides_continued(void **state)
 	buf_init(&b, MIGRATE_FILE_MAX);
 	buf_init(&d, MIGRATE_FILE_MAX);
 	assert_int_equal(migrate_exim_auth(&a, "x:\n  driver = plaintext\n",
-	    &b), 0);
+	    NULL, &b), 2);
 	assert_true(migrate_diff("e", &a, &b, MIGRATE_HIDE_EXIM, &d) > 0);
 	assert_null(strstr(d.data, "Sup3rSecretPW"));
 	assert_null(strstr(d.data, "Sec0nd"));
@@ -687,6 +890,67 @@ test_exim_auth_others(void **state)
 	buf_free(&in);
 }
 
+/*
+ * exim_try_auth - what the NOT DONE step of the plan shows: the
+ * hosts_try_auth option of the transport to Microsoft as written (a
+ * macro name, continuation lines and a comment among them included), or
+ * with no transport known the names of the smtp transports that try AUTH
+ * without requiring it
+ */
+static void
+test_exim_try_auth(void **state)
+{
+	static const char conf[] =
+	    "SMARTHOST = smtp.office365.com::587\n"
+	    "AUTH_HOSTS = *\n"
+	    "begin routers\n"
+	    "smarthost:\n  driver = manualroute\n  transport = m365_smtp\n"
+	    "  route_list = * SMARTHOST byname\n"
+	    "begin transports\n"
+	    "remote_smtp:\n  driver = smtp\n"
+	    "m365_smtp:\n  driver = smtp\n  port = 587\n"
+	    "  hosts_try_auth = <; ${if exists{/etc/p} \\\n"
+	    "# a comment in the middle\n"
+	    "        {$host_address}{}}\n"
+	    "  hosts_require_tls = *\n"
+	    "macro_smtp :\n  driver = smtp\n  hosts_try_auth = AUTH_HOSTS\n"
+	    "done_smtp:\n  driver = smtp\n  hosts_try_auth = *\n"
+	    "  hosts_require_auth = *\n"
+	    "lmtp:\n  driver = lmtp\n  hosts_try_auth = *\n"
+	    "begin authenticators\n";
+	struct buf in, out;
+	char	 names[64];
+
+	(void)state;
+	setb(&in, conf);
+	buf_init(&out, MIGRATE_FILE_MAX);
+	assert_int_equal(migrate_exim_try_auth(&in, "m365_smtp", names,
+	    sizeof(names), &out), 1);
+	assert_string_equal(names, "m365_smtp");
+	assert_string_equal(out.data, "  hosts_try_auth = <; ${if exists{/etc/p} "
+	    "\\\n# a comment in the middle\n        {$host_address}{}}\n");
+	buf_reset(&out);
+	assert_int_equal(migrate_exim_try_auth(&in, "macro_smtp", names,
+	    sizeof(names), &out), 1);
+	assert_string_equal(out.data, "  hosts_try_auth = AUTH_HOSTS\n");
+	/* requires AUTH already, not smtp, not there: none */
+	buf_reset(&out);
+	assert_int_equal(migrate_exim_try_auth(&in, "done_smtp", names,
+	    sizeof(names), &out), 0);
+	assert_int_equal(migrate_exim_try_auth(&in, "lmtp", names,
+	    sizeof(names), &out), 0);
+	assert_int_equal(migrate_exim_try_auth(&in, "m365", names,
+	    sizeof(names), &out), 0);
+	assert_int_equal(out.len, 0);
+	assert_string_equal(names, "");
+	/* every smtp transport that tries AUTH without requiring it */
+	assert_int_equal(migrate_exim_try_auth(&in, NULL, names,
+	    sizeof(names), &out), 2);
+	assert_string_equal(names, "m365_smtp macro_smtp");
+	buf_free(&in);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -694,6 +958,9 @@ main(void)
 		cmocka_unit_test(test_cf_set),
 		cmocka_unit_test(test_map_set),
 		cmocka_unit_test(test_exim_auth),
+		cmocka_unit_test(test_exim_auth_again),
+		cmocka_unit_test(test_exim_mailbox),
+		cmocka_unit_test(test_exim_auth_restored),
 		cmocka_unit_test(test_exim_auth_fragment),
 		cmocka_unit_test(test_sh_set),
 		cmocka_unit_test(test_exim_connector),
@@ -701,6 +968,7 @@ main(void)
 		cmocka_unit_test(test_exim_auth_wrappers),
 		cmocka_unit_test(test_exim_require_auth),
 		cmocka_unit_test(test_exim_auth_others),
+		cmocka_unit_test(test_exim_try_auth),
 		cmocka_unit_test(test_diff_roundtrip),
 		cmocka_unit_test(test_diff_hides),
 		cmocka_unit_test(test_diff_hides_continued),

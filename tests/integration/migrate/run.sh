@@ -165,6 +165,24 @@ else
 	bad "postfix --apply" "rc=$rc stamp=$stamp filter=$got_filter opts=$got_opts tls=$got_tls map=$got_map bk=$bkmode $(cat "$TMP/apply.err") $(head -c 800 "$TMP/doctor.json")"
 fi
 
+# a second run on the migrated relay: already done, nothing written,
+# no second backup
+snapshot "$d" > "$TMP/oa.applied"
+nbk=$(ls "$d/bk" | wc -l)
+# shellcheck disable=SC2086
+$MIG > "$TMP/again.out" 2> "$TMP/again.err"; rc=$?
+# shellcheck disable=SC2086
+$MIG --apply > "$TMP/again-apply.out" 2> "$TMP/again-apply.err"; rc2=$?
+if [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q '^Already done: ' "$TMP/again.out" &&
+    ! grep -q '^[-+][^-+]' "$TMP/again.out" &&
+    grep -q '^migrate: already done: nothing written, no backup made$' "$TMP/again-apply.out" &&
+    ! grep -q 'sasl-xoauth2 is not installed' "$TMP/again-apply.err" &&
+    snapshot "$d" | cmp -s - "$TMP/oa.applied" && [ "$(ls "$d/bk" | wc -l)" = "$nbk" ]; then
+	ok "postfix --to oauth again: the plan says Already done, --apply writes nothing and makes no backup (exit 0)"
+else
+	bad "postfix --to oauth again" "rc=$rc rc2=$rc2 $(head -c 800 "$TMP/again.out") $(cat "$TMP/again.err" "$TMP/again-apply.err") $(tail -3 "$TMP/again-apply.out")"
+fi
+
 # --- 3. rollback: byte for byte ----------------------------------------------
 "$RH" migrate --rollback "$stamp" --backup-dir "$d/bk" --no-reload > "$TMP/rb.out" 2>&1; rc=$?
 snapshot "$d" > "$TMP/oa.after"
@@ -178,7 +196,8 @@ fi
 "$RH" migrate --rollback ../etc --backup-dir "$d/bk" > /dev/null 2>&1
 [ $? = 2 ] && ok "--rollback refuses a path as stamp (exit 2)" || bad "--rollback path" "accepted"
 nosecret "postfix oauth" "$TMP/plan.out" "$TMP/plan.err" "$TMP/plan-app.out" \
-    "$TMP/apply.out" "$TMP/apply.err" "$TMP/doctor.json" "$TMP/rb.out"
+    "$TMP/apply.out" "$TMP/apply.err" "$TMP/doctor.json" "$TMP/rb.out" \
+    "$TMP/again.out" "$TMP/again.err" "$TMP/again-apply.out" "$TMP/again-apply.err"
 
 # --- 4. connector -------------------------------------------------------------
 mkpf co
@@ -215,6 +234,21 @@ then
 	ok "postfix --to connector --apply: relayhost [tenant MX]:25, SASL off, TLS encrypt, New-InboundConnector, doctor sees a connector"
 else
 	bad "postfix connector" "rc=$rc $(head -c 1200 "$TMP/co.out") $(cat "$TMP/co.err") $(head -c 600 "$TMP/co.json")"
+fi
+# again, without --domain: SASL is off, so doctor reads no mailbox to
+# derive the host from; the connector host stays (the plan used to put
+# the CONTOSO-COM placeholder there)
+snapshot "$d" > "$TMP/co.applied"
+nbk=$(ls "$d/bk" | wc -l)
+"$RH" migrate --mta postfix --to connector --config-dir "$d/etc" \
+    --backup-dir "$d/bk" --no-reload --apply > "$TMP/co-again.out" 2> "$TMP/co-again.err"; rc=$?
+if [ $rc = 0 ] && grep -q '^Already done: ' "$TMP/co-again.out" &&
+    grep -q '^migrate: already done: nothing written' "$TMP/co-again.out" &&
+    grep -q 'Mail goes to contoso-example.mail.protection.outlook.com:25' "$TMP/co-again.out" &&
+    snapshot "$d" | cmp -s - "$TMP/co.applied" && [ "$(ls "$d/bk" | wc -l)" = "$nbk" ]; then
+	ok "postfix --to connector again: already done, the connector host kept, no file written, no backup"
+else
+	bad "postfix --to connector again" "rc=$rc $(head -c 800 "$TMP/co-again.out") $(cat "$TMP/co-again.err") relayhost=$(postconf -c "$d/etc" -h relayhost)"
 fi
 "$RH" migrate --rollback "$stamp" --backup-dir "$d/bk" --no-reload > "$TMP/co-rb.out" 2>&1; rc=$?
 snapshot "$d" > "$TMP/co.after"
@@ -319,6 +353,22 @@ else
 	bad "exim --apply" "rc=$rc bv=$bv $(cat "$TMP/ex-apply.err" "$TMP/ex-bv.err") $(head -c 400 "$TMP/ex-auth.out")"
 fi
 
+# Again, without --mailbox (no LOGIN client is left to read it from: ours
+# names it): already done, exim.conf byte for byte, no second backup
+snapshot "$d" > "$TMP/ex.applied"
+nbk=$(ls "$d/bk" | wc -l)
+# shellcheck disable=SC2086
+$EMIG --apply --no-verify > "$TMP/ex-again.out" 2> "$TMP/ex-again.err"; rc=$?
+if [ $rc = 0 ] && grep -q '^Already done: ' "$TMP/ex-again.out" &&
+    grep -q '^migrate: already done: nothing written' "$TMP/ex-again.out" &&
+    ! grep -q 'CHECK:' "$TMP/ex-again.out" &&
+    snapshot "$d" | cmp -s - "$TMP/ex.applied" && [ "$(ls "$d/bk" | wc -l)" = "$nbk" ] &&
+    [ "$(grep -c '^xoauth2_m365:' "$d/exim.conf")" = 1 ]; then
+	ok "exim --to oauth again: already done, one xoauth2_m365, exim.conf byte for byte, no backup"
+else
+	bad "exim --to oauth again" "rc=$rc $(head -c 1200 "$TMP/ex-again.out") $(cat "$TMP/ex-again.err")"
+fi
+
 # The delivery through a fake Microsoft 365, --login and the verify step:
 # tests/integration/migrate-exim.
 rm -f "$d/relayhint-xoauth2.token"
@@ -392,11 +442,12 @@ else
 	bad "exim connector continued/partner" "rc=$rc bv=$bv $(cat "$TMP/exxc.err" "$TMP/exxc-bv.err") $(cat "$TMP/exxc-t.out" "$TMP/exxc-p.out" | head -c 900)"
 fi
 # 2. the host through a macro: the connector changes nothing and says
-#    what to edit; --to oauth says NOT DONE for the transport
+#    what to edit; --to oauth says NOT DONE for the transport, with its
+#    hosts_try_auth line as written (a macro name) before and after
 mkex xm
 sed -i -e 's/^  route_list = \* smtp.office365.com::587 byname$/  route_list = * SMARTHOST byname/' \
-    -e 's/^  hosts_require_auth = \*$/  hosts_try_auth = */' \
-    -e 's/^keep_environment =$/keep_environment =\nSMARTHOST = smtp.office365.com::587/' "$TMP/xm/exim.conf"
+    -e 's/^  hosts_require_auth = \*$/  hosts_try_auth = M365_AUTH_HOSTS/' \
+    -e 's/^keep_environment =$/keep_environment =\nSMARTHOST = smtp.office365.com::587\nM365_AUTH_HOSTS = */' "$TMP/xm/exim.conf"
 snapshot "$TMP/xm" > "$TMP/xm.before"
 exrun xm --to connector --apply; rc=$?
 "$RH" migrate --mta exim --exim "$EXIM" --config-dir "$TMP/xm" --tenant contoso.example \
@@ -404,10 +455,26 @@ exrun xm --to connector --apply; rc=$?
 if [ $rc = 3 ] && grep -q 'through a macro or expansion' "$TMP/exxm.err" &&
     grep -q 'the macro SMARTHOST' "$TMP/exxm.err" &&
     snapshot "$TMP/xm" | cmp -s - "$TMP/xm.before" &&
-    [ $rc2 = 0 ] && grep -q 'NOT DONE.*the transport remote_smtp_smarthost' "$TMP/exxm-o.out"; then
-	ok "exim, host through a macro: --to connector refuses and changes nothing; --to oauth prints a NOT DONE step for remote_smtp_smarthost"
+    [ $rc2 = 0 ] && grep -q 'NOT DONE.*the transport remote_smtp_smarthost' "$TMP/exxm-o.out" &&
+    grep -qx '      -  hosts_try_auth = M365_AUTH_HOSTS' "$TMP/exxm-o.out" &&
+    grep -qx '      +  hosts_require_auth = M365_AUTH_HOSTS' "$TMP/exxm-o.out" &&
+    ! grep -q 'LIST' "$TMP/exxm-o.out"; then
+	ok "exim, host through a macro: --to connector refuses and changes nothing; --to oauth prints a NOT DONE step for remote_smtp_smarthost with its hosts_try_auth line as written"
 else
-	bad "exim macro" "rc=$rc rc2=$rc2 $(cat "$TMP/exxm.err" "$TMP/exxm-o.err") $(grep -c 'NOT DONE' "$TMP/exxm-o.out")"
+	bad "exim macro" "rc=$rc rc2=$rc2 $(cat "$TMP/exxm.err" "$TMP/exxm-o.err") $(grep -A3 'NOT DONE' "$TMP/exxm-o.out")"
+fi
+# the transport picked by an expansion: which one is unknown, so the step
+# names the candidates and says what to keep, without a placeholder
+mkex xe
+sed -i -e 's/^  transport = remote_smtp_smarthost$/  transport = ${if eq{$domain}{x.example}{remote_smtp_smarthost}{remote_smtp_smarthost}}/' \
+    -e 's/^  hosts_require_auth = \*$/  hosts_try_auth = */' "$TMP/xe/exim.conf"
+"$RH" migrate --mta exim --exim "$EXIM" --config-dir "$TMP/xe" --tenant contoso.example \
+    --client-id "$CID" --token-conf "$TMP/xe/token.conf" --no-reload > "$TMP/exxe.out" 2> "$TMP/exxe.err"; rc=$?
+if [ $rc = 0 ] && grep -q 'NOT DONE.*picks the transport with an expansion.*tries AUTH without requiring it is: remote_smtp_smarthost), rename the option hosts_try_auth to hosts_require_auth and keep its value' "$TMP/exxe.out" &&
+    ! grep -q 'LIST' "$TMP/exxe.out"; then
+	ok "exim, transport picked by an expansion: the NOT DONE step names the smtp transport that tries AUTH and says to keep its value"
+else
+	bad "exim expansion NOT DONE" "rc=$rc $(cat "$TMP/exxe.err") $(grep -A3 'NOT DONE' "$TMP/exxe.out")"
 fi
 # 3. an Exim that refuses the new text: nothing written, no backup
 mkex xv
@@ -445,6 +512,55 @@ if [ $rc = 0 ] && [ $bv = 0 ] && grep -q '^fixed_plain authenticator:' "$TMP/exx
 	ok "exim --to oauth: .ifdef/.endif around LOGIN kept (exim -bV), the serving PLAIN authenticator loses only client_send; the password on its continuation line is not printed"
 else
 	bad "exim auth wrappers" "rc=$rc bv=$bv $(cat "$TMP/exxa.err" "$TMP/exxa-bv.err") $(head -c 900 "$TMP/exxa-a.out")"
+fi
+cp "$TMP/xa/exim.conf" "$TMP/xa.applied"
+exrun xa --tenant contoso.example --client-id "$CID" --token-conf "$TMP/xa/token.conf" --apply --no-verify
+rc=$?
+mv "$TMP/exxa.out" "$TMP/exxa-again.out"
+if [ $rc = 0 ] && grep -q '^migrate: already done' "$TMP/exxa-again.out" &&
+    cmp -s "$TMP/xa/exim.conf" "$TMP/xa.applied"; then
+	ok "exim --to oauth again, .ifdef/.endif and a serving PLAIN: already done, byte for byte"
+else
+	bad "exim auth wrappers again" "rc=$rc $(head -c 900 "$TMP/exxa-again.out") $(cat "$TMP/exxa.err")"
+fi
+# 5. another transport logs in too: the plan says CHECK with the
+#    client_condition line; the LOGIN client restored with it stays so on
+#    the next run (already done), and Exim reads the result
+mkex xp
+python3 - "$TMP/xp/exim.conf" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+s = s.replace("begin routers\n", "begin routers\npartner:\n  driver = manualroute\n"
+    "  domains = partner.example\n  transport = partner_smtp\n"
+    "  route_list = * mail.partner.example::587 byname\n  no_more\n")
+s = s.replace("begin authenticators\n", "partner_smtp:\n  driver = smtp\n  port = 587\n"
+    "  hosts_require_auth = mail.partner.example\nbegin authenticators\n")
+open(p, "w").write(s)
+PY
+exrun xp --tenant contoso.example --client-id "$CID" --token-conf "$TMP/xp/token.conf" --apply --no-verify; rc=$?
+mv "$TMP/exxp.out" "$TMP/exxp-first.out"
+# the admin restores the login block with the line the plan gave
+python3 - "$TMP/xp/exim.conf" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+mark = "# relayhint migrate: "
+s = "\n".join(l[len(mark):] if l.startswith(mark + "login:") or
+    (l.startswith(mark + "  ") and "hosts_" not in l) else l for l in s.split("\n"))
+s = s.replace("  public_name = LOGIN\n", "  public_name = LOGIN\n"
+    "  client_condition = ${if !eq{$host}{smtp.office365.com}}\n")
+open(p, "w").write(s)
+PY
+cp "$TMP/xp/exim.conf" "$TMP/xp.restored"
+exrun xp --tenant contoso.example --client-id "$CID" --token-conf "$TMP/xp/token.conf" --apply --no-verify; rc2=$?
+"$EXIM" -C "$TMP/xp/exim.conf" -bP authenticators > "$TMP/exxp-a.out" 2>&1; bv=$?
+if [ $rc = 0 ] && [ $rc2 = 0 ] && [ $bv = 0 ] &&
+    grep -q 'CHECK: the transport(s) partner_smtp log in too' "$TMP/exxp-first.out" &&
+    grep -q '^migrate: already done' "$TMP/exxp.out" &&
+    cmp -s "$TMP/xp/exim.conf" "$TMP/xp.restored" &&
+    grep -q '^login authenticator:' "$TMP/exxp-a.out" && grep -q '^xoauth2_m365 authenticator:' "$TMP/exxp-a.out"; then
+	ok "exim --to oauth again: a LOGIN client restored for another transport with the CHECK's client_condition stays (already done, exim -bP reads both)"
+else
+	bad "exim restored LOGIN" "rc=$rc rc2=$rc2 bv=$bv $(head -c 900 "$TMP/exxp.out") $(cat "$TMP/exxp.err") $(head -c 300 "$TMP/exxp-a.out")"
 fi
 if cat "$TMP"/ex*.out "$TMP"/ex*.err | grep -F -q -e "$XPW" -e "$TOK"; then
 	bad "exim: no password or token in output" "found"
