@@ -5,8 +5,12 @@
  * Each entry point gets adversarial shapes (an anchor letter in one
  * case only, many candidates, a search repeated after each hit, many
  * recipients, many parts, one long header) at 1x, 4x and 16x of a base
- * size; the CPU time must grow by at most twice the input (8x at 4x,
- * 32x at 16x).  A quadratic loop grows by 16x and 256x and fails.  The
+ * size; the CPU time must grow by at most twice the input at 4x (8x)
+ * and three times it at 16x (48x): from 1x to 16x the larger inputs
+ * leave the CPU's caches (2.4 MB and its copy for "bounce many parts"),
+ * and a shape that is mostly a copy grew x29-x32 there on a quiet
+ * machine, against 32 allowed before.  A quadratic loop grows by 16x and
+ * 256x and fails either bound.  The
  * time is this process's CPU time, the least of a few runs of a loop
  * long enough to read (a shared, loaded machine only ever adds time),
  * and a shape that fails is measured once more before it counts.
@@ -407,10 +411,10 @@ growth(const struct shape *sh, long long t[3], size_t len[3])
 			return (1);
 		}
 	}
-	return (t[1] > 8 * t[0] || t[2] > 32 * t[0]);
+	return (t[1] > 8 * t[0] || t[2] > 48 * t[0]);
 }
 
-/* test_linear - each shape within 2x of linear from 1x to 16x */
+/* test_linear - each shape within 2x of linear at 4x, 3x at 16x */
 static void
 test_linear(void **state)
 {
@@ -424,7 +428,7 @@ test_linear(void **state)
 	for (i = 0; i < NELEM(shapes); i++) {
 		if (growth(&shapes[i], t, len) && growth(&shapes[i], t, len)) {
 			print_message("FAIL %s: %zu/%zu/%zu bytes: x%.1f at 4x, "
-			    "x%.1f at 16x (want <= 8, <= 32; 16x not run when "
+			    "x%.1f at 16x (want <= 8, <= 48; 16x not run when "
 			    "4x fails)\n", shapes[i].name,
 			    len[0], len[1], len[2], (double)t[1] / t[0],
 			    (double)t[2] / t[0]);
