@@ -741,10 +741,13 @@ exim_conf(struct plan *p, char *out, size_t outlen)
 
 /*
  * exim_mailbox - a configuration migrated before has no LOGIN client
- * left for doctor to read the mailbox from: take it from the client_send
- * of our authenticator in the file Exim reads (Debian: the generated
- * one), so that a second run plans the same text, finds nothing to
- * change and says so, instead of asking for --mailbox
+ * for Microsoft left for doctor to read the mailbox from: take it from
+ * the client_send of our authenticator in the file Exim reads (Debian:
+ * the generated one), so that a second run plans the same text, finds
+ * nothing to change and says so, instead of asking for --mailbox.  Ours
+ * wins over doctor's: what doctor found then is a LOGIN client kept for
+ * other smarthosts (client_condition), whose user is not Microsoft's.
+ * Only --mailbox overrides it.
  */
 static void
 exim_mailbox(struct plan *p)
@@ -752,7 +755,7 @@ exim_mailbox(struct plan *p)
 	char	 path[MIGRATE_PATH_MAX], mb[sizeof(p->mailbox)], err[512];
 	struct buf b;
 
-	if (p->mailbox[0] != '\0')
+	if (p->o->mailbox != NULL)
 		return;
 	if (p->gen[0] != '\0')
 		text_copy(path, sizeof(path), p->gen, strlen(p->gen));
@@ -876,6 +879,22 @@ exim_byhand(const struct plan *p, const struct mfile *f, const char *conf)
 	fprintf(stderr, "  - then check it: exim -C %s -bV\n", conf);
 }
 
+/*
+ * plan_changes - how many of the files --apply writes would change: 0
+ * when the migration is already in place (a second run), which the plan
+ * says and --apply then leaves alone
+ */
+static int
+plan_changes(const struct plan *p)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < p->n; i++)
+		if (p->f[i].source == FROM_APPLY && !file_same(&p->f[i]))
+			n++;
+	return (n);
+}
+
 /* exim_connector - the smarthost to the tenant's MX host, port 25, TLS */
 static int
 exim_connector(struct plan *p, const char *conf)
@@ -911,7 +930,8 @@ exim_connector(struct plan *p, const char *conf)
 			return (-1);
 	}
 	steps_connector(p);
-	if (p->debian != EXIM_PLAIN)
+	/* a second run rebuilds nothing (plan_changes: 0) */
+	if (p->debian != EXIM_PLAIN && plan_changes(p) > 0)
 		buf_printf(&p->steps, "Relay side (Debian): --apply runs %s; "
 		    "passwd.client stays as it is (the connector offers no "
 		    "AUTH, so Exim sends no password).\n", p->upd);
@@ -1098,14 +1118,16 @@ plan_exim(struct plan *p)
 		 * them in order), the LOGIN and PLAIN clients there
 		 * commented out.  Each conf.d file X is edited as X.rul
 		 * when that overrides it (conf_d); ours is written whole,
-		 * and an X.rul of ours gets the same text (exim_own_rul).
+		 * and an X.rul of ours gets the same text (exim_own_rul);
+		 * its old text is shown masked, as an admin may have put
+		 * a password there by hand.
 		 * passwd.client stays: the remote_smtp_smarthost transport
 		 * only tries AUTH with hosts that have an entry there.
 		 */
 		rc = -1;
 		if (pathf(path, sizeof(path), "%s/conf.d/auth/"
 		    "20_relayhint-xoauth2", p->config_dir) == 0 &&
-		    (cf = plan_file(p, path, SHOW_ALL)) != NULL) {
+		    (cf = plan_file(p, path, SHOW_EXIM)) != NULL) {
 			buf_reset(&cf->new);
 			buf_printf(&cf->new, "# relayhint migrate: XOAUTH2 to "
 			    "Microsoft 365 (relayhint(1), migrate)\n\n%s",
@@ -1209,7 +1231,7 @@ plan_exim(struct plan *p)
 	if (notdone.len > 0)
 		buf_append(&p->steps, notdone.data, notdone.len);
 	buf_free(&notdone);
-	if (p->debian != EXIM_PLAIN)
+	if (p->debian != EXIM_PLAIN && plan_changes(p) > 0)
 		buf_printf(&p->steps, "  - Debian: --apply runs %s; the "
 		    "password line in passwd.client must stay (Debian's "
 		    "remote_smtp_smarthost logs in only to hosts listed "
@@ -1217,22 +1239,6 @@ plan_exim(struct plan *p)
 		    "but is no longer sent: replace the password with a "
 		    "placeholder once mail flows.\n", p->upd);
 	return (0);
-}
-
-/*
- * plan_changes - how many of the files --apply writes would change: 0
- * when the migration is already in place (a second run), which the plan
- * says and --apply then leaves alone
- */
-static int
-plan_changes(const struct plan *p)
-{
-	int	 i, n = 0;
-
-	for (i = 0; i < p->n; i++)
-		if (p->f[i].source == FROM_APPLY && !file_same(&p->f[i]))
-			n++;
-	return (n);
 }
 
 /* plan_print - the diffs and the steps; the number of files to change */
@@ -1284,10 +1290,16 @@ plan_print(struct plan *p, FILE *fp)
 	buf_free(&d);
 	if (changes == 0)
 		fprintf(fp, "Already done: every file already says this; "
-		    "nothing to change (--apply writes nothing and makes no "
-		    "backup).\n");
+		    "nothing to change (--apply writes %s).\n", p->o->login ?
+		    "only what --login signs in for: the token files, backed "
+		    "up first" : "nothing and makes no backup");
 	fprintf(fp, "\n%s", p->steps.data ? p->steps.data : "");
-	if (strcmp(p->o->to, "connector") == 0)
+	if (changes == 0)
+		fprintf(fp, "Verify: relayhint doctor --mta %s%s%s\n",
+		    p->o->mta, p->gen[0] ? " --config-dir " : p->o->config_dir ?
+		    " --config-dir " : "", p->gen[0] ? p->gen :
+		    p->o->config_dir ? p->o->config_dir : "");
+	else if (strcmp(p->o->to, "connector") == 0)
 		fprintf(fp, "Verify after --apply: a test message through the "
 		    "relay to an outside address (mail -s test ADDRESS), then "
 		    "relayhint doctor --mta %s%s%s; the password in the map is "

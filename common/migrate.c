@@ -418,6 +418,47 @@ insert_auth(struct buf *out, const struct lines *l, int i, const char *auth)
 }
 
 /*
+ * cond_away - the client_condition at l[j..k] is the one the plan's CHECK
+ * gives, ${if !eq{$host}{HOST}} as a whole, so the authenticator is never
+ * offered to HOST.  Blanks between the parts and continuation lines are
+ * allowed; eq compares case-sensitively in Exim, so HOST must match as
+ * written (eqi: in any case).  Anything else, an or{} around it say,
+ * may still let HOST in and does not count.
+ */
+static int
+cond_away(const struct lines *l, int j, int k, const char *host)
+{
+	char	 got[320], want[320];
+	const char *v, *e;
+	size_t	 n = 0, hl = strlen(host);
+	int	 i;
+
+	if (!ex_opt(l->p[j], l->len[j], "client_condition", &v))
+		return (0);
+	for (i = j; i <= k; i++) {
+		if (i > j)
+			v = l->p[i];
+		for (e = l->p[i] + l->len[i]; v < e; v++) {
+			if (*v == ' ' || *v == '\t' || *v == '\r' ||
+			    *v == '\n' || (*v == '\\' && v + 1 < e &&
+			    (v[1] == '\n' || v[1] == '\r')))
+				continue;
+			if (n + 1 >= sizeof(got))
+				return (0);
+			got[n++] = *v;
+		}
+	}
+	got[n] = '\0';
+	if ((size_t)snprintf(want, sizeof(want), "${if!eq{$host}{%s}}", host) <
+	    sizeof(want) && strcmp(got, want) == 0)
+		return (1);
+	/* ${if!eqi{$host}{HOST}}: the host in any case */
+	return (n == 18 + hl && memcmp(got, "${if!eqi{$host}{", 16) == 0 &&
+	    text_casecmp_n(got + 16, host, hl) == 0 &&
+	    strcmp(got + 16 + hl, "}}") == 0);
+}
+
+/*
  * migrate_exim_auth - the XOAUTH2 authenticator in, LOGIN/PLAIN clients
  * out.  An authenticator that also serves (a server_* option: local
  * clients log in to this relay with it) loses only its client_send, so
@@ -435,7 +476,7 @@ migrate_exim_auth(const struct buf *in, const char *auth, const char *host,
     struct buf *out)
 {
 	struct lines l;
-	char	 sect[32] = "", ours[64] = "", away[320] = "";
+	char	 sect[32] = "", ours[64] = "";
 	const char *v, *s;
 	size_t	 nn, alen = 0;
 	int	 i, j, k, end, last, client, old, named, server, kept;
@@ -446,10 +487,6 @@ migrate_exim_auth(const struct buf *in, const char *auth, const char *host,
 		return (-1);
 	}
 	buf_reset(out);
-	/* the client_condition the plan's CHECK gives: keeps one away */
-	if (host != NULL && (size_t)snprintf(away, sizeof(away),
-	    "!eq{$host}{%s}}", host) >= sizeof(away))
-		away[0] = '\0';
 	if (auth == NULL) {
 		/* a conf.d/auth file: inside the section, nothing to insert */
 		text_copy(sect, sizeof(sect), "authenticators", 14);
@@ -496,9 +533,9 @@ migrate_exim_auth(const struct buf *in, const char *auth, const char *host,
 			if (ex_opt(l.p[j], l.len[j], "client_send", NULL))
 				client = 1;
 			k = opt_last(&l, j);
-			if (away[0] != '\0' && ex_opt(l.p[j], l.len[j],
-			    "client_condition", NULL) && text_casestr(l.p[j],
-			    (size_t)(l.p[k] + l.len[k] - l.p[j]), away) != NULL)
+			/* the client_condition the plan's CHECK gives */
+			if (host != NULL && host[0] != '\0' &&
+			    cond_away(&l, j, k, host))
 				kept = 1;
 			if (s + 7 < l.p[j] + l.len[j] &&
 			    text_casecmp_n(s, "server_", 7) == 0)

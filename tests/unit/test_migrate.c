@@ -313,7 +313,12 @@ test_exim_auth_restored(void **state)
 		int	 kept;
 	} t[] = {
 		{ "${if !eq{$host}{smtp.office365.com}}", 1 },
-		{ "${if !eq{$host}{SMTP.Office365.com}}", 1 },
+		{ "${if !eq {$host} {smtp.office365.com} }", 1 },
+		{ "${if !eq{$host}\\\n    {smtp.office365.com}}", 1 },
+		{ "${if !eqi{$host}{SMTP.Office365.com}}", 1 },
+		/* Exim's eq is case-sensitive: Microsoft is let in */
+		{ "${if !eq{$host}{SMTP.Office365.com}}", 0 },
+		{ "${if or{{!eq{$host}{smtp.office365.com}}{true}}}", 0 },
 		{ "${if !eq{$host}{mail.partner.example}}", 0 },
 		{ "${if eq{$host}{smtp.office365.com}}", 0 },
 		{ "${if !eq{$tls_out_cipher}{}}", 0 },

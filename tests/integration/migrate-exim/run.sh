@@ -459,6 +459,8 @@ $DMIG --apply --no-verify > "$O/dagain.out" 2> "$O/dagain.err"; rc=$?
 check debian-again-already-done "rc=$rc $(head -c 800 "$O/dagain.out") $(cat "$O/dagain.err")" \
     sh -c "[ $rc = 0 ] && grep -q '^Already done: ' '$O/dagain.out' &&
         grep -q '^migrate: already done' '$O/dagain.out' && ! grep -q 'rewrites ' '$O/dagain.out' &&
+        ! grep -q -e 'apply runs' -e 'first logs in' '$O/dagain.out' &&
+        grep -q '^Verify: relayhint doctor --mta exim' '$O/dagain.out' &&
         [ \"\$(cd '$D' && find . -type f | sort | xargs md5sum)\" = \"\$(cat '$O/dapplied')\" ] &&
         [ \$(ls '$W/dbk' | wc -l) = 1 ]"
 # Debian's remote_smtp_smarthost only tried AUTH: a refused token would go
@@ -473,6 +475,15 @@ check debian-require-auth "$(grep -E '^(hosts_(try|require)_auth)' "$O/dtpt" | h
 "$RH" migrate --rollback "$dstamp" --backup-dir "$W/dbk" --no-reload > "$O/drb.out" 2>&1; rc=$?
 check debian-rollback "rc=$rc $(cat "$O/drb.out" | tr '\n' '|') $(dsnap | diff "$O/dbefore" - | tr '\n' '|')" \
     sh -c "[ $rc = 0 ] && [ \"\$(cd '$D' && find . -type f | sort | xargs md5sum)\" = \"\$(cat '$O/dbefore')\" ]"
+# our conf.d file edited by hand with a password: its old text is shown
+# masked, as any other Exim file's
+printf 'xoauth2_m365:\n  driver = plaintext\n  public_name = LOGIN\n  client_send = : old@contoso.example : HandEditedPassw0rd\n' \
+    > "$D/conf.d/auth/20_relayhint-xoauth2"
+# shellcheck disable=SC2086
+$DMIG > "$O/dhand.out" 2> "$O/dhand.err"; rc=$?
+rm -f "$D/conf.d/auth/20_relayhint-xoauth2"
+check debian-own-file-masked "rc=$rc $(grep -n 'client_send' "$O/dhand.out" | head -3 | tr '\n' '|') $(cat "$O/dhand.err")" \
+    sh -c "[ $rc = 0 ] && grep -q '^-  client_send = ' '$O/dhand.out' && ! grep -q HandEditedPassw0rd '$O/dhand.out'"
 "$RH" migrate --mta exim --exim "$EXIM" --config-dir "$D" --to connector \
     --backup-dir "$W/dbk" --no-reload --apply > "$O/dconn.out" 2> "$O/dconn.err"; rc=$?
 dcstamp=$(sed -n 's/^To undo: relayhint migrate --rollback \([0-9TZ-]*\).*/\1/p' "$O/dconn.out")

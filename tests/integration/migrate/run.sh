@@ -539,15 +539,19 @@ open(p, "w").write(s)
 PY
 exrun xp --tenant contoso.example --client-id "$CID" --token-conf "$TMP/xp/token.conf" --apply --no-verify; rc=$?
 mv "$TMP/exxp.out" "$TMP/exxp-first.out"
-# the admin restores the login block with the line the plan gave
+# the admin restores the login block with the line the plan gave, for
+# the partner's own user: a second run must not take that user for
+# Microsoft's mailbox (it keeps the one of our authenticator)
 python3 - "$TMP/xp/exim.conf" <<'PY'
-import sys
+import re, sys
 p = sys.argv[1]; s = open(p).read()
 mark = "# relayhint migrate: "
 s = "\n".join(l[len(mark):] if l.startswith(mark + "login:") or
     (l.startswith(mark + "  ") and "hosts_" not in l) else l for l in s.split("\n"))
 s = s.replace("  public_name = LOGIN\n", "  public_name = LOGIN\n"
     "  client_condition = ${if !eq{$host}{smtp.office365.com}}\n")
+s = re.sub(r"(\nlogin:\n(?:  .*\n)*?)  client_send = .*\n",
+    r"\1  client_send = : partner@partner.example : PartnerPassw0rd\n", s, count=1)
 open(p, "w").write(s)
 PY
 cp "$TMP/xp/exim.conf" "$TMP/xp.restored"
@@ -556,9 +560,11 @@ exrun xp --tenant contoso.example --client-id "$CID" --token-conf "$TMP/xp/token
 if [ $rc = 0 ] && [ $rc2 = 0 ] && [ $bv = 0 ] &&
     grep -q 'CHECK: the transport(s) partner_smtp log in too' "$TMP/exxp-first.out" &&
     grep -q '^migrate: already done' "$TMP/exxp.out" &&
+    grep -q 'partner@partner.example : PartnerPassw0rd' "$TMP/xp.restored" &&
+    ! grep -q -e 'PartnerPassw0rd' -e 'user=partner@' "$TMP/exxp.out" &&
     cmp -s "$TMP/xp/exim.conf" "$TMP/xp.restored" &&
     grep -q '^login authenticator:' "$TMP/exxp-a.out" && grep -q '^xoauth2_m365 authenticator:' "$TMP/exxp-a.out"; then
-	ok "exim --to oauth again: a LOGIN client restored for another transport with the CHECK's client_condition stays (already done, exim -bP reads both)"
+	ok "exim --to oauth again: a LOGIN client restored for another transport with the CHECK's client_condition and its own user stays, and its user is not taken for Microsoft's mailbox (already done, exim -bP reads both)"
 else
 	bad "exim restored LOGIN" "rc=$rc rc2=$rc2 bv=$bv $(head -c 900 "$TMP/exxp.out") $(cat "$TMP/exxp.err") $(head -c 300 "$TMP/exxp-a.out")"
 fi
