@@ -945,78 +945,76 @@ migrate_exim_require_auth(const struct buf *in, const char *transport,
 	return (out->overflow ? -1 : changed);
 }
 
-/*
- * migrate_exim_auth_others - the smtp transports other than TRANSPORT
- * that log in (hosts_try_auth or hosts_require_auth), their names in
- * names, blank-separated (cut at len).  migrate_exim_auth comments out
- * every LOGIN/PLAIN client authenticator, theirs too: the admin must be
- * told.  Returns how many, or -1 on overflow.
- */
-int
-migrate_exim_auth_others(const struct buf *in, const char *transport,
-    char *names, size_t len)
-{
-	struct lines l;
-	char	 sect[32] = "";
-	const char *v;
-	size_t	 nn, at = 0;
-	int	 i, j, end, smtp, auth, n = 0;
+/* tpt_auth - what an smtp transport's block l[i..end) says of AUTH */
+struct tpt_auth {
+	int	 smtp;		/* driver = smtp */
+	int	 req;		/* hosts_require_auth is set */
+	int	 opt;		/* the first hosts_try_auth line, or -1 */
+};
 
-	if (len > 0)
-		names[0] = '\0';
-	if (lines_split(in, &l, 1000000) < 0) {
-		lines_free(&l);
-		return (-1);
+static void
+tpt_auth(const struct lines *l, int i, int end, struct tpt_auth *t)
+{
+	const char *v;
+	int	 j;
+
+	t->smtp = t->req = 0;
+	t->opt = -1;
+	/* an option at a time: a continuation line is no option */
+	for (j = i + 1; j < end; j = opt_last(l, j) + 1) {
+		if (ex_opt(l->p[j], l->len[j], "driver", &v) &&
+		    val_word(v, l->p[j] + l->len[j], "smtp"))
+			t->smtp = 1;
+		if (ex_opt(l->p[j], l->len[j], "hosts_require_auth", NULL))
+			t->req = 1;
+		if (t->opt < 0 && ex_opt(l->p[j], l->len[j], "hosts_try_auth",
+		    NULL))
+			t->opt = j;
 	}
-	for (i = 0; i < l.n; i++) {
-		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect)) ||
-		    strcmp(sect, "transports") != 0 ||
-		    (nn = ex_driver_start(l.p[i], l.len[i])) == 0 ||
-		    (transport != NULL && ex_driver_is(l.p[i], l.len[i],
-		    transport)))
-			continue;
-		end = block_end(&l, i);
-		smtp = auth = 0;
-		for (j = i + 1; j < end; j++) {
-			if (ex_opt(l.p[j], l.len[j], "driver", &v) &&
-			    val_word(v, l.p[j] + l.len[j], "smtp"))
-				smtp = 1;
-			if (ex_opt(l.p[j], l.len[j], "hosts_try_auth", NULL) ||
-			    ex_opt(l.p[j], l.len[j], "hosts_require_auth",
-			    NULL))
-				auth = 1;
-		}
-		if (smtp && auth) {
-			n++;
-			if (at + nn + 2 <= len) {
-				if (at > 0)
-					names[at++] = ' ';
-				memcpy(names + at, l.p[i], nn);
-				at += nn;
-				names[at] = '\0';
-			}
-		}
-		i = end - 1;
-	}
-	lines_free(&l);
-	return (n);
+}
+
+/* names_add - one more blank-separated name in names, cut at len */
+static void
+names_add(char *names, size_t len, size_t *at, const char *p, size_t n)
+{
+	if (*at + n + 2 > len)
+		return;
+	if (*at > 0)
+		names[(*at)++] = ' ';
+	memcpy(names + *at, p, n);
+	*at += n;
+	names[*at] = '\0';
+}
+
+/* logs_in, tries_only - the transports the two callers of tpt_walk want */
+static int
+logs_in(const struct tpt_auth *t)
+{
+	return (t->smtp && (t->req || t->opt >= 0));
+}
+
+static int
+tries_only(const struct tpt_auth *t)
+{
+	return (t->smtp && !t->req && t->opt >= 0);
 }
 
 /*
- * migrate_exim_try_auth - the smtp transports that try AUTH without
- * requiring it, with their hosts_try_auth as written: what the plan's
- * NOT DONE step tells the admin to rename when no router names the host
- * literally and relayhint leaves the transport alone
+ * tpt_walk - the transports that keep() wants, TRANSPORT only (only) or
+ * all but it (!only; NULL: all): how many, their names in names
+ * (blank-separated, cut at len) and, with out, their hosts_try_auth as
+ * written; -1 when out overflows
  */
-int
-migrate_exim_try_auth(const struct buf *in, const char *transport,
-    char *names, size_t len, struct buf *out)
+static int
+tpt_walk(const struct buf *in, const char *transport, int only,
+    int (*keep)(const struct tpt_auth *), char *names, size_t len,
+    struct buf *out)
 {
 	struct lines l;
+	struct tpt_auth t;
 	char	 sect[32] = "";
-	const char *v;
 	size_t	 nn, at = 0;
-	int	 i, j, end, smtp, req, opt, n = 0;
+	int	 i, j, end, n = 0;
 
 	if (len > 0)
 		names[0] = '\0';
@@ -1030,44 +1028,53 @@ migrate_exim_try_auth(const struct buf *in, const char *transport,
 		    (nn = ex_driver_start(l.p[i], l.len[i])) == 0)
 			continue;
 		end = block_end(&l, i);
-		if (transport != NULL && !ex_driver_is(l.p[i], l.len[i],
-		    transport)) {
-			i = end - 1;
-			continue;
-		}
-		smtp = req = 0;
-		opt = -1;
-		for (j = i + 1; j < end; j = opt_last(&l, j) + 1) {
-			if (ex_opt(l.p[j], l.len[j], "driver", &v) &&
-			    val_word(v, l.p[j] + l.len[j], "smtp"))
-				smtp = 1;
-			if (ex_opt(l.p[j], l.len[j], "hosts_require_auth", NULL))
-				req = 1;
-			if (opt < 0 && ex_opt(l.p[j], l.len[j],
-			    "hosts_try_auth", NULL))
-				opt = j;
-		}
-		if (smtp && !req && opt >= 0) {
-			n++;
-			if (at + nn + 2 <= len) {
-				if (at > 0)
-					names[at++] = ' ';
-				memcpy(names + at, l.p[i], nn);
-				at += nn;
-				names[at] = '\0';
-			}
-			if (out != NULL) {
-				j = opt_last(&l, opt);
-				if (j >= end)
-					j = end - 1;
-				for (; opt <= j; opt++)
-					put_line(out, l.p[opt], l.len[opt]);
+		if (transport == NULL || ex_driver_is(l.p[i], l.len[i],
+		    transport) == only) {
+			tpt_auth(&l, i, end, &t);
+			if (keep(&t)) {
+				n++;
+				names_add(names, len, &at, l.p[i], nn);
+				if (out != NULL) {
+					j = opt_last(&l, t.opt);
+					if (j >= end)
+						j = end - 1;
+					for (; t.opt <= j; t.opt++)
+						put_line(out, l.p[t.opt],
+						    l.len[t.opt]);
+				}
 			}
 		}
 		i = end - 1;
 	}
 	lines_free(&l);
 	return (out != NULL && out->overflow ? -1 : n);
+}
+
+/*
+ * migrate_exim_auth_others - the smtp transports other than TRANSPORT
+ * that log in (hosts_try_auth or hosts_require_auth), their names in
+ * names, blank-separated (cut at len).  migrate_exim_auth comments out
+ * every LOGIN/PLAIN client authenticator, theirs too: the admin must be
+ * told.  Returns how many, or -1 on overflow.
+ */
+int
+migrate_exim_auth_others(const struct buf *in, const char *transport,
+    char *names, size_t len)
+{
+	return (tpt_walk(in, transport, 0, logs_in, names, len, NULL));
+}
+
+/*
+ * migrate_exim_try_auth - the smtp transports that try AUTH without
+ * requiring it, with their hosts_try_auth as written: what the plan's
+ * NOT DONE step tells the admin to rename when no router names the host
+ * literally and relayhint leaves the transport alone
+ */
+int
+migrate_exim_try_auth(const struct buf *in, const char *transport,
+    char *names, size_t len, struct buf *out)
+{
+	return (tpt_walk(in, transport, 1, tries_only, names, len, out));
 }
 
 /* migrate_sh_set - NAME='VALUE' in a shell variable file */
