@@ -407,8 +407,10 @@ insert_auth(struct buf *out, const struct lines *l, int i, const char *auth)
 	int	 j;
 
 	put_line(out, l->p[i], l->len[i]);
+	/* put_line: a last blank line may lack its newline, and ours must
+	 * start a line of its own (indented, a next run would not find it) */
 	for (j = i + 1; j < l->n && ex_blank(l->p[j], l->len[j]); j++)
-		buf_append(out, l->p[j], l->len[j]);
+		put_line(out, l->p[j], l->len[j]);
 	if (j == i + 1)
 		buf_putc(out, '\n');
 	put_line(out, auth, strlen(auth));

@@ -233,6 +233,18 @@ test_exim_auth_again(void **state)
 	    (long)strlen("begin authenticators\n\n"));
 	buf_free(&in);
 
+	/*
+	 * a last blank line without its newline: ours starts a line (it was
+	 * indented behind the blanks, so the next run did not find it and
+	 * inserted a second copy)
+	 */
+	setb(&in, "begin authenticators\n   ");
+	assert_int_equal(migrate_exim_auth(&in, auth, NULL, &out), 0);
+	assert_non_null(strstr(out.data, "\nxoauth2_m365:\n"));
+	assert_int_equal(migrate_exim_auth(&out, auth, NULL, &again), 0);
+	assert_string_equal(again.data, out.data);
+	buf_free(&in);
+
 	for (i = 0; i < sizeof(blanks) / sizeof(blanks[0]); i++) {
 		setb(&in, blanks[i].in);
 		assert_true(migrate_exim_auth(&in, "NEW\n", NULL, &out) >= 0);
