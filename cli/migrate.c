@@ -1082,7 +1082,7 @@ plan_exim(struct plan *p)
 {
 	struct mfile *cf, *tc;
 	struct buf auth, notdone, t;
-	char	 path[MIGRATE_PATH_MAX], tpt[128] = "", others[256];
+	char	 path[MIGRATE_PATH_MAX], tpt[128] = "", others[256], incs[512];
 	int	 rc, gone = 0;
 
 	path[0] = '\0';
@@ -1183,6 +1183,17 @@ plan_exim(struct plan *p)
 			    "are never offered to %s:\n"
 			    "      client_condition = ${if !eq{$host}{%s}}\n",
 			    others, p->host, p->host);
+		/* what .include pulls in is not edited: said on every run */
+		if (rc == 0 && migrate_exim_auth_includes(&cf->new, incs,
+		    sizeof(incs)) > 0)
+			buf_printf(&notdone, "  - CHECK: the authenticators "
+			    "section includes %s, which relayhint does not "
+			    "edit.  A LOGIN or PLAIN client authenticator in "
+			    "there still sends the password to %s when "
+			    "Microsoft refuses the token: comment it out, or "
+			    "add this line to it:\n"
+			    "      client_condition = ${if !eq{$host}{%s}}\n",
+			    incs, p->host, p->host);
 	}
 	buf_free(&auth);
 	if (rc < 0 || (p->debian != EXIM_PLAIN && (exim_macros(p) < 0 ||

@@ -1067,6 +1067,53 @@ migrate_exim_auth_others(const struct buf *in, const char *transport,
 }
 
 /*
+ * migrate_exim_auth_includes - the files the authenticators section pulls
+ * in with .include or .include_if_exists, blank-separated in files (cut
+ * at len).  relayhint edits only the file it was given: a LOGIN/PLAIN
+ * client in an included file stays active, and Exim offers it (with the
+ * password) after a refused XOAUTH2.  Returns how many, -1 on overflow.
+ */
+int
+migrate_exim_auth_includes(const struct buf *in, char *files, size_t len)
+{
+	struct lines l;
+	char	 sect[32] = "";
+	const char *p, *e, *f;
+	size_t	 at = 0, n;
+	int	 i, count = 0;
+
+	if (len > 0)
+		files[0] = '\0';
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	for (i = 0; i < l.n; i++) {
+		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect)) ||
+		    strcmp(sect, "authenticators") != 0)
+			continue;
+		e = l.p[i] + l.len[i];
+		p = skip_ws(l.p[i], e);
+		if ((size_t)(e - p) < 9 || memcmp(p, ".include", 8) != 0)
+			continue;
+		f = p + 8;
+		if ((size_t)(e - f) >= 10 && memcmp(f, "_if_exists", 10) == 0)
+			f += 10;
+		if (f >= e || (*f != ' ' && *f != '\t'))
+			continue;
+		f = skip_ws(f, e);
+		for (n = 0; f + n < e && !isspace((unsigned char)f[n]); n++)
+			;
+		if (n == 0)
+			continue;
+		count++;
+		names_add(files, len, &at, f, n);
+	}
+	lines_free(&l);
+	return (count);
+}
+
+/*
  * migrate_exim_try_auth - the smtp transports that try AUTH without
  * requiring it, with their hosts_try_auth as written: what the plan's
  * NOT DONE step tells the admin to rename when no router names the host

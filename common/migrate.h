@@ -124,6 +124,15 @@ int	migrate_exim_auth_others(const struct buf *in, const char *transport,
 	    char *names, size_t len);
 
 /*
+ * migrate_exim_auth_includes - Exim: the files that .include or
+ * .include_if_exists pull into the authenticators section, blank-separated
+ * in files (cut at len); migrate_exim_auth does not edit them.  Returns
+ * how many, or -1 on overflow.
+ */
+int	migrate_exim_auth_includes(const struct buf *in, char *files,
+	    size_t len);
+
+/*
  * migrate_exim_try_auth - Exim: the smtp transports that try AUTH
  * without requiring it (hosts_try_auth and no hosts_require_auth), only
  * TRANSPORT or with NULL every one: their names blank-separated in names

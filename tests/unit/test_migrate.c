@@ -257,6 +257,31 @@ test_exim_auth_again(void **state)
 	buf_free(&again);
 }
 
+/* exim_auth_includes - what .include pulls into the authenticators */
+static void
+test_exim_auth_includes(void **state)
+{
+	struct buf in;
+	char	 files[64];
+
+	(void)state;
+	setb(&in, "begin routers\n.include /etc/exim/routers.conf\n"
+	    "begin authenticators\n.include /etc/exim/auth-login.conf\n"
+	    "  .include_if_exists /etc/exim/auth-more.conf\n"
+	    ".includex /not/a/directive\n# .include /a/comment\n"
+	    "begin transports\n.include /etc/exim/transports.conf\n");
+	assert_int_equal(migrate_exim_auth_includes(&in, files,
+	    sizeof(files)), 2);
+	assert_string_equal(files,
+	    "/etc/exim/auth-login.conf /etc/exim/auth-more.conf");
+	buf_free(&in);
+	/* cut at the room given, still counted */
+	setb(&in, "begin authenticators\n.include /a\n.include /bb\n");
+	assert_int_equal(migrate_exim_auth_includes(&in, files, 4), 2);
+	assert_string_equal(files, "/a");
+	buf_free(&in);
+}
+
 /*
  * exim_mailbox - the mailbox our authenticator logs in as, from its
  * client_send (user=...): a migrated file has no LOGIN client left to
@@ -976,6 +1001,7 @@ main(void)
 		cmocka_unit_test(test_map_set),
 		cmocka_unit_test(test_exim_auth),
 		cmocka_unit_test(test_exim_auth_again),
+		cmocka_unit_test(test_exim_auth_includes),
 		cmocka_unit_test(test_exim_mailbox),
 		cmocka_unit_test(test_exim_auth_restored),
 		cmocka_unit_test(test_exim_auth_fragment),

@@ -568,6 +568,29 @@ if [ $rc = 0 ] && [ $rc2 = 0 ] && [ $bv = 0 ] &&
 else
 	bad "exim restored LOGIN" "rc=$rc rc2=$rc2 bv=$bv $(head -c 900 "$TMP/exxp.out") $(cat "$TMP/exxp.err") $(head -c 300 "$TMP/exxp-a.out")"
 fi
+# 6. a PLAIN client in a file that .include pulls into the authenticators:
+#    not edited, so the plan says so with a CHECK, on a second run too
+mkex xi
+printf 'inc_plain:\n  driver = plaintext\n  public_name = PLAIN\n  client_send = ^relay@contoso.example^%s\n' \
+    "$XPW" > "$TMP/xi/auth-login.conf"
+python3 - "$TMP/xi/exim.conf" "$TMP/xi/auth-login.conf" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+s = s.replace("begin authenticators\n", "begin authenticators\n.include %s\n" % sys.argv[2])
+open(p, "w").write(s)
+PY
+exrun xi --tenant contoso.example --client-id "$CID" --token-conf "$TMP/xi/token.conf" --apply --no-verify; rc=$?
+mv "$TMP/exxi.out" "$TMP/exxi-first.out"
+exrun xi --tenant contoso.example --client-id "$CID" --token-conf "$TMP/xi/token.conf"; rc2=$?
+if [ $rc = 0 ] && [ $rc2 = 0 ] &&
+    grep -q "CHECK: the authenticators section includes $TMP/xi/auth-login.conf" "$TMP/exxi-first.out" &&
+    grep -q "CHECK: the authenticators section includes $TMP/xi/auth-login.conf" "$TMP/exxi.out" &&
+    grep -q '^Already done' "$TMP/exxi.out" &&
+    grep -q '^inc_plain:' "$TMP/xi/auth-login.conf"; then
+	ok "exim --to oauth: a PLAIN client in an .include'd file is named in a CHECK (the file is not edited), on the second run too"
+else
+	bad "exim .include" "rc=$rc rc2=$rc2 $(grep -n CHECK "$TMP/exxi-first.out" "$TMP/exxi.out" | head -3) $(cat "$TMP/exxi.err")"
+fi
 if cat "$TMP"/ex*.out "$TMP"/ex*.err | grep -F -q -e "$XPW" -e "$TOK"; then
 	bad "exim: no password or token in output" "found"
 else
