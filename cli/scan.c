@@ -130,7 +130,13 @@ struct pidslot {
 	int	 held;
 	unsigned long held_line;
 	char	 held_when[40];
-	struct verdict hv;
+	/*
+	 * the held trace: 2.4 KB, allocated at a slot's first hold and kept
+	 * for its life.  In the slot itself it made the table 2.6 MB,
+	 * whose pages were touched one by one as pids turned up, so the
+	 * peak RSS grew with the log; held traces are rare.
+	 */
+	struct verdict *hv;
 };
 
 struct scan {
@@ -879,7 +885,7 @@ slot_flush(struct scan *s, struct pidslot *ps)
 {
 	if (ps->held) {
 		ps->held = 0;
-		scan_local(s, &ps->hv, ps->held_when);
+		scan_local(s, ps->hv, ps->held_when);
 	}
 }
 
@@ -894,8 +900,11 @@ scan_slot(struct scan *s, const struct logline *ll)
 	ps = &s->pids[ll->pid % SCAN_PID_SLOTS];
 	if (ps->pid != ll->pid || strncmp(ps->host, ll->host,
 	    sizeof(ps->host) - 1) != 0) {
+		struct verdict *hv = ps->hv;	/* kept for the next pid */
+
 		slot_flush(s, ps);
 		memset(ps, 0, sizeof(*ps));
+		ps->hv = hv;
 		ps->pid = ll->pid;
 		text_copy(ps->host, sizeof(ps->host), ll->host,
 		    strlen(ll->host));
@@ -977,9 +986,13 @@ scan_line(struct scan *s, const char *line, size_t len)
 			s->tied = 1;
 			scan_local(s, &v, ll.time);
 			s->tied = 0;
+		} else if (ps->hv == NULL && (ps->hv =
+		    malloc(sizeof(*ps->hv))) == NULL) {
+			/* no room to hold it: counted as it is */
+			scan_local(s, &v, ll.time);
 		} else if (!ps->held ||
-		    cause_rank(s, v.cause) < cause_rank(s, ps->hv.cause)) {
-			ps->hv = v;
+		    cause_rank(s, v.cause) < cause_rank(s, ps->hv->cause)) {
+			*ps->hv = v;
 			ps->held = 1;
 			ps->held_line = s->lines;
 			text_copy(ps->held_when, sizeof(ps->held_when),
@@ -997,10 +1010,10 @@ scan_line(struct scan *s, const char *line, size_t len)
 	}
 	if (ps->held && s->lines - ps->held_line <= SCAN_PID_WINDOW) {
 		ps->held = 0;
-		if (cause_rank(s, ps->hv.cause) < cause_rank(s, v.cause)) {
-			v.cause = ps->hv.cause;
-			v.area = ps->hv.area;
-			memcpy(v.reply, ps->hv.reply, sizeof(v.reply));
+		if (cause_rank(s, ps->hv->cause) < cause_rank(s, v.cause)) {
+			v.cause = ps->hv->cause;
+			v.area = ps->hv->area;
+			memcpy(v.reply, ps->hv->reply, sizeof(v.reply));
 		}
 	}
 	scan_local(s, &v, ll.time);
@@ -1456,15 +1469,6 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		if (c->kb.rules->rules[i].local)
 			s.local[c->kb.rules->rules[i].cause] = 1;
 	memset(s.hash, 0xff, SCAN_HASH * sizeof(*s.hash));
-	/*
-	 * Written now, not as pids turn up: a slot is 2.5 KB and calloc's
-	 * pages stay unmapped until first written, so the peak RSS grew
-	 * with the distinct pids of the log (5.0 MB for 4 MB of log, 6.6 MB
-	 * for 40 MB) up to the same 2.6 MB bound; now it is that bound from
-	 * the start, whatever the log.  explicit_bzero: a compiler may drop
-	 * a memset of zeros over calloc'd memory.
-	 */
-	explicit_bzero(s.pids, SCAN_PID_SLOTS * sizeof(*s.pids));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -1514,6 +1518,8 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		close(s.spill);
 	free(s.e);
 	free(s.hash);
+	for (i = 0; i < SCAN_PID_SLOTS; i++)
+		free(s.pids[i].hv);
 	free(s.pids);
 	free(s.local);
 	out_hintmemo_free(&s.hmemo);
