@@ -1257,6 +1257,8 @@ static int
 plan_print(struct plan *p, FILE *fp)
 {
 	struct buf d;
+	/* what doctor reads: Debian's generated file, else --config-dir */
+	const char *dd = p->gen[0] ? p->gen : p->o->config_dir;
 	int	 i, rc, changes = plan_changes(p);
 
 	buf_init(&d, 8 * MIGRATE_FILE_MAX);
@@ -1307,9 +1309,7 @@ plan_print(struct plan *p, FILE *fp)
 	fprintf(fp, "\n%s", p->steps.data ? p->steps.data : "");
 	if (changes == 0)
 		fprintf(fp, "Verify: relayhint doctor --mta %s%s%s\n",
-		    p->o->mta, p->gen[0] ? " --config-dir " : p->o->config_dir ?
-		    " --config-dir " : "", p->gen[0] ? p->gen :
-		    p->o->config_dir ? p->o->config_dir : "");
+		    p->o->mta, dd ? " --config-dir " : "", dd ? dd : "");
 	else if (strcmp(p->o->to, "connector") == 0)
 		fprintf(fp, "Verify after --apply: a test message through the "
 		    "relay to an outside address (mail -s test ADDRESS), then "
@@ -1331,9 +1331,7 @@ plan_print(struct plan *p, FILE *fp)
 		    "it), and applies nothing when that fails\nAfter --apply: "
 		    "relayhint doctor --mta %s%s%s\n", p->host, p->mailbox[0] ?
 		    p->mailbox : "MAILBOX", p->token_path, p->o->mta,
-		    p->gen[0] ? " --config-dir " : p->o->config_dir ?
-		    " --config-dir " : "", p->gen[0] ? p->gen :
-		    p->o->config_dir ? p->o->config_dir : "");
+		    dd ? " --config-dir " : "", dd ? dd : "");
 	return (changes);
 }
 
