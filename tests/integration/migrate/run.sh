@@ -412,23 +412,34 @@ exrun() {
 	    --backup-dir "$TMP/$n/bk" --no-reload "$@" > "$TMP/ex$n.out" \
 	    2> "$TMP/ex$n.err"
 }
+# expartner DIR OPTION: a router to mail.partner.example and its own
+# smtp transport, which logs in there with OPTION (hosts_try_auth or
+# hosts_require_auth)
+expartner() {
+	python3 - "$TMP/$1/exim.conf" "$2" <<'PY'
+import sys
+p, opt = sys.argv[1], sys.argv[2]; s = open(p).read()
+s = s.replace("begin routers\n", "begin routers\npartner:\n  driver = manualroute\n"
+    "  domains = partner.example\n  transport = partner_smtp\n"
+    "  route_list = * mail.partner.example::587 byname\n  no_more\n")
+s = s.replace("begin authenticators\n", "partner_smtp:\n  driver = smtp\n  port = 587\n"
+    "  %s = mail.partner.example\nbegin authenticators\n" % opt)
+open(p, "w").write(s)
+PY
+}
 # 1. Debian's hosts_try_auth over several lines; a second router and
 #    transport to another smarthost that logs in too
 mkex xc
 python3 - "$TMP/xc/exim.conf" <<'PY'
 import sys
 p = sys.argv[1]; s = open(p).read()
-s = s.replace("begin routers\n", "begin routers\npartner:\n  driver = manualroute\n"
-    "  domains = partner.example\n  transport = partner_smtp\n"
-    "  route_list = * mail.partner.example::587 byname\n  no_more\n")
 s = s.replace("  hosts_require_auth = *\n",
     "  hosts_try_auth = <; ${if exists{/nonexistent/passwd.client} \\\n"
     "        {${lookup{$host}nwildlsearch{/nonexistent/passwd.client} \\\n"
     "        {$host_address}}}{}}\n")
-s = s.replace("begin authenticators\n", "partner_smtp:\n  driver = smtp\n  port = 587\n"
-    "  hosts_try_auth = mail.partner.example\nbegin authenticators\n")
 open(p, "w").write(s)
 PY
+expartner xc hosts_try_auth
 exrun xc --to connector --apply; rc=$?
 "$EXIM" -C "$TMP/xc/exim.conf" -bV > /dev/null 2> "$TMP/exxc-bv.err"; bv=$?
 "$EXIM" -C "$TMP/xc/exim.conf" -bP transport remote_smtp_smarthost > "$TMP/exxc-t.out" 2>&1
@@ -527,16 +538,7 @@ fi
 #    client_condition line; the LOGIN client restored with it stays so on
 #    the next run (already done), and Exim reads the result
 mkex xp
-python3 - "$TMP/xp/exim.conf" <<'PY'
-import sys
-p = sys.argv[1]; s = open(p).read()
-s = s.replace("begin routers\n", "begin routers\npartner:\n  driver = manualroute\n"
-    "  domains = partner.example\n  transport = partner_smtp\n"
-    "  route_list = * mail.partner.example::587 byname\n  no_more\n")
-s = s.replace("begin authenticators\n", "partner_smtp:\n  driver = smtp\n  port = 587\n"
-    "  hosts_require_auth = mail.partner.example\nbegin authenticators\n")
-open(p, "w").write(s)
-PY
+expartner xp hosts_require_auth
 exrun xp --tenant contoso.example --client-id "$CID" --token-conf "$TMP/xp/token.conf" --apply --no-verify; rc=$?
 mv "$TMP/exxp.out" "$TMP/exxp-first.out"
 # the admin restores the login block with the line the plan gave, for
