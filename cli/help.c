@@ -45,7 +45,8 @@ static const struct {
 	{ "scan",
 	"usage: relayhint scan [--json] [--language L] [--metrics FILE]\n"
 	"                      [--follow [--alert-spool DIR] [--alert-quiet T]\n"
-	"                      [--alert-spool-max N]] [--max-pairs N] [FILE...]\n"
+	"                      [--alert-spool-max N]] [--max-pairs N] [--jobs N]\n"
+	"                      [FILE...]\n"
 	"Microsoft 365 failures in Postfix and Exim logs, once per queue id.\n"
 	"  --json            JSON Lines, one record per failure\n"
 	"  --language L      hint language (default: LC_ALL, LC_MESSAGES, LANG,\n"
@@ -59,6 +60,8 @@ static const struct {
 	"  --max-pairs N     (queue id, cause) pairs in memory (200000); past it\n"
 	"                    the least recently seen leaves (still reported;\n"
 	"                    --follow forgets it) and, seen again, counts anew\n"
+	"  --jobs N          N threads parse the lines (default: the CPUs;\n"
+	"                    1: none); the report is the same for any N\n"
 	"Exit: 0 no Microsoft 365 failure, 1 failures found, 2 input error.\n" },
 	{ "queue",
 	"usage: relayhint queue [--json] [--language L] [--metrics FILE] [--file FILE]\n"

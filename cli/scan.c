@@ -43,11 +43,19 @@
  * temporary file and merged at the end (the same report as one sorted
  * array).  A pair seen again after it retired starts a new record.
  *
+ * A scan of files parses with --jobs threads (scanpar.c: workers read
+ * and parse blocks, this thread takes their records in order); what a
+ * line changes here is the same either way, so is the report.  A
+ * record carries what scan_parsed reads of a line that is no failure; a
+ * failure line is parsed again here, whole.
+ *
  * Limits: lines longer than SCAN_LINE_MAX are cut (the rest skipped);
  * SCAN_PID_SLOTS smtp processes are tracked at once (a newer pid in the
  * same slot flushes the older one's held trace).
  */
+#define _GNU_SOURCE		/* sched_getaffinity */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -65,6 +73,7 @@
 #include "logline.h"
 #include "logtime.h"
 #include "metrics.h"
+#include "scanpar.h"
 #include "text.h"
 
 #define SCAN_LINE_MAX		65536
@@ -78,6 +87,7 @@
 #define SCAN_PID_WINDOW		500		/* lines */
 #define SCAN_PIDLESS_WINDOW	3		/* lines */
 #define SCAN_METRICS_EVERY	15		/* seconds, --follow */
+#define SCAN_PAR_MIN		(1024 * 1024)	/* smaller files: no threads */
 #define EXIT_FOUND		1		/* failures found */
 
 /*
@@ -178,6 +188,8 @@ struct scan {
 	time_t		 metrics_at;	/* last written, in --follow */
 	int		 found;		/* a Microsoft 365 failure was seen */
 	int		 tied;		/* counting a trace tied by pid */
+	int		 workers;	/* scanpar threads, 0 none */
+	int		 par_small;	/* --jobs given: threads for any file */
 	unsigned long	 lost;		/* records the spill file lost */
 };
 
@@ -912,31 +924,32 @@ scan_slot(struct scan *s, const struct logline *ll)
 	return (ps);
 }
 
-/* scan_line - classify one line */
+/*
+ * scan_parsed - one parsed line: its pid slot, queue id and failure.  Of
+ * a line that is no failure (k LOGLINE_OTHER or no reason) only mta,
+ * pid, host, xoauth2 and queue_id are read: what scan_rec passes.
+ */
 static void
-scan_line(struct scan *s, const char *line, size_t len)
+scan_parsed(struct scan *s, const struct logline *ll, enum logline_kind k)
 {
-	struct logline ll;
 	struct verdict v;
 	struct pidslot *ps;
-	enum logline_kind k;
 	int	 found, i;
 
 	s->lines++;
 	if (s->ngone > 0)
 		scan_expire(s, SCAN_PID_WINDOW);
-	k = logline_parse(line, len, &ll);
-	ps = scan_slot(s, &ll);
+	ps = scan_slot(s, ll);
 	/* an old sasl-xoauth2 logs without a pid: the line just before */
-	if (ps == NULL && ll.xoauth2 && s->recent != NULL &&
+	if (ps == NULL && ll->xoauth2 && s->recent != NULL &&
 	    s->lines - s->recent_line <= SCAN_PIDLESS_WINDOW &&
-	    strncmp(s->recent->host, ll.host, sizeof(s->recent->host) - 1) == 0)
+	    strncmp(s->recent->host, ll->host, sizeof(s->recent->host) - 1) == 0)
 		ps = s->recent;
-	if (ps != NULL && ll.queue_id[0] != '\0') {
-		if (strcmp(ps->qid, ll.queue_id) != 0)
+	if (ps != NULL && ll->queue_id[0] != '\0') {
+		if (strcmp(ps->qid, ll->queue_id) != 0)
 			ps->qid_foreign = 0;
-		text_copy(ps->qid, sizeof(ps->qid), ll.queue_id,
-		    strlen(ll.queue_id));
+		text_copy(ps->qid, sizeof(ps->qid), ll->queue_id,
+		    strlen(ll->queue_id));
 		ps->qid_line = s->lines;
 	}
 	/* in follow mode, held traces do not wait forever */
@@ -945,35 +958,35 @@ scan_line(struct scan *s, const char *line, size_t len)
 			if (s->pids[i].held && s->lines -
 			    s->pids[i].held_line > SCAN_PID_WINDOW)
 				slot_flush(s, &s->pids[i]);
-	if (k == LOGLINE_REMOVED && ll.queue_id[0] != '\0' && s->live > 0)
-		scan_gone(s, ll.queue_id);
-	if (k == LOGLINE_OTHER || ll.reason == NULL)
+	if (k == LOGLINE_REMOVED && ll->queue_id[0] != '\0' && s->live > 0)
+		scan_gone(s, ll->queue_id);
+	if (k == LOGLINE_OTHER || ll->reason == NULL)
 		return;
 	/* the same stamp as the last failure line's is common; a parse
 	 * costs a stat of /etc/localtime (mktime) */
-	if (strcmp(ll.time, s->now_when) != 0) {
-		text_copy(s->now_when, sizeof(s->now_when), ll.time,
-		    strlen(ll.time));
-		if (logtime_parse(ll.time, strlen(ll.time), time(NULL),
+	if (strcmp(ll->time, s->now_when) != 0) {
+		text_copy(s->now_when, sizeof(s->now_when), ll->time,
+		    strlen(ll->time));
+		if (logtime_parse(ll->time, strlen(ll->time), time(NULL),
 		    &s->now_t) < 0)
 			s->now_t = 0;
 	}
 	if (s->now_t != 0 && s->live > 0)
 		scan_window(s, s->now_t);
 	verdict_init(&v);
-	v.form = ll.mta == LOGLINE_POSTFIX ? FORM_POSTFIX_LOG : FORM_EXIM_LOG;
-	text_copy(v.queue_id, sizeof(v.queue_id), ll.queue_id,
-	    strlen(ll.queue_id));
-	text_printable(v.recipient, sizeof(v.recipient), ll.recipient,
-	    strlen(ll.recipient));
-	found = explain_reply(&s->c->kb, ll.reason, ll.reason_len, ll.relay,
+	v.form = ll->mta == LOGLINE_POSTFIX ? FORM_POSTFIX_LOG : FORM_EXIM_LOG;
+	text_copy(v.queue_id, sizeof(v.queue_id), ll->queue_id,
+	    strlen(ll->queue_id));
+	text_printable(v.recipient, sizeof(v.recipient), ll->recipient,
+	    strlen(ll->recipient));
+	found = explain_reply(&s->c->kb, ll->reason, ll->reason_len, ll->relay,
 	    &v);
 	if (!v.local || ps == NULL) {
 		if (found)
-			scan_add(s, &v, ll.time);
+			scan_add(s, &v, ll->time);
 		return;
 	}
-	if (ll.queue_id[0] == '\0') {
+	if (ll->queue_id[0] == '\0') {
 		/* a trace line: tie it to this process's delivery */
 		if (!found)
 			return;
@@ -984,19 +997,19 @@ scan_line(struct scan *s, const char *line, size_t len)
 			text_copy(v.queue_id, sizeof(v.queue_id), ps->qid,
 			    strlen(ps->qid));
 			s->tied = 1;
-			scan_local(s, &v, ll.time);
+			scan_local(s, &v, ll->time);
 			s->tied = 0;
 		} else if (ps->hv == NULL && (ps->hv =
 		    malloc(sizeof(*ps->hv))) == NULL) {
 			/* no room to hold it: counted as it is */
-			scan_local(s, &v, ll.time);
+			scan_local(s, &v, ll->time);
 		} else if (!ps->held ||
 		    cause_rank(s, v.cause) < cause_rank(s, ps->hv->cause)) {
 			*ps->hv = v;
 			ps->held = 1;
 			ps->held_line = s->lines;
 			text_copy(ps->held_when, sizeof(ps->held_when),
-			    ll.time, strlen(ll.time));
+			    ll->time, strlen(ll->time));
 		}
 		return;
 	}
@@ -1016,7 +1029,63 @@ scan_line(struct scan *s, const char *line, size_t len)
 			memcpy(v.reply, ps->hv->reply, sizeof(v.reply));
 		}
 	}
-	scan_local(s, &v, ll.time);
+	scan_local(s, &v, ll->time);
+}
+
+/* scan_line - classify one line */
+static void
+scan_line(struct scan *s, const char *line, size_t len)
+{
+	struct logline ll;
+	enum logline_kind k;
+
+	k = logline_parse(line, len, &ll);
+	scan_parsed(s, &ll, k);
+}
+
+/*
+ * scan_want - in a scanpar worker: what scan_parsed needs of a line.  A
+ * failure is parsed again here, whole; a line that may move a pid slot
+ * or retire a message is a record; any other line only counts.
+ */
+static int
+scan_want(const struct logline *ll, enum logline_kind k)
+{
+	if (k != LOGLINE_OTHER && ll->reason != NULL)
+		return (2);
+	if ((ll->mta == LOGLINE_POSTFIX && ll->pid > 0) || ll->xoauth2 ||
+	    (k == LOGLINE_REMOVED && ll->queue_id[0] != '\0'))
+		return (1);
+	return (0);
+}
+
+/* scan_rec - scanpar's record of a line, in file order; nonzero: stop */
+static int
+scan_rec(void *arg, const struct scanpar_rec *r)
+{
+	struct scan *s = arg;
+	struct logline ll;
+
+	/* as scan_parsed's for each line: lines that change nothing
+	 * else retire the same pairs, in the same order, at their end */
+	s->lines += r->skipped;
+	if (s->ngone > 0 && r->skipped > 0)
+		scan_expire(s, SCAN_PID_WINDOW);
+	if (r->none)
+		return (scan_stop);
+	if (r->whole) {
+		scan_line(s, r->line, r->len);
+		return (scan_stop);
+	}
+	/* the fields scan_parsed reads of a line that is no failure */
+	ll.mta = (enum logline_mta)r->mta;
+	ll.pid = r->pid;
+	ll.xoauth2 = r->xoauth2;
+	ll.reason = NULL;
+	memcpy(ll.host, r->host, sizeof(r->host));
+	memcpy(ll.queue_id, r->queue_id, sizeof(r->queue_id));
+	scan_parsed(s, &ll, (enum logline_kind)r->kind);
+	return (scan_stop);
 }
 
 /*
@@ -1051,7 +1120,15 @@ scan_fd(struct scan *s, int fd, char *buf, int keep)
 	size_t	 have = s->carry, start;
 	ssize_t	 r;
 	int	 skipping = s->carry_skip, nul = 1;
+	struct stat st;
 
+	/* a file worth the threads: parsed by scanpar's workers */
+	if (!s->follow && s->workers > 0 && (s->par_small ||
+	    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size >= SCAN_PAR_MIN) &&
+	    scanpar_fd(fd, s->workers, SCAN_LINE_MAX, scan_want, scan_rec, s,
+	    &scan_stop) != -2)
+		return;
 	while (!scan_stop) {
 		r = read(fd, buf + have, SCAN_READ_MAX - have);
 		if (r < 0 && errno == EINTR)
@@ -1350,6 +1427,45 @@ scan_report(struct scan *s)
 	free(heap);
 }
 
+/* scan_jobs - the --jobs argument, -1 with a message */
+static int
+scan_jobs(const char *arg)
+{
+	char	*e;
+	long	 n;
+
+	errno = 0;
+	n = strtol(arg, &e, 10);
+	if (errno != 0 || e == arg || *e != '\0' || n < 1 || n > 1024) {
+		fprintf(stderr, "relayhint: --jobs: a number from 1 to 1024, "
+		    "not \"%s\"\n", arg);
+		return (-1);
+	}
+	return ((int)n);
+}
+
+/*
+ * scan_workers - parsing threads for --jobs N: N, none for 1; by
+ * default one per CPU this process may run on, none on one CPU
+ */
+static int
+scan_workers(int jobs)
+{
+	cpu_set_t set;
+	long	 cpus;
+
+	if (jobs <= 0) {
+		if (sched_getaffinity(0, sizeof(set), &set) == 0)
+			cpus = CPU_COUNT(&set);
+		else
+			cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = cpus > 1 ? (int)cpus : 1;
+	}
+	if (jobs == 1)
+		return (0);
+	return (jobs > SCANPAR_WORKERS_MAX ? SCANPAR_WORKERS_MAX : jobs);
+}
+
 /* cmd_scan - scan [--json] [--follow] [--language L] [FILE...] */
 int
 cmd_scan(struct cli *c, int argc, char **argv)
@@ -1363,6 +1479,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		{ "alert-spool-max", required_argument, NULL, 'M' },
 		{ "max-pairs", required_argument, NULL, 'P' },
 		{ "metrics", required_argument, NULL, 'm' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1372,13 +1489,13 @@ cmd_scan(struct cli *c, int argc, char **argv)
 	struct scan s;
 	struct sigaction sa;
 	char	*block;
-	int	 ch, i, fd, rc = 0, nread = 0;
+	int	 ch, i, fd, rc = 0, nread = 0, jobs = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.c = c;
 	s.max = SCAN_MAX_ENTRIES;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "jfl:A:Q:M:P:m:h", opts, NULL))
+	while ((ch = getopt_long(argc, argv, "jfl:A:Q:M:P:m:J:h", opts, NULL))
 	    != -1) {
 		switch (ch) {
 		case 'j':
@@ -1413,6 +1530,10 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		case 'm':
 			s.metrics_path = optarg;
 			break;
+		case 'J':
+			if ((jobs = scan_jobs(optarg)) < 0)
+				return (EXIT_USAGE);
+			break;
 		case 'h':
 			usage_cmd(stdout, "scan");
 			return (0);
@@ -1435,6 +1556,8 @@ cmd_scan(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "relayhint: --follow takes one file\n");
 		return (EXIT_USAGE);
 	}
+	s.workers = scan_workers(jobs);
+	s.par_small = jobs > 1;
 	block = malloc(SCAN_READ_MAX);
 	s.hash = malloc(SCAN_HASH * sizeof(*s.hash));
 	s.pids = calloc(SCAN_PID_SLOTS, sizeof(*s.pids));

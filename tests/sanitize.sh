@@ -43,8 +43,10 @@ else
 fi
 # The threads under ThreadSanitizer, a race failing: bounce --jobs 3
 # (the reader and the workers, classification and --rewrite with its
-# charset conversions) on an mbox of the recorded bounces, and the unit
-# test whose threads fill the compiled-in catalogs at once
+# charset conversions) on an mbox of the recorded bounces, scan --jobs 3
+# on a generated mail log (a file, read by the workers; a pipe, read by
+# the scan's thread), and the unit test whose threads fill the
+# compiled-in catalogs at once
 tsan="-fsanitize=thread"
 if make --no-print-directory B=build-tsan CFLAGS="-O1 -g $tsan" LDLIBS="$tsan" \
     CMOCKA_LIBS="$(pkg-config --libs cmocka) $tsan" build-tsan/relayhint tests \
@@ -62,6 +64,21 @@ if make --no-print-directory B=build-tsan CFLAGS="-O1 -g $tsan" LDLIBS="$tsan" \
 			pass=$((pass + 1)); echo "PASS: tsan bounce $run"
 		else
 			fail=$((fail + 1)); echo "FAIL: tsan bounce $run"; head -n 40 /tmp/rh-tsan.err
+		fi
+	done
+	# scan --jobs 3: workers that read a file, workers fed from a pipe
+	python3 bench/gen_maillog.py --size 3 --root . "$td/m.log" "$td/m.exp" \
+	    >/dev/null 2>&1
+	for how in file pipe; do
+		if [ $how = file ]; then
+			build-tsan/relayhint scan --json --jobs 3 "$td/m.log"
+		else
+			cat "$td/m.log" | build-tsan/relayhint scan --json --jobs 3
+		fi >/dev/null 2>/tmp/rh-tsan.err
+		if [ $? -ne 66 ] && ! grep -q ThreadSanitizer /tmp/rh-tsan.err; then
+			pass=$((pass + 1)); echo "PASS: tsan scan --jobs 3 ($how)"
+		else
+			fail=$((fail + 1)); echo "FAIL: tsan scan --jobs 3 ($how)"; head -n 40 /tmp/rh-tsan.err
 		fi
 	done
 	rm -rf "$td"
