@@ -149,6 +149,12 @@ $(B)/tests/test_doctor: tests/unit/test_doctor.c tests/unit/testutil.h $(DOCTOR_
 	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -Idoctor \
 	    -DRH_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(DOCTOR_LIB) $(LIB) $(CMOCKA_LIBS)
 
+# test_scanpar also compiles cli/scanpar.c (the scan's threads)
+$(B)/tests/test_scanpar: tests/unit/test_scanpar.c cli/scanpar.c cli/scanpar.h tests/unit/testutil.h $(LIB) | $(B)/tests
+	$(SAY) "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) $(RH_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -Icli \
+	    -DRH_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ tests/unit/test_scanpar.c cli/scanpar.c $(LIB) $(CMOCKA_LIBS) $(LDLIBS)
+
 # Unit tests: one cmocka program per tests/unit/test_*.c
 $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h tests/unit/kbfixture.h $(LIB) | $(B)/tests
 	$(SAY) "  TEST    $@"

@@ -1126,8 +1126,8 @@ scan_fd(struct scan *s, int fd, char *buf, int keep)
 	if (!s->follow && s->workers > 0 && (s->par_small ||
 	    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size >= SCAN_PAR_MIN) &&
-	    scanpar_fd(fd, s->workers, SCAN_LINE_MAX, scan_want, scan_rec, s,
-	    &scan_stop) != -2)
+	    scanpar_fd(fd, s->workers, 0, SCAN_LINE_MAX, scan_want, scan_rec,
+	    s, &scan_stop) != -2)
 		return;
 	while (!scan_stop) {
 		r = read(fd, buf + have, SCAN_READ_MAX - have);

@@ -10,7 +10,7 @@
  * So the file is cut into blocks that worker threads parse, up to
  * nslots blocks ahead, and the calling thread hands each block's records
  * to the caller in file order.  A regular file is read by the workers
- * themselves (pread: block k is the SCANPAR_BLOCK bytes at k times that
+ * themselves (pread: block k is the block bytes at k times that
  * from the start, and its lines are those that start in it, which the
  * byte before it and up to linemax bytes after it tell; no block waits
  * for another); a pipe is read by the calling thread, each block cut
@@ -22,7 +22,7 @@
  * each line, or its first linemax - 1 bytes when longer (the rest
  * skipped, across blocks), cut at a NUL.
  *
- * Bounds: nslots (workers + 2) blocks of SCANPAR_BLOCK + linemax bytes
+ * Bounds: nslots (workers + 2) blocks of block + linemax bytes
  * and their record arrays.  A kept line has a time stamp and a tag, more
  * than 16 bytes, so a block has fewer than 16,384 records of 168 bytes:
  * an array never grows past 2.75 MB (a generated Postfix log needs
@@ -43,7 +43,6 @@
 #include "scanpar.h"
 #include "text.h"
 
-#define SCANPAR_BLOCK		(256 * 1024)
 #define SCANPAR_RECS		256		/* first record array */
 
 enum slot_state { SLOT_FREE, SLOT_FILLED, SLOT_PARSED };
@@ -77,6 +76,7 @@ struct par {
 	unsigned long taken;		/* blocks whose records were taken */
 	unsigned long last;		/* pread: blocks past the end: none */
 	int	 quit;
+	size_t	 block;			/* bytes a block */
 	size_t	 linemax;
 	scanpar_want want;
 };
@@ -180,14 +180,14 @@ parse_one(struct par *pp, struct slot *sl, const char *p, size_t len,
 
 /*
  * slot_pread - block sl->k read by a worker: the byte before it (does a
- * line start here?), its SCANPAR_BLOCK bytes and the linemax after them
+ * line start here?), its block bytes and the linemax after them
  * that its last line may need.  Its lines are those that start in it.
  */
 static void
 slot_pread(struct par *pp, struct slot *sl)
 {
-	off_t	 off = pp->base + (off_t)(sl->k * SCANPAR_BLOCK);
-	size_t	 want = SCANPAR_BLOCK + pp->linemax, have = 0, lead;
+	off_t	 off = pp->base + (off_t)(sl->k * pp->block);
+	size_t	 want = pp->block + pp->linemax, have = 0, lead;
 	const char *nl;
 	ssize_t	 r;
 
@@ -205,7 +205,7 @@ slot_pread(struct par *pp, struct slot *sl)
 	}
 	sl->end = sl->buf + have;
 	sl->begin = sl->buf + lead;
-	sl->range = sl->begin + SCANPAR_BLOCK;
+	sl->range = sl->begin + pp->block;
 	/* the file ends in this block (or before it) */
 	sl->eof = sl->range >= sl->end;
 	if (sl->range > sl->end)
@@ -331,8 +331,8 @@ slot_take(struct par *pp, struct slot *sl, scanpar_take take, void *arg)
  * line carried from the one before; 0 at its end with nothing to parse
  */
 static int
-slot_fill(int fd, struct slot *sl, const char **tail, size_t *taillen,
-    int *skip_next, int *eof, volatile sig_atomic_t *stop)
+slot_fill(struct par *pp, struct slot *sl, const char **tail,
+    size_t *taillen, int *skip_next, int *eof, volatile sig_atomic_t *stop)
 {
 	const char *nl;
 	size_t	 have = *taillen;
@@ -344,8 +344,8 @@ slot_fill(int fd, struct slot *sl, const char **tail, size_t *taillen,
 		memmove(sl->buf, *tail, have);
 	*taillen = 0;
 	*skip_next = 0;
-	while (have < SCANPAR_BLOCK) {
-		r = read(fd, sl->buf + have, SCANPAR_BLOCK - have);
+	while (have < pp->block) {
+		r = read(pp->fd, sl->buf + have, pp->block - have);
 		if (r < 0 && errno == EINTR && !*stop)
 			continue;
 		if (r <= 0) {
@@ -404,7 +404,7 @@ par_read(struct par *pp, int nth, scanpar_take take, void *arg,
 	for (;;) {
 		while (!eof && pp->filled - pp->taken < pp->nslots) {
 			sl = &pp->slots[pp->filled % pp->nslots];
-			if (!slot_fill(pp->fd, sl, &tail, &taillen,
+			if (!slot_fill(pp, sl, &tail, &taillen,
 			    &skip_next, &eof, stop))
 				break;
 			if (nth == 0) {
@@ -469,8 +469,9 @@ par_pread(struct par *pp, int nth, scanpar_take take, void *arg)
 }
 
 int
-scanpar_fd(int fd, int workers, size_t linemax, scanpar_want want,
-    scanpar_take take, void *arg, volatile sig_atomic_t *stop)
+scanpar_fd(int fd, int workers, size_t block, size_t linemax,
+    scanpar_want want, scanpar_take take, void *arg,
+    volatile sig_atomic_t *stop)
 {
 	pthread_t th[SCANPAR_WORKERS_MAX];
 	sigset_t all, old;
@@ -486,13 +487,16 @@ scanpar_fd(int fd, int workers, size_t linemax, scanpar_want want,
 	memset(pp, 0, sizeof(*pp));
 	pp->fd = fd;
 	pp->linemax = linemax;
+	/* a pipe's block holds a line's first linemax - 1 bytes at least */
+	pp->block = block == 0 ? SCANPAR_BLOCK : block < linemax ? linemax :
+	    block;
 	pp->want = want;
 	pp->last = (unsigned long)-1;
 	pp->nslots = (size_t)workers + 2;
 	/* a file is read where it is parsed; a pipe in this thread */
 	pp->base = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
 	    lseek(fd, 0, SEEK_CUR) : -1;
-	size = SCANPAR_BLOCK + (pp->base >= 0 ? linemax + 1 : 0);
+	size = pp->block + (pp->base >= 0 ? linemax + 1 : 0);
 	if ((pp->slots = calloc(pp->nslots, sizeof(*pp->slots))) == NULL)
 		return (-2);
 	for (i = 0; i < pp->nslots; i++)

@@ -10,6 +10,7 @@
 #include "logline.h"
 
 #define SCANPAR_WORKERS_MAX	16
+#define SCANPAR_BLOCK		(256 * 1024)	/* block 0 */
 #define SCANPAR_HOST		64	/* what a pid slot compares */
 
 /*
@@ -40,11 +41,12 @@ typedef int (*scanpar_take)(void *, const struct scanpar_rec *);
 
 /*
  * scanpar_fd - read fd to its end: each line (its first linemax - 1
- * bytes, up to a NUL) parsed by one of workers threads, handed to take
- * in order.  A signal that sets *stop ends the read.  Returns 0, -1
- * when take stopped it, -2 when out of memory before the first read.
+ * bytes, up to a NUL) parsed by one of workers threads in blocks of
+ * block bytes (0: SCANPAR_BLOCK; at least linemax), handed to take in
+ * order.  A signal that sets *stop ends a read from a pipe.  Returns 0,
+ * -1 when take stopped it, -2 when out of memory before the first read.
  */
-int	scanpar_fd(int fd, int workers, size_t linemax, scanpar_want,
-	    scanpar_take, void *, volatile sig_atomic_t *stop);
+int	scanpar_fd(int fd, int workers, size_t block, size_t linemax,
+	    scanpar_want, scanpar_take, void *, volatile sig_atomic_t *stop);
 
 #endif

@@ -45,8 +45,8 @@ fi
 # (the reader and the workers, classification and --rewrite with its
 # charset conversions) on an mbox of the recorded bounces, scan --jobs 3
 # on a generated mail log (a file, read by the workers; a pipe, read by
-# the scan's thread), and the unit test whose threads fill the
-# compiled-in catalogs at once
+# the scan's thread), the unit test whose threads fill the compiled-in
+# catalogs at once and test_scanpar (workers over files and pipes)
 tsan="-fsanitize=thread"
 if make --no-print-directory B=build-tsan CFLAGS="-O1 -g $tsan" LDLIBS="$tsan" \
     CMOCKA_LIBS="$(pkg-config --libs cmocka) $tsan" build-tsan/relayhint tests \
@@ -82,11 +82,13 @@ if make --no-print-directory B=build-tsan CFLAGS="-O1 -g $tsan" LDLIBS="$tsan" \
 		fi
 	done
 	rm -rf "$td"
-	if build-tsan/tests/test_builtin >/tmp/rh-tsan.err 2>&1; then
-		pass=$((pass + 1)); echo "PASS: tsan test_builtin"
-	else
-		fail=$((fail + 1)); echo "FAIL: tsan test_builtin"; head -n 40 /tmp/rh-tsan.err
-	fi
+	for t in test_builtin test_scanpar; do
+		if build-tsan/tests/$t >/tmp/rh-tsan.err 2>&1; then
+			pass=$((pass + 1)); echo "PASS: tsan $t"
+		else
+			fail=$((fail + 1)); echo "FAIL: tsan $t"; head -n 40 /tmp/rh-tsan.err
+		fi
+	done
 	unset TSAN_OPTIONS
 else
 	fail=$((fail + 1)); echo "FAIL: ThreadSanitizer build"; tail -n 20 /tmp/rh-tsan.out
