@@ -17,15 +17,16 @@
 #   noguard the line as shipped before the guard: ${dlfunc} on every
 #           event (tcp:connect, smtp:connect, smtp:ehlo, msg:delivery,
 #           tcp:close), which loads relayhint.so in every delivery
-# Rounds interleave the three, BENCH_EXIM_ROUNDS of them, each round in
-# a rotated order (none guard noguard, guard noguard none, noguard none
-# guard, ...): with a fixed order "guard" always ran right after "none",
-# so whatever a place in the round costs (the machine's drift during a
-# round, a warmer cache) counted as relayhint's; now each variant has
-# each place equally often (9 rounds: three times each).  A round's
-# figure is the CPU time (user + system of exim and its delivery
-# children) and the wall time per message; the overhead is the median over the rounds of each
-# round's ratio to "none" (the medians of the times are also given).
+# The three alternate message by message, BENCH_EXIM_ROUNDS rounds of
+# BENCH_EXIM_N messages each, in a rotated order (none guard noguard,
+# guard noguard none, noguard none guard, ...), so that each has each
+# place equally often and the machine's drift falls on all three alike:
+# rounds of 100 deliveries of one variant after the other moved by up
+# to 20 % on a shared host, ten times the target.  A message's figure is
+# the CPU time of its exim process (user + system, with the delivery
+# process it waits for; from wait4) and its wall time; the overhead is
+# the median over the rounds of each round's ratio of CPU sums to
+# "none" (the medians of the times per message are also given).
 # Every message must arrive at the sink and none may leave a relayhint
 # line or a panic: the figures are of mail that went through.
 #
@@ -36,14 +37,13 @@
 #    "noguard_overhead_pct", "target_pct": 2, "met": true|false}
 # or {"bench":"exim_overhead","skipped":"why"} (not root, no Exim).
 #
-# Environment: BENCH_EXIM_N (100: with 50 a round moved by a few per
-# cent, as much as the target, and the median of 9 once read 2.26 % where
-# 100 a round read 1.09 %), BENCH_EXIM_ROUNDS (9), RH_EXIM_BASE
+# Environment: BENCH_EXIM_N (25), BENCH_EXIM_ROUNDS (36: 900 deliveries
+# per variant, as the 9 rounds of 100 before), RH_EXIM_BASE
 # (/var/tmp/relayhint-exim), BENCH_EXIM_PORT (2590), BENCH_TMP (/var/tmp).
 set -u
 OUT=${1:-}
-N=${BENCH_EXIM_N:-100}
-ROUNDS=${BENCH_EXIM_ROUNDS:-9}
+N=${BENCH_EXIM_N:-25}
+ROUNDS=${BENCH_EXIM_ROUNDS:-36}
 BASE=${RH_EXIM_BASE:-/var/tmp/relayhint-exim}
 PORT=${BENCH_EXIM_PORT:-2590}
 TOP=$(pwd)
@@ -160,26 +160,44 @@ grep -q 'inlist{$event_name}' "$W/etc/transport.conf" ||
 
 printf 'From: a@bench.example.test\nTo: b@sink.example.test\nSubject: ordinary mail\n\n%s\n' \
     "An ordinary message, delivered like most mail through the smarthost." > "$W/msg"
-# round VARIANT: N deliveries, one exim -odi each; appends "cpu wall" (s)
-round() {
-	/usr/bin/time -f '%U %S %e' -o "$W/time" sh -c '
-	    i=0; while [ $i -lt "$1" ]; do i=$((i + 1))
-		"$2" -C "$3" -odi -f a@bench.example.test b@sink.example.test < "$4" || exit 1
-	    done' round "$N" "$EXIM" "$W/$1/exim.conf" "$W/msg" 2>> "$W/errors" ||
-		echo "round $1 failed" >> "$W/errors"
-	awk '{ print $1 + $2, $3 }' "$W/time" >> "$W/t.$1"
-}
-k=0
-while [ $k -lt "$ROUNDS" ]; do
-	k=$((k + 1))
-	case $((k % 3)) in
-	1)	order="none guard noguard" ;;
-	2)	order="guard noguard none" ;;
-	*)	order="noguard none guard" ;;
-	esac
-	for v in $order; do round "$v"; done
-	echo "  exim_overhead: round $k of $ROUNDS done" >&2
-done
+# The deliveries, interleaved one message at a time: ROUNDS rounds of N
+# messages per variant, each step one message per variant in a rotated
+# order (none guard noguard, guard noguard none, noguard none guard):
+# the host's drift, which moved a round of 100 deliveries of one variant
+# by up to 20 %, falls on the three alike.  Each delivery is one
+# "exim -odi" process started with posix_spawn; its CPU time (user +
+# system, with the delivery process it waits for) comes from wait4.
+# Appends "cpu wall" (s) per message to t.VARIANT, a round's sums per line.
+# (progress on standard output, shown as this script's standard error)
+python3 - "$W" "$EXIM" "$N" "$ROUNDS" <<'PY' >&2 2>> "$W/errors" || echo "deliveries failed" >> "$W/errors"
+import os, sys, time
+w, exim, n, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+orders = [("none", "guard", "noguard"), ("guard", "noguard", "none"),
+          ("noguard", "none", "guard")]
+out = {v: open(f"{w}/t.{v}", "a") for v in orders[0]}
+devnull = os.open(os.devnull, os.O_WRONLY)
+for k in range(rounds):
+    sums = {v: [0.0, 0.0] for v in orders[0]}
+    for i in range(n):
+        for v in orders[(k * n + i) % 3]:
+            msg = os.open(f"{w}/msg", os.O_RDONLY)
+            t = time.perf_counter()
+            pid = os.posix_spawn(exim, [exim, "-C", f"{w}/{v}/exim.conf", "-odi",
+                                        "-f", "a@bench.example.test", "b@sink.example.test"],
+                                 os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, msg, 0),
+                                                           (os.POSIX_SPAWN_DUP2, devnull, 1)])
+            _, status, ru = os.wait4(pid, 0)
+            wall = time.perf_counter() - t
+            os.close(msg)
+            if os.waitstatus_to_exitcode(status) != 0:
+                print(f"{v}: exim exited {os.waitstatus_to_exitcode(status)}", file=sys.stderr)
+            sums[v][0] += ru.ru_utime + ru.ru_stime
+            sums[v][1] += wall
+    for v in orders[0]:
+        out[v].write("%.6f %.6f\n" % tuple(sums[v]))
+        out[v].flush()
+    print(f"  exim_overhead: round {k + 1} of {rounds} done", flush=True)
+PY
 sent=$(cat "$W/sink.count" 2>/dev/null || echo 0)
 want=$((N * ROUNDS * 3))
 ERR=
@@ -207,10 +225,10 @@ for v in ("none", "guard", "noguard"):
     out[v] = {"cpu_ms": round(statistics.median(cpu), 3),
               "cpu_min_ms": round(min(cpu), 3), "cpu_max_ms": round(max(cpu), 3),
               "wall_ms": round(statistics.median(wall), 3)}
-# Each round runs none, guard and noguard one after the other, so the
+# A round's messages of the three variants alternate one by one, so the
 # three share the machine's state of that moment: the overhead is the
-# median of the per-round ratios (as every ratio of make bench), which a
-# slow spell in one round does not move as it moves a median of times.
+# median of the per-round ratios of CPU sums (as every ratio of make
+# bench), which a slow spell in one round does not move.
 none = [float(l.split()[0]) for l in open(f"{w}/t.none") if l.strip()]
 for v in ("guard", "noguard"):
     mine = [float(l.split()[0]) for l in open(f"{w}/t.{v}") if l.strip()]
