@@ -22,12 +22,13 @@
  * each line, or its first linemax - 1 bytes when longer (the rest
  * skipped, across blocks), cut at a NUL.
  *
- * Bounds: nslots (workers + 2) blocks of block + linemax bytes
- * and their record arrays.  A kept line has a time stamp and a tag, more
- * than 16 bytes, so a block has fewer than 16,384 records of 168 bytes:
- * an array never grows past 2.75 MB (a generated Postfix log needs
- * about 1,400 a block).  A worker that cannot grow its records leaves
- * the rest of its block to the calling thread, and threads that cannot
+ * Bounds: nslots (workers + 2) blocks of block + linemax bytes and
+ * their record arrays, whose size the caller's want decides: scan keeps
+ * lines with a time stamp and a tag, 24 bytes at the least, so a block
+ * of SCANPAR_BLOCK has at most 10,923 records of 168 bytes and an array
+ * never grows past 16,384 (2.75 MB; a generated Postfix log needs about
+ * 1,400 a block).  A worker that cannot grow its records leaves the rest
+ * of its block to the calling thread, and threads that cannot
  * be started leave all of it there: slower, same records.  Workers
  * block signals: a signal interrupts the calling thread's read.
  */
@@ -56,6 +57,7 @@ struct slot {
 	int	 endpiece;		/* a line that reaches end counts:
 					 * end of file, a line cut at linemax */
 	int	 eof;			/* pread: the file ends in this block */
+	off_t	 endoff;		/* pread: ... at this offset */
 	enum slot_state state;
 	struct scanpar_rec *rec;
 	size_t	 nrec, reccap;
@@ -206,9 +208,14 @@ slot_pread(struct par *pp, struct slot *sl)
 	sl->end = sl->buf + have;
 	sl->begin = sl->buf + lead;
 	sl->range = sl->begin + pp->block;
-	/* the file ends in this block (or before it) */
-	sl->eof = sl->range >= sl->end;
-	if (sl->range > sl->end)
+	sl->endoff = off + (off_t)have;
+	/*
+	 * The file ends in what was read: this block is the last and takes
+	 * every line up to that end, as a serial read stops at the end it
+	 * meets.  (A line a writer was still appending to counts as it
+	 * stood, once; a later block must not take up its rest.)
+	 */
+	if ((sl->eof = have < want))
 		sl->range = sl->end;
 	sl->endpiece = 1;
 	if (lead && sl->begin <= sl->end && sl->buf[0] != '\n') {
@@ -345,8 +352,12 @@ slot_fill(struct par *pp, struct slot *sl, const char **tail,
 	*taillen = 0;
 	*skip_next = 0;
 	while (have < pp->block) {
+		if (*stop) {
+			*eof = 1;
+			break;
+		}
 		r = read(pp->fd, sl->buf + have, pp->block - have);
-		if (r < 0 && errno == EINTR && !*stop)
+		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
 			*eof = 1;
@@ -430,15 +441,21 @@ par_read(struct par *pp, int nth, scanpar_take take, void *arg,
 		rc = slot_take(pp, sl, take, arg);
 		sl->state = SLOT_FREE;
 		pp->taken++;
+		if (rc == 0 && *stop)
+			rc = -1;
 		if (rc < 0)
 			break;
 	}
 	return (rc);
 }
 
-/* par_pread - workers read (a file) and parse, in blocks of the file */
+/*
+ * par_pread - workers read (a file) and parse, in blocks of the file;
+ * at its end the offset is left there, as a serial read leaves it
+ */
 static int
-par_pread(struct par *pp, int nth, scanpar_take take, void *arg)
+par_pread(struct par *pp, int nth, scanpar_take take, void *arg,
+    volatile sig_atomic_t *stop)
 {
 	struct slot *sl;
 	int	 rc = 0, eof;
@@ -456,12 +473,16 @@ par_pread(struct par *pp, int nth, scanpar_take take, void *arg)
 			pthread_mutex_unlock(&pp->mu);
 		}
 		rc = slot_take(pp, sl, take, arg);
-		eof = sl->eof;
+		if ((eof = sl->eof) && rc == 0)
+			(void)lseek(pp->fd, sl->endoff, SEEK_SET);
 		pthread_mutex_lock(&pp->mu);
 		sl->state = SLOT_FREE;
 		pp->taken++;
 		pthread_cond_broadcast(&pp->work);
 		pthread_mutex_unlock(&pp->mu);
+		/* a block without a line takes nothing: stop is asked here */
+		if (rc == 0 && *stop)
+			rc = -1;
 		if (rc < 0 || eof)
 			break;
 	}
@@ -488,8 +509,9 @@ scanpar_fd(int fd, int workers, size_t block, size_t linemax,
 	pp->fd = fd;
 	pp->linemax = linemax;
 	/* a pipe's block holds a line's first linemax - 1 bytes at least */
-	pp->block = block == 0 ? SCANPAR_BLOCK : block < linemax ? linemax :
-	    block;
+	pp->block = block == 0 ? SCANPAR_BLOCK : block;
+	if (pp->block < linemax)
+		pp->block = linemax;
 	pp->want = want;
 	pp->last = (unsigned long)-1;
 	pp->nslots = (size_t)workers + 2;
@@ -515,7 +537,7 @@ scanpar_fd(int fd, int workers, size_t block, size_t linemax,
 			break;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pp->base >= 0)
-		rc = par_pread(pp, nth, take, arg);
+		rc = par_pread(pp, nth, take, arg, stop);
 	else
 		rc = par_read(pp, nth, take, arg, stop);
 	pthread_mutex_lock(&pp->mu);

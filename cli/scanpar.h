@@ -43,8 +43,10 @@ typedef int (*scanpar_take)(void *, const struct scanpar_rec *);
  * scanpar_fd - read fd to its end: each line (its first linemax - 1
  * bytes, up to a NUL) parsed by one of workers threads in blocks of
  * block bytes (0: SCANPAR_BLOCK; at least linemax), handed to take in
- * order.  A signal that sets *stop ends a read from a pipe.  Returns 0,
- * -1 when take stopped it, -2 when out of memory before the first read.
+ * order; a file's offset is left at the end read, as read(2) leaves it.
+ * A signal that sets *stop ends the read within a block.  Returns 0, -1
+ * when take or *stop stopped it, -2 when out of memory before the first
+ * read.
  */
 int	scanpar_fd(int fd, int workers, size_t block, size_t linemax,
 	    scanpar_want, scanpar_take, void *, volatile sig_atomic_t *stop);

@@ -6,7 +6,7 @@
 # threads read and parse; the scan's own thread ties the lines together.
 # The same log is scanned with --jobs 1 (one thread, no blocks) and with
 # --jobs 2 and 5, as a file, as standard input redirected from the file
-# (a file at an offset) and through a pipe (read by the scan's thread):
+# and through a pipe (read by the scan's thread):
 # the JSON report, the report for a person and the line count of
 # --metrics must be the same, byte for byte.  The log is every log line
 # of tests/data in a seeded order, with what a block boundary can cut
@@ -14,8 +14,11 @@
 # last or first byte, a failure line, a relay-local failure and the
 # sasl-xoauth2 trace of the same pid on either side, lines longer than
 # the 64 KiB a line is cut to and longer than a block, a NUL, empty
-# lines, and a last line without a newline.  One check watches the
-# threads start (so the comparison is not of one code path with itself).
+# lines, and a last line without a newline.  Standard input at an
+# offset is read from there to its end, once; SIGINT stops a scan of
+# input without a newline (a sparse file, /dev/zero); and one check
+# watches the threads start (so that the comparison is not of one code
+# path with itself).
 # Output: PASS:/FAIL: lines for tests/run.sh.
 
 cd "$(dirname "$0")/../.." || exit 2
@@ -128,6 +131,41 @@ if grep -q "^relayhint_log_lines_total $lines\$" "$tmp/ref.json"; then
 else
 	echo "FAIL: scan: lines counted: $(grep lines_total "$tmp/ref.json"), want $lines"
 fi
+
+# standard input at an offset (what a script read before) and read to
+# its end: "- -" reads it once, and a command after the scan finds
+# nothing left, as with --jobs 1
+{ dd bs=777777 count=1 of=/dev/null 2>/dev/null
+  $RH scan --json --jobs 3 - - > "$tmp/off3" 2>&1; cat | wc -c > "$tmp/left3"; } \
+    < "$tmp/edge.log"
+tail -c +777778 "$tmp/edge.log" > "$tmp/tail.log"
+$RH scan --json --jobs 1 "$tmp/tail.log" > "$tmp/off1" 2>&1
+if cmp -s "$tmp/off1" "$tmp/off3" && [ "$(cat "$tmp/left3")" -eq 0 ]; then
+	echo "PASS: scan --jobs 3 - - < file at an offset: read from there to the end, once"
+else
+	echo "FAIL: scan --jobs 3 - - < file at an offset: $(diff "$tmp/off1" "$tmp/off3" | wc -l) lines differ, $(cat "$tmp/left3") bytes left"
+fi
+
+# SIGINT stops a scan of input without a newline (no line to take)
+for src in file zero; do
+	if [ $src = file ]; then
+		truncate -s 4G "$tmp/sparse" 2>/dev/null || continue
+		exec 8< "$tmp/sparse"
+	else
+		exec 8< /dev/zero
+	fi
+	start=$(date +%s)
+	timeout -k 10 -s INT 1 $RH scan --jobs 3 <&8 > /dev/null 2>&1
+	rc=$?
+	exec 8<&-
+	took=$(($(date +%s) - start))
+	if [ $rc -ne 137 ] && [ $took -le 5 ]; then
+		echo "PASS: scan --jobs 3 stops on SIGINT reading $src without a newline (${took}s)"
+	else
+		echo "FAIL: scan --jobs 3 on $src without a newline: exit $rc after ${took}s (137: killed)"
+	fi
+done
+rm -f "$tmp/sparse"
 
 # the threads do start: a scan of a pipe that stays open, caught reading
 mkfifo "$tmp/fifo"

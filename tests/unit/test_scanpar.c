@@ -7,7 +7,9 @@
  * and linemax, 0, 1 and 3 worker threads, and the input as a file, as a
  * file read from an offset and as a pipe, the records scanpar hands over
  * (with the lines they say were dropped) are the lines of a plain split,
- * in order, each with its parse.  A caller that stops gets nothing more.
+ * in order, each with its parse, and a file is left at its end.  A
+ * caller that stops gets nothing more; a file that grows while it is
+ * read ends where the read found its end.
  */
 #include "testutil.h"
 
@@ -310,6 +312,11 @@ run(const char *in, size_t len, int how, int workers, size_t block,
 	assert_int_equal(lseek(fd, how == 1 ? 8 : 0, SEEK_SET),
 	    how == 1 ? 8 : 0);
 	rc = scanpar_fd(fd, workers, block, linemax, want, take, got, &stop);
+	/* left at the end, as a read to the end leaves it ("- -": the
+	 * second finds nothing) */
+	if (rc == 0)
+		assert_int_equal(lseek(fd, 0, SEEK_CUR),
+		    (off_t)len + (how == 1 ? 8 : 0));
 	close(fd);
 	return (rc);
 }
@@ -388,12 +395,77 @@ test_stop(void **state)
 	free(in);
 }
 
+/* want_all - every line a record: what test_growing looks at */
+static int
+want_all(const struct logline *ll, enum logline_kind k)
+{
+	(void)ll;
+	(void)k;
+	return (1);
+}
+
+struct grow {
+	struct evs e;
+	int	 fd;
+	int	 done;
+	off_t	 end;			/* of the file as first written */
+};
+
+/* take_grow - take, and the first time append to the file being read */
+static int
+take_grow(void *arg, const struct scanpar_rec *r)
+{
+	struct grow *g = arg;
+	const char more[] = "_REST_OF_IT\nnext line\n";
+
+	take(&g->e, r);
+	/* at the end (the fd's own offset is the reader's business) */
+	if (!g->done++)
+		assert_int_equal(pwrite(g->fd, more, sizeof(more) - 1, g->end),
+		    (ssize_t)sizeof(more) - 1);
+	return (0);
+}
+
+/*
+ * test_growing - a log still being written: a line cut by the end of
+ * the file as it stood counts once, as it was, and the scan ends there
+ * (a later block took up the line's rest as a line of its own)
+ */
+static void
+test_growing(void **state)
+{
+	static volatile sig_atomic_t stop;
+	char	 path[] = "/tmp/test_scanpar.XXXXXX", line[80];
+	struct grow g;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	assert_true((g.fd = mkstemp(path)) >= 0);
+	unlink(path);
+	memset(line, 'a', sizeof(line));
+	line[sizeof(line) - 1] = '\n';
+	assert_int_equal(write(g.fd, line, sizeof(line)), sizeof(line));
+	assert_int_equal(write(g.fd, "L_PARTIAL", 9), 9);
+	g.end = (off_t)sizeof(line) + 9;
+	assert_int_equal(lseek(g.fd, 0, SEEK_SET), 0);
+	/* no worker: this thread reads block 1 after block 0 was taken */
+	assert_int_equal(scanpar_fd(g.fd, 0, 64, 64, want_all, take_grow,
+	    &g, &stop), 0);
+	assert_int_equal(g.e.n, 2);
+	assert_int_equal(g.e.v[1].len, 9);
+	assert_memory_equal(g.e.v[1].line, "L_PARTIAL", 9);
+	assert_int_equal(lseek(g.fd, 0, SEEK_CUR), sizeof(line) + 9);
+	close(g.fd);
+	evs_free(&g.e);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_random),
 		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_growing),
 	};
 	size_t	 i;
 	int	 rc;
