@@ -149,7 +149,10 @@ fi
 # SIGINT stops a scan of input without a newline (no line to take)
 for src in file zero; do
 	if [ $src = file ]; then
-		truncate -s 4G "$tmp/sparse" 2>/dev/null || continue
+		if ! truncate -s 4G "$tmp/sparse" 2>/dev/null; then
+			echo "SKIP: scan on SIGINT: no sparse file can be made in $tmp"
+			continue
+		fi
 		exec 8< "$tmp/sparse"
 	else
 		exec 8< /dev/zero
