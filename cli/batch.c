@@ -54,7 +54,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1314,18 +1313,11 @@ batch_stdin(char *head, size_t *len)
 static int
 pool_start(struct batch *b, int jobs)
 {
-	cpu_set_t set;
 	size_t	 i;
-	long	 cpus;
+	int	 cpus = cli_cpus();
 
-	/* the CPUs this process may run on, as nproc(1) counts them */
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		cpus = CPU_COUNT(&set);
-	else
-		cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (jobs <= 0)
-		jobs = cpus > BATCH_JOBS_MAX ? BATCH_JOBS_MAX : cpus > 0 ?
-		    (int)cpus : 1;
+		jobs = cpus > BATCH_JOBS_MAX ? BATCH_JOBS_MAX : cpus;
 	if (jobs > BATCH_JOBS_MAX)
 		jobs = BATCH_JOBS_MAX;
 	b->spin = jobs <= cpus;

@@ -92,6 +92,12 @@ void	cli_aliases(int argc, char **argv, int quiet);
 /* cli_language - the language from the locale, else relayhint.conf */
 void	cli_language(struct cli *);
 
+/* cli_jobs - a --jobs argument: 1 to 1024; -1 with a message */
+int	cli_jobs(const char *arg);
+
+/* cli_cpus - the CPUs this process may run on (nproc(1)); at least 1 */
+int	cli_cpus(void);
+
 /* cli_set_lang - --lang TAG; POSIX forms (zh_TW.UTF-8) accepted */
 void	cli_set_lang(struct cli *, const char *);
 

@@ -1,7 +1,8 @@
 /*
  * conf.c - the command's settings: relayhint.conf, the environment, options
  *
- * Functions: cli_config_load, cli_setting, cli_aliases, cli_language.
+ * Functions: cli_config_load, cli_setting, cli_aliases, cli_language,
+ * cli_jobs, cli_cpus.
  *
  * The command reads the settings table (common/settings.c) as the
  * adapters do, from the same relayhint.conf.  Precedence, highest first:
@@ -16,7 +17,9 @@
  * this user may not read is skipped with a warning (the milter's file
  * may be private); an explicit file that does not load is an error.
  */
+#define _GNU_SOURCE		/* sched_getaffinity */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,4 +165,35 @@ cli_language(struct cli *c)
 		c->lang = c->langbuf;
 		c->lang_explicit = 1;	/* warn if it has no catalog */
 	}
+}
+
+/* cli_jobs - a --jobs argument (bounce, scan): 1 to 1024; -1 with a message */
+int
+cli_jobs(const char *arg)
+{
+	char	*e;
+	long	 n;
+
+	errno = 0;
+	n = strtol(arg, &e, 10);
+	if (errno != 0 || e == arg || *e != '\0' || n < 1 || n > 1024) {
+		fprintf(stderr, "relayhint: --jobs: a number from 1 to 1024, "
+		    "not \"%s\"\n", arg);
+		return (-1);
+	}
+	return ((int)n);
+}
+
+/* cli_cpus - the CPUs this process may run on, as nproc(1) counts them */
+int
+cli_cpus(void)
+{
+	cpu_set_t set;
+	long	 cpus;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		cpus = CPU_COUNT(&set);
+	else
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return (cpus > 0 ? (int)cpus : 1);
 }

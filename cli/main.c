@@ -9,7 +9,6 @@
  * cause, 2 usage or input error, 78 (EX_CONFIG) a rules or catalog file
  * that does not load.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,21 +119,10 @@ cmd_bounce(struct cli *c, int argc, char **argv)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "rpjl:m:o:J:h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'J': {
-			char	*e;
-			long	 n;
-
-			errno = 0;
-			n = strtol(optarg, &e, 10);
-			if (errno != 0 || e == optarg || *e != '\0' || n < 1 ||
-			    n > 1024) {
-				fprintf(stderr, "relayhint: --jobs: a number "
-				    "from 1 to 1024, not \"%s\"\n", optarg);
+		case 'J':
+			if ((c->jobs = cli_jobs(optarg)) < 0)
 				return (EXIT_USAGE);
-			}
-			c->jobs = (int)n;
 			break;
-		}
 		case 'r':
 			rewrite = 1;
 			break;

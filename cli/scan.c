@@ -53,9 +53,7 @@
  * SCAN_PID_SLOTS smtp processes are tracked at once (a newer pid in the
  * same slot flushes the older one's held trace).
  */
-#define _GNU_SOURCE		/* sched_getaffinity */
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -1427,23 +1425,6 @@ scan_report(struct scan *s)
 	free(heap);
 }
 
-/* scan_jobs - the --jobs argument, -1 with a message */
-static int
-scan_jobs(const char *arg)
-{
-	char	*e;
-	long	 n;
-
-	errno = 0;
-	n = strtol(arg, &e, 10);
-	if (errno != 0 || e == arg || *e != '\0' || n < 1 || n > 1024) {
-		fprintf(stderr, "relayhint: --jobs: a number from 1 to 1024, "
-		    "not \"%s\"\n", arg);
-		return (-1);
-	}
-	return ((int)n);
-}
-
 /*
  * scan_workers - parsing threads for --jobs N: N, none for 1; by
  * default one per CPU this process may run on, none on one CPU
@@ -1451,16 +1432,8 @@ scan_jobs(const char *arg)
 static int
 scan_workers(int jobs)
 {
-	cpu_set_t set;
-	long	 cpus;
-
-	if (jobs <= 0) {
-		if (sched_getaffinity(0, sizeof(set), &set) == 0)
-			cpus = CPU_COUNT(&set);
-		else
-			cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		jobs = cpus > 1 ? (int)cpus : 1;
-	}
+	if (jobs <= 0)
+		jobs = cli_cpus();
 	if (jobs == 1)
 		return (0);
 	return (jobs > SCANPAR_WORKERS_MAX ? SCANPAR_WORKERS_MAX : jobs);
@@ -1531,7 +1504,7 @@ cmd_scan(struct cli *c, int argc, char **argv)
 			s.metrics_path = optarg;
 			break;
 		case 'J':
-			if ((jobs = scan_jobs(optarg)) < 0)
+			if ((jobs = cli_jobs(optarg)) < 0)
 				return (EXIT_USAGE);
 			break;
 		case 'h':
