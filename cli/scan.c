@@ -1093,14 +1093,8 @@ scan_rec(void *arg, const struct scanpar_rec *r)
 static void
 scan_piece(struct scan *s, const char *p, size_t len, int nul)
 {
-	const char *q;
-
-	if (len > SCAN_LINE_MAX - 1)
-		len = SCAN_LINE_MAX - 1;
 	/* nul: the block holds one (one memchr a block, not a line) */
-	if (nul && (q = memchr(p, '\0', len)) != NULL)
-		len = (size_t)(q - p);
-	scan_line(s, p, len);
+	scan_line(s, p, scanpar_line_len(p, len, SCAN_LINE_MAX, nul));
 }
 
 /*

@@ -1,7 +1,7 @@
 /*
  * scanpar.c - a log file's lines parsed by worker threads, in file order
  *
- * Functions: scanpar_fd.
+ * Functions: scanpar_fd, scanpar_line_len.
  *
  * relayhint scan must parse every line: any Postfix process's line can
  * take the pid slot that ties a relay-local trace to its queue id, so no
@@ -46,8 +46,6 @@
 
 #define SCANPAR_RECS		256		/* first record array */
 
-enum slot_state { SLOT_FREE, SLOT_FILLED, SLOT_PARSED };
-
 struct slot {
 	char	*buf;
 	unsigned long k;		/* pread: the block's number */
@@ -58,7 +56,7 @@ struct slot {
 					 * end of file, a line cut at linemax */
 	int	 eof;			/* pread: the file ends in this block */
 	off_t	 endoff;		/* pread: ... at this offset */
-	enum slot_state state;
+	int	 parsed;		/* its records wait to be taken */
 	struct scanpar_rec *rec;
 	size_t	 nrec, reccap;
 	unsigned long tail_skipped;	/* dropped after the last record */
@@ -83,9 +81,13 @@ struct par {
 	scanpar_want want;
 };
 
-/* piece_len - the part of a line that counts: bounded, up to a NUL */
-static size_t
-piece_len(const char *p, size_t len, size_t linemax, int nul)
+/*
+ * scanpar_line_len - the part of a line that counts: its first linemax -
+ * 1 bytes, up to a NUL (nul: the block holds one, so that a line is not
+ * searched for a NUL that is not there); scan_fd cuts its lines so too
+ */
+size_t
+scanpar_line_len(const char *p, size_t len, size_t linemax, int nul)
 {
 	const char *q;
 
@@ -162,8 +164,8 @@ slot_lines(struct par *pp, struct slot *sl, const char *p,
 				break;
 			nl = sl->end;
 		}
-		if (fn(pp, sl, p, piece_len(p, (size_t)(nl - p), pp->linemax,
-		    nul), arg) != 0)
+		if (fn(pp, sl, p, scanpar_line_len(p, (size_t)(nl - p),
+		    pp->linemax, nul), arg) != 0)
 			return (p);
 		if (nl == sl->end)
 			break;
@@ -270,7 +272,7 @@ worker(void *arg)
 		pthread_mutex_lock(&pp->mu);
 		if (pp->base >= 0 && sl->eof && sl->k + 1 < pp->last)
 			pp->last = sl->k + 1;
-		sl->state = SLOT_PARSED;
+		sl->parsed = 1;
 		pthread_cond_signal(&pp->done);
 	}
 	pthread_mutex_unlock(&pp->mu);
@@ -421,12 +423,11 @@ par_read(struct par *pp, int nth, scanpar_take take, void *arg,
 			if (nth == 0) {
 				/* no worker: parsed here */
 				slot_parse(pp, sl);
-				sl->state = SLOT_PARSED;
+				sl->parsed = 1;
 				pp->filled++;
 				break;
 			}
 			pthread_mutex_lock(&pp->mu);
-			sl->state = SLOT_FILLED;
 			pp->filled++;
 			pthread_cond_signal(&pp->work);
 			pthread_mutex_unlock(&pp->mu);
@@ -435,11 +436,11 @@ par_read(struct par *pp, int nth, scanpar_take take, void *arg,
 			break;
 		sl = &pp->slots[pp->taken % pp->nslots];
 		pthread_mutex_lock(&pp->mu);
-		while (sl->state != SLOT_PARSED)
+		while (!sl->parsed)
 			pthread_cond_wait(&pp->done, &pp->mu);
 		pthread_mutex_unlock(&pp->mu);
 		rc = slot_take(pp, sl, take, arg);
-		sl->state = SLOT_FREE;
+		sl->parsed = 0;
 		pp->taken++;
 		if (rc == 0 && *stop)
 			rc = -1;
@@ -467,8 +468,7 @@ par_pread(struct par *pp, int nth, scanpar_take take, void *arg,
 			slot_parse(pp, sl);
 		} else {
 			pthread_mutex_lock(&pp->mu);
-			while (pp->next <= pp->taken ||
-			    sl->state != SLOT_PARSED)
+			while (!sl->parsed)
 				pthread_cond_wait(&pp->done, &pp->mu);
 			pthread_mutex_unlock(&pp->mu);
 		}
@@ -476,7 +476,7 @@ par_pread(struct par *pp, int nth, scanpar_take take, void *arg,
 		if ((eof = sl->eof) && rc == 0)
 			(void)lseek(pp->fd, sl->endoff, SEEK_SET);
 		pthread_mutex_lock(&pp->mu);
-		sl->state = SLOT_FREE;
+		sl->parsed = 0;
 		pp->taken++;
 		pthread_cond_broadcast(&pp->work);
 		pthread_mutex_unlock(&pp->mu);

@@ -51,4 +51,7 @@ typedef int (*scanpar_take)(void *, const struct scanpar_rec *);
 int	scanpar_fd(int fd, int workers, size_t block, size_t linemax,
 	    scanpar_want, scanpar_take, void *, volatile sig_atomic_t *stop);
 
+/* scanpar_line_len - the bytes of a line that count (see scanpar.c) */
+size_t	scanpar_line_len(const char *p, size_t len, size_t linemax, int nul);
+
 #endif
