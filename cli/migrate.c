@@ -938,14 +938,20 @@ exim_connector(struct plan *p, const char *conf)
 	return (0);
 }
 
-/* exim_auth_frag - a conf.d/auth file: its LOGIN/PLAIN clients out */
+/*
+ * exim_auth_edit - f->new through migrate_exim_auth: its LOGIN/PLAIN
+ * clients out and AUTH in (NULL: a conf.d/auth file, nothing to put in).
+ * How many clients went, -1 on overflow.
+ */
 static int
-exim_auth_frag(struct mfile *f, const char *host)
+exim_auth_edit(struct mfile *f, const char *auth, const char *host)
 {
 	struct buf t;
+	int	 n;
 
 	buf_init(&t, MIGRATE_FILE_MAX);
-	return (new_from(f, &t, migrate_exim_auth(&f->new, NULL, host, &t)));
+	n = migrate_exim_auth(&f->new, auth, host, &t);
+	return (new_from(f, &t, n) < 0 ? -1 : n);
 }
 
 /*
@@ -1081,7 +1087,7 @@ static int
 plan_exim(struct plan *p)
 {
 	struct mfile *cf, *tc;
-	struct buf auth, notdone, t;
+	struct buf auth, notdone;
 	char	 path[MIGRATE_PATH_MAX], tpt[128] = "", others[256], incs[512];
 	int	 rc, gone = 0;
 
@@ -1138,7 +1144,7 @@ plan_exim(struct plan *p)
 		    "30_exim4-config_examples", p->config_dir) < 0 ||
 		    conf_d(path, sizeof(path)) < 0 ||
 		    (cf = plan_file(p, path, SHOW_EXIM)) == NULL ||
-		    exim_auth_frag(cf, p->host) < 0))
+		    exim_auth_edit(cf, NULL, p->host) < 0))
 			rc = -1;
 		/* the transport that tries AUTH with passwd.client's hosts */
 		if (rc == 0 && (pathf(path, sizeof(path), "%s/conf.d/transport/"
@@ -1149,13 +1155,9 @@ plan_exim(struct plan *p)
 		    migrate_exim_require_auth, NULL) < 0))))
 			rc = -1;
 	} else {
-		rc = -1;
-		if ((cf = plan_file(p, path, SHOW_EXIM)) != NULL) {
-			buf_init(&t, MIGRATE_FILE_MAX);
-			gone = migrate_exim_auth(&cf->new, auth.data, p->host,
-			    &t);
-			rc = new_from(cf, &t, gone);
-		}
+		rc = (cf = plan_file(p, path, SHOW_EXIM)) == NULL ||
+		    (gone = exim_auth_edit(cf, auth.data, p->host)) < 0 ?
+		    -1 : 0;
 		/* only the transport that carries mail to Microsoft */
 		if (p->debian == EXIM_TEMPLATE)
 			text_copy(tpt, sizeof(tpt), "remote_smtp_smarthost", 21);

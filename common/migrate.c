@@ -882,71 +882,6 @@ migrate_exim_macro(const struct buf *in, const char *host, char *name,
 	return (name[0] != '\0');
 }
 
-/* migrate_exim_require_auth - hosts_try_auth becomes hosts_require_auth */
-int
-migrate_exim_require_auth(const struct buf *in, const char *transport,
-    struct buf *out)
-{
-	struct lines l;
-	char	 sect[32] = "";
-	const char *v, *o;
-	int	 i, j, end, smtp, req, changed = 0;
-
-	if (lines_split(in, &l, 1000000) < 0) {
-		lines_free(&l);
-		return (-1);
-	}
-	buf_reset(out);
-	if (transport == NULL)
-		text_copy(sect, sizeof(sect), "transports", 10);
-	for (i = 0; i < l.n; i++) {
-		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect)) ||
-		    strcmp(sect, "transports") != 0 ||
-		    !ex_driver_start(l.p[i], l.len[i])) {
-			buf_append(out, l.p[i], l.len[i]);
-			continue;
-		}
-		end = block_end(&l, i);
-		smtp = req = 0;
-		for (j = i; j < end; j++) {
-			if (ex_opt(l.p[j], l.len[j], "driver", &v) &&
-			    val_word(v, l.p[j] + l.len[j], "smtp"))
-				smtp = 1;
-			if (ex_opt(l.p[j], l.len[j], "hosts_require_auth", NULL))
-				req = 1;
-		}
-		/* another transport may carry mail to servers without AUTH */
-		if (transport != NULL && !ex_driver_is(l.p[i], l.len[i],
-		    transport))
-			smtp = 0;
-		for (j = i; j < end; j++) {
-			if (!smtp || req ||
-			    !ex_opt(l.p[j], l.len[j], "hosts_try_auth", NULL)) {
-				buf_append(out, l.p[j], l.len[j]);
-				continue;
-			}
-			/*
-			 * The name only: the value may go on over continuation
-			 * lines, and the hosts it tried AUTH with are the ones
-			 * that must now have it.
-			 */
-			o = skip_ws(l.p[j], l.p[j] + l.len[j]);
-			buf_printf(out, "%shosts_try_auth became "
-			    "hosts_require_auth: a refused login defers with "
-			    "its own reason instead of going on without AUTH\n",
-			    EXIM_MARK);
-			buf_append(out, l.p[j], (size_t)(o - l.p[j]));
-			buf_puts(out, "hosts_require_auth");
-			o += strlen("hosts_try_auth");
-			buf_append(out, o, (size_t)(l.p[j] + l.len[j] - o));
-			changed++;
-		}
-		i = end - 1;
-	}
-	lines_free(&l);
-	return (out->overflow ? -1 : changed);
-}
-
 /* tpt_auth - what an smtp transport's block l[i..end) says of AUTH */
 struct tpt_auth {
 	int	 smtp;		/* driver = smtp */
@@ -973,6 +908,65 @@ tpt_auth(const struct lines *l, int i, int end, struct tpt_auth *t)
 		    NULL))
 			t->opt = j;
 	}
+}
+
+/* migrate_exim_require_auth - hosts_try_auth becomes hosts_require_auth */
+int
+migrate_exim_require_auth(const struct buf *in, const char *transport,
+    struct buf *out)
+{
+	struct lines l;
+	struct tpt_auth t;
+	char	 sect[32] = "";
+	const char *o;
+	int	 i, j, end, changed = 0;
+
+	if (lines_split(in, &l, 1000000) < 0) {
+		lines_free(&l);
+		return (-1);
+	}
+	buf_reset(out);
+	if (transport == NULL)
+		text_copy(sect, sizeof(sect), "transports", 10);
+	for (i = 0; i < l.n; i++) {
+		if (ex_begin(l.p[i], l.len[i], sect, sizeof(sect)) ||
+		    strcmp(sect, "transports") != 0 ||
+		    !ex_driver_start(l.p[i], l.len[i])) {
+			buf_append(out, l.p[i], l.len[i]);
+			continue;
+		}
+		end = block_end(&l, i);
+		tpt_auth(&l, i, end, &t);
+		/* another transport may carry mail to servers without AUTH */
+		if (transport != NULL && !ex_driver_is(l.p[i], l.len[i],
+		    transport))
+			t.smtp = 0;
+		for (j = i; j < end; j++) {
+			if (!t.smtp || t.req ||
+			    !ex_opt(l.p[j], l.len[j], "hosts_try_auth", NULL)) {
+				buf_append(out, l.p[j], l.len[j]);
+				continue;
+			}
+			/*
+			 * The name only: the value may go on over continuation
+			 * lines, and the hosts it tried AUTH with are the ones
+			 * that must now have it.
+			 */
+			o = skip_ws(l.p[j], l.p[j] + l.len[j]);
+			buf_printf(out, "%shosts_try_auth became "
+			    "hosts_require_auth: a refused login defers with "
+			    "its own reason instead of going on without AUTH\n",
+			    EXIM_MARK);
+			buf_append(out, l.p[j], (size_t)(o - l.p[j]));
+			buf_puts(out, "hosts_require_auth");
+			o += strlen("hosts_try_auth");
+			buf_append(out, o, (size_t)(l.p[j] + l.len[j] - o));
+			changed++;
+		}
+		i = end - 1;
+	}
+	lines_free(&l);
+	return (out->overflow ? -1 : changed);
 }
 
 /* names_add - one more blank-separated name in names, cut at len */
